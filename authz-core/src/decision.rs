@@ -1,0 +1,131 @@
+//! Decisions, denial kinds and the [`Authorizer`] that turns a refusal into an error.
+
+use core::fmt;
+
+/// The outcome of a policy: allowed or not, and why.
+///
+/// Policies may return `bool`; returning a `Decision` adds a reason for audit logs (never shown to
+/// the client).
+///
+/// ```
+/// use authz_core::Decision;
+///
+/// let d = Decision::deny("project is archived");
+/// assert!(!d.is_allowed());
+/// assert_eq!(d.reason(), "project is archived");
+/// assert!(Decision::from(true).is_allowed());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a decision does nothing until passed to `Authorizer::require`"]
+pub struct Decision {
+    allowed: bool,
+    reason: &'static str,
+}
+
+impl Decision {
+    /// Allowed, for `reason`.
+    pub const fn allow(reason: &'static str) -> Self {
+        Decision { allowed: true, reason }
+    }
+
+    /// Refused, for `reason`.
+    pub const fn deny(reason: &'static str) -> Self {
+        Decision { allowed: false, reason }
+    }
+
+    /// Whether the action may proceed.
+    pub const fn is_allowed(&self) -> bool {
+        self.allowed
+    }
+
+    /// Why, for logs.
+    pub const fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
+impl From<bool> for Decision {
+    fn from(allowed: bool) -> Self {
+        if allowed { Decision::allow("policy allowed") } else { Decision::deny("policy refused") }
+    }
+}
+
+/// How a refusal is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Deny {
+    /// `403 Forbidden`: the actor may know the resource exists but may not do this.
+    Forbidden,
+    /// `404 Not Found`, identical to a genuinely missing resource: existence stays hidden.
+    NotFound,
+}
+
+impl Deny {
+    /// The HTTP status code this denial answers with.
+    pub const fn status(self) -> u16 {
+        match self {
+            Deny::Forbidden => 403,
+            Deny::NotFound => 404,
+        }
+    }
+}
+
+impl fmt::Display for Deny {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Deny::Forbidden => "403",
+            Deny::NotFound => "404",
+        })
+    }
+}
+
+/// Why a request was refused. The messages are generic on purpose: they never name a permission,
+/// a policy or whether the resource exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum AuthzError {
+    /// No actor could be established.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The actor may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Not found — or hidden from this actor; the two are indistinguishable on purpose.
+    #[error("not found")]
+    NotFound,
+}
+
+impl From<Deny> for AuthzError {
+    fn from(deny: Deny) -> Self {
+        match deny {
+            Deny::Forbidden => AuthzError::Forbidden,
+            Deny::NotFound => AuthzError::NotFound,
+        }
+    }
+}
+
+/// Turns policy decisions into errors, so services read "load, authorize, then mutate":
+///
+/// ```
+/// use authz_core::{Authorizer, AuthzError, Deny};
+///
+/// # struct Project { is_public: bool }
+/// fn can_view(p: &Project) -> bool { p.is_public }
+///
+/// let private = Project { is_public: false };
+/// assert_eq!(Authorizer::require(can_view(&private), Deny::NotFound), Err(AuthzError::NotFound));
+/// assert_eq!(Authorizer::require(true, Deny::Forbidden), Ok(()));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Authorizer;
+
+impl Authorizer {
+    /// `Ok(())` when `decision` allows; otherwise the error `deny` names.
+    pub fn require(decision: impl Into<Decision>, deny: Deny) -> Result<(), AuthzError> {
+        let decision = decision.into();
+        if decision.is_allowed() {
+            Ok(())
+        } else {
+            tracing::debug!(target: "authz", reason = decision.reason(), status = deny.status(), "service-level denial");
+            Err(deny.into())
+        }
+    }
+}

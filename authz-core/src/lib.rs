@@ -1,0 +1,68 @@
+//! Framework-independent authorization model for [authz]: permissions, actors, roles, policies and
+//! decisions. Apps normally use it through `authz-actix`, which re-exports everything here.
+//!
+//! # The model
+//!
+//! - A [`Permission`] is a stable `resource:action` identifier (`project:write`). Code asks
+//!   "does the actor hold X?", not "is the actor an admin?".
+//! - A [`Catalog`] declares every permission with a description, and the roles that grant them.
+//! - An [`Actor`] is built once per request from its roles ([`Catalog::actor`]); its
+//!   [`PermissionSet`] is a bitset, so checks cost a bit test. Apps with their own user type
+//!   implement [`Principal`].
+//! - A [`Requirement`] (a permission, `any`, `all`) is what a route demands before its handler runs.
+//! - Resource rules — ownership ([`is_owner`]), resource state — live in **policy functions**:
+//!   plain `fn(&Actor, &Resource) -> bool` (or `-> Decision` to carry a reason), unit-testable
+//!   without a server. Services load the resource, call [`Authorizer::require`] with the policy's
+//!   answer and a [`Deny`] kind, then mutate.
+//!
+//! ```
+//! use authz_core::{is_owner, Actor, Authorizer, AuthzError, Catalog, Decision, Deny, Permission,
+//!                  PermissionDef, RoleDef};
+//!
+//! const PROJECT_WRITE: Permission = Permission::new("project:write");
+//! static CATALOG: Catalog = Catalog::new(
+//!     &[PermissionDef { permission: PROJECT_WRITE, description: "Create and edit projects" }],
+//!     &[RoleDef { name: "editor", permissions: &[PROJECT_WRITE] }, RoleDef { name: "member", permissions: &[] }],
+//! );
+//!
+//! struct Project { owner_id: i64, is_archived: bool, allow_owner_edits: bool }
+//!
+//! /// Editors edit any live project; owners edit theirs when the project allows it.
+//! fn can_edit_project(actor: &Actor, project: &Project) -> Decision {
+//!     if project.is_archived {
+//!         return Decision::deny("archived");
+//!     }
+//!     if actor.has(PROJECT_WRITE) {
+//!         return Decision::allow("project:write");
+//!     }
+//!     if is_owner(actor, project.owner_id) && project.allow_owner_edits {
+//!         return Decision::allow("owner");
+//!     }
+//!     Decision::deny("not an editor or permitted owner")
+//! }
+//!
+//! let bob = CATALOG.actor(2, ["member"]).unwrap();
+//! let theirs = Project { owner_id: 3, is_archived: false, allow_owner_edits: true };
+//! let his = Project { owner_id: 2, ..theirs };
+//! assert_eq!(Authorizer::require(can_edit_project(&bob, &theirs), Deny::Forbidden), Err(AuthzError::Forbidden));
+//! assert_eq!(Authorizer::require(can_edit_project(&bob, &his), Deny::Forbidden), Ok(()));
+//! ```
+//!
+//! [authz]: https://docs.rs/authz-actix
+#![deny(missing_docs)]
+
+mod actor;
+mod catalog;
+mod decision;
+pub mod permission;
+mod requirement;
+mod route;
+mod set;
+
+pub use actor::{is_owner, Actor, ActorId, Principal};
+pub use catalog::{Catalog, CatalogError, PermissionDef, RoleDef, UnknownRole};
+pub use decision::{Authorizer, AuthzError, Decision, Deny};
+pub use permission::{InvalidPermission, Permission};
+pub use requirement::Requirement;
+pub use route::{PolicyRef, RouteMeta};
+pub use set::PermissionSet;
