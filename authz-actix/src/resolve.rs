@@ -1,0 +1,199 @@
+//! Actor resolution: the middleware that establishes who is calling, once per request.
+
+use std::any::Any;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::Poll;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::{Error, HttpMessage, HttpRequest};
+use futures_util::future::{ready, LocalBoxFuture, Ready};
+
+use crate::Principal;
+
+/// What resolution established for this request; stored in the request's extensions.
+#[derive(Clone)]
+pub(crate) enum Resolution {
+    /// No credentials, or credentials that identify nobody.
+    Anonymous,
+    /// An actor.
+    Actor(Rc<dyn Principal>),
+    /// The resolver failed or panicked: nothing may be decided for this request.
+    Failed,
+}
+
+impl Resolution {
+    pub(crate) fn actor<A: Principal>(actor: A) -> Self {
+        Resolution::Actor(Rc::new(actor))
+    }
+
+    /// The actor as its concrete type, when it is an `A`.
+    pub(crate) fn downcast<A: Principal>(actor: &Rc<dyn Principal>) -> Option<Rc<A>> {
+        let any: Rc<dyn Any> = actor.clone();
+        any.downcast::<A>().ok()
+    }
+}
+
+/// The app's way of finding the actor behind a request: bearer token, session cookie, JWT...
+///
+/// Implemented for any `Fn(HttpRequest) -> impl Future<Output = Result<Option<A>, E>>`:
+/// `Ok(Some(actor))` for a caller, `Ok(None)` for no or unusable credentials (gated routes then
+/// answer 401), `Err(e)` when it cannot tell (a database outage: gated routes answer 500 and the
+/// error is logged; the request is never served as anyone).
+pub trait Resolver: 'static {
+    /// The actor type this resolver produces.
+    type Actor: Principal;
+    /// Why resolution failed; logged, never sent to the client.
+    type Error: fmt::Display;
+    /// The resolution in progress.
+    type Future: Future<Output = Result<Option<Self::Actor>, Self::Error>> + 'static;
+
+    /// Starts resolving the actor for `req`.
+    fn resolve(&self, req: HttpRequest) -> Self::Future;
+}
+
+impl<F, Fut, A, E> Resolver for F
+where
+    F: Fn(HttpRequest) -> Fut + 'static,
+    Fut: Future<Output = Result<Option<A>, E>> + 'static,
+    A: Principal,
+    E: fmt::Display,
+{
+    type Actor = A;
+    type Error = E;
+    type Future = Fut;
+
+    fn resolve(&self, req: HttpRequest) -> Fut {
+        self(req)
+    }
+}
+
+/// Middleware that runs the app's [`Resolver`] for each request and stores the outcome for
+/// gates and the [`CurrentActor`](crate::CurrentActor) extractor.
+///
+/// Fails closed: a resolver error or panic is logged (target `authz`, ERROR) and recorded, every
+/// gated route then refuses the request with a generic 500, and the server goes on serving. Routes
+/// that are not gated are served as usual.
+///
+/// ```
+/// use actix_web::{App, HttpRequest};
+/// use authz_actix::{Actor, Catalog, ResolveActor};
+///
+/// static CATALOG: Catalog = Catalog::new(&[], &[]);
+///
+/// async fn resolve(req: HttpRequest) -> Result<Option<Actor>, std::convert::Infallible> {
+///     let token = req.headers().get("authorization").and_then(|v| v.to_str().ok());
+///     Ok(match token {
+///         Some("Bearer let-me-in") => Some(CATALOG.actor(1, [] as [&str; 0]).unwrap()),
+///         _ => None,
+///     })
+/// }
+///
+/// let app = App::new().wrap(ResolveActor::new(resolve));
+/// ```
+pub struct ResolveActor<R> {
+    resolver: Rc<R>,
+}
+
+impl<R: Resolver> ResolveActor<R> {
+    /// Resolves actors with `resolver`.
+    pub fn new(resolver: R) -> Self {
+        ResolveActor { resolver: Rc::new(resolver) }
+    }
+}
+
+impl<R> fmt::Debug for ResolveActor<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResolveActor").finish_non_exhaustive()
+    }
+}
+
+impl<S, B, R> Transform<S, ServiceRequest> for ResolveActor<R>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+    R: Resolver,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = ResolveActorService<S, R>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ResolveActorService { service: Rc::new(service), resolver: self.resolver.clone() }))
+    }
+}
+
+/// The service [`ResolveActor`] wraps around the app.
+pub struct ResolveActorService<S, R> {
+    service: Rc<S>,
+    resolver: Rc<R>,
+}
+
+impl<S, R> fmt::Debug for ResolveActorService<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResolveActorService").finish_non_exhaustive()
+    }
+}
+
+impl<S, B, R> Service<ServiceRequest> for ResolveActorService<S, R>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+    R: Resolver,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        // An actor attached by the test kit (`authz_actix::test`) is kept as is.
+        if req.extensions().contains::<Resolution>() {
+            return Box::pin(self.service.call(req));
+        }
+        let service = self.service.clone();
+        let resolver = self.resolver.clone();
+        Box::pin(async move {
+            let resolution = resolve_guarded(&*resolver, req.request().clone()).await;
+            req.extensions_mut().insert(resolution);
+            service.call(req).await
+        })
+    }
+}
+
+/// Runs the resolver, turning an error or a panic (in the call or while polling) into `Failed`.
+async fn resolve_guarded<R: Resolver>(resolver: &R, req: HttpRequest) -> Resolution {
+    let path = req.path().to_owned();
+    let fut = match catch_unwind(AssertUnwindSafe(|| resolver.resolve(req))) {
+        Ok(fut) => fut,
+        Err(_) => return resolver_panicked(&path),
+    };
+    let mut fut = pin!(fut);
+    let outcome = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+        Ok(Poll::Ready(out)) => Poll::Ready(Some(out)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(_) => Poll::Ready(None),
+    })
+    .await;
+    match outcome {
+        Some(Ok(Some(actor))) => Resolution::actor(actor),
+        Some(Ok(None)) => Resolution::Anonymous,
+        Some(Err(error)) => {
+            tracing::error!(target: "authz", path, %error, "actor resolver failed; gated routes refuse this request");
+            Resolution::Failed
+        }
+        None => resolver_panicked(&path),
+    }
+}
+
+fn resolver_panicked(path: &str) -> Resolution {
+    tracing::error!(target: "authz", path, "actor resolver panicked; gated routes refuse this request");
+    Resolution::Failed
+}

@@ -1,0 +1,137 @@
+//! The annotated handler and its actix route attribute, as written.
+
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, ItemFn, LitStr, Meta, MetaNameValue, Token};
+
+/// Route attributes of actix-web that name a single HTTP method.
+const METHOD_MACROS: &[(&str, &str)] = &[
+    ("get", "GET"),
+    ("post", "POST"),
+    ("put", "PUT"),
+    ("patch", "PATCH"),
+    ("delete", "DELETE"),
+    ("head", "HEAD"),
+    ("options", "OPTIONS"),
+    ("trace", "TRACE"),
+    ("connect", "CONNECT"),
+];
+
+/// The handler: the function plus what we read from its route attribute.
+pub struct Handler {
+    pub func: ItemFn,
+    /// Index of the route attribute in `func.attrs`.
+    pub route_index: usize,
+    pub route: RouteAttr,
+}
+
+/// An actix route attribute such as `#[get("/projects/{id}", name = "x")]`.
+pub struct RouteAttr {
+    pub path: LitStr,
+    /// Upper-case methods: from the macro name, or from `method = "..."` for `route`.
+    pub methods: Vec<String>,
+    /// The remaining `key = value` options, re-emitted as written.
+    pub options: Vec<MetaNameValue>,
+}
+
+struct RouteArgs {
+    path: LitStr,
+    options: Vec<MetaNameValue>,
+}
+
+impl Parse for RouteArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let path = input.parse()?;
+        let mut options = Vec::new();
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            options = Punctuated::<MetaNameValue, Token![,]>::parse_terminated(input)?.into_iter().collect();
+        }
+        Ok(RouteArgs { path, options })
+    }
+}
+
+/// `Some(kind)` when `attr` is one of actix's route attributes (by its last path segment, so both
+/// `#[get]` and `#[actix_web::get]` count).
+fn route_kind(attr: &Attribute) -> Option<String> {
+    let last = attr.path().segments.last()?.ident.to_string();
+    (last == "route" || METHOD_MACROS.iter().any(|(m, _)| *m == last)).then_some(last)
+}
+
+const WHAT_TO_DO: &str = "put an actix route attribute such as `#[get(\"/path\")]` directly below \
+                          `#[require_permission(...)]`; if it is already there but above, move it below";
+
+impl Handler {
+    /// Reads the function and its route attribute, or says precisely what is missing.
+    pub fn parse(item: proc_macro2::TokenStream) -> syn::Result<Handler> {
+        let item: syn::Item = syn::parse2(item)?;
+        let func = match item {
+            syn::Item::Fn(func) => func,
+            other => {
+                return Err(syn::Error::new(
+                    first_token_span(&other),
+                    "`#[require_permission]` applies to an `async fn` request handler",
+                ));
+            }
+        };
+        if func.sig.asyncness.is_none() {
+            return Err(syn::Error::new(
+                func.sig.fn_token.span,
+                "`#[require_permission]` handlers must be `async fn`",
+            ));
+        }
+        if let Some(again) = func.attrs.iter().find(|a| a.path().segments.last().is_some_and(|s| s.ident == "require_permission")) {
+            return Err(syn::Error::new_spanned(
+                again,
+                "duplicate `#[require_permission]`; combine requirements in one attribute with `any(...)` or `all(...)`",
+            ));
+        }
+        if let Some(routes) = func.attrs.iter().find(|a| a.path().is_ident("routes")) {
+            return Err(syn::Error::new_spanned(
+                routes,
+                "`#[routes]` is not supported by `#[require_permission]`; declare one handler per route",
+            ));
+        }
+        let mut found = func.attrs.iter().enumerate().filter_map(|(i, a)| route_kind(a).map(|k| (i, k, a)));
+        let Some((route_index, kind, attr)) = found.next() else {
+            return Err(syn::Error::new(func.sig.ident.span(), format!("no route attribute found on `{}`: {WHAT_TO_DO}", func.sig.ident)));
+        };
+        if let Some((_, _, second)) = found.next() {
+            return Err(syn::Error::new_spanned(second, "a gated handler has exactly one route attribute"));
+        }
+        let route = RouteAttr::parse(kind, attr)?;
+        Ok(Handler { func, route_index, route })
+    }
+}
+
+impl RouteAttr {
+    fn parse(kind: String, attr: &Attribute) -> syn::Result<RouteAttr> {
+        let Meta::List(list) = &attr.meta else {
+            return Err(syn::Error::new_spanned(attr, format!("expected a path: `#[{kind}(\"/path\")]`")));
+        };
+        let args: RouteArgs = syn::parse2(list.tokens.clone())?;
+        let mut methods = Vec::new();
+        if let Some((_, m)) = METHOD_MACROS.iter().find(|(m, _)| *m == kind) {
+            methods.push((*m).to_owned());
+        }
+        if kind == "route" {
+            for option in args.options.iter().filter(|o| o.path.is_ident("method")) {
+                match &option.value {
+                    Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => methods.push(s.value().to_ascii_uppercase()),
+                    other => return Err(syn::Error::new_spanned(other, "expected a method name string, like `method = \"GET\"`")),
+                }
+            }
+        }
+        Ok(RouteAttr { path: args.path, methods, options: args.options })
+    }
+}
+
+fn first_token_span(item: &syn::Item) -> proc_macro2::Span {
+    use quote::ToTokens;
+    // The keyword (`struct`, `impl`, ...) after any attributes and visibility.
+    item.to_token_stream()
+        .into_iter()
+        .find(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i != "pub"))
+        .map_or_else(|| item.span(), |t| t.span())
+}

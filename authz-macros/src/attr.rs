@@ -1,0 +1,289 @@
+//! Parsing `#[require_permission(...)]` arguments, keeping every token for error spans.
+
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr, Token};
+
+use crate::errors::Errors;
+
+/// The parsed, validated arguments.
+pub struct Args {
+    pub requirement: ReqExpr,
+    pub deny: DenyKind,
+    pub policy: Option<syn::Path>,
+    pub operation: Option<LitStr>,
+    pub krate: Option<syn::Path>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum DenyKind {
+    Forbidden,
+    NotFound,
+}
+
+/// A requirement expression as written.
+pub enum ReqExpr {
+    /// `"project:write"`, already checked against the grammar.
+    Literal(LitStr),
+    /// `perms::PROJECT_WRITE`: a permission constant, type-checked by the compiler.
+    Path(syn::Path),
+    /// `authenticated`.
+    Authenticated,
+    /// `any(...)` / `all(...)`.
+    Combinator { all: bool, items: Vec<ReqExpr> },
+}
+
+const KEYS: &[&str] = &["deny", "policy", "operation", "crate"];
+const COMBINATORS: &[&str] = &["any", "all"];
+const DENY_VALUES: &[&str] = &["forbidden", "not_found"];
+
+/// One comma-separated argument before interpretation.
+enum RawArg {
+    KeyValue { key: Ident, value: Expr },
+    Requirement(Expr),
+}
+
+impl Parse for RawArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        // `crate` is a keyword, hence `peek_any`/`parse_any`.
+        if input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let key = Ident::parse_any(input)?;
+            input.parse::<Token![=]>()?;
+            let value = input.parse()?;
+            Ok(RawArg::KeyValue { key, value })
+        } else {
+            Ok(RawArg::Requirement(input.parse()?))
+        }
+    }
+}
+
+struct RawArgs(Punctuated<RawArg, Token![,]>);
+
+impl Parse for RawArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        Punctuated::parse_terminated(input).map(RawArgs)
+    }
+}
+
+impl Args {
+    /// Parses and checks the attribute's arguments, reporting every mistake at once.
+    pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
+        let RawArgs(raw) = syn::parse2(tokens)?;
+        let mut errors = Errors::default();
+        let mut requirement: Option<ReqExpr> = None;
+        let mut deny = None;
+        let mut policy = None;
+        let mut operation = None;
+        let mut krate = None;
+
+        for arg in raw {
+            match arg {
+                RawArg::Requirement(expr) => {
+                    if requirement.is_some() {
+                        errors.push(syn::Error::new_spanned(
+                            &expr,
+                            "only one requirement per route; combine several with `any(...)` or `all(...)`",
+                        ));
+                        continue;
+                    }
+                    if let Some(r) = errors.ok(parse_requirement(&expr, false)) {
+                        requirement = Some(r);
+                    }
+                }
+                RawArg::KeyValue { key, value } => {
+                    let name = key.to_string();
+                    match name.as_str() {
+                        "deny" => set(&mut errors, &mut deny, &key, parse_deny(&value)),
+                        "policy" => set(&mut errors, &mut policy, &key, parse_path(&value, "policy", "a path to a policy function, like `policies::can_edit_project`")),
+                        "operation" => set(&mut errors, &mut operation, &key, parse_operation(&value)),
+                        "crate" => set(&mut errors, &mut krate, &key, parse_path(&value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")),
+                        _ => errors.push(syn::Error::new(
+                            key.span(),
+                            format!("unknown argument `{name}`; expected one of {}{}", list(KEYS), suggest(&name, KEYS)),
+                        )),
+                    }
+                }
+            }
+        }
+
+        let requirement = match requirement {
+            Some(r) => Some(r),
+            None if errors.is_empty() => {
+                errors.push(syn::Error::new(
+                    Span::call_site(),
+                    "missing requirement: expected a permission such as `\"project:write\"`, \
+                     `any(...)`, `all(...)`, a permission constant, or `authenticated`",
+                ));
+                None
+            }
+            None => None,
+        };
+        errors.finish()?;
+        Ok(Args {
+            // `finish` returned early on any error, and a missing requirement is one.
+            requirement: requirement.ok_or_else(|| syn::Error::new(Span::call_site(), "missing requirement"))?,
+            deny: deny.unwrap_or(DenyKind::Forbidden),
+            policy,
+            operation,
+            krate,
+        })
+    }
+}
+
+/// Stores a key's value, reporting a duplicate at the second occurrence (one helper for every
+/// key, so no key can check the wrong slot).
+fn set<T>(errors: &mut Errors, slot: &mut Option<T>, key: &Ident, value: syn::Result<T>) {
+    if slot.is_some() {
+        errors.push(syn::Error::new(key.span(), format!("duplicate argument `{key}`")));
+        return;
+    }
+    if let Some(v) = errors.ok(value) {
+        *slot = Some(v);
+    }
+}
+
+fn parse_requirement(expr: &Expr, nested: bool) -> syn::Result<ReqExpr> {
+    match expr {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => {
+            check_literal(lit)?;
+            Ok(ReqExpr::Literal(lit.clone()))
+        }
+        Expr::Lit(syn::ExprLit { lit, .. }) => Err(syn::Error::new_spanned(
+            lit,
+            "expected a permission string literal such as `\"project:write\"`",
+        )),
+        Expr::Path(p) if p.qself.is_none() && p.path.is_ident("authenticated") => {
+            let ident = p.path.get_ident().cloned().unwrap_or_else(|| Ident::new("authenticated", p.span()));
+            if nested {
+                return Err(syn::Error::new(
+                    ident.span(),
+                    "`authenticated` cannot be combined with other requirements; it admits every authenticated actor on its own",
+                ));
+            }
+            Ok(ReqExpr::Authenticated)
+        }
+        Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => {
+            if let Some(ident) = p.path.get_ident()
+                && COMBINATORS.contains(&ident.to_string().as_str())
+            {
+                return Err(syn::Error::new(ident.span(), format!("`{ident}` needs a list of requirements: `{ident}(\"a:b\", \"c:d\")`")));
+            }
+            Ok(ReqExpr::Path(p.path.clone()))
+        }
+        Expr::Call(call) => {
+            let name = match &*call.func {
+                Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+                _ => None,
+            };
+            let Some(name) = name else {
+                return Err(syn::Error::new_spanned(&call.func, "expected `any(...)` or `all(...)`"));
+            };
+            let all = match name.to_string().as_str() {
+                "any" => false,
+                "all" => true,
+                other => {
+                    return Err(syn::Error::new(
+                        name.span(),
+                        format!("unknown combinator `{other}`; expected `any(...)` or `all(...)`{}", suggest(other, COMBINATORS)),
+                    ));
+                }
+            };
+            if call.args.is_empty() {
+                return Err(syn::Error::new_spanned(
+                    call,
+                    format!("`{name}()` needs at least one requirement; an empty `{name}` would {}", if all { "admit everyone" } else { "refuse everyone" }),
+                ));
+            }
+            let mut errors = Errors::default();
+            let mut items = Vec::new();
+            let mut seen: Vec<String> = Vec::new();
+            for arg in &call.args {
+                if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) = arg {
+                    if seen.contains(&lit.value()) {
+                        errors.push(syn::Error::new_spanned(lit, format!("`{}` is listed twice in this `{name}(...)`", lit.value())));
+                        continue;
+                    }
+                    seen.push(lit.value());
+                }
+                if let Some(item) = errors.ok(parse_requirement(arg, true)) {
+                    items.push(item);
+                }
+            }
+            errors.finish()?;
+            Ok(ReqExpr::Combinator { all, items })
+        }
+        Expr::Binary(bin) => Err(syn::Error::new_spanned(
+            &bin.op,
+            "operators are not supported here; write `any(a, b)` for either and `all(a, b)` for both",
+        )),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "expected a permission such as `\"project:write\"`, `any(...)`, `all(...)`, a permission constant, or `authenticated`",
+        )),
+    }
+}
+
+fn check_literal(lit: &LitStr) -> syn::Result<()> {
+    let value = lit.value();
+    authz_core::permission::validate(&value)
+        .map(drop)
+        .map_err(|e| syn::Error::new(lit.span(), format!("invalid permission `{}`: {e}", value.escape_debug())))
+}
+
+fn parse_deny(value: &Expr) -> syn::Result<DenyKind> {
+    if let Expr::Path(p) = value
+        && let Some(ident) = p.path.get_ident()
+    {
+        let name = ident.to_string();
+        match name.as_str() {
+            "forbidden" => return Ok(DenyKind::Forbidden),
+            "not_found" => return Ok(DenyKind::NotFound),
+            _ => {
+                return Err(syn::Error::new(
+                    ident.span(),
+                    format!("unknown denial `{name}`; expected `forbidden` (403) or `not_found` (404, hides existence){}", suggest(&name, DENY_VALUES)),
+                ));
+            }
+        }
+    }
+    Err(syn::Error::new_spanned(value, "expected `forbidden` (403) or `not_found` (404, hides existence)"))
+}
+
+fn parse_path(value: &Expr, key: &str, what: &str) -> syn::Result<syn::Path> {
+    match value {
+        Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => Ok(p.path.clone()),
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Err(syn::Error::new_spanned(
+            s,
+            format!("`{key}` takes a path, not a string: write `{key} = {}`", s.value()),
+        )),
+        other => Err(syn::Error::new_spanned(other, format!("`{key}` expects {what}"))),
+    }
+}
+
+fn parse_operation(value: &Expr) -> syn::Result<LitStr> {
+    match value {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value().trim().is_empty() => {
+            Err(syn::Error::new_spanned(s, "`operation` cannot be empty; it names the operation in the matrix"))
+        }
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s.clone()),
+        other => Err(syn::Error::new_spanned(other, "`operation` expects a string literal, like `operation = \"Create project\"`")),
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// `"; did you mean `x`?"` when one of `candidates` is close to `name`.
+pub fn suggest(name: &str, candidates: &[&str]) -> String {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(name, c), *c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}

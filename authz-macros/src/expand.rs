@@ -1,0 +1,165 @@
+//! Code generation for `#[require_permission]`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::LitStr;
+
+use crate::ast::Handler;
+use crate::attr::{Args, DenyKind, ReqExpr};
+
+/// Re-emits the handler with its route attribute rewritten to carry the gate.
+///
+/// The gate travels as actix's own `wrap = "..."` route option, so it runs as a middleware on the
+/// handler's resource: after routing (the matched pattern is known, and a request for another
+/// method never reaches it) and before any extractor or the body. The route's record lives in a
+/// `static` inside that expression, where no user code can name it.
+pub fn expand(args: Args, handler: Handler) -> TokenStream {
+    let Handler { mut func, route_index, route } = handler;
+    let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());
+    let private = quote!(#krate::__private);
+
+    let route_attr = &func.attrs[route_index];
+    let attr_span = route_attr.span();
+    let handler_name = func.sig.ident.to_string();
+    let operation = args.operation.as_ref().map_or_else(|| operation_from_docs(&func), LitStr::value);
+    let methods = &route.methods;
+    let path = &route.path;
+    let requirement = requirement_tokens(&args.requirement, &private);
+    let deny = match args.deny {
+        DenyKind::Forbidden => quote!(#private::Deny::Forbidden),
+        DenyKind::NotFound => quote!(#private::Deny::NotFound),
+    };
+    let policy = match &args.policy {
+        Some(p) => {
+            let text = path_text(p);
+            quote!(::core::option::Option::Some(#private::PolicyRef { path: #text }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+
+    let gate = quote! {{
+        static __AUTHZ_ROUTE: #private::RouteMeta = #private::RouteMeta {
+            handler: #handler_name,
+            module: ::core::module_path!(),
+            file: ::core::file!(),
+            line: ::core::line!(),
+            methods: &[#(#methods),*],
+            path: #path,
+            requirement: #requirement,
+            deny: #deny,
+            policy: #policy,
+            operation: #operation,
+        };
+        #private::Gate::new(&__AUTHZ_ROUTE)
+    }};
+    let gate = LitStr::new(&gate.to_string(), attr_span);
+
+    // HEAD follows GET: a HEAD request is answered, and gated, exactly like the GET it mirrors.
+    let mut all_methods = methods.clone();
+    if all_methods.iter().any(|m| m == "GET") && !all_methods.iter().any(|m| m == "HEAD") {
+        all_methods.push("HEAD".to_owned());
+    }
+    let options = route.options.iter().filter(|o| !o.path.is_ident("method"));
+    func.attrs[route_index] = syn::parse_quote_spanned! {attr_span=>
+        #[#private::route(#path, #(method = #all_methods,)* #(#options,)* wrap = #gate)]
+    };
+
+    let checks = compile_checks(&args, &private);
+    quote! {
+        #func
+        #checks
+    }
+}
+
+fn requirement_tokens(req: &ReqExpr, private: &TokenStream) -> TokenStream {
+    match req {
+        ReqExpr::Literal(lit) => quote!(#private::Requirement::Permission(#private::Permission::new(#lit))),
+        ReqExpr::Path(path) => quote!(#private::Requirement::Permission(#path)),
+        ReqExpr::Authenticated => quote!(#private::Requirement::Authenticated),
+        ReqExpr::Combinator { all, items } => {
+            let items = items.iter().map(|i| requirement_tokens(i, private));
+            let variant = if *all { quote!(All) } else { quote!(Any) };
+            quote!(#private::Requirement::#variant(&[#(#items),*]))
+        }
+    }
+}
+
+/// Items that make the compiler check user-written paths with the user's spans, since the gate
+/// itself is compiled from a string where spans are lost.
+fn compile_checks(args: &Args, private: &TokenStream) -> TokenStream {
+    let mut checks = TokenStream::new();
+    if let Some(krate) = &args.krate {
+        checks.extend(quote_spanned!(krate.span()=> use #krate::__private as _;));
+    }
+    if let Some(policy) = &args.policy {
+        checks.extend(quote_spanned!(policy.span()=> use #policy as _;));
+    }
+    let mut paths = Vec::new();
+    collect_paths(&args.requirement, &mut paths);
+    for path in paths {
+        checks.extend(quote_spanned!(path.span()=> let _: #private::Permission = #path;));
+    }
+    if checks.is_empty() {
+        return checks;
+    }
+    quote!(const _: () = { #checks };)
+}
+
+fn collect_paths<'a>(req: &'a ReqExpr, out: &mut Vec<&'a syn::Path>) {
+    match req {
+        ReqExpr::Path(p) => out.push(p),
+        ReqExpr::Combinator { items, .. } => items.iter().for_each(|i| collect_paths(i, out)),
+        ReqExpr::Literal(_) | ReqExpr::Authenticated => {}
+    }
+}
+
+/// The first non-empty line of the doc comment, or the handler's name made readable.
+fn operation_from_docs(func: &syn::ItemFn) -> String {
+    let first_line = func
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        })
+        .flat_map(|doc| doc.lines().map(|l| l.trim().to_owned()).collect::<Vec<_>>())
+        .find(|l| !l.is_empty());
+    if let Some(line) = first_line {
+        return line.trim_end_matches('.').to_owned();
+    }
+    let words = func.sig.ident.to_string().replace('_', " ");
+    let mut chars = words.trim().chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}
+
+/// On error: the function as written minus its route attribute, so the user sees our message
+/// alone (not actix's on top) and IDEs still see the function.
+pub fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
+    let error = error.to_compile_error();
+    match syn::parse2::<syn::ItemFn>(item.clone()) {
+        Ok(mut func) => {
+            func.attrs.retain(|a| {
+                let last = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                !matches!(
+                    last.as_str(),
+                    "get" | "post" | "put" | "patch" | "delete" | "head" | "options" | "trace" | "connect" | "route" | "routes"
+                )
+            });
+            quote! {
+                #[allow(dead_code)]
+                #func
+                #error
+            }
+        }
+        Err(_) => quote!(#item #error),
+    }
+}
