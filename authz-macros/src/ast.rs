@@ -28,6 +28,8 @@ pub struct Handler {
 
 /// An actix route attribute such as `#[get("/projects/{id}", name = "x")]`.
 pub struct RouteAttr {
+    /// The attribute's path as written, e.g. `get` or `actix_web::get`.
+    pub macro_path: syn::Path,
     pub path: LitStr,
     /// Upper-case methods: from the macro name, or from `method = "..."` for `route`.
     pub methods: Vec<String>,
@@ -123,7 +125,7 @@ impl RouteAttr {
                 }
             }
         }
-        Ok(RouteAttr { path: args.path, methods, options: args.options })
+        Ok(RouteAttr { macro_path: attr.path().clone(), path: args.path, methods, options: args.options })
     }
 }
 

@@ -65,7 +65,11 @@ pub fn expand(args: Args, handler: Handler) -> TokenStream {
         #[#private::route(#path, #(method = #all_methods,)* #(#options,)* wrap = #gate)]
     };
 
-    let checks = compile_checks(&args, &private);
+    // The user's route macro (`get`, `actix_web::post`, ...) is replaced by actix's `route`;
+    // naming it here keeps the user's import used, so rewriting causes no warning.
+    let user_route_macro = route.macro_path.clone();
+    let mut checks = compile_checks(&args, &private);
+    checks.extend(quote_spanned!(user_route_macro.span()=> const _: () = { #[allow(unused_imports)] use #user_route_macro as _; };));
     quote! {
         #func
         #checks

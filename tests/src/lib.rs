@@ -1,1 +1,111 @@
+//! Shared fixtures for authz's cross-crate tests: a catalog, a resolver with deliberate failure
+//! modes, and a minimal HTTP/1.1 client for tests that need a real listening server.
 
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use actix_web::HttpRequest;
+use authz_actix::{Actor, Catalog, Permission, PermissionDef, RoleDef};
+
+pub const PROJECT_READ: Permission = Permission::new("project:read");
+pub const PROJECT_WRITE: Permission = Permission::new("project:write");
+pub const PROJECT_DELETE: Permission = Permission::new("project:delete");
+pub const USER_ADMIN: Permission = Permission::new("user:admin");
+
+/// The projects example's catalog, by hand.
+pub static CATALOG: Catalog = Catalog::new(
+    &[
+        PermissionDef { permission: PROJECT_READ, description: "Read private projects" },
+        PermissionDef { permission: PROJECT_WRITE, description: "Create and edit projects" },
+        PermissionDef { permission: PROJECT_DELETE, description: "Delete projects" },
+        PermissionDef { permission: USER_ADMIN, description: "Administer users" },
+    ],
+    &[
+        RoleDef { name: "admin", permissions: &[PROJECT_READ, PROJECT_WRITE, PROJECT_DELETE, USER_ADMIN] },
+        RoleDef { name: "editor", permissions: &[PROJECT_READ, PROJECT_WRITE] },
+        RoleDef { name: "support", permissions: &[PROJECT_READ, USER_ADMIN] },
+        RoleDef { name: "member", permissions: &[] },
+    ],
+);
+
+/// An actor with `roles`.
+pub fn actor(id: i64, roles: &[&str]) -> Actor {
+    CATALOG.actor(id, roles).expect("test roles are declared")
+}
+
+/// Why the test resolver failed.
+#[derive(Debug)]
+pub struct ResolverDown;
+
+impl std::fmt::Display for ResolverDown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("token store unavailable")
+    }
+}
+
+/// Resolves `Authorization: Bearer ROLE-ID` (e.g. `Bearer editor-7`) to an actor. `Bearer down`
+/// makes the resolver fail, `Bearer panic` makes it panic, anything else is anonymous.
+pub async fn resolve(req: HttpRequest) -> Result<Option<Actor>, ResolverDown> {
+    let Some(token) = req.headers().get("authorization").and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let Some(token) = token.strip_prefix("Bearer ") else {
+        return Ok(None);
+    };
+    match token {
+        "down" => Err(ResolverDown),
+        "panic" => panic!("resolver bug"),
+        _ => {
+            let Some((role, id)) = token.rsplit_once('-') else { return Ok(None) };
+            let Ok(id) = id.parse::<i64>() else { return Ok(None) };
+            Ok(CATALOG.actor(id, [role]).ok())
+        }
+    }
+}
+
+/// A response read off the wire.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    /// Header lines as `(lowercased name, value)`, in wire order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends one HTTP/1.1 request (`Connection: close`) to `addr` and reads the whole response.
+/// Blocking; call it from `spawn_blocking` or a plain thread.
+pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> std::io::Result<RawResponse> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str("Content-Length: 0\r\n\r\n");
+    stream.write_all(req.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse_response(&raw, method == "HEAD")
+}
+
+fn parse_response(raw: &[u8], head: bool) -> std::io::Result<RawResponse> {
+    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| bad("no header end"))?;
+    let head_text = std::str::from_utf8(&raw[..split]).map_err(|_| bad("non-UTF-8 head"))?;
+    let mut lines = head_text.split("\r\n");
+    let status_line = lines.next().ok_or_else(|| bad("no status line"))?;
+    let status = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("bad status"))?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let body = if head { Vec::new() } else { raw[split + 4..].to_vec() };
+    Ok(RawResponse { status, headers, body })
+}

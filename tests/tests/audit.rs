@@ -1,0 +1,78 @@
+//! Every decision on a gated route emits exactly one `authz` event, with the route pattern, and no
+//! event ever carries the caller's token.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use actix_web::{get, test, web, App, HttpResponse};
+use authz_actix::{require_permission, ResolveActor};
+use authz_tests::resolve;
+
+/// Read a project.
+#[require_permission("project:read", deny = not_found)]
+#[get("/projects/{id}")]
+async fn read_project(id: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Ok().body(id.to_string())
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn take(&self) -> Vec<String> {
+        let bytes = std::mem::take(&mut *self.0.lock().expect("log buffer"));
+        String::from_utf8(bytes).expect("utf-8 logs").lines().map(str::to_owned).collect()
+    }
+}
+
+#[actix_rt::test]
+async fn one_event_per_decision_with_route_pattern_and_no_token() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).service(read_project)).await;
+    let cases = [
+        (Some("editor-7"), 200, "allow", "actor=7", "DEBUG"),
+        (Some("member-8"), 404, "deny", "actor=8", "INFO"),
+        (None, 401, "deny", "actor=anonymous", "INFO"),
+        (Some("down"), 500, "deny", "actor=anonymous", "ERROR"),
+    ];
+    for (token, status, decision, actor, level) in cases {
+        let mut req = test::TestRequest::get().uri("/projects/42");
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status().as_u16(), status, "{token:?}");
+        let lines = logs.take();
+        let decisions: Vec<_> = lines.iter().filter(|l| l.contains("authorization decision")).collect();
+        assert_eq!(decisions.len(), 1, "exactly one decision event for {token:?}: {lines:#?}");
+        let event = decisions[0];
+        for needle in [level, " authz:", "route=/projects/{id}", "method=GET", "requirement=project:read", actor] {
+            assert!(event.contains(needle), "{needle:?} missing from {event}");
+        }
+        assert!(event.contains(&format!("decision=\"{decision}\"")), "{event}");
+        for line in &lines {
+            assert!(!line.contains("Bearer"), "a token leaked into the logs: {line}");
+            if let Some(t) = token {
+                assert!(!line.contains(&format!("{t} ")) && !line.contains(&format!("={t}")), "token text in {line}");
+            }
+        }
+    }
+}
