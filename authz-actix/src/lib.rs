@@ -66,7 +66,7 @@ mod resolve;
 pub mod test;
 
 pub use authz_core::{
-    is_owner, permission, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny,
+    is_owner, permission, registry, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny,
     InvalidPermission, Permission, PermissionDef, PermissionSet, PolicyRef, Principal, Requirement, RoleDef,
     RouteMeta, UnknownRole,
 };
@@ -145,10 +145,25 @@ pub use resolve::{ResolveActor, ResolveActorService, Resolver};
 /// ```
 pub use authz_macros::require_permission;
 
+// Not public API. The registry's one entry point for generated code: swapping linkme for another
+// mechanism changes this macro only.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __authz_register_route {
+    ($item:item) => {
+        #[$crate::__private::distributed_slice($crate::__private::ROUTES)]
+        #[linkme(crate = $crate::__private::linkme)]
+        $item
+    };
+}
+
 // Not public API. Used by generated code only; may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__authz_register_route as register_route;
     pub use crate::gate::Gate;
     pub use actix_web::route;
+    pub use authz_core::linkme::{self, distributed_slice};
+    pub use authz_core::registry::ROUTES;
     pub use authz_core::{Deny, Permission, PolicyRef, Requirement, RouteMeta};
 }

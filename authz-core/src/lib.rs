@@ -51,10 +51,14 @@
 //! [authz]: https://docs.rs/authz-actix
 #![deny(missing_docs)]
 
+#[doc(hidden)]
+pub use linkme;
+
 mod actor;
 mod catalog;
 mod decision;
 pub mod permission;
+pub mod registry;
 mod requirement;
 mod route;
 mod set;

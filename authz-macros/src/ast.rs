@@ -54,6 +54,16 @@ impl Parse for RouteArgs {
     }
 }
 
+/// Whether `attr` is an actix route attribute, `#[routes]` included.
+pub fn is_route_attr(attr: &Attribute) -> bool {
+    route_kind(attr).is_some() || attr.path().segments.last().is_some_and(|s| s.ident == "routes")
+}
+
+/// Whether `attr` is (another) `#[require_permission]`.
+pub fn is_require_permission(attr: &Attribute) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == "require_permission")
+}
+
 /// `Some(kind)` when `attr` is one of actix's route attributes (by its last path segment, so both
 /// `#[get]` and `#[actix_web::get]` count).
 fn route_kind(attr: &Attribute) -> Option<String> {
@@ -83,7 +93,7 @@ impl Handler {
                 "`#[require_permission]` handlers must be `async fn`",
             ));
         }
-        if let Some(again) = func.attrs.iter().find(|a| a.path().segments.last().is_some_and(|s| s.ident == "require_permission")) {
+        if let Some(again) = func.attrs.iter().find(|a| is_require_permission(a)) {
             return Err(syn::Error::new_spanned(
                 again,
                 "duplicate `#[require_permission]`; combine requirements in one attribute with `any(...)` or `all(...)`",
@@ -100,7 +110,7 @@ impl Handler {
             return Err(syn::Error::new(func.sig.ident.span(), format!("no route attribute found on `{}`: {WHAT_TO_DO}", func.sig.ident)));
         };
         if let Some((_, _, second)) = found.next() {
-            return Err(syn::Error::new_spanned(second, "a gated handler has exactly one route attribute"));
+            return Err(syn::Error::new_spanned(second, "a gated handler has exactly one route attribute; for several methods on one path use `#[route(\"/path\", method = \"GET\", method = \"POST\")]`, otherwise declare one handler per route"));
         }
         let route = RouteAttr::parse(kind, attr)?;
         Ok(Handler { func, route_index, route })

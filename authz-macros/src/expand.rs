@@ -38,7 +38,10 @@ pub fn expand(args: Args, handler: Handler) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
 
-    let gate = quote! {{
+    // The record is linked into the registry from a block no user code can name; the gate finds
+    // it there by module and handler name, so the matrix and the gate read the same data.
+    let record = quote! {
+        #private::register_route! {
         static __AUTHZ_ROUTE: #private::RouteMeta = #private::RouteMeta {
             handler: #handler_name,
             module: ::core::module_path!(),
@@ -51,8 +54,9 @@ pub fn expand(args: Args, handler: Handler) -> TokenStream {
             policy: #policy,
             operation: #operation,
         };
-        #private::Gate::new(&__AUTHZ_ROUTE)
-    }};
+        }
+    };
+    let gate = quote!(#private::Gate::new(::core::module_path!(), #handler_name));
     let gate = LitStr::new(&gate.to_string(), attr_span);
 
     // HEAD follows GET: a HEAD request is answered, and gated, exactly like the GET it mirrors.
@@ -68,11 +72,12 @@ pub fn expand(args: Args, handler: Handler) -> TokenStream {
     // The user's route macro (`get`, `actix_web::post`, ...) is replaced by actix's `route`;
     // naming it here keeps the user's import used, so rewriting causes no warning.
     let user_route_macro = route.macro_path.clone();
-    let mut checks = compile_checks(&args, &private);
-    checks.extend(quote_spanned!(user_route_macro.span()=> const _: () = { #[allow(unused_imports)] use #user_route_macro as _; };));
+    let mut checks = compile_checks(&args);
+    checks.extend(record);
+    checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));
     quote! {
         #func
-        #checks
+        const _: () = { #checks };
     }
 }
 
@@ -89,33 +94,14 @@ fn requirement_tokens(req: &ReqExpr, private: &TokenStream) -> TokenStream {
     }
 }
 
-/// Items that make the compiler check user-written paths with the user's spans, since the gate
-/// itself is compiled from a string where spans are lost.
-fn compile_checks(args: &Args, private: &TokenStream) -> TokenStream {
+/// Items that make the compiler check paths the record does not otherwise use, with the user's
+/// spans.
+fn compile_checks(args: &Args) -> TokenStream {
     let mut checks = TokenStream::new();
-    if let Some(krate) = &args.krate {
-        checks.extend(quote_spanned!(krate.span()=> use #krate::__private as _;));
-    }
     if let Some(policy) = &args.policy {
-        checks.extend(quote_spanned!(policy.span()=> use #policy as _;));
+        checks.extend(quote_spanned!(policy.span()=> #[allow(unused_imports)] use #policy as _;));
     }
-    let mut paths = Vec::new();
-    collect_paths(&args.requirement, &mut paths);
-    for path in paths {
-        checks.extend(quote_spanned!(path.span()=> let _: #private::Permission = #path;));
-    }
-    if checks.is_empty() {
-        return checks;
-    }
-    quote!(const _: () = { #checks };)
-}
-
-fn collect_paths<'a>(req: &'a ReqExpr, out: &mut Vec<&'a syn::Path>) {
-    match req {
-        ReqExpr::Path(p) => out.push(p),
-        ReqExpr::Combinator { items, .. } => items.iter().for_each(|i| collect_paths(i, out)),
-        ReqExpr::Literal(_) | ReqExpr::Authenticated => {}
-    }
+    checks
 }
 
 /// The first non-empty line of the doc comment, or the handler's name made readable.
@@ -145,25 +131,48 @@ fn path_text(path: &syn::Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
 }
 
-/// On error: the function as written minus its route attribute, so the user sees our message
-/// alone (not actix's on top) and IDEs still see the function.
+/// On error: the item as written minus its route attributes and any further
+/// `#[require_permission]`, so the user sees our message alone (not actix's, nor a second one of
+/// ours, on top) and IDEs still see the item. The route macro stays named, so its import does not
+/// turn into an unused-import warning.
 pub fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
     let error = error.to_compile_error();
-    match syn::parse2::<syn::ItemFn>(item.clone()) {
-        Ok(mut func) => {
-            func.attrs.retain(|a| {
-                let last = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-                !matches!(
-                    last.as_str(),
-                    "get" | "post" | "put" | "patch" | "delete" | "head" | "options" | "trace" | "connect" | "route" | "routes"
-                )
-            });
-            quote! {
-                #[allow(dead_code)]
-                #func
-                #error
-            }
+    let Ok(mut item) = syn::parse2::<syn::Item>(item.clone()) else {
+        return quote!(#item #error);
+    };
+    let Some(attrs) = item_attrs(&mut item) else {
+        return quote!(#item #error);
+    };
+    let mut keep_used = TokenStream::new();
+    attrs.retain(|a| {
+        let stripped = crate::ast::is_route_attr(a) || crate::ast::is_require_permission(a);
+        if stripped {
+            let path = a.path();
+            keep_used.extend(quote_spanned!(path.span()=> #[allow(unused_imports)] use #path as _;));
         }
-        Err(_) => quote!(#item #error),
+        !stripped
+    });
+    quote! {
+        #[allow(dead_code)]
+        #item
+        const _: () = { #keep_used };
+        #error
     }
+}
+
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    use syn::Item;
+    Some(match item {
+        Item::Fn(i) => &mut i.attrs,
+        Item::Struct(i) => &mut i.attrs,
+        Item::Enum(i) => &mut i.attrs,
+        Item::Union(i) => &mut i.attrs,
+        Item::Impl(i) => &mut i.attrs,
+        Item::Mod(i) => &mut i.attrs,
+        Item::Const(i) => &mut i.attrs,
+        Item::Static(i) => &mut i.attrs,
+        Item::Trait(i) => &mut i.attrs,
+        Item::Type(i) => &mut i.attrs,
+        _ => return None,
+    })
 }

@@ -1,0 +1,11 @@
+use actix_web::{get, HttpResponse};
+use authz_actix::require_permission;
+
+#[require_permission("project:read")]
+#[require_permission("project:write")]
+#[get("/x")]
+async fn handler() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+fn main() {}
