@@ -110,6 +110,8 @@ macro_rules! audit {
 
 const ANONYMOUS: &str = "anonymous";
 
+// The refusal is built here either way; boxing it would only add an allocation per denial.
+#[allow(clippy::result_large_err)]
 fn decide(req: &ServiceRequest, route: &'static RouteMeta) -> Result<(), HttpResponse> {
     let extensions = req.extensions();
     let Some(resolution) = extensions.get::<Resolution>() else {

@@ -216,7 +216,7 @@ fn parse_requirement(expr: &Expr, nested: bool) -> syn::Result<ReqExpr> {
             Ok(ReqExpr::Combinator { all, items })
         }
         Expr::Binary(bin) => Err(syn::Error::new_spanned(
-            &bin.op,
+            bin.op,
             "operators are not supported here; write `any(a, b)` for either and `all(a, b)` for both",
         )),
         other => Err(syn::Error::new_spanned(

@@ -7,6 +7,9 @@
 //! (with every rule applied there, errors folded so one build reports them all), `expand.rs`
 //! writes the code.
 
+// User input never panics the macro: every mistake is a spanned compile error.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod ast;
 mod attr;
 mod errors;

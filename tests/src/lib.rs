@@ -1,6 +1,10 @@
 //! Shared fixtures for authz's cross-crate tests: a catalog, a resolver with deliberate failure
 //! modes, and a minimal HTTP/1.1 client for tests that need a real listening server.
 
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
