@@ -40,14 +40,23 @@
 //!     Ok(editor.then(|| CATALOG.actor(2, ["editor"]).unwrap()))
 //! }
 //!
+//! /// Every route, registered through `Routes` so full paths are known and nothing is undeclared.
+//! fn routes(r: &mut authz_actix::Routes<'_>) {
+//!     r.service(create_project).service(read_project);
+//! }
+//!
 //! let app = App::new()
 //!     .wrap(ResolveActor::new(resolve))
-//!     .service(create_project)
-//!     .service(read_project)
+//!     .configure(authz_actix::mount(routes))
 //!     .default_service(web::to(authz_actix::problem::not_found));
+//!
+//! // The endpoint-permission matrix, from the same routes.
+//! let matrix = authz_actix::routes::matrix(routes, Some(&CATALOG));
+//! assert!(matrix.to_markdown("cargo run -- matrix").contains("| `/projects/{id}` | GET | Read a project | project:read OR project:write |"));
 //! ```
 //!
 //! What a caller gets:
+//! - a route registered around [`mount`] (no declaration) → `500`, logged at ERROR, never served;
 //! - no actor → `401` with `WWW-Authenticate: Bearer`;
 //! - an actor without the permission → `403`, or with `deny = not_found` a `404` byte-identical to
 //!   [`problem::not_found`]'s answer for a missing resource;
@@ -63,17 +72,19 @@ mod extract;
 mod gate;
 pub mod problem;
 mod resolve;
+pub mod routes;
 pub mod test;
 
 pub use authz_core::{
-    is_owner, permission, registry, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny,
+    is_owner, matrix, permission, registry, Access, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny,
     InvalidPermission, Permission, PermissionDef, PermissionSet, PolicyRef, Principal, Requirement, RoleDef,
-    RouteMeta, UnknownRole,
+    PolicyMeta, RouteMeta, UnknownRole,
 };
 pub use extract::CurrentActor;
 pub use gate::{Gate, GateService};
 pub use problem::Denied;
 pub use resolve::{ResolveActor, ResolveActorService, Resolver};
+pub use routes::{mount, Declared, Routes};
 
 /// Gates an actix-web handler on a permission requirement.
 ///
@@ -145,13 +156,100 @@ pub use resolve::{ResolveActor, ResolveActorService, Resolver};
 /// ```
 pub use authz_macros::require_permission;
 
+/// Opens an actix-web handler to anyone — authenticated or not — for a stated reason.
+///
+/// Deny by default means every route declares who may call it; `#[public]` is the declaration
+/// for routes anyone may call. The reason appears in the matrix.
+///
+/// # Syntax
+///
+/// ```text
+/// #[public("reason" [, operation = "..."] [, crate = path])]
+/// #[get("/path")]
+/// async fn handler(...) -> ... { ... }
+/// ```
+///
+/// # Arguments
+///
+/// - The reason (required, non-empty string): why this route needs no actor.
+/// - `operation = "..."`: the operation's name in the matrix; defaults to the first doc line.
+/// - `crate = path`: where `authz_actix` is, when renamed.
+///
+/// # Examples
+///
+/// ```
+/// use actix_web::{get, HttpResponse};
+/// use authz_actix::public;
+///
+/// /// Health check.
+/// #[public("load balancer probes")]
+/// #[get("/health")]
+/// async fn health() -> HttpResponse {
+///     HttpResponse::Ok().body("ok")
+/// }
+/// ```
+pub use authz_macros::public;
+
+/// Records a policy function, so the matrix names it with its doc summary.
+///
+/// The function is emitted unchanged. Routes refer to it with
+/// `#[require_permission(..., policy = path::to::it)]`; services call it.
+///
+/// # Syntax
+///
+/// ```text
+/// #[policy]
+/// #[policy(rule = "project:write OR owner")]
+/// fn policy_fn(actor: &Actor, resource: &Resource) -> bool { ... }   // or -> Decision
+/// ```
+///
+/// # Arguments
+///
+/// - `rule = "..."`: the rule in the matrix's words. A route that requires only `authenticated`
+///   and defers to this policy shows the rule in its "Required permission(s)" column.
+/// - `crate = path`: where `authz_actix` is, when renamed.
+///
+/// # Examples
+///
+/// ```
+/// use authz_actix::{is_owner, policy, Actor, Permission};
+///
+/// const PROJECT_WRITE: Permission = Permission::new("project:write");
+/// pub struct Project { pub owner_id: i64, pub is_archived: bool, pub allow_owner_edits: bool }
+///
+/// /// Not archived, and project:write or an owner allowed to edit.
+/// #[policy(rule = "project:write OR owner")]
+/// pub fn can_edit_project(actor: &Actor, project: &Project) -> bool {
+///     !project.is_archived
+///         && (actor.has(PROJECT_WRITE) || (is_owner(actor, project.owner_id) && project.allow_owner_edits))
+/// }
+/// ```
+pub use authz_macros::policy;
+
 // Not public API. The registry's one entry point for generated code: swapping linkme for another
 // mechanism changes this macro only.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __authz_register_route {
-    ($item:item) => {
+    ($handler:ident, $record:expr) => {
         #[$crate::__private::distributed_slice($crate::__private::ROUTES)]
+        #[linkme(crate = $crate::__private::linkme)]
+        static __AUTHZ_ROUTE: $crate::__private::RouteMeta = $record;
+
+        impl $crate::__private::Declared for $handler {
+            fn route() -> &'static $crate::__private::RouteMeta {
+                &__AUTHZ_ROUTE
+            }
+        }
+    };
+}
+
+// Not public API. The same, for policy records.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __authz_register_policy {
+    ($item:item) => {
+        #[$crate::__private::distributed_slice($crate::__private::POLICIES)]
         #[linkme(crate = $crate::__private::linkme)]
         $item
     };
@@ -160,10 +258,13 @@ macro_rules! __authz_register_route {
 // Not public API. Used by generated code only; may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__authz_register_policy as register_policy;
     pub use crate::__authz_register_route as register_route;
+    pub use crate::routes::Declared;
     pub use crate::gate::Gate;
     pub use actix_web::route;
     pub use authz_core::linkme::{self, distributed_slice};
     pub use authz_core::registry::ROUTES;
-    pub use authz_core::{Deny, Permission, PolicyRef, Requirement, RouteMeta};
+    pub use authz_core::registry::POLICIES;
+    pub use authz_core::{Access, Deny, Permission, PolicyMeta, PolicyRef, Requirement, RouteMeta};
 }

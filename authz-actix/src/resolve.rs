@@ -8,12 +8,13 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, HttpMessage, HttpRequest};
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
-use crate::Principal;
+use crate::routes::{Lookup, RouteTable};
+use crate::{problem, Principal};
 
 /// What resolution established for this request; stored in the request's extensions.
 #[derive(Clone)]
@@ -72,12 +73,17 @@ where
     }
 }
 
-/// Middleware that runs the app's [`Resolver`] for each request and stores the outcome for
-/// gates and the [`CurrentActor`](crate::CurrentActor) extractor.
+/// The app-level middleware: refuses undeclared routes, then runs the app's [`Resolver`] and
+/// stores the outcome for gates and the [`CurrentActor`](crate::CurrentActor) extractor.
 ///
-/// Fails closed: a resolver error or panic is logged (target `authz`, ERROR) and recorded, every
-/// gated route then refuses the request with a generic 500, and the server goes on serving. Routes
-/// that are not gated are served as usual.
+/// Deny by default: a request routed to a handler that was not registered through
+/// [`mount`](crate::mount) — so has no declaration — is refused with a generic `500` and an ERROR
+/// event (target `authz`) naming the route, before any handler or resolver runs. A request for a
+/// declared path with a method nobody declared gets the app's `404`, as actix itself would answer.
+///
+/// Fails closed: a resolver error or panic is logged (ERROR) and recorded, every gated route then
+/// refuses the request with a generic 500, and the server goes on serving. Public routes are
+/// served as usual.
 ///
 /// ```
 /// use actix_web::{App, HttpRequest};
@@ -93,7 +99,7 @@ where
 ///     })
 /// }
 ///
-/// let app = App::new().wrap(ResolveActor::new(resolve));
+/// let app = App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|_routes| {}));
 /// ```
 pub struct ResolveActor<R> {
     resolver: Rc<R>,
@@ -118,7 +124,7 @@ where
     B: MessageBody + 'static,
     R: Resolver,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
     type Transform = ResolveActorService<S, R>;
     type InitError = ();
@@ -147,24 +153,62 @@ where
     B: MessageBody + 'static,
     R: Resolver,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        // An actor attached by the test kit (`authz_actix::test`) is kept as is.
-        if req.extensions().contains::<Resolution>() {
-            return Box::pin(self.service.call(req));
+        if let Err(refusal) = check_declared(&req) {
+            return Box::pin(ready(Ok(req.into_response(refusal).map_into_right_body())));
         }
         let service = self.service.clone();
+        // An actor attached by the test kit (`authz_actix::test`) is kept as is.
+        if req.extensions().contains::<Resolution>() {
+            return Box::pin(async move { service.call(req).await.map(ServiceResponse::map_into_left_body) });
+        }
         let resolver = self.resolver.clone();
         Box::pin(async move {
             let resolution = resolve_guarded(&*resolver, req.request().clone()).await;
             req.extensions_mut().insert(resolution);
-            service.call(req).await
+            service.call(req).await.map(ServiceResponse::map_into_left_body)
         })
+    }
+}
+
+/// Deny by default: is the route this request will reach declared?
+#[allow(clippy::result_large_err)] // the refusal is built here either way
+fn check_declared(req: &ServiceRequest) -> Result<(), actix_web::HttpResponse> {
+    // No resource matches: the app's default service answers (a 404).
+    let Some(pattern) = req.match_pattern() else {
+        return Ok(());
+    };
+    let Some(table) = req.app_data::<RouteTable>() else {
+        tracing::error!(
+            target: "authz",
+            route = %pattern,
+            method = %req.method(),
+            "request refused: no route table; register routes with `App::configure(authz_actix::mount(routes))`"
+        );
+        return Err(problem::internal_error());
+    };
+    let method = req.method().as_str();
+    match table.lookup(&pattern, method) {
+        Lookup::Declared => Ok(()),
+        Lookup::OtherMethod => {
+            tracing::warn!(target: "authz", route = %pattern, method, "request refused: no declared handler for this method");
+            Err(problem::response(crate::AuthzError::NotFound))
+        }
+        Lookup::Undeclared => {
+            tracing::error!(
+                target: "authz",
+                route = %pattern,
+                method,
+                "request refused: route has no authorization declaration (`#[require_permission]` or `#[public]`) or was registered around `authz_actix::mount`"
+            );
+            Err(problem::internal_error())
+        }
     }
 }
 

@@ -1,9 +1,9 @@
-//! Route records: what `#[require_permission]` knows about a handler.
+//! Route and policy records: what the macros know about handlers and policies.
 
 use crate::decision::Deny;
 use crate::requirement::Requirement;
 
-/// Everything one `#[require_permission]` declares, as `static` data in the binary.
+/// Everything one `#[require_permission]` or `#[public]` declares, as `static` data in the binary.
 ///
 /// The gate checks requests against it; the matrix is rendered from it.
 #[derive(Debug, Clone, Copy)]
@@ -16,18 +16,57 @@ pub struct RouteMeta {
     pub file: &'static str,
     /// Source line of the declaration.
     pub line: u32,
-    /// HTTP methods, upper case, as the route attribute gives them.
+    /// HTTP methods, upper case, as the route attribute gives them (a `GET` route also answers
+    /// `HEAD`, which is not listed).
     pub methods: &'static [&'static str],
     /// The path as written in the route attribute (scope prefixes not included).
     pub path: &'static str,
-    /// What the caller must hold.
-    pub requirement: Requirement,
-    /// How a refusal is answered.
-    pub deny: Deny,
+    /// Who may call the route.
+    pub access: Access,
     /// The policy function the service enforces on the loaded resource, if any.
     pub policy: Option<PolicyRef>,
     /// The operation, from `operation = "..."` or the first line of the handler's doc comment.
     pub operation: &'static str,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy)]
+pub enum Access {
+    /// Anyone, authenticated or not, for the stated reason (`#[public("...")]`).
+    Public {
+        /// Why the route is open, as written in the marker; shown in the matrix.
+        reason: &'static str,
+    },
+    /// Callers meeting `requirement` (`#[require_permission(...)]`).
+    Gated {
+        /// What the caller must hold.
+        requirement: Requirement,
+        /// How a refusal is answered.
+        deny: Deny,
+    },
+}
+
+impl RouteMeta {
+    /// The requirement, for a gated route.
+    pub fn requirement(&self) -> Option<&Requirement> {
+        match &self.access {
+            Access::Gated { requirement, .. } => Some(requirement),
+            Access::Public { .. } => None,
+        }
+    }
+
+    /// How a refusal is answered, for a gated route.
+    pub fn deny(&self) -> Option<Deny> {
+        match &self.access {
+            Access::Gated { deny, .. } => Some(*deny),
+            Access::Public { .. } => None,
+        }
+    }
+
+    /// Whether the route is open to anyone.
+    pub fn is_public(&self) -> bool {
+        matches!(self.access, Access::Public { .. })
+    }
 }
 
 /// A reference to a policy function, as written in `policy = path::to::fn`.
@@ -42,4 +81,41 @@ impl PolicyRef {
     pub fn name(&self) -> &'static str {
         self.path.rsplit("::").next().unwrap_or(self.path)
     }
+
+    /// The record of the policy function, when it is marked `#[policy]`.
+    ///
+    /// Found by name; when several modules declare a policy of that name, the one whose module
+    /// path ends with the written path's module part is chosen.
+    pub fn resolve(&self) -> Option<&'static PolicyMeta> {
+        let name = self.name();
+        let mut candidates = crate::registry::policies().iter().filter(|p| p.name == name);
+        let first = candidates.next()?;
+        let qualifier = self.path.strip_suffix(name).map(|q| q.trim_end_matches("::")).unwrap_or_default();
+        let qualifier = qualifier.trim_start_matches("crate::").trim_start_matches("self::");
+        if qualifier.is_empty() {
+            return Some(first);
+        }
+        std::iter::once(first)
+            .chain(candidates)
+            .find(|p| p.module.ends_with(qualifier))
+            .or(Some(first))
+    }
+}
+
+/// What `#[policy]` records about a policy function.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyMeta {
+    /// The function's name.
+    pub name: &'static str,
+    /// `module_path!()` of its declaration.
+    pub module: &'static str,
+    /// The first line of its doc comment.
+    pub summary: &'static str,
+    /// The rule in the matrix's words, from `#[policy(rule = "...")]`, e.g.
+    /// `project:write OR owner`; shown as the requirement of routes that defer to this policy.
+    pub rule: Option<&'static str>,
+    /// Source file of the declaration.
+    pub file: &'static str,
+    /// Source line of the declaration.
+    pub line: u32,
 }

@@ -59,9 +59,9 @@ pub fn is_route_attr(attr: &Attribute) -> bool {
     route_kind(attr).is_some() || attr.path().segments.last().is_some_and(|s| s.ident == "routes")
 }
 
-/// Whether `attr` is (another) `#[require_permission]`.
-pub fn is_require_permission(attr: &Attribute) -> bool {
-    attr.path().segments.last().is_some_and(|s| s.ident == "require_permission")
+/// Whether `attr` is (another) declaration: `#[require_permission]` or `#[public]`.
+pub fn is_declaration(attr: &Attribute) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == "require_permission" || s.ident == "public")
 }
 
 /// `Some(kind)` when `attr` is one of actix's route attributes (by its last path segment, so both
@@ -75,39 +75,43 @@ const WHAT_TO_DO: &str = "put an actix route attribute such as `#[get(\"/path\")
                           `#[require_permission(...)]`; if it is already there but above, move it below";
 
 impl Handler {
-    /// Reads the function and its route attribute, or says precisely what is missing.
-    pub fn parse(item: proc_macro2::TokenStream) -> syn::Result<Handler> {
+    /// Reads the function and its route attribute, or says precisely what is missing. `macro_name`
+    /// is the declaring attribute, for messages.
+    pub fn parse(item: proc_macro2::TokenStream, macro_name: &str) -> syn::Result<Handler> {
         let item: syn::Item = syn::parse2(item)?;
         let func = match item {
             syn::Item::Fn(func) => func,
             other => {
                 return Err(syn::Error::new(
                     first_token_span(&other),
-                    "`#[require_permission]` applies to an `async fn` request handler",
+                    format!("`#[{macro_name}]` applies to an `async fn` request handler"),
                 ));
             }
         };
         if func.sig.asyncness.is_none() {
             return Err(syn::Error::new(
                 func.sig.fn_token.span,
-                "`#[require_permission]` handlers must be `async fn`",
+                format!("`#[{macro_name}]` handlers must be `async fn`"),
             ));
         }
-        if let Some(again) = func.attrs.iter().find(|a| is_require_permission(a)) {
+        if let Some(again) = func.attrs.iter().find(|a| is_declaration(a)) {
             return Err(syn::Error::new_spanned(
                 again,
-                "duplicate `#[require_permission]`; combine requirements in one attribute with `any(...)` or `all(...)`",
+                "a route has exactly one declaration: one `#[require_permission(...)]` (combine requirements with `any(...)` or `all(...)`) or one `#[public(...)]`",
             ));
         }
         if let Some(routes) = func.attrs.iter().find(|a| a.path().is_ident("routes")) {
             return Err(syn::Error::new_spanned(
                 routes,
-                "`#[routes]` is not supported by `#[require_permission]`; declare one handler per route",
+                format!("`#[routes]` is not supported by `#[{macro_name}]`; declare one handler per route"),
             ));
         }
         let mut found = func.attrs.iter().enumerate().filter_map(|(i, a)| route_kind(a).map(|k| (i, k, a)));
         let Some((route_index, kind, attr)) = found.next() else {
-            return Err(syn::Error::new(func.sig.ident.span(), format!("no route attribute found on `{}`: {WHAT_TO_DO}", func.sig.ident)));
+            return Err(syn::Error::new(
+                func.sig.ident.span(),
+                format!("no route attribute found on `{}`: {}", func.sig.ident, WHAT_TO_DO.replace("require_permission", macro_name)),
+            ));
         };
         if let Some((_, _, second)) = found.next() {
             return Err(syn::Error::new_spanned(second, "a gated handler has exactly one route attribute; for several methods on one path use `#[route(\"/path\", method = \"GET\", method = \"POST\")]`, otherwise declare one handler per route"));

@@ -1,4 +1,4 @@
-//! Parsing `#[require_permission(...)]` arguments, keeping every token for error spans.
+//! Parsing the macros' arguments, keeping every token for error spans.
 
 use proc_macro2::Span;
 use syn::ext::IdentExt;
@@ -9,12 +9,22 @@ use syn::{Expr, Ident, LitStr, Token};
 
 use crate::errors::Errors;
 
-/// The parsed, validated arguments.
+/// The parsed, validated arguments of `#[require_permission]` or `#[public]`.
 pub struct Args {
-    pub requirement: ReqExpr,
-    pub deny: DenyKind,
+    pub access: AccessArgs,
     pub policy: Option<syn::Path>,
     pub operation: Option<LitStr>,
+    pub krate: Option<syn::Path>,
+}
+
+pub enum AccessArgs {
+    Gated { requirement: ReqExpr, deny: DenyKind },
+    Public { reason: LitStr },
+}
+
+/// The parsed arguments of `#[policy]`.
+pub struct PolicyArgs {
+    pub rule: Option<LitStr>,
     pub krate: Option<syn::Path>,
 }
 
@@ -123,13 +133,98 @@ impl Args {
         };
         errors.finish()?;
         Ok(Args {
-            // `finish` returned early on any error, and a missing requirement is one.
-            requirement: requirement.ok_or_else(|| syn::Error::new(Span::call_site(), "missing requirement"))?,
-            deny: deny.unwrap_or(DenyKind::Forbidden),
+            access: AccessArgs::Gated {
+                // `finish` returned early on any error, and a missing requirement is one.
+                requirement: requirement.ok_or_else(|| syn::Error::new(Span::call_site(), "missing requirement"))?,
+                deny: deny.unwrap_or(DenyKind::Forbidden),
+            },
             policy,
             operation,
             krate,
         })
+    }
+
+    /// `#[public("reason", operation = "...", crate = path)]`.
+    pub fn parse_public(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
+        const PUBLIC_KEYS: &[&str] = &["operation", "crate"];
+        let RawArgs(raw) = syn::parse2(tokens)?;
+        let mut errors = Errors::default();
+        let mut reason: Option<LitStr> = None;
+        let mut operation = None;
+        let mut krate = None;
+        for arg in raw {
+            match arg {
+                RawArg::Requirement(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. })) if reason.is_none() => {
+                    if lit.value().trim().is_empty() {
+                        errors.push(syn::Error::new_spanned(&lit, "the reason cannot be empty; say why anyone may call this route"));
+                    }
+                    reason = Some(lit);
+                }
+                RawArg::Requirement(expr) if reason.is_some() => {
+                    errors.push(syn::Error::new_spanned(expr, "`#[public]` takes one reason"));
+                }
+                RawArg::Requirement(expr) => errors.push(syn::Error::new_spanned(
+                    expr,
+                    "expected the reason this route is open, as a string: `#[public(\"load balancer health checks\")]`",
+                )),
+                RawArg::KeyValue { key, value } => {
+                    let name = key.to_string();
+                    match name.as_str() {
+                        "operation" => set(&mut errors, &mut operation, &key, parse_operation(&value)),
+                        "crate" => set(&mut errors, &mut krate, &key, parse_path(&value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")),
+                        _ => errors.push(syn::Error::new(
+                            key.span(),
+                            format!("unknown argument `{name}`; `#[public]` takes a reason, then {}{}", list(PUBLIC_KEYS), suggest(&name, PUBLIC_KEYS)),
+                        )),
+                    }
+                }
+            }
+        }
+        if reason.is_none() && errors.is_empty() {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "missing reason: an open route states why, e.g. `#[public(\"load balancer health checks\")]`",
+            ));
+        }
+        errors.finish()?;
+        Ok(Args {
+            access: AccessArgs::Public { reason: reason.ok_or_else(|| syn::Error::new(Span::call_site(), "missing reason"))? },
+            policy: None,
+            operation,
+            krate,
+        })
+    }
+}
+
+impl PolicyArgs {
+    /// `#[policy]` or `#[policy(rule = "...", crate = path)]`.
+    pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<PolicyArgs> {
+        const POLICY_KEYS: &[&str] = &["rule", "crate"];
+        let RawArgs(raw) = syn::parse2(tokens)?;
+        let mut errors = Errors::default();
+        let mut rule = None;
+        let mut krate = None;
+        for arg in raw {
+            match arg {
+                RawArg::KeyValue { key, value } => {
+                    let name = key.to_string();
+                    match name.as_str() {
+                        "rule" => set(&mut errors, &mut rule, &key, parse_string(&value, "rule", "rule = \"project:write OR owner\"")),
+                        "crate" => set(&mut errors, &mut krate, &key, parse_path(&value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")),
+                        _ => errors.push(syn::Error::new(
+                            key.span(),
+                            format!("unknown argument `{name}`; expected one of {}{}", list(POLICY_KEYS), suggest(&name, POLICY_KEYS)),
+                        )),
+                    }
+                }
+                RawArg::Requirement(expr) => errors.push(syn::Error::new_spanned(
+                    expr,
+                    "expected `rule = \"...\"`, the rule in the matrix's words, like `rule = \"project:write OR owner\"`",
+                )),
+            }
+        }
+        errors.finish()?;
+        Ok(PolicyArgs { rule, krate })
     }
 }
 
@@ -264,12 +359,17 @@ fn parse_path(value: &Expr, key: &str, what: &str) -> syn::Result<syn::Path> {
 }
 
 fn parse_operation(value: &Expr) -> syn::Result<LitStr> {
+    parse_string(value, "operation", "operation = \"Create project\"")
+}
+
+/// A non-empty string literal for `key`; `example` shows the right form.
+fn parse_string(value: &Expr, key: &str, example: &str) -> syn::Result<LitStr> {
     match value {
         Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value().trim().is_empty() => {
-            Err(syn::Error::new_spanned(s, "`operation` cannot be empty; it names the operation in the matrix"))
+            Err(syn::Error::new_spanned(s, format!("`{key}` cannot be empty; it is shown in the matrix")))
         }
         Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s.clone()),
-        other => Err(syn::Error::new_spanned(other, "`operation` expects a string literal, like `operation = \"Create project\"`")),
+        other => Err(syn::Error::new_spanned(other, format!("`{key}` expects a string literal, like `{example}`"))),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Code generation for `#[require_permission]`.
+//! Code generation for `#[require_permission]`, `#[public]` and `#[policy]`.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
@@ -6,29 +6,39 @@ use syn::spanned::Spanned;
 use syn::LitStr;
 
 use crate::ast::Handler;
-use crate::attr::{Args, DenyKind, ReqExpr};
+use crate::attr::{AccessArgs, Args, DenyKind, PolicyArgs, ReqExpr};
 
-/// Re-emits the handler with its route attribute rewritten to carry the gate.
+/// Re-emits the handler with its route attribute rewritten, plus its record.
 ///
-/// The gate travels as actix's own `wrap = "..."` route option, so it runs as a middleware on the
-/// handler's resource: after routing (the matched pattern is known, and a request for another
-/// method never reaches it) and before any extractor or the body. The route's record lives in a
-/// `static` inside that expression, where no user code can name it.
+/// - The record (`RouteMeta`) is a `static` linked into the registry from inside an anonymous
+///   `const` block, so no user code can name it; the handler type implements `Declared`, which
+///   returns that same record, so route registration accepts only declared handlers.
+/// - A gated handler's gate travels as actix's own `wrap = "..."` route option: it runs as a
+///   middleware on the handler's resource, after routing (the matched pattern is known; another
+///   method never reaches it) and before any extractor or the body. It reads the record through
+///   `Declared`, so what the matrix shows is exactly what is enforced.
+/// - `GET` routes also answer `HEAD` (gated the same), via actix's `route` macro.
 pub fn expand(args: Args, handler: Handler) -> TokenStream {
     let Handler { mut func, route_index, route } = handler;
     let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());
     let private = quote!(#krate::__private);
 
-    let route_attr = &func.attrs[route_index];
-    let attr_span = route_attr.span();
-    let handler_name = func.sig.ident.to_string();
+    let attr_span = func.attrs[route_index].span();
+    let ident = func.sig.ident.clone();
+    let handler_name = ident.to_string();
     let operation = args.operation.as_ref().map_or_else(|| operation_from_docs(&func), LitStr::value);
     let methods = &route.methods;
     let path = &route.path;
-    let requirement = requirement_tokens(&args.requirement, &private);
-    let deny = match args.deny {
-        DenyKind::Forbidden => quote!(#private::Deny::Forbidden),
-        DenyKind::NotFound => quote!(#private::Deny::NotFound),
+    let access = match &args.access {
+        AccessArgs::Gated { requirement, deny } => {
+            let requirement = requirement_tokens(requirement, &private);
+            let deny = match deny {
+                DenyKind::Forbidden => quote!(#private::Deny::Forbidden),
+                DenyKind::NotFound => quote!(#private::Deny::NotFound),
+            };
+            quote!(#private::Access::Gated { requirement: #requirement, deny: #deny })
+        }
+        AccessArgs::Public { reason } => quote!(#private::Access::Public { reason: #reason }),
     };
     let policy = match &args.policy {
         Some(p) => {
@@ -38,35 +48,40 @@ pub fn expand(args: Args, handler: Handler) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
 
-    // The record is linked into the registry from a block no user code can name; the gate finds
-    // it there by module and handler name, so the matrix and the gate read the same data.
     let record = quote! {
-        #private::register_route! {
-        static __AUTHZ_ROUTE: #private::RouteMeta = #private::RouteMeta {
-            handler: #handler_name,
-            module: ::core::module_path!(),
-            file: ::core::file!(),
-            line: ::core::line!(),
-            methods: &[#(#methods),*],
-            path: #path,
-            requirement: #requirement,
-            deny: #deny,
-            policy: #policy,
-            operation: #operation,
-        };
-        }
+        #private::register_route!(
+            #ident,
+            #private::RouteMeta {
+                handler: #handler_name,
+                module: ::core::module_path!(),
+                file: ::core::file!(),
+                line: ::core::line!(),
+                methods: &[#(#methods),*],
+                path: #path,
+                access: #access,
+                policy: #policy,
+                operation: #operation,
+            }
+        );
     };
-    let gate = quote!(#private::Gate::new(::core::module_path!(), #handler_name));
-    let gate = LitStr::new(&gate.to_string(), attr_span);
 
-    // HEAD follows GET: a HEAD request is answered, and gated, exactly like the GET it mirrors.
     let mut all_methods = methods.clone();
     if all_methods.iter().any(|m| m == "GET") && !all_methods.iter().any(|m| m == "HEAD") {
         all_methods.push("HEAD".to_owned());
     }
     let options = route.options.iter().filter(|o| !o.path.is_ident("method"));
+    let gate = match &args.access {
+        AccessArgs::Gated { .. } => {
+            // Evaluated inside actix's `impl HttpServiceFactory for <handler>`, where `Self` is
+            // the handler type.
+            let gate = quote!(#private::Gate::new(<Self as #private::Declared>::route()));
+            let gate = LitStr::new(&gate.to_string(), attr_span);
+            quote!(wrap = #gate)
+        }
+        AccessArgs::Public { .. } => quote!(),
+    };
     func.attrs[route_index] = syn::parse_quote_spanned! {attr_span=>
-        #[#private::route(#path, #(method = #all_methods,)* #(#options,)* wrap = #gate)]
+        #[#private::route(#path, #(method = #all_methods,)* #(#options,)* #gate)]
     };
 
     // The user's route macro (`get`, `actix_web::post`, ...) is replaced by actix's `route`;
@@ -78,6 +93,33 @@ pub fn expand(args: Args, handler: Handler) -> TokenStream {
     quote! {
         #func
         const _: () = { #checks };
+    }
+}
+
+/// `#[policy]`: the function unchanged, plus its record for the matrix.
+pub fn expand_policy(args: PolicyArgs, func: syn::ItemFn) -> TokenStream {
+    let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());
+    let private = quote!(#krate::__private);
+    let name = func.sig.ident.to_string();
+    let summary = doc_first_line(&func.attrs).unwrap_or_default();
+    let rule = match &args.rule {
+        Some(rule) => quote!(::core::option::Option::Some(#rule)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #func
+        const _: () = {
+            #private::register_policy! {
+                static __AUTHZ_POLICY: #private::PolicyMeta = #private::PolicyMeta {
+                    name: #name,
+                    module: ::core::module_path!(),
+                    summary: #summary,
+                    file: ::core::file!(),
+                    line: ::core::line!(),
+                    rule: #rule,
+                };
+            }
+        };
     }
 }
 
@@ -106,8 +148,17 @@ fn compile_checks(args: &Args) -> TokenStream {
 
 /// The first non-empty line of the doc comment, or the handler's name made readable.
 fn operation_from_docs(func: &syn::ItemFn) -> String {
-    let first_line = func
-        .attrs
+    if let Some(line) = doc_first_line(&func.attrs) {
+        return line;
+    }
+    let words = func.sig.ident.to_string().replace('_', " ");
+    let mut chars = words.trim().chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// The first non-empty line of a doc comment, without a final period.
+fn doc_first_line(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
@@ -118,13 +169,8 @@ fn operation_from_docs(func: &syn::ItemFn) -> String {
             _ => None,
         })
         .flat_map(|doc| doc.lines().map(|l| l.trim().to_owned()).collect::<Vec<_>>())
-        .find(|l| !l.is_empty());
-    if let Some(line) = first_line {
-        return line.trim_end_matches('.').to_owned();
-    }
-    let words = func.sig.ident.to_string().replace('_', " ");
-    let mut chars = words.trim().chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+        .find(|l| !l.is_empty())
+        .map(|l| l.trim_end_matches('.').to_owned())
 }
 
 fn path_text(path: &syn::Path) -> String {
@@ -145,7 +191,7 @@ pub fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
     };
     let mut keep_used = TokenStream::new();
     attrs.retain(|a| {
-        let stripped = crate::ast::is_route_attr(a) || crate::ast::is_require_permission(a);
+        let stripped = crate::ast::is_route_attr(a) || crate::ast::is_declaration(a);
         if stripped {
             let path = a.path();
             keep_used.extend(quote_spanned!(path.span()=> #[allow(unused_imports)] use #path as _;));

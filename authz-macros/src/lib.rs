@@ -21,10 +21,38 @@ use proc_macro::TokenStream;
 /// `authz_actix::require_permission`.
 #[proc_macro_attribute]
 pub fn require_permission(args: TokenStream, item: TokenStream) -> TokenStream {
+    declare(attr::Args::parse(args.into()), item, "require_permission")
+}
+
+/// Opens an actix-web handler to anyone, for a stated reason. Documented on its re-export,
+/// `authz_actix::public`.
+#[proc_macro_attribute]
+pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
+    declare(attr::Args::parse_public(args.into()), item, "public")
+}
+
+/// Records a policy function for the matrix. Documented on its re-export, `authz_actix::policy`.
+#[proc_macro_attribute]
+pub fn policy(args: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
-    let parsed_args = attr::Args::parse(args.into());
-    let handler = ast::Handler::parse(item.clone());
-    match (parsed_args, handler) {
+    let args = attr::PolicyArgs::parse(args.into());
+    let func = syn::parse2::<syn::ItemFn>(item.clone())
+        .map_err(|e| syn::Error::new(e.span(), "`#[policy]` applies to a policy function: `fn(&Actor, &Resource) -> bool`"));
+    match (args, func) {
+        (Ok(args), Ok(func)) => expand::expand_policy(args, func),
+        (Err(mut e), Err(f)) => {
+            e.combine(f);
+            quote::quote!(#item).into_iter().chain(e.to_compile_error()).collect()
+        }
+        (Err(e), _) | (_, Err(e)) => quote::quote!(#item).into_iter().chain(e.to_compile_error()).collect(),
+    }
+    .into()
+}
+
+fn declare(args: syn::Result<attr::Args>, item: TokenStream, macro_name: &str) -> TokenStream {
+    let item = proc_macro2::TokenStream::from(item);
+    let handler = ast::Handler::parse(item.clone(), macro_name);
+    match (args, handler) {
         (Ok(args), Ok(handler)) => expand::expand(args, handler),
         (Err(mut e), Err(h)) => {
             e.combine(h);

@@ -46,7 +46,9 @@ async fn one_event_per_decision_with_route_pattern_and_no_token() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).service(read_project)).await;
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|r| {
+        r.service(read_project);
+    }))).await;
     let cases = [
         (Some("editor-7"), 200, "allow", "actor=7", "DEBUG"),
         (Some("member-8"), 404, "deny", "actor=8", "INFO"),

@@ -75,12 +75,14 @@ fn app() -> App<
 > {
     App::new()
         .wrap(ResolveActor::new(resolve))
-        .service(read_reports)
-        .service(create_report)
-        .service(read_secret)
-        .service(either)
-        .service(both)
-        .service(takes_json)
+        .configure(authz_actix::mount(|r| {
+            r.service(read_reports)
+                .service(create_report)
+                .service(read_secret)
+                .service(either)
+                .service(both)
+                .service(takes_json);
+        }))
         .default_service(web::to(authz_actix::problem::not_found))
 }
 

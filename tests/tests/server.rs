@@ -26,7 +26,9 @@ async fn faults_fail_closed_and_the_server_keeps_serving() {
     let server = HttpServer::new(|| {
         App::new()
             .wrap(ResolveActor::new(resolve))
-            .service(reports)
+            .configure(authz_actix::mount(|r| {
+                r.service(reports);
+            }))
             .default_service(web::to(authz_actix::problem::not_found))
     })
     .workers(1)

@@ -1,0 +1,250 @@
+//! Route registration that knows full paths, and the deny-by-default route table.
+//!
+//! Rust has no route reflection, and actix does not tell a handler where it was mounted. So routes
+//! are registered through [`Routes`], a thin layer over actix's `ServiceConfig` and `web::scope`
+//! that records each scope prefix on the way down:
+//!
+//! ```
+//! use actix_web::{get, post, App, HttpResponse};
+//! use authz_actix::{mount, public, require_permission, Routes};
+//!
+//! /// Health check.
+//! #[public("load balancer probes")]
+//! #[get("/health")]
+//! async fn health() -> HttpResponse { HttpResponse::Ok().finish() }
+//!
+//! /// List users.
+//! #[require_permission("user:admin")]
+//! #[get("/users")]
+//! async fn list_users() -> HttpResponse { HttpResponse::Ok().finish() }
+//!
+//! /// Every route of the app, in one place: the server mounts it, the matrix is rendered from it.
+//! pub fn routes(r: &mut Routes<'_>) {
+//!     r.service(health);
+//!     r.scope("/admin", |r| {
+//!         r.service(list_users); // served, and documented, as /admin/users
+//!     });
+//! }
+//!
+//! let app = App::new().configure(mount(routes));
+//! let table = authz_actix::routes::collect(routes);
+//! assert_eq!(table[1].path, "/admin/users");
+//! ```
+//!
+//! Only declared handlers — `#[require_permission]` or `#[public]` — can be registered: anything
+//! else is a compile error (`Declared` is not implemented). [`mount`] also stores the table of
+//! declared (pattern, method) pairs in the app, and [`ResolveActor`](crate::ResolveActor) refuses
+//! every request routed anywhere else — a route registered around `Routes` — before its handler
+//! runs.
+
+use std::collections::HashMap;
+use std::panic::Location;
+
+use actix_web::dev::HttpServiceFactory;
+use actix_web::{web, Scope};
+
+use crate::matrix::Endpoint;
+use crate::{Access, RouteMeta};
+
+/// A handler whose authorization is declared by `#[require_permission]` or `#[public]`.
+///
+/// Implemented by those macros; the bound of [`Routes::service`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no authorization declaration",
+    label = "not declared with `#[require_permission(...)]` or `#[public(...)]`",
+    note = "every route states who may call it: add `#[require_permission(\"resource:action\")]` or `#[public(\"reason\")]` above its route attribute"
+)]
+pub trait Declared: HttpServiceFactory + 'static {
+    /// The handler's record, as linked into the registry.
+    fn route() -> &'static RouteMeta;
+}
+
+/// One registered route: its full path as served, its methods, and its declaration.
+#[derive(Debug, Clone)]
+pub struct Mounted {
+    /// Full path as served (scope prefixes included), actix pattern syntax.
+    pub path: String,
+    /// The methods the route answers (`HEAD` included for `GET` routes).
+    pub methods: Vec<&'static str>,
+    /// The declaration.
+    pub route: RouteMeta,
+}
+
+impl Mounted {
+    /// The matrix rows of this route: one per declared method (`HEAD` is implied by `GET`).
+    pub fn endpoints(&self) -> impl Iterator<Item = Endpoint> + '_ {
+        let declared: Vec<&'static str> = if self.route.methods.is_empty() {
+            vec!["*"]
+        } else {
+            self.route.methods.to_vec()
+        };
+        declared.into_iter().map(|m| Endpoint { path: self.path.clone(), method: m.to_owned(), route: self.route })
+    }
+}
+
+enum Sink<'a> {
+    Actix(&'a mut web::ServiceConfig),
+    Record,
+}
+
+/// Registers declared routes while recording their full paths. See the [module docs](self).
+pub struct Routes<'a> {
+    prefix: String,
+    sink: Sink<'a>,
+    table: &'a mut Vec<Mounted>,
+}
+
+impl std::fmt::Debug for Routes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes").field("prefix", &self.prefix).field("mounted", &self.table.len()).finish()
+    }
+}
+
+impl<'a> Routes<'a> {
+    /// Registers a declared handler here.
+    pub fn service<F: Declared>(&mut self, handler: F) -> &mut Self {
+        let route = F::route();
+        self.record(route.path, *route);
+        if let Sink::Actix(cfg) = &mut self.sink {
+            cfg.service(handler);
+        }
+        self
+    }
+
+    /// Registers a service that is not a declared handler — static files, a third-party service
+    /// — as public, mounted at `path` (relative to the current scope, exactly as the service
+    /// mounts itself), for the stated `reason`. It answers any method.
+    #[track_caller]
+    pub fn public_service<F>(&mut self, path: &'static str, reason: &'static str, service: F) -> &mut Self
+    where
+        F: HttpServiceFactory + 'static,
+    {
+        let here = Location::caller();
+        let route = RouteMeta {
+            handler: std::any::type_name::<F>(),
+            module: "",
+            file: here.file(),
+            line: here.line(),
+            methods: &[],
+            path,
+            access: Access::Public { reason },
+            policy: None,
+            operation: reason,
+        };
+        self.record(path, route);
+        if let Sink::Actix(cfg) = &mut self.sink {
+            cfg.service(service);
+        }
+        self
+    }
+
+    /// Registers `f`'s routes under `prefix`, as `web::scope(prefix)` does.
+    pub fn scope(&mut self, prefix: &str, f: impl FnOnce(&mut Routes<'_>)) -> &mut Self {
+        self.scope_with(prefix, |scope| scope, f)
+    }
+
+    /// Like [`scope`](Self::scope), letting `customize` add scope middleware, data or guards:
+    /// `r.scope_with("/admin", |s| s.wrap(Logger::default()), |r| { ... })`.
+    pub fn scope_with<S>(&mut self, prefix: &str, customize: impl FnOnce(Scope) -> S, f: impl FnOnce(&mut Routes<'_>)) -> &mut Self
+    where
+        S: HttpServiceFactory + 'static,
+    {
+        let full = format!("{}{prefix}", self.prefix);
+        match &mut self.sink {
+            Sink::Actix(cfg) => {
+                let table = &mut *self.table;
+                let scope = web::scope(prefix).configure(|inner| {
+                    f(&mut Routes { prefix: full, sink: Sink::Actix(inner), table });
+                });
+                cfg.service(customize(scope));
+            }
+            Sink::Record => f(&mut Routes { prefix: full, sink: Sink::Record, table: self.table }),
+        }
+        self
+    }
+
+    /// Runs `f` here, as `App::configure` does: for route functions kept in other modules.
+    pub fn configure(&mut self, f: impl FnOnce(&mut Routes<'_>)) -> &mut Self {
+        f(self);
+        self
+    }
+
+    fn record(&mut self, path: &str, route: RouteMeta) {
+        let mut methods = route.methods.to_vec();
+        if methods.contains(&"GET") && !methods.contains(&"HEAD") {
+            methods.push("HEAD");
+        }
+        self.table.push(Mounted { path: format!("{}{path}", self.prefix), methods, route });
+    }
+}
+
+/// Registers `routes` into an actix app (`App::new().configure(mount(routes))`), and stores the
+/// table of declared routes that deny-by-default checks. Call it once, on the `App`.
+pub fn mount<F>(routes: F) -> impl FnOnce(&mut web::ServiceConfig)
+where
+    F: FnOnce(&mut Routes<'_>),
+{
+    move |cfg| {
+        let mut table = Vec::new();
+        routes(&mut Routes { prefix: String::new(), sink: Sink::Actix(cfg), table: &mut table });
+        cfg.app_data(RouteTable::new(&table));
+    }
+}
+
+/// The routes `routes` registers, with full paths, without building an app: for the matrix.
+pub fn collect<F>(routes: F) -> Vec<Mounted>
+where
+    F: FnOnce(&mut Routes<'_>),
+{
+    let mut table = Vec::new();
+    routes(&mut Routes { prefix: String::new(), sink: Sink::Record, table: &mut table });
+    table
+}
+
+/// The matrix of the routes `routes` registers.
+pub fn matrix<F>(routes: F, catalog: Option<&'static crate::Catalog>) -> crate::matrix::Matrix
+where
+    F: FnOnce(&mut Routes<'_>),
+{
+    let endpoints = collect(routes).iter().flat_map(Mounted::endpoints).collect();
+    crate::matrix::Matrix::new(endpoints, catalog)
+}
+
+/// Declared (pattern, methods) pairs, stored as app data by [`mount`].
+#[derive(Debug, Clone)]
+pub(crate) struct RouteTable {
+    // pattern → methods; `None` answers any method (public services).
+    patterns: HashMap<String, Option<Vec<&'static str>>>,
+}
+
+/// How the route table classifies a request.
+pub(crate) enum Lookup {
+    Declared,
+    /// The pattern is declared for other methods only.
+    OtherMethod,
+    Undeclared,
+}
+
+impl RouteTable {
+    fn new(mounted: &[Mounted]) -> Self {
+        let mut patterns: HashMap<String, Option<Vec<&'static str>>> = HashMap::new();
+        for m in mounted {
+            let entry = patterns.entry(m.path.clone()).or_insert_with(|| Some(Vec::new()));
+            match (entry.as_mut(), m.route.methods.is_empty()) {
+                (_, true) => *entry = None,
+                (Some(methods), false) => methods.extend(&m.methods),
+                (None, false) => {}
+            }
+        }
+        RouteTable { patterns }
+    }
+
+    pub(crate) fn lookup(&self, pattern: &str, method: &str) -> Lookup {
+        match self.patterns.get(pattern) {
+            None => Lookup::Undeclared,
+            Some(None) => Lookup::Declared,
+            Some(Some(methods)) if methods.contains(&method) => Lookup::Declared,
+            Some(Some(_)) => Lookup::OtherMethod,
+        }
+    }
+}
