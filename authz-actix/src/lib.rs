@@ -70,6 +70,7 @@
 
 mod extract;
 mod gate;
+pub mod build;
 pub mod problem;
 mod resolve;
 pub mod routes;

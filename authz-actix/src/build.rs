@@ -1,0 +1,207 @@
+//! The matrix build step: a `matrix` subcommand any app exposes in a few lines, and a test helper
+//! that keeps the committed matrix equal to the code.
+//!
+//! ```no_run
+//! # fn routes(_: &mut authz_actix::Routes<'_>) {}
+//! # static CATALOG: authz_actix::Catalog = authz_actix::Catalog::new(&[], &[]);
+//! fn main() -> std::process::ExitCode {
+//!     let mut args = std::env::args().skip(1);
+//!     match args.next().as_deref() {
+//!         Some("matrix") => authz_actix::build::run(
+//!             args,
+//!             &authz_actix::routes::matrix(routes, Some(&CATALOG)),
+//!             "cargo run -p my-app -- matrix --out docs/authorization.md",
+//!         ),
+//!         _ => { /* serve */ std::process::ExitCode::SUCCESS }
+//!     }
+//! }
+//! ```
+//!
+//! `my-app matrix [--format md|json|csv] [--out FILE] [--check FILE]`: prints the matrix, writes
+//! it to `FILE`, or compares it with `FILE` and exits with status 1 and a unified diff on stderr
+//! when the file is stale.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::matrix::Matrix;
+
+/// Environment variable: set to `overwrite` to let [`assert_fresh`] rewrite stale files.
+pub const OVERWRITE_ENV: &str = "AUTHZ_MATRIX";
+
+/// A rendering of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Markdown, for people.
+    Markdown,
+    /// JSON (`authz-matrix/1`), for tools.
+    Json,
+    /// CSV, for spreadsheets.
+    Csv,
+}
+
+impl Format {
+    /// Parses `md`, `markdown`, `json` or `csv`.
+    pub fn parse(text: &str) -> Option<Format> {
+        match text {
+            "md" | "markdown" => Some(Format::Markdown),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    /// The format a file's extension implies (`.json`, `.csv`; anything else is Markdown).
+    pub fn for_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Format::Json,
+            Some("csv") => Format::Csv,
+            _ => Format::Markdown,
+        }
+    }
+
+    /// Renders `matrix`; `regenerate` is the command named in the Markdown header.
+    pub fn render(self, matrix: &Matrix, regenerate: &str) -> String {
+        match self {
+            Format::Markdown => matrix.to_markdown(regenerate),
+            Format::Json => matrix.to_json(),
+            Format::Csv => matrix.to_csv(),
+        }
+    }
+}
+
+/// A committed matrix that differs from the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// The file.
+    pub path: PathBuf,
+    /// Unified diff from the file to what the code renders.
+    pub diff: String,
+}
+
+impl fmt::Display for Stale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} is stale: it differs from the matrix rendered from the code\n{}", self.path.display(), self.diff)
+    }
+}
+
+impl std::error::Error for Stale {}
+
+/// Compares the file at `path` with `expected`.
+pub fn check_file(path: &Path, expected: &str) -> Result<(), Stale> {
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    if current == expected {
+        return Ok(());
+    }
+    let from = path.display().to_string();
+    let diff = similar::TextDiff::from_lines(current.as_str(), expected)
+        .unified_diff()
+        .context_radius(2)
+        .header(&from, "rendered from the code")
+        .to_string();
+    Err(Stale { path: path.to_owned(), diff })
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename, so a failure never leaves a
+/// half-written matrix behind.
+pub fn write_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("matrix")
+    ));
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// For tests: panics with a diff when the committed file at `path` differs from `matrix`, unless
+/// `AUTHZ_MATRIX=overwrite` is set, in which case the file is rewritten. The format follows the
+/// file's extension.
+#[track_caller]
+pub fn assert_fresh(path: impl AsRef<Path>, matrix: &Matrix, regenerate: &str) {
+    let path = path.as_ref();
+    let expected = Format::for_path(path).render(matrix, regenerate);
+    if std::env::var(OVERWRITE_ENV).is_ok_and(|v| v == "overwrite") {
+        if let Err(e) = write_file(path, &expected) {
+            panic!("cannot write {}: {e}", path.display());
+        }
+        return;
+    }
+    if let Err(stale) = check_file(path, &expected) {
+        panic!("{stale}\nregenerate with `{regenerate}`, or rerun with {OVERWRITE_ENV}=overwrite");
+    }
+}
+
+const USAGE: &str = "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE]";
+
+/// The `matrix` subcommand: parses `args` (what follows `matrix`), then prints, writes or checks.
+///
+/// Exit status: 0 on success, 1 when `--check` finds the file stale (diff on stderr), 2 on a usage
+/// or I/O error.
+pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: &str) -> ExitCode {
+    let mut format = None;
+    let mut out = None;
+    let mut check = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--format" | "--out" | "--check" => match args.next() {
+                Some(v) => v,
+                None => return usage(&format!("{arg} needs a value")),
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            other => return usage(&format!("unexpected argument `{other}`")),
+        };
+        match arg.as_str() {
+            "--format" => match Format::parse(&value) {
+                Some(f) => format = Some(f),
+                None => return usage(&format!("unknown format `{value}`; expected md, json or csv")),
+            },
+            "--out" => out = Some(PathBuf::from(value)),
+            _ => check = Some(PathBuf::from(value)),
+        }
+    }
+    if out.is_some() && check.is_some() {
+        return usage("--out and --check cannot be combined");
+    }
+    let target = out.as_deref().or(check.as_deref());
+    let format = format.or_else(|| target.map(Format::for_path)).unwrap_or(Format::Markdown);
+    let rendered = format.render(matrix, regenerate);
+    match (out, check) {
+        (Some(path), _) => match write_file(&path, &rendered) {
+            Ok(()) => {
+                eprintln!("wrote {} ({} endpoints)", path.display(), matrix.endpoints().len());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+        (None, Some(path)) => match check_file(&path, &rendered) {
+            Ok(()) => {
+                eprintln!("{} is up to date ({} endpoints)", path.display(), matrix.endpoints().len());
+                ExitCode::SUCCESS
+            }
+            Err(stale) => {
+                eprintln!("{stale}");
+                eprintln!("regenerate with `{regenerate}`");
+                ExitCode::from(1)
+            }
+        },
+        (None, None) => {
+            print!("{rendered}");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("error: {problem}\n{USAGE}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,84 @@
+//! The quickstart app's catalog, handlers and routes, shared by its server (`main.rs`), its
+//! `matrix` subcommand and its tests.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use authz_actix::{
+    public, require_permission, Actor, Catalog, CurrentActor, Permission, PermissionDef, RoleDef, Routes,
+};
+
+pub const REPORT_READ: Permission = Permission::new("report:read");
+pub const REPORT_WRITE: Permission = Permission::new("report:write");
+pub const USER_ADMIN: Permission = Permission::new("user:admin");
+
+/// Every permission and role of the app.
+pub static CATALOG: Catalog = Catalog::new(
+    &[
+        PermissionDef { permission: REPORT_READ, description: "Read reports" },
+        PermissionDef { permission: REPORT_WRITE, description: "Write reports" },
+        PermissionDef { permission: USER_ADMIN, description: "Administer users" },
+    ],
+    &[
+        RoleDef { name: "admin", permissions: &[REPORT_READ, REPORT_WRITE, USER_ADMIN] },
+        RoleDef { name: "analyst", permissions: &[REPORT_READ] },
+        RoleDef { name: "guest", permissions: &[] },
+    ],
+);
+
+/// The command that regenerates the committed matrix.
+pub const REGENERATE: &str = "cargo run -p quickstart -- matrix --out docs/authorization.md";
+
+/// Health check.
+#[public("load balancer and uptime probes")]
+#[get("/health")]
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+/// Read reports.
+#[require_permission("report:read")]
+#[get("/reports")]
+async fn read_reports(actor: CurrentActor) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "reports": ["q1", "q2"], "reader": actor.id().to_string() }))
+}
+
+/// Write a report.
+#[require_permission("report:write")]
+#[post("/reports")]
+async fn write_report() -> HttpResponse {
+    HttpResponse::Created().json(serde_json::json!({ "id": 3 }))
+}
+
+/// List users.
+#[require_permission("user:admin", deny = not_found)]
+#[get("/users")]
+async fn list_users() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!([{ "id": 1, "name": "ada" }]))
+}
+
+/// Every route of the app: mounted by the server, rendered by `matrix`.
+pub fn routes(r: &mut Routes<'_>) {
+    r.service(health);
+    r.service(read_reports).service(write_report);
+    r.scope("/admin", |r| {
+        r.service(list_users);
+    });
+}
+
+/// Token → (user id, role). A real app stores token hashes in a database.
+pub type Tokens = Arc<HashMap<String, (i64, &'static str)>>;
+
+/// The actor behind `Authorization: Bearer TOKEN`, if the token is known.
+pub fn resolve(tokens: &Tokens, req: &HttpRequest) -> Option<Actor> {
+    let header = req.headers().get("authorization")?.to_str().ok()?;
+    let token = header.strip_prefix("Bearer ")?;
+    let (id, role) = tokens.get(token)?;
+    CATALOG.actor(*id, [*role]).ok()
+}
+
+/// The app's default service: the same 404 a hidden route answers.
+pub fn not_found() -> actix_web::Route {
+    web::to(authz_actix::problem::not_found)
+}

@@ -1,0 +1,112 @@
+//! Deny by default: a route without a declaration, or registered around `mount`, is refused
+//! before its handler runs, and reported at ERROR naming the route.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::dev::Service;
+use actix_web::http::StatusCode;
+use actix_web::{get, test, web, App, HttpResponse};
+use authz_actix::{mount, require_permission, ResolveActor};
+use authz_tests::resolve;
+
+static UNDECLARED_RAN: AtomicUsize = AtomicUsize::new(0);
+
+/// Declared.
+#[require_permission("project:read")]
+#[get("/declared")]
+async fn declared() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// Declared, but registered around `mount`.
+#[require_permission("project:read")]
+#[get("/around")]
+async fn around() -> HttpResponse {
+    UNDECLARED_RAN.fetch_add(1, Ordering::SeqCst);
+    HttpResponse::Ok().finish()
+}
+
+/// Plain actix: no declaration at all.
+#[get("/plain")]
+async fn plain() -> HttpResponse {
+    UNDECLARED_RAN.fetch_add(1, Ordering::SeqCst);
+    HttpResponse::Ok().finish()
+}
+
+async fn sneaky() -> HttpResponse {
+    UNDECLARED_RAN.fetch_add(1, Ordering::SeqCst);
+    HttpResponse::Ok().finish()
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[actix_rt::test]
+async fn undeclared_routes_are_refused_and_reported() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = test::init_service(
+        App::new()
+            .wrap(ResolveActor::new(resolve))
+            .configure(mount(|r| {
+                r.service(declared);
+            }))
+            .service(around)
+            .service(plain)
+            .service(web::resource("/sneaky/{id}").route(web::post().to(sneaky)))
+            .default_service(web::to(authz_actix::problem::not_found)),
+    )
+    .await;
+    let call = |method: &str, uri: &str| {
+        let req = test::TestRequest::default()
+            .method(actix_web::http::Method::from_bytes(method.as_bytes()).expect("method"))
+            .uri(uri)
+            .insert_header(("authorization", "Bearer admin-1"));
+        app.call(req.to_request())
+    };
+
+    assert_eq!(call("GET", "/declared").await.expect("response").status(), StatusCode::OK);
+    for (method, uri) in [("GET", "/around"), ("GET", "/plain"), ("POST", "/sneaky/3"), ("HEAD", "/plain")] {
+        let res = call(method, uri).await.expect("response");
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR, "{method} {uri}");
+        let body = test::read_body(res).await;
+        assert!(!String::from_utf8_lossy(&body).contains("declar"), "generic body");
+    }
+    assert_eq!(UNDECLARED_RAN.load(Ordering::SeqCst), 0, "no undeclared handler ran");
+
+    // A declared path with a method nobody declared: the app's usual 404.
+    let res = call("DELETE", "/declared").await.expect("response");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // An unknown path reaches the default service.
+    assert_eq!(call("GET", "/nowhere").await.expect("response").status(), StatusCode::NOT_FOUND);
+
+    let logs = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf-8");
+    for route in ["route=/around", "route=/plain", "route=/sneaky/{id}"] {
+        let line = logs.lines().find(|l| l.contains(route)).unwrap_or_else(|| panic!("no event for {route}:\n{logs}"));
+        assert!(line.contains("ERROR") && line.contains("authz:") && line.contains("no authorization declaration"), "{line}");
+    }
+}
+
+#[actix_rt::test]
+async fn an_app_without_a_route_table_serves_nothing_routed() {
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).service(plain)).await;
+    let before = UNDECLARED_RAN.load(Ordering::SeqCst);
+    let req = test::TestRequest::get().uri("/plain").insert_header(("authorization", "Bearer admin-1"));
+    assert_eq!(test::call_service(&app, req.to_request()).await.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(UNDECLARED_RAN.load(Ordering::SeqCst), before);
+}

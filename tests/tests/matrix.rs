@@ -1,0 +1,185 @@
+//! Full paths as served: handlers mounted at the root, under a scope, under nested scopes and
+//! through `configure` appear in the matrix with their full path — and a real request to every
+//! row's path gets the documented answer, for anonymous callers and for every role.
+
+use actix_web::dev::Service;
+use actix_web::{delete, get, patch, post, test, web, App, HttpResponse};
+use authz_actix::matrix::RoleOutcome;
+use authz_actix::{mount, policy, public, require_permission, Actor, ResolveActor, Routes};
+use authz_tests::{resolve, CATALOG};
+
+/// Health check.
+#[public("uptime probes")]
+#[get("/health")]
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// List projects.
+#[require_permission(authenticated)]
+#[get("")]
+async fn list_projects() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// Create a project.
+#[require_permission("project:write")]
+#[post("")]
+async fn create_project() -> HttpResponse {
+    HttpResponse::Created().finish()
+}
+
+/// Read a project.
+#[require_permission(any("project:read", "project:write"), deny = not_found)]
+#[get("/{id}")]
+async fn read_project(_id: web::Path<i64>) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// Not archived, and project:write or the owner.
+#[policy(rule = "project:write OR owner")]
+pub fn can_edit_project(_actor: &Actor, _owner: i64) -> bool {
+    true
+}
+
+/// Update a project.
+#[require_permission(authenticated, policy = can_edit_project)]
+#[patch("/{id}")]
+async fn update_project(_id: web::Path<i64>) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// Delete a member of a project.
+#[require_permission(all("project:delete", "user:admin"))]
+#[delete("/{id}/members/{member}")]
+async fn remove_member(_ids: web::Path<(i64, i64)>) -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+mod admin {
+    use super::*;
+
+    /// List users.
+    #[require_permission("user:admin")]
+    #[get("/users")]
+    async fn list_users() -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    /// Routes kept in another module, brought in with `configure`.
+    pub fn routes(r: &mut Routes<'_>) {
+        r.scope("/admin", |r| {
+            r.service(list_users);
+        });
+    }
+}
+
+fn routes(r: &mut Routes<'_>) {
+    r.service(health);
+    r.scope("/api", |r| {
+        r.scope("/projects", |r| {
+            r.service(list_projects).service(create_project).service(read_project).service(update_project);
+            r.service(remove_member);
+        });
+        r.configure(admin::routes);
+    });
+}
+
+const EXPECTED: &[(&str, &str, &str, &str)] = &[
+    // path, method, required, unauthorized response
+    ("/api/admin/users", "GET", "user:admin", "403"),
+    ("/api/projects", "GET", "authenticated", "403"),
+    ("/api/projects", "POST", "project:write", "403"),
+    ("/api/projects/{id}", "GET", "project:read OR project:write", "404 (hides existence)"),
+    ("/api/projects/{id}", "PATCH", "project:write OR owner", "403"),
+    ("/api/projects/{id}/members/{member}", "DELETE", "project:delete AND user:admin", "403"),
+    ("/health", "GET", "none (public: uptime probes)", "—"),
+];
+
+/// A concrete path for a pattern.
+fn sample(pattern: &str) -> String {
+    pattern.replace("{id}", "7").replace("{member}", "9")
+}
+
+#[actix_rt::test]
+async fn full_paths_and_real_answers() {
+    let matrix = authz_actix::routes::matrix(routes, Some(&CATALOG));
+    let rows: Vec<(String, String)> = matrix.endpoints().iter().map(|e| (e.path.clone(), e.method.clone())).collect();
+    let want: Vec<(String, String)> = EXPECTED.iter().map(|(p, m, _, _)| (p.to_string(), m.to_string())).collect();
+    assert_eq!(rows, want, "rows sorted by path then method, with full paths");
+
+    let markdown = matrix.to_markdown("cargo test");
+    for (path, method, required, unauthorized) in EXPECTED {
+        let row = format!("| `{path}` | {method} |");
+        let line = markdown.lines().find(|l| l.starts_with(&row)).unwrap_or_else(|| panic!("no row {row}"));
+        assert!(line.contains(&format!("| {required} |")), "{line}");
+        assert!(line.ends_with(&format!("| {unauthorized} |")), "{line}");
+    }
+    assert!(markdown.contains("`can_edit_project`: Not archived, and project:write or the owner"), "{markdown}");
+
+    let app = test::init_service(
+        App::new()
+            .wrap(ResolveActor::new(resolve))
+            .configure(mount(routes))
+            .default_service(web::to(authz_actix::problem::not_found)),
+    )
+    .await;
+
+    let mut cells = 0;
+    for endpoint in matrix.endpoints() {
+        let method = actix_web::http::Method::from_bytes(endpoint.method.as_bytes()).expect("method");
+        let uri = sample(&endpoint.path);
+        // Anonymous: public rows are served, every other row answers 401.
+        let res = app.call(test::TestRequest::default().method(method.clone()).uri(&uri).to_request()).await.expect("response");
+        let anonymous = if endpoint.route.is_public() { 200 } else { 401 };
+        assert_eq!(res.status().as_u16(), anonymous, "anonymous {} {uri}", endpoint.method);
+        cells += 1;
+        // Each role: what the matrix says is what the server does.
+        for (i, role) in CATALOG.roles().iter().enumerate() {
+            let token = format!("Bearer {}-{}", role.name, 100 + i);
+            let req = test::TestRequest::default().method(method.clone()).uri(&uri).insert_header(("authorization", token));
+            let res = app.call(req.to_request()).await.expect("response");
+            let status = res.status().as_u16();
+            match matrix.role_outcome(role.name, endpoint).expect("role") {
+                RoleOutcome::Public | RoleOutcome::Allowed | RoleOutcome::DependsOnPolicy(_) => {
+                    assert!((200..300).contains(&status), "{} {} {uri}: {status}", role.name, endpoint.method)
+                }
+                RoleOutcome::Denied(want) => assert_eq!(status, want, "{} {} {uri}", role.name, endpoint.method),
+            }
+            cells += 1;
+        }
+    }
+    assert_eq!(cells, EXPECTED.len() * (1 + CATALOG.roles().len()));
+}
+
+// `test` is actix's here; the plain test attribute by full path.
+#[::core::prelude::v1::test]
+fn json_and_csv_carry_every_row() {
+    let matrix = authz_actix::routes::matrix(routes, Some(&CATALOG));
+    let json: serde_json::Value = serde_json::from_str(&matrix.to_json()).expect("valid JSON");
+    assert_eq!(json["schema"], authz_actix::matrix::SCHEMA);
+    let endpoints = json["endpoints"].as_array().expect("endpoints");
+    assert_eq!(endpoints.len(), EXPECTED.len());
+    let patch = endpoints.iter().find(|e| e["method"] == "PATCH").expect("PATCH row");
+    assert_eq!(patch["path"], "/api/projects/{id}");
+    assert_eq!(patch["policy"]["name"], "can_edit_project");
+    assert_eq!(patch["policy"]["rule"], "project:write OR owner");
+    assert_eq!(patch["roles"]["member"], "policy");
+    assert_eq!(patch["deny_status"], 403);
+    assert!(patch["file"].as_str().is_some_and(|f| f.ends_with("matrix.rs")));
+    assert!(patch["line"].as_u64().is_some_and(|l| l > 0));
+    let read = endpoints.iter().find(|e| e["path"] == "/api/projects/{id}" && e["method"] == "GET").expect("GET row");
+    assert_eq!(read["permissions"], serde_json::json!(["project:read", "project:write"]));
+    assert_eq!(read["roles"]["member"], "denied");
+    assert_eq!(json["roles"].as_array().map(Vec::len), Some(CATALOG.roles().len()));
+    assert_eq!(json["permissions"].as_array().map(Vec::len), Some(CATALOG.permissions().len()));
+
+    let csv = matrix.to_csv();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 1 + EXPECTED.len());
+    assert!(lines[0].starts_with("Endpoint,Method,Operation,Required permission(s)"));
+    assert!(lines.iter().any(|l| l.starts_with("/health,GET,Health check,none (public: uptime probes),")));
+
+    // Deterministic: the same routes render the same bytes.
+    assert_eq!(matrix.to_json(), authz_actix::routes::matrix(routes, Some(&CATALOG)).to_json());
+}

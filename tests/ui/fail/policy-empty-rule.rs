@@ -1,0 +1,9 @@
+use authz_actix::policy;
+
+/// Owners only.
+#[policy(rule = "")]
+pub fn can_edit(_actor: &authz_actix::Actor) -> bool {
+    true
+}
+
+fn main() {}

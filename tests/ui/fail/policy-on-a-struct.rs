@@ -1,0 +1,6 @@
+use authz_actix::policy;
+
+#[policy]
+pub struct CanEdit;
+
+fn main() {}
