@@ -1,0 +1,81 @@
+//! Fixtures shared by authz's benchmarks.
+
+use authz_core::matrix::{Endpoint, Matrix};
+use authz_core::{Access, Catalog, Deny, Permission, PermissionDef, PolicyRef, Requirement, RoleDef, RouteMeta};
+
+const READ: Permission = Permission::new("project:read");
+const WRITE: Permission = Permission::new("project:write");
+const DELETE: Permission = Permission::new("project:delete");
+const ADMIN: Permission = Permission::new("user:admin");
+
+/// A catalog shaped like the projects example: four permissions, four roles.
+pub static CATALOG: Catalog = Catalog::new(
+    &[
+        PermissionDef { permission: READ, description: "Read private projects" },
+        PermissionDef { permission: WRITE, description: "Create and edit projects" },
+        PermissionDef { permission: DELETE, description: "Delete projects" },
+        PermissionDef { permission: ADMIN, description: "Administer users" },
+    ],
+    &[
+        RoleDef { name: "admin", permissions: &[READ, WRITE, DELETE, ADMIN] },
+        RoleDef { name: "editor", permissions: &[READ, WRITE] },
+        RoleDef { name: "support", permissions: &[READ, ADMIN] },
+        RoleDef { name: "member", permissions: &[] },
+    ],
+);
+
+const fn route(methods: &'static [&'static str], access: Access, policy: Option<PolicyRef>, operation: &'static str) -> RouteMeta {
+    RouteMeta {
+        handler: "handler",
+        module: "bench::handlers",
+        file: "benches/src/lib.rs",
+        line: 1,
+        methods,
+        path: "/{id}",
+        access,
+        policy,
+        operation,
+    }
+}
+
+/// The kinds of row a real app has: single permissions, `any`, `all`, hidden reads, policy
+/// routes, public routes.
+static TEMPLATES: [RouteMeta; 6] = [
+    route(&["GET"], Access::Gated { requirement: Requirement::Permission(READ), deny: Deny::NotFound }, None, "Read an item"),
+    route(&["POST"], Access::Gated { requirement: Requirement::Permission(WRITE), deny: Deny::Forbidden }, None, "Create an item"),
+    route(
+        &["PATCH"],
+        Access::Gated { requirement: Requirement::Authenticated, deny: Deny::Forbidden },
+        Some(PolicyRef { path: "policies::can_edit" }),
+        "Update an item",
+    ),
+    route(
+        &["DELETE"],
+        Access::Gated { requirement: Requirement::All(&[Requirement::Permission(DELETE), Requirement::Permission(WRITE)]), deny: Deny::Forbidden },
+        None,
+        "Delete an item",
+    ),
+    route(
+        &["PUT"],
+        Access::Gated { requirement: Requirement::Any(&[Requirement::Permission(ADMIN), Requirement::Permission(WRITE)]), deny: Deny::Forbidden },
+        None,
+        "Replace an item",
+    ),
+    route(&["GET"], Access::Public { reason: "status pages" }, None, "Read status"),
+];
+
+/// `n` endpoints over `n / 6` distinct paths, in scrambled order so sorting does real work.
+pub fn endpoints(n: usize) -> Vec<Endpoint> {
+    (0..n)
+        .map(|i| {
+            let scrambled = (i * 7919) % n.max(1);
+            let route = TEMPLATES[scrambled % TEMPLATES.len()];
+            Endpoint { path: format!("/api/v1/resource{}/items/{{id}}", scrambled / TEMPLATES.len()), method: route.methods[0].to_owned(), route }
+        })
+        .collect()
+}
+
+/// A matrix of `n` endpoints with the catalog's role and permission tables.
+pub fn matrix(n: usize) -> Matrix {
+    Matrix::new(endpoints(n), Some(&CATALOG))
+}
