@@ -89,6 +89,10 @@ async fn undeclared_routes_are_refused_and_reported() {
     }
     assert_eq!(UNDECLARED_RAN.load(Ordering::SeqCst), 0, "no undeclared handler ran");
 
+    // The check for tests lists every undeclared route, without sending requests to it.
+    let listed: Vec<String> = authz_actix::test::undeclared_routes(&app).await.iter().map(ToString::to_string).collect();
+    assert_eq!(listed, ["GET /around", "HEAD /around", "GET /plain", "POST /sneaky/{id}"]);
+
     // A declared path with a method nobody declared: the app's usual 404.
     let res = call("DELETE", "/declared").await.expect("response");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);

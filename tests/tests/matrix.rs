@@ -125,6 +125,8 @@ async fn full_paths_and_real_answers() {
     )
     .await;
 
+    assert_eq!(authz_actix::test::undeclared_routes(&app).await, [], "every served route is declared");
+
     let mut cells = 0;
     for endpoint in matrix.endpoints() {
         let method = actix_web::http::Method::from_bytes(endpoint.method.as_bytes()).expect("method");
