@@ -227,6 +227,54 @@ pub use authz_macros::public;
 /// ```
 pub use authz_macros::policy;
 
+/// Declares the crate's permission catalog, `authz.toml`, as Rust items: one `Permission` constant
+/// per permission and a `CATALOG` static with the roles — read at compile time, so no file I/O or
+/// parsing happens at run time.
+///
+/// `authz.toml` sits next to the crate's `Cargo.toml`:
+///
+/// ```toml
+/// [permissions]
+/// "project:read"  = "Read private projects"
+/// "project:write" = "Create and edit projects"
+///
+/// [roles]
+/// editor = ["project:read", "project:write"]
+/// member = []
+/// ```
+///
+/// When the file exists, every permission literal in `#[require_permission(...)]` must be declared
+/// in it: ``unknown permission `project:wirte`; did you mean `project:write`?`` is a compile error
+/// on the literal. Without the file, literals are checked against the grammar only; setting
+/// `[package.metadata.authz] catalog = "required"` in Cargo.toml makes the file mandatory. Editing
+/// the file rebuilds the crates that read it. Mistakes in the file — invalid TOML, a permission
+/// breaking the grammar, a missing description, a role granting an undeclared permission, a
+/// duplicate — are compile errors naming the file, line and entry.
+///
+/// # Syntax
+///
+/// ```text
+/// catalog!()                                   // reads authz.toml at the crate root
+/// catalog!(path = "relative/to/this/file.toml" [, crate = path])
+/// ```
+///
+/// Constant names are the permission in upper case with `:` and `-` as `_`
+/// (`project:edit-own` → `PROJECT_EDIT_OWN`). Invoke it inside a module to choose where they live:
+///
+/// ```ignore
+/// pub mod perms {
+///     authz_actix::catalog!();
+/// }
+///
+/// #[require_permission(perms::PROJECT_WRITE)]   // a typo here is a compile error too
+/// #[post("/projects")]
+/// async fn create_project() -> HttpResponse { ... }
+///
+/// let erin = perms::CATALOG.actor(2, ["editor"])?;
+/// assert!(erin.has(perms::PROJECT_WRITE));
+/// ```
+pub use authz_macros::catalog;
+
 // Not public API. The registry's one entry point for generated code: swapping linkme for another
 // mechanism changes this macro only.
 #[doc(hidden)]
@@ -267,5 +315,7 @@ pub mod __private {
     pub use authz_core::linkme::{self, distributed_slice};
     pub use authz_core::registry::ROUTES;
     pub use authz_core::registry::POLICIES;
-    pub use authz_core::{Access, Deny, Permission, PolicyMeta, PolicyRef, Requirement, RouteMeta};
+    pub use authz_core::{
+        Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef, RouteMeta,
+    };
 }

@@ -169,6 +169,13 @@ impl Permission {
         }
     }
 
+    /// A permission declared at `slot` in the app's catalog file; generated code only.
+    #[doc(hidden)]
+    #[track_caller]
+    pub const fn __slotted(name: &'static str, slot: usize) -> Self {
+        Permission::new(name).with_slot(slot)
+    }
+
     /// The same permission, remembering its index in a catalog (see [`crate::Catalog`]).
     pub(crate) const fn with_slot(self, slot: usize) -> Self {
         Permission { slot: slot as u16, ..self }

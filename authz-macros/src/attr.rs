@@ -22,6 +22,74 @@ pub enum AccessArgs {
     Public { reason: LitStr },
 }
 
+/// The parsed arguments of `catalog!`.
+pub struct CatalogArgs {
+    /// `path = "..."`, relative to the file that invokes the macro.
+    pub path: Option<LitStr>,
+    pub krate: Option<syn::Path>,
+}
+
+impl CatalogArgs {
+    pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<CatalogArgs> {
+        const CATALOG_KEYS: &[&str] = &["path", "crate"];
+        let RawArgs(raw) = syn::parse2(tokens)?;
+        let mut errors = Errors::default();
+        let mut path = None;
+        let mut krate = None;
+        for arg in raw {
+            match arg {
+                RawArg::KeyValue { key, value } => {
+                    let name = key.to_string();
+                    match name.as_str() {
+                        "path" => set(&mut errors, &mut path, &key, parse_string(&value, "path", "path = \"authz.toml\"")),
+                        "crate" => set(&mut errors, &mut krate, &key, parse_path(&value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")),
+                        _ => errors.push(syn::Error::new(
+                            key.span(),
+                            format!("unknown argument `{name}`; expected one of {}{}", list(CATALOG_KEYS), suggest(&name, CATALOG_KEYS)),
+                        )),
+                    }
+                }
+                RawArg::Requirement(expr) => {
+                    errors.push(syn::Error::new_spanned(expr, "expected `path = \"...\"` or `crate = path`"));
+                }
+            }
+        }
+        errors.finish()?;
+        Ok(CatalogArgs { path, krate })
+    }
+}
+
+/// Checks every permission literal against the crate's `authz.toml`, when it has one.
+pub fn check_catalog(args: &Args) -> syn::Result<Option<std::rc::Rc<crate::catalog::Catalog>>> {
+    use crate::catalog::{self, Lookup};
+    match catalog::for_crate() {
+        Lookup::Absent => Ok(None),
+        Lookup::Broken { message, report: true } => Err(catalog::broken_error(&message, Span::call_site())),
+        // Reported by the first declaration of this compilation; the build fails there.
+        Lookup::Broken { report: false, .. } => Ok(None),
+        Lookup::Present(found) => {
+            let mut errors = Errors::default();
+            if let AccessArgs::Gated { requirement, .. } = &args.access {
+                for_each_literal(requirement, &mut |lit| {
+                    if found.index_of(&lit.value()).is_none() {
+                        errors.push(found.unknown(lit));
+                    }
+                });
+            }
+            errors.finish()?;
+            Ok(Some(found))
+        }
+    }
+}
+
+fn for_each_literal(req: &ReqExpr, f: &mut impl FnMut(&LitStr)) {
+    match req {
+        ReqExpr::Literal(lit) => f(lit),
+        ReqExpr::Combinator { items, .. } => items.iter().for_each(|i| for_each_literal(i, f)),
+        ReqExpr::Path(_) | ReqExpr::Authenticated => {}
+    }
+}
+
 /// The parsed arguments of `#[policy]`.
 pub struct PolicyArgs {
     pub rule: Option<LitStr>,
@@ -377,13 +445,15 @@ fn list(names: &[&str]) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// `"; did you mean `x`?"` when one of `candidates` is close to `name`.
+/// `"; did you mean `x`?"` when one of `candidates` is within a typo or two of `name`
+/// (Damerau–Levenshtein distance at most a third of its length, at least 1).
 pub fn suggest(name: &str, candidates: &[&str]) -> String {
+    let limit = (name.chars().count() / 3).max(1);
     candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(name, c), *c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|c| (strsim::damerau_levenshtein(name, c), *c))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| format!("; did you mean `{c}`?"))
         .unwrap_or_default()
 }

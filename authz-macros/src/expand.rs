@@ -5,8 +5,11 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::LitStr;
 
+use std::rc::Rc;
+
 use crate::ast::Handler;
-use crate::attr::{AccessArgs, Args, DenyKind, PolicyArgs, ReqExpr};
+use crate::attr::{AccessArgs, Args, CatalogArgs, DenyKind, PolicyArgs, ReqExpr};
+use crate::catalog::{self, Catalog};
 
 /// Re-emits the handler with its route attribute rewritten, plus its record.
 ///
@@ -18,7 +21,7 @@ use crate::attr::{AccessArgs, Args, DenyKind, PolicyArgs, ReqExpr};
 ///   method never reaches it) and before any extractor or the body. It reads the record through
 ///   `Declared`, so what the matrix shows is exactly what is enforced.
 /// - `GET` routes also answer `HEAD` (gated the same), via actix's `route` macro.
-pub fn expand(args: Args, handler: Handler) -> TokenStream {
+pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> TokenStream {
     let Handler { mut func, route_index, route } = handler;
     let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());
     let private = quote!(#krate::__private);
@@ -31,7 +34,7 @@ pub fn expand(args: Args, handler: Handler) -> TokenStream {
     let path = &route.path;
     let access = match &args.access {
         AccessArgs::Gated { requirement, deny } => {
-            let requirement = requirement_tokens(requirement, &private);
+            let requirement = requirement_tokens(requirement, &private, catalog.as_deref());
             let deny = match deny {
                 DenyKind::Forbidden => quote!(#private::Deny::Forbidden),
                 DenyKind::NotFound => quote!(#private::Deny::NotFound),
@@ -88,12 +91,66 @@ pub fn expand(args: Args, handler: Handler) -> TokenStream {
     // naming it here keeps the user's import used, so rewriting causes no warning.
     let user_route_macro = route.macro_path.clone();
     let mut checks = compile_checks(&args);
+    if let Some(catalog) = &catalog {
+        checks.extend(catalog.track());
+    }
     checks.extend(record);
     checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));
     quote! {
         #func
         const _: () = { #checks };
     }
+}
+
+/// `catalog!`: a constant per permission of `authz.toml`, and the `CATALOG` with its roles.
+pub fn expand_catalog(args: CatalogArgs) -> syn::Result<TokenStream> {
+    let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());
+    let private = quote!(#krate::__private);
+    let span = args.path.as_ref().map_or_else(proc_macro2::Span::call_site, LitStr::span);
+    let path = match &args.path {
+        // Relative to the file that invokes the macro, like `include_str!`.
+        Some(lit) => {
+            let invoking = proc_macro::Span::call_site().local_file();
+            let dir = invoking.as_deref().and_then(std::path::Path::parent).map(std::path::Path::to_path_buf);
+            dir.unwrap_or_default().join(lit.value())
+        }
+        None => std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).unwrap_or_default().join(catalog::FILE_NAME),
+    };
+    if !path.exists() {
+        return Err(syn::Error::new(
+            span,
+            format!(
+                "`catalog!` reads `{}`, which does not exist",
+                args.path.as_ref().map_or_else(|| catalog::FILE_NAME.to_owned(), LitStr::value)
+            ),
+        ));
+    }
+    let shown = args.path.as_ref().map_or_else(|| catalog::FILE_NAME.to_owned(), LitStr::value);
+    let found = catalog::load(&path, &shown).map_err(|message| catalog::broken_error(&message, span))?;
+    let constants = found.permissions.iter().enumerate().map(|(slot, (name, description))| {
+        let ident = syn::Ident::new(&catalog::constant_name(name), span);
+        let doc = format!("`{name}`: {description}");
+        quote! {
+            #[doc = #doc]
+            pub const #ident: #private::Permission = #private::Permission::__slotted(#name, #slot);
+        }
+    });
+    let defs = found.permissions.iter().map(|(name, description)| {
+        let ident = syn::Ident::new(&catalog::constant_name(name), span);
+        quote!(#private::PermissionDef { permission: #ident, description: #description })
+    });
+    let roles = found.roles.iter().map(|(role, granted)| {
+        let granted = granted.iter().map(|p| syn::Ident::new(&catalog::constant_name(p), span));
+        quote!(#private::RoleDef { name: #role, permissions: &[#(#granted),*] })
+    });
+    let doc = format!("The permissions and roles declared in `{}`.", found.display);
+    let track = found.track();
+    Ok(quote! {
+        #(#constants)*
+        #[doc = #doc]
+        pub static CATALOG: #private::Catalog = #private::Catalog::new(&[#(#defs),*], &[#(#roles),*]);
+        #track
+    })
 }
 
 /// `#[policy]`: the function unchanged, plus its record for the matrix.
@@ -123,13 +180,18 @@ pub fn expand_policy(args: PolicyArgs, func: syn::ItemFn) -> TokenStream {
     }
 }
 
-fn requirement_tokens(req: &ReqExpr, private: &TokenStream) -> TokenStream {
+/// The requirement as a `static` initializer. With a catalog, literals carry their catalog index,
+/// so checks skip the search.
+fn requirement_tokens(req: &ReqExpr, private: &TokenStream, catalog: Option<&Catalog>) -> TokenStream {
     match req {
-        ReqExpr::Literal(lit) => quote!(#private::Requirement::Permission(#private::Permission::new(#lit))),
+        ReqExpr::Literal(lit) => match catalog.and_then(|c| c.index_of(&lit.value())) {
+            Some(slot) => quote!(#private::Requirement::Permission(#private::Permission::__slotted(#lit, #slot))),
+            None => quote!(#private::Requirement::Permission(#private::Permission::new(#lit))),
+        },
         ReqExpr::Path(path) => quote!(#private::Requirement::Permission(#path)),
         ReqExpr::Authenticated => quote!(#private::Requirement::Authenticated),
         ReqExpr::Combinator { all, items } => {
-            let items = items.iter().map(|i| requirement_tokens(i, private));
+            let items = items.iter().map(|i| requirement_tokens(i, private, catalog));
             let variant = if *all { quote!(All) } else { quote!(Any) };
             quote!(#private::Requirement::#variant(&[#(#items),*]))
         }

@@ -12,6 +12,7 @@
 
 mod ast;
 mod attr;
+mod catalog;
 mod errors;
 mod expand;
 
@@ -49,11 +50,26 @@ pub fn policy(args: TokenStream, item: TokenStream) -> TokenStream {
     .into()
 }
 
+/// Declares the permissions and roles of the crate's `authz.toml` as Rust items. Documented on
+/// its re-export, `authz_actix::catalog`.
+#[proc_macro]
+pub fn catalog(args: TokenStream) -> TokenStream {
+    match attr::CatalogArgs::parse(args.into()).and_then(expand::expand_catalog) {
+        Ok(tokens) => tokens,
+        Err(e) => e.to_compile_error(),
+    }
+    .into()
+}
+
 fn declare(args: syn::Result<attr::Args>, item: TokenStream, macro_name: &str) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
     let handler = ast::Handler::parse(item.clone(), macro_name);
+    let args = args.and_then(|args| {
+        let catalog = attr::check_catalog(&args)?;
+        Ok((args, catalog))
+    });
     match (args, handler) {
-        (Ok(args), Ok(handler)) => expand::expand(args, handler),
+        (Ok((args, catalog)), Ok(handler)) => expand::expand(args, catalog, handler),
         (Err(mut e), Err(h)) => {
             e.combine(h);
             expand::fallback(item, e)

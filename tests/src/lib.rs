@@ -10,28 +10,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use actix_web::HttpRequest;
-use authz_actix::{Actor, Catalog, Permission, PermissionDef, RoleDef};
+use authz_actix::Actor;
 
-pub const PROJECT_READ: Permission = Permission::new("project:read");
-pub const PROJECT_WRITE: Permission = Permission::new("project:write");
-pub const PROJECT_DELETE: Permission = Permission::new("project:delete");
-pub const USER_ADMIN: Permission = Permission::new("user:admin");
-
-/// The projects example's catalog, by hand.
-pub static CATALOG: Catalog = Catalog::new(
-    &[
-        PermissionDef { permission: PROJECT_READ, description: "Read private projects" },
-        PermissionDef { permission: PROJECT_WRITE, description: "Create and edit projects" },
-        PermissionDef { permission: PROJECT_DELETE, description: "Delete projects" },
-        PermissionDef { permission: USER_ADMIN, description: "Administer users" },
-    ],
-    &[
-        RoleDef { name: "admin", permissions: &[PROJECT_READ, PROJECT_WRITE, PROJECT_DELETE, USER_ADMIN] },
-        RoleDef { name: "editor", permissions: &[PROJECT_READ, PROJECT_WRITE] },
-        RoleDef { name: "support", permissions: &[PROJECT_READ, USER_ADMIN] },
-        RoleDef { name: "member", permissions: &[] },
-    ],
-);
+// `PROJECT_READ`, `PROJECT_WRITE`, `PROJECT_DELETE`, `USER_ADMIN` and `CATALOG`, from
+// `tests/authz.toml`.
+authz_actix::catalog!();
 
 /// An actor with `roles`.
 pub fn actor(id: i64, roles: &[&str]) -> Actor {

@@ -1,0 +1,335 @@
+//! The permission catalog, `authz.toml`, read at compile time.
+//!
+//! ```toml
+//! [permissions]
+//! "project:read" = "Read private projects"
+//!
+//! [roles]
+//! admin = ["project:read"]
+//! ```
+//!
+//! The file is read from the root of the crate being compiled (`CARGO_MANIFEST_DIR`). Every
+//! expansion that consults it emits `include_bytes!` of it, so cargo rebuilds the crate when the
+//! file changes. Parsed files are cached per process, keyed by path and contents.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::LitStr;
+use toml::de::{DeTable, DeValue};
+
+use crate::attr::suggest;
+
+pub const FILE_NAME: &str = "authz.toml";
+
+/// A valid catalog, in declaration order.
+pub struct Catalog {
+    pub path: PathBuf,
+    /// How messages name the file: relative to the crate root when inside it.
+    pub display: String,
+    pub permissions: Vec<(String, String)>,
+    pub roles: Vec<(String, Vec<String>)>,
+}
+
+/// What the crate being compiled has.
+pub enum Lookup {
+    /// No `authz.toml`, and none required.
+    Absent,
+    Present(Rc<Catalog>),
+    /// The file is broken, or required and missing. The message is reported once per compilation
+    /// (by the first macro that reads the catalog) so fifty handlers do not print fifty copies.
+    Broken { message: String, report: bool },
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<PathBuf, (String, Result<Rc<Catalog>, String>)>> = RefCell::new(HashMap::new());
+    static REPORTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The catalog of the crate being compiled.
+pub fn for_crate() -> Lookup {
+    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
+        return Lookup::Absent;
+    };
+    let path = dir.join(FILE_NAME);
+    let broken = |message: String| {
+        let report = !REPORTED.with(|r| r.replace(true));
+        Lookup::Broken { message, report }
+    };
+    if !path.exists() {
+        return match required_by_manifest(&dir) {
+            Ok(false) => Lookup::Absent,
+            Ok(true) => broken(format!(
+                "`{FILE_NAME}` does not exist at the crate root, but this crate requires a catalog (`[package.metadata.authz] catalog = \"required\"` in Cargo.toml)"
+            )),
+            Err(message) => broken(message),
+        };
+    }
+    match load(&path, FILE_NAME) {
+        Ok(catalog) => Lookup::Present(catalog),
+        Err(message) => broken(message),
+    }
+}
+
+/// Reads and checks the catalog at `path` (cached); messages call the file `shown`.
+pub fn load(path: &Path, shown: &str) -> Result<Rc<Catalog>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    CACHE.with(|cache| {
+        if let Some((cached_text, result)) = cache.borrow().get(path)
+            && *cached_text == text
+        {
+            return result.clone();
+        }
+        let result = parse(path, shown, &text).map(Rc::new);
+        cache.borrow_mut().insert(path.to_owned(), (text, result.clone()));
+        result
+    })
+}
+
+/// `[package.metadata.authz] catalog = "required"` in the crate's Cargo.toml.
+fn required_by_manifest(dir: &Path) -> Result<bool, String> {
+    let manifest = dir.join("Cargo.toml");
+    let Ok(text) = std::fs::read_to_string(&manifest) else {
+        return Ok(false);
+    };
+    let doc = DeTable::parse(&text).map_err(|e| format!("cannot parse `{}`: {}", display(&manifest), e.message()))?;
+    let setting = get(doc.get_ref(), "package")
+        .and_then(|p| as_table(p))
+        .and_then(|p| get(p, "metadata"))
+        .and_then(|m| as_table(m))
+        .and_then(|m| get(m, "authz"))
+        .and_then(|a| as_table(a))
+        .and_then(|a| get(a, "catalog"));
+    match setting {
+        None => Ok(false),
+        Some(DeValue::String(s)) if s == "required" => Ok(true),
+        Some(DeValue::String(s)) if s == "optional" => Ok(false),
+        Some(_) => Err(format!(
+            "`{}`: `[package.metadata.authz] catalog` must be \"required\" or \"optional\"",
+            display(&manifest)
+        )),
+    }
+}
+
+fn get<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a DeValue<'i>> {
+    table.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v.get_ref())
+}
+
+fn as_table<'a, 'i>(value: &'a DeValue<'i>) -> Option<&'a DeTable<'i>> {
+    match value {
+        DeValue::Table(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// `path` as messages show it: relative to the crate root when inside it, so messages read the
+/// same on every machine.
+pub fn display(path: &Path) -> String {
+    let root = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    root.and_then(|r| path.strip_prefix(r).ok().map(|p| p.display().to_string()))
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// `file:line:column` of byte `offset`.
+fn position(shown: &str, text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{shown}:{line}:{column}")
+}
+
+fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
+    let at = |offset: usize| position(shown, text, offset);
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let place = e.span().map_or_else(|| shown.to_owned(), |s| at(s.start));
+            // Name the entry: the parser's message alone does not.
+            let entry = e
+                .span()
+                .and_then(|s| text.get(s.start..))
+                .and_then(|rest| rest.lines().next())
+                .map(|line| line.split('=').next().unwrap_or(line).trim().to_owned())
+                .filter(|entry| !entry.is_empty())
+                .map_or_else(String::new, |entry| format!(" (at `{entry}`)"));
+            return Err(format!("{place}: invalid TOML: {}{entry}", e.message().trim_end()));
+        }
+    };
+    let mut errors = Vec::new();
+    let mut permissions: Vec<(String, String)> = Vec::new();
+    let mut roles: Vec<(String, Vec<String>)> = Vec::new();
+    let mut saw_permissions = false;
+
+    for (key, value) in doc.get_ref() {
+        match (key.get_ref().as_ref(), value.get_ref()) {
+            ("permissions", DeValue::Table(table)) => {
+                saw_permissions = true;
+                for (name, description) in table {
+                    let place = at(name.span().start);
+                    if let Err(e) = authz_core::permission::validate(name.get_ref()) {
+                        errors.push(format!("{place}: `{}` is not a valid permission: {e}", name.get_ref()));
+                        continue;
+                    }
+                    match description.get_ref() {
+                        DeValue::String(d) if !d.trim().is_empty() => {
+                            permissions.push((name.get_ref().to_string(), d.to_string()));
+                        }
+                        DeValue::String(_) => errors.push(format!(
+                            "{place}: permission `{}` needs a description: `\"{}\" = \"What it allows\"`",
+                            name.get_ref(),
+                            name.get_ref()
+                        )),
+                        _ => errors.push(format!(
+                            "{place}: the description of `{}` must be a string: `\"{}\" = \"What it allows\"`",
+                            name.get_ref(),
+                            name.get_ref()
+                        )),
+                    }
+                }
+            }
+            ("roles", DeValue::Table(table)) => {
+                for (name, granted) in table {
+                    let place = at(name.span().start);
+                    let role = name.get_ref().to_string();
+                    if !valid_role_name(&role) {
+                        errors.push(format!("{place}: role name `{role}` must match `[a-z][a-z0-9_-]*`"));
+                    }
+                    let DeValue::Array(items) = granted.get_ref() else {
+                        errors.push(format!("{place}: role `{role}` must list permissions: `{role} = [\"resource:action\", ...]`"));
+                        continue;
+                    };
+                    let mut list: Vec<String> = Vec::new();
+                    for item in items.iter() {
+                        let place = at(item.span().start);
+                        match item.get_ref() {
+                            DeValue::String(p) if list.iter().any(|q| q == p.as_ref()) => {
+                                errors.push(format!("{place}: role `{role}` lists `{p}` twice"));
+                            }
+                            DeValue::String(p) => list.push(p.to_string()),
+                            _ => errors.push(format!("{place}: role `{role}` must list permission names as strings")),
+                        }
+                    }
+                    roles.push((role, list));
+                }
+            }
+            ("permissions" | "roles", _) => errors.push(format!(
+                "{}: `{}` must be a table: `[{}]`",
+                at(key.span().start),
+                key.get_ref(),
+                key.get_ref()
+            )),
+            (other, _) => errors.push(format!(
+                "{}: unknown section `{other}`; `{FILE_NAME}` has `[permissions]` and `[roles]`{}",
+                at(key.span().start),
+                suggest(other, &["permissions", "roles"])
+            )),
+        }
+    }
+    if !saw_permissions && errors.is_empty() {
+        errors.push(format!("{}: missing `[permissions]`: declare each permission with a description", shown.to_owned()));
+    }
+    // Roles may only grant declared permissions.
+    let declared: Vec<&str> = permissions.iter().map(|(p, _)| p.as_str()).collect();
+    for (role, granted) in &roles {
+        for p in granted {
+            if !declared.contains(&p.as_str()) {
+                let place = find(text, role, p).map_or_else(|| shown.to_owned(), at);
+                errors.push(format!(
+                    "{place}: role `{role}` grants `{p}`, which is not declared in `[permissions]`{}",
+                    suggest(p, &declared)
+                ));
+            }
+        }
+    }
+    if permissions.len() > authz_core::Catalog::MAX_PERMISSIONS {
+        errors.push(format!("{}: at most {} permissions", shown.to_owned(), authz_core::Catalog::MAX_PERMISSIONS));
+    }
+    if roles.len() > authz_core::Catalog::MAX_ROLES {
+        errors.push(format!("{}: at most {} roles", shown.to_owned(), authz_core::Catalog::MAX_ROLES));
+    }
+    // Two permissions must not map to one constant name.
+    let mut constants: HashMap<String, &str> = HashMap::new();
+    for (p, _) in &permissions {
+        if let Some(other) = constants.insert(constant_name(p), p) {
+            errors.push(format!(
+                "{}: `{other}` and `{p}` both become the constant `{}`; rename one",
+                shown.to_owned(),
+                constant_name(p)
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(Catalog { path: path.to_owned(), display: shown.to_owned(), permissions, roles })
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+/// Byte offset of `"permission"` in the line that declares `role`, for error positions.
+fn find(text: &str, role: &str, permission: &str) -> Option<usize> {
+    let quoted = format!("\"{permission}\"");
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if (trimmed.starts_with(role) || trimmed.starts_with(&format!("\"{role}\"")))
+            && let Some(i) = line.find(&quoted)
+        {
+            return Some(offset + i);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn valid_role_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// `project:edit-own` → `PROJECT_EDIT_OWN`.
+pub fn constant_name(permission: &str) -> String {
+    permission.to_ascii_uppercase().replace([':', '-'], "_")
+}
+
+impl Catalog {
+    pub fn index_of(&self, permission: &str) -> Option<usize> {
+        self.permissions.iter().position(|(p, _)| p == permission)
+    }
+
+    /// `include_bytes!` of the file, so cargo rebuilds when it changes.
+    pub fn track(&self) -> TokenStream {
+        let path = self.path.display().to_string();
+        quote!(const _: &[u8] = ::core::include_bytes!(#path);)
+    }
+
+    /// The error for a literal the catalog does not declare, with the nearest name or the
+    /// resource's declared permissions.
+    pub fn unknown(&self, lit: &LitStr) -> syn::Error {
+        let value = lit.value();
+        let names: Vec<&str> = self.permissions.iter().map(|(p, _)| p.as_str()).collect();
+        let mut message = format!("unknown permission `{value}`");
+        let hint = suggest(&value, &names);
+        if !hint.is_empty() {
+            message.push_str(&hint);
+        } else {
+            let resource = value.split(':').next().unwrap_or_default();
+            let same: Vec<String> = names.iter().filter(|n| n.split(':').next() == Some(resource)).map(|n| format!("`{n}`")).collect();
+            if same.is_empty() {
+                message.push_str(&format!("; `{}` declares no permission on `{resource}`", self.display));
+            } else {
+                message.push_str(&format!("; `{}` declares for `{resource}`: {}", self.display, same.join(", ")));
+            }
+        }
+        syn::Error::new(lit.span(), message)
+    }
+}
+
+/// The error a broken or missing catalog produces at `span`.
+pub fn broken_error(message: &str, span: Span) -> syn::Error {
+    syn::Error::new(span, format!("invalid permission catalog:\n{message}"))
+}

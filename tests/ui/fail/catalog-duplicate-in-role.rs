@@ -1,0 +1,5 @@
+mod perms {
+    authz_actix::catalog!(path = "../catalogs/duplicate-in-role.toml");
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+mod perms {
+    authz_actix::catalog!(path = "../catalogs/missing-description.toml");
+}
+
+fn main() {}

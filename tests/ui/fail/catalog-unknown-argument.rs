@@ -1,0 +1,3 @@
+authz_actix::catalog!(file = "authz.toml");
+
+fn main() {}
