@@ -45,8 +45,11 @@ pub enum Lookup {
     Broken { message: String, report: bool },
 }
 
+/// Parsed files by path, with the text they were parsed from.
+type Cache = HashMap<PathBuf, (String, Result<Rc<Catalog>, String>)>;
+
 thread_local! {
-    static CACHE: RefCell<HashMap<PathBuf, (String, Result<Rc<Catalog>, String>)>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<Cache> = RefCell::new(HashMap::new());
     static REPORTED: Cell<bool> = const { Cell::new(false) };
 }
 
