@@ -5,27 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use authz_actix::{
-    public, require_permission, Actor, Catalog, CurrentActor, Permission, PermissionDef, RoleDef, Routes,
-};
+use authz_actix::{public, require_permission, Actor, CurrentActor, Routes};
 
-pub const REPORT_READ: Permission = Permission::new("report:read");
-pub const REPORT_WRITE: Permission = Permission::new("report:write");
-pub const USER_ADMIN: Permission = Permission::new("user:admin");
+/// The permissions and roles of `authz.toml`, as constants (`perms::REPORT_READ`, ...) and
+/// `perms::CATALOG`.
+pub mod perms {
+    authz_actix::catalog!();
+}
 
-/// Every permission and role of the app.
-pub static CATALOG: Catalog = Catalog::new(
-    &[
-        PermissionDef { permission: REPORT_READ, description: "Read reports" },
-        PermissionDef { permission: REPORT_WRITE, description: "Write reports" },
-        PermissionDef { permission: USER_ADMIN, description: "Administer users" },
-    ],
-    &[
-        RoleDef { name: "admin", permissions: &[REPORT_READ, REPORT_WRITE, USER_ADMIN] },
-        RoleDef { name: "analyst", permissions: &[REPORT_READ] },
-        RoleDef { name: "guest", permissions: &[] },
-    ],
-);
+pub use perms::CATALOG;
 
 /// The command that regenerates the committed matrix.
 pub const REGENERATE: &str = "cargo run -p quickstart -- matrix --out docs/authorization.md";
@@ -38,7 +26,7 @@ async fn health() -> HttpResponse {
 }
 
 /// Read reports.
-#[require_permission("report:read")]
+#[require_permission(perms::REPORT_READ)]
 #[get("/reports")]
 async fn read_reports(actor: CurrentActor) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "reports": ["q1", "q2"], "reader": actor.id().to_string() }))

@@ -1,0 +1,117 @@
+//! A real crate, built by cargo twice: editing its `authz.toml` recompiles it (no stale checks
+//! after a rename), and `catalog = "required"` makes the file mandatory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+const MAIN: &str = r#"
+pub mod perms {
+    authz_actix::catalog!();
+}
+
+/// Read reports.
+#[authz_actix::require_permission("report:read")]
+#[actix_web::get("/reports")]
+async fn reports() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().finish()
+}
+
+fn main() {
+    let _ = (perms::REPORT_READ, reports);
+}
+"#;
+
+fn catalog(permission: &str) -> String {
+    format!("[permissions]\n\"{permission}\" = \"Read reports\"\n\n[roles]\nanalyst = [\"{permission}\"]\n")
+}
+
+struct Probe {
+    dir: PathBuf,
+    target: PathBuf,
+}
+
+impl Probe {
+    fn new(name: &str, metadata: &str) -> Probe {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let dir = tmp.join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).expect("probe dir");
+        let authz = Path::new(WORKSPACE).join("authz-actix");
+        let manifest = format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\nauthz-actix = {{ path = {authz:?} }}\n\
+             actix-web = {{ version = \"4\", default-features = false, features = [\"macros\"] }}\n\n\
+             {metadata}\n[workspace]\n"
+        );
+        std::fs::write(dir.join("Cargo.toml"), manifest).expect("manifest");
+        std::fs::write(dir.join("src/main.rs"), MAIN).expect("main.rs");
+        // Same versions as the workspace, from the local registry cache: no network needed.
+        std::fs::copy(Path::new(WORKSPACE).join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock file");
+        std::fs::copy(Path::new(WORKSPACE).join("rust-toolchain.toml"), dir.join("rust-toolchain.toml")).expect("toolchain");
+        // One target directory for every probe, so dependencies are checked once.
+        Probe { dir, target: tmp.join("catalog-probe-target") }
+    }
+
+    fn write_catalog(&self, text: Option<&str>) {
+        let path = self.dir.join("authz.toml");
+        match text {
+            Some(text) => std::fs::write(path, text).expect("authz.toml"),
+            None => {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    fn check(&self) -> Output {
+        Command::new(env!("CARGO"))
+            .args(["check", "--offline", "--quiet", "--message-format", "short"])
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .env_remove("RUSTFLAGS")
+            .output()
+            .expect("run cargo")
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn editing_the_catalog_recompiles_and_rechecks() {
+    let probe = Probe::new("catalog-probe-rebuild", "");
+    probe.write_catalog(Some(&catalog("report:read")));
+    let first = probe.check();
+    assert!(first.status.success(), "first build: {}", stderr(&first));
+
+    // Rename the permission in the catalog only: the code now names an undeclared permission.
+    probe.write_catalog(Some(&catalog("report:view")));
+    let second = probe.check();
+    assert!(!second.status.success(), "the edit must be seen");
+    let err = stderr(&second);
+    assert!(err.contains("unknown permission `report:read`; `authz.toml` declares for `report`: `report:view`"), "{err}");
+
+    // And back.
+    probe.write_catalog(Some(&catalog("report:read")));
+    let third = probe.check();
+    assert!(third.status.success(), "{}", stderr(&third));
+}
+
+#[test]
+fn a_required_catalog_must_exist() {
+    let probe = Probe::new("catalog-probe-required", "[package.metadata.authz]\ncatalog = \"required\"\n");
+    probe.write_catalog(None);
+    // `catalog!()` is not used without a file, so only the requirement speaks.
+    std::fs::write(probe.dir.join("src/main.rs"), MAIN.replace("authz_actix::catalog!();", "").replace("perms::REPORT_READ, ", ""))
+        .expect("main.rs");
+    let out = probe.check();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("`authz.toml` does not exist at the crate root, but this crate requires a catalog"), "{err}");
+
+    probe.write_catalog(Some(&catalog("report:read")));
+    let out = probe.check();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
