@@ -115,6 +115,11 @@ pub use routes::{mount, Declared, Routes};
 ///   resource: hides existence).
 /// - `policy = path::to::fn`: the policy function the service enforces on the loaded resource. The
 ///   path is checked by the compiler and recorded for the matrix.
+/// - `filter = path::to::fn`: instead of `policy`, for a route whose policy narrows the results
+///   (a list shows only what the actor may see) rather than refusing; the matrix says
+///   "200, filtered".
+/// - `visibility = path::to::fn`: the policy that decides whether the actor may know the resource
+///   exists; the service answers 404 when it refuses, and the matrix says so.
 /// - `operation = "..."`: the operation's name in the matrix; defaults to the first line of the
 ///   handler's doc comment.
 /// - `crate = path`: where `authz_actix` is, when the app renamed or re-exported it.

@@ -129,6 +129,8 @@ impl<'a> Routes<'a> {
             path,
             access: Access::Public { reason },
             policy: None,
+            policy_filters: false,
+            visibility: None,
             operation: reason,
         };
         self.record(path, route);

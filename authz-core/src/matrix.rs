@@ -43,6 +43,8 @@ pub enum RoleOutcome {
     Allowed,
     /// The role's permissions meet the requirement; the named policy decides per resource.
     DependsOnPolicy(&'static str),
+    /// Served, with results narrowed by the named policy.
+    Filtered(&'static str),
     /// Refused with this status.
     Denied(u16),
 }
@@ -53,6 +55,7 @@ impl RoleOutcome {
             RoleOutcome::Public => "allowed (public)".to_owned(),
             RoleOutcome::Allowed => "allowed".to_owned(),
             RoleOutcome::DependsOnPolicy(p) => format!("depends on policy `{p}`"),
+            RoleOutcome::Filtered(p) => format!("allowed, filtered by `{p}`"),
             RoleOutcome::Denied(status) => format!("denied ({status})"),
         }
     }
@@ -62,6 +65,7 @@ impl RoleOutcome {
             RoleOutcome::Public => "public",
             RoleOutcome::Allowed => "allowed",
             RoleOutcome::DependsOnPolicy(_) => "policy",
+            RoleOutcome::Filtered(_) => "filtered",
             RoleOutcome::Denied(_) => "denied",
         }
     }
@@ -199,14 +203,21 @@ impl Matrix {
                     let meta = p.resolve();
                     let _ = write!(
                         out,
-                        "\"policy\": {{\"path\": {}, \"name\": {}, \"summary\": {}, \"rule\": {}}}, ",
+                        "\"policy\": {{\"path\": {}, \"name\": {}, \"use\": {}, \"summary\": {}, \"rule\": {}}}, ",
                         json_str(p.path),
                         json_str(p.name()),
+                        json_str(if r.policy_filters { "filter" } else { "enforce" }),
                         meta.map_or("null".to_owned(), |m| json_str(m.summary)),
                         meta.and_then(|m| m.rule).map_or("null".to_owned(), json_str),
                     );
                 }
                 None => out.push_str("\"policy\": null, "),
+            }
+            match r.visibility {
+                Some(v) => {
+                    let _ = write!(out, "\"visibility\": {{\"path\": {}, \"name\": {}}}, ", json_str(v.path), json_str(v.name()));
+                }
+                None => out.push_str("\"visibility\": null, "),
             }
             out.push_str("\"roles\": {");
             for (j, (name, view)) in views.iter().enumerate() {
@@ -289,7 +300,11 @@ fn outcome(view: &RoleView, route: &RouteMeta) -> RoleOutcome {
             if !requirement.is_satisfied_by(view) {
                 RoleOutcome::Denied(deny.status())
             } else if let Some(policy) = route.policy {
-                RoleOutcome::DependsOnPolicy(policy.name())
+                if route.policy_filters {
+                    RoleOutcome::Filtered(policy.name())
+                } else {
+                    RoleOutcome::DependsOnPolicy(policy.name())
+                }
             } else {
                 RoleOutcome::Allowed
             }
@@ -304,6 +319,7 @@ fn required_text(route: &RouteMeta) -> String {
         Access::Public { reason } => format!("none (public: {reason})"),
         Access::Gated { requirement, .. } => {
             if let crate::Requirement::Authenticated = requirement
+                && !route.policy_filters
                 && let Some(rule) = route.policy.and_then(|p| p.resolve()).and_then(|m| m.rule)
             {
                 return rule.to_owned();
@@ -316,20 +332,29 @@ fn required_text(route: &RouteMeta) -> String {
 fn policy_text(route: &RouteMeta) -> String {
     match route.policy {
         None => "—".to_owned(),
-        Some(p) => match p.resolve() {
-            Some(meta) if !meta.summary.is_empty() => format!("`{}`: {}", p.name(), meta.summary),
-            _ => format!("`{}`", p.name()),
-        },
+        Some(p) => {
+            let verb = if route.policy_filters { " filters the results" } else { "" };
+            match p.resolve() {
+                Some(meta) if !meta.summary.is_empty() => format!("`{}`{verb}: {}", p.name(), meta.summary),
+                _ => format!("`{}`{verb}", p.name()),
+            }
+        }
     }
 }
 
 fn unauthorized_text(route: &RouteMeta) -> String {
     match &route.access {
         Access::Public { .. } => "—".to_owned(),
-        Access::Gated { deny, .. } => match deny {
-            crate::Deny::Forbidden => "403".to_owned(),
-            crate::Deny::NotFound => "404 (hides existence)".to_owned(),
-        },
+        Access::Gated { requirement, deny } => {
+            if route.policy_filters && matches!(requirement, crate::Requirement::Authenticated) {
+                return "200, filtered".to_owned();
+            }
+            match (deny, route.visibility) {
+                (crate::Deny::NotFound, _) => "404 (hides existence)".to_owned(),
+                (crate::Deny::Forbidden, None) => "403".to_owned(),
+                (crate::Deny::Forbidden, Some(v)) => format!("404 if `{}` refuses (hides existence), else 403", v.name()),
+            }
+        }
     }
 }
 

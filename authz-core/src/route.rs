@@ -23,8 +23,14 @@ pub struct RouteMeta {
     pub path: &'static str,
     /// Who may call the route.
     pub access: Access,
-    /// The policy function the service enforces on the loaded resource, if any.
+    /// The policy function the service applies to the loaded resource, if any.
     pub policy: Option<PolicyRef>,
+    /// Whether `policy` filters the results (a list answers only what the actor may see) rather
+    /// than refusing the request (`filter = ...` instead of `policy = ...`).
+    pub policy_filters: bool,
+    /// The policy that decides whether the actor may know the resource exists: when it refuses,
+    /// the service answers 404 whatever the route's denial (`visibility = ...`).
+    pub visibility: Option<PolicyRef>,
     /// The operation, from `operation = "..."` or the first line of the handler's doc comment.
     pub operation: &'static str,
 }

@@ -13,6 +13,10 @@ use crate::errors::Errors;
 pub struct Args {
     pub access: AccessArgs,
     pub policy: Option<syn::Path>,
+    /// `filter = path`: the policy filters results instead of refusing.
+    pub filter: Option<syn::Path>,
+    /// `visibility = path`: when this policy refuses, the answer is 404.
+    pub visibility: Option<syn::Path>,
     pub operation: Option<LitStr>,
     pub krate: Option<syn::Path>,
 }
@@ -114,7 +118,7 @@ pub enum ReqExpr {
     Combinator { all: bool, items: Vec<ReqExpr> },
 }
 
-const KEYS: &[&str] = &["deny", "policy", "operation", "crate"];
+const KEYS: &[&str] = &["deny", "policy", "filter", "visibility", "operation", "crate"];
 const COMBINATORS: &[&str] = &["any", "all"];
 const DENY_VALUES: &[&str] = &["forbidden", "not_found"];
 
@@ -154,6 +158,8 @@ impl Args {
         let mut requirement: Option<ReqExpr> = None;
         let mut deny = None;
         let mut policy = None;
+        let mut filter: Option<syn::Path> = None;
+        let mut visibility = None;
         let mut operation = None;
         let mut krate = None;
 
@@ -176,6 +182,8 @@ impl Args {
                     match name.as_str() {
                         "deny" => set(&mut errors, &mut deny, &key, parse_deny(&value)),
                         "policy" => set(&mut errors, &mut policy, &key, parse_path(&value, "policy", "a path to a policy function, like `policies::can_edit_project`")),
+                        "filter" => set(&mut errors, &mut filter, &key, parse_path(&value, "filter", "a path to a policy function, like `policies::can_view_project`")),
+                        "visibility" => set(&mut errors, &mut visibility, &key, parse_path(&value, "visibility", "a path to a policy function, like `policies::can_view_project`")),
                         "operation" => set(&mut errors, &mut operation, &key, parse_operation(&value)),
                         "crate" => set(&mut errors, &mut krate, &key, parse_path(&value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")),
                         _ => errors.push(syn::Error::new(
@@ -187,6 +195,12 @@ impl Args {
             }
         }
 
+        if let (Some(_), Some(f)) = (&policy, &filter) {
+            errors.push(syn::Error::new_spanned(
+                f,
+                "a route has one policy: `policy = ...` when it refuses requests, or `filter = ...` when it narrows results",
+            ));
+        }
         let requirement = match requirement {
             Some(r) => Some(r),
             None if errors.is_empty() => {
@@ -207,6 +221,8 @@ impl Args {
                 deny: deny.unwrap_or(DenyKind::Forbidden),
             },
             policy,
+            filter,
+            visibility,
             operation,
             krate,
         })
@@ -258,6 +274,8 @@ impl Args {
         Ok(Args {
             access: AccessArgs::Public { reason: reason.ok_or_else(|| syn::Error::new(Span::call_site(), "missing reason"))? },
             policy: None,
+            filter: None,
+            visibility: None,
             operation,
             krate,
         })

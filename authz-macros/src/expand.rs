@@ -43,13 +43,16 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         }
         AccessArgs::Public { reason } => quote!(#private::Access::Public { reason: #reason }),
     };
-    let policy = match &args.policy {
+    let policy_ref = |path: Option<&syn::Path>| match path {
         Some(p) => {
             let text = path_text(p);
             quote!(::core::option::Option::Some(#private::PolicyRef { path: #text }))
         }
         None => quote!(::core::option::Option::None),
     };
+    let policy = policy_ref(args.policy.as_ref().or(args.filter.as_ref()));
+    let policy_filters = args.filter.is_some();
+    let visibility = policy_ref(args.visibility.as_ref());
 
     let record = quote! {
         #private::register_route!(
@@ -63,6 +66,8 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                 path: #path,
                 access: #access,
                 policy: #policy,
+                policy_filters: #policy_filters,
+                visibility: #visibility,
                 operation: #operation,
             }
         );
@@ -202,7 +207,7 @@ fn requirement_tokens(req: &ReqExpr, private: &TokenStream, catalog: Option<&Cat
 /// spans.
 fn compile_checks(args: &Args) -> TokenStream {
     let mut checks = TokenStream::new();
-    if let Some(policy) = &args.policy {
+    for policy in [&args.policy, &args.filter, &args.visibility].into_iter().flatten() {
         checks.extend(quote_spanned!(policy.span()=> #[allow(unused_imports)] use #policy as _;));
     }
     checks
@@ -218,9 +223,9 @@ fn operation_from_docs(func: &syn::ItemFn) -> String {
     chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
-/// The first non-empty line of a doc comment, without a final period.
+/// The first paragraph of a doc comment, on one line, without a final period.
 fn doc_first_line(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs
+    let lines: Vec<String> = attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
@@ -230,9 +235,11 @@ fn doc_first_line(attrs: &[syn::Attribute]) -> Option<String> {
             }) => Some(s.value()),
             _ => None,
         })
-        .flat_map(|doc| doc.lines().map(|l| l.trim().to_owned()).collect::<Vec<_>>())
-        .find(|l| !l.is_empty())
-        .map(|l| l.trim_end_matches('.').to_owned())
+        // `split`, not `lines`: an empty `///` line is a paragraph break and must survive.
+        .flat_map(|doc| doc.split('\n').map(|l| l.trim().to_owned()).collect::<Vec<_>>())
+        .collect();
+    let paragraph: Vec<&str> = lines.iter().map(String::as_str).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
+    (!paragraph.is_empty()).then(|| paragraph.join(" ").trim_end_matches('.').to_owned())
 }
 
 fn path_text(path: &syn::Path) -> String {

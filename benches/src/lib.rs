@@ -34,6 +34,8 @@ const fn route(methods: &'static [&'static str], access: Access, policy: Option<
         path: "/{id}",
         access,
         policy,
+        policy_filters: false,
+        visibility: None,
         operation,
     }
 }

@@ -16,7 +16,7 @@ pub mod perms {
 pub use perms::CATALOG;
 
 /// The command that regenerates the committed matrix.
-pub const REGENERATE: &str = "cargo run -p quickstart -- matrix --out docs/authorization.md";
+pub const REGENERATE: &str = "cargo run -p quickstart -- matrix --out examples/quickstart/authorization.md";
 
 /// Health check.
 #[public("load balancer and uptime probes")]

@@ -4,7 +4,7 @@ use std::process::Command;
 
 use quickstart::{routes, CATALOG, REGENERATE};
 
-const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/authorization.md");
+const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/authorization.md");
 
 fn matrix() -> authz_actix::matrix::Matrix {
     authz_actix::routes::matrix(routes, Some(&CATALOG))

@@ -1,0 +1,113 @@
+//! Storage: one pool over SQLite (default) or PostgreSQL, chosen by URL, with migrations.
+
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::AnyPool;
+
+/// The database behind the service.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Migrations, in order, per backend: (version, name, SQL). Each runs in a transaction and is
+/// recorded in `schema_migrations`, so a failed one leaves nothing half-applied.
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "initial",
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+    include_str!("../migrations/postgres/0001_initial.sql"),
+)];
+
+/// The default database: a SQLite file next to where the server runs.
+pub const DEFAULT_URL: &str = "sqlite://projects.db";
+
+impl Db {
+    /// Connects to `url` (`sqlite://FILE`, `sqlite::memory:` or `postgres://...`), creating a
+    /// SQLite file if needed, and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(sqlx::Error::Configuration(
+                format!("unsupported database URL `{url}`: expected sqlite://FILE, sqlite::memory: or postgres://...").into(),
+            ));
+        };
+        let url = match backend {
+            // Create the file on first run.
+            Backend::Sqlite if !url.contains("memory") && !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = match backend {
+            // One connection: SQLite serializes writers anyway, and an in-memory database exists
+            // only inside its connection. Check-then-write transactions cannot interleave.
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    // Per connection: SQLite checks foreign keys only when asked.
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::query("PRAGMA foreign_keys = ON").execute(conn).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => AnyPoolOptions::new().max_connections(8).connect_with(options).await?,
+        };
+        let db = Db { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+            .execute(&self.pool)
+            .await?;
+        for (version, name, sqlite, postgres) in MIGRATIONS {
+            let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_optional(&self.pool)
+                .await?;
+            if applied.is_some() {
+                continue;
+            }
+            let sql = match self.backend {
+                Backend::Sqlite => sqlite,
+                Backend::Postgres => postgres,
+            };
+            let mut tx = self.pool.begin().await?;
+            for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                sqlx::query(statement).execute(&mut *tx).await?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(*version)
+                .bind(*name)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version, name, "applied migration");
+        }
+        Ok(())
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}

@@ -1,0 +1,167 @@
+//! The HTTP surface: every handler declared, registered through `Routes`, thin — parse, call the
+//! service, answer.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, App, HttpRequest, HttpResponse, ResponseError};
+use authz_actix::{mount, public, require_permission, CurrentActor, ResolveActor, Routes};
+
+use crate::db::Db;
+use crate::model::{NewProject, ProjectPatch};
+use crate::perms;
+use crate::service::{ProjectService, ServiceError};
+use crate::users::{bearer_token, Users};
+
+/// How handlers fail: authorization refusals keep authz's responses (so a hidden project is
+/// byte-identical to a missing one); bad input is a 400/422 with a clear, generic body; storage
+/// errors are a 500 whose detail stays in the logs.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error(transparent)]
+    Users(#[from] crate::users::UserError),
+}
+
+fn problem(status: StatusCode, title: &str, detail: &str) -> HttpResponse {
+    let body = serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail });
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(authz_actix::problem::PROBLEM_JSON)))
+        .body(body.to_string())
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.error_response().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Service(ServiceError::Denied(e)) => authz_actix::problem::response(*e),
+            ApiError::Service(ServiceError::Invalid(why)) => problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Content", why),
+            ApiError::Service(ServiceError::Db(e)) => {
+                tracing::error!(error = %e, "storage error");
+                authz_actix::problem::internal_error()
+            }
+            ApiError::Users(e) => {
+                tracing::error!(error = %e, "user store error");
+                authz_actix::problem::internal_error()
+            }
+        }
+    }
+}
+
+/// Health check.
+#[public("load balancer and uptime probes")]
+#[get("/health")]
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// List projects.
+#[require_permission(authenticated, filter = crate::policy::can_view_project)]
+#[get("")]
+async fn list_projects(actor: CurrentActor, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(svc.list(&actor).await?))
+}
+
+/// Create a project.
+#[require_permission(perms::PROJECT_WRITE)]
+#[post("")]
+async fn create_project(
+    actor: CurrentActor,
+    body: web::Json<NewProject>,
+    svc: web::Data<ProjectService>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(svc.create(&actor, body.into_inner()).await?))
+}
+
+/// Read a project.
+#[require_permission(authenticated, policy = crate::policy::can_view_project, deny = not_found)]
+#[get("/{id}")]
+async fn read_project(actor: CurrentActor, id: web::Path<i64>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(svc.get(&actor, id.into_inner()).await?))
+}
+
+/// Update a project.
+#[require_permission(authenticated, policy = crate::policy::can_edit_project, visibility = crate::policy::can_view_project)]
+#[patch("/{id}")]
+async fn update_project(
+    actor: CurrentActor,
+    id: web::Path<i64>,
+    body: web::Json<ProjectPatch>,
+    svc: web::Data<ProjectService>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(svc.update(&actor, id.into_inner(), body.into_inner()).await?))
+}
+
+/// Delete a project.
+#[require_permission(perms::PROJECT_DELETE, policy = crate::policy::can_delete_project, visibility = crate::policy::can_view_project)]
+#[delete("/{id}")]
+async fn delete_project(actor: CurrentActor, id: web::Path<i64>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+    svc.delete(&actor, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List users.
+#[require_permission(perms::USER_ADMIN)]
+#[get("/users")]
+async fn list_users(users: web::Data<Users>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(users.list().await?))
+}
+
+/// Every route of the service: mounted by `serve`, rendered by `matrix`.
+pub fn routes(r: &mut Routes<'_>) {
+    r.service(health);
+    r.scope("/projects", |r| {
+        r.service(list_projects).service(create_project);
+        r.service(read_project).service(update_project).service(delete_project);
+    });
+    r.scope("/admin", |r| {
+        r.service(list_users);
+    });
+}
+
+/// Resolves `Authorization: Bearer TOKEN` against the token table.
+pub fn resolver(users: Users) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<authz_actix::Actor>, sqlx::Error>>>> + 'static {
+    move |req: HttpRequest| {
+        let users = users.clone();
+        let token = bearer_token(&req).map(str::to_owned);
+        Box::pin(async move {
+            match token {
+                Some(token) => users.resolve(&token).await,
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+/// Bodies and paths that do not parse: a generic 400, and for ids the same 404 a missing
+/// project gets, so `/projects/abc` reveals nothing either.
+fn input_config(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|err, _| {
+        let response = problem(StatusCode::BAD_REQUEST, "Bad Request", "The request body is not valid JSON for this operation.");
+        actix_web::error::InternalError::from_response(err, response).into()
+    }));
+    cfg.app_data(web::PathConfig::default().error_handler(|err, _| {
+        actix_web::error::InternalError::from_response(err, authz_actix::problem::response(authz_actix::AuthzError::NotFound)).into()
+    }));
+}
+
+/// The whole app over `db`.
+pub fn app(
+    db: Db,
+) -> App<
+    impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>,
+> {
+    let users = Users::new(db.clone());
+    App::new()
+        .wrap(ResolveActor::new(resolver(users.clone())))
+        .app_data(web::Data::new(ProjectService::new(db)))
+        .app_data(web::Data::new(users))
+        .configure(input_config)
+        .configure(mount(routes))
+        .default_service(web::to(authz_actix::problem::not_found))
+}

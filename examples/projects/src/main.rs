@@ -1,0 +1,168 @@
+//! `projects`: the service, its users, its matrix and its maintenance job, in one binary.
+//!
+//! ```text
+//! projects serve [--bind 127.0.0.1:8080] [--database URL] [--demo]
+//! projects users add NAME --role ROLE      prints the new user's token
+//! projects users token NAME                issues another token
+//! projects users revoke NAME               revokes every token of NAME
+//! projects users list
+//! projects matrix [--format md|json|csv] [--out FILE] [--check FILE]
+//! projects archive-stale [--days 90]       archives projects untouched for that long
+//! ```
+
+use std::process::ExitCode;
+
+use actix_web::HttpServer;
+use clap::{Parser, Subcommand};
+use projects::db::{Db, DEFAULT_URL};
+use projects::perms::{CATALOG, PROJECT_WRITE};
+use projects::service::ProjectService;
+use projects::users::{demo, Users};
+use projects::REGENERATE;
+
+#[derive(Parser)]
+#[command(name = "projects", about = "The projects service, authorized by authz", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// `sqlite://FILE` (created if missing), `sqlite::memory:` or `postgres://...`.
+        #[arg(long, default_value = DEFAULT_URL)]
+        database: String,
+        /// Create the demo users if missing and print a fresh token for each.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage users and their tokens.
+    Users {
+        #[arg(long, default_value = DEFAULT_URL, global = true)]
+        database: String,
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Print, write or check the endpoint-permission matrix.
+    Matrix {
+        /// md, json or csv (default: from the file's extension, else md).
+        #[arg(long)]
+        format: Option<String>,
+        /// Write the matrix to FILE.
+        #[arg(long)]
+        out: Option<String>,
+        /// Compare FILE with the code; exit 1 with a diff when stale.
+        #[arg(long)]
+        check: Option<String>,
+    },
+    /// Archive every live project not updated for DAYS days, as the system actor
+    /// `archive-stale`, through the same service and policies as the API.
+    ArchiveStale {
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        #[arg(long, default_value = DEFAULT_URL)]
+        database: String,
+    },
+}
+
+/// One line of `serve --demo` output; fields in this order.
+#[derive(serde::Serialize)]
+struct DemoLine<'a> {
+    id: i64,
+    user: &'a str,
+    roles: &'a [String],
+    token: &'a str,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a user with a role and print their token.
+    Add {
+        name: String,
+        /// admin, editor, support or member.
+        #[arg(long)]
+        role: String,
+    },
+    /// Issue another token for a user.
+    Token { name: String },
+    /// Revoke every token of a user.
+    Revoke { name: String },
+    /// Delete a user and their tokens.
+    Remove { name: String },
+    /// List users and roles.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Matrix { format, out, check } = cli.command {
+        let mut args = Vec::new();
+        for (flag, value) in [("--format", format), ("--out", out), ("--check", check)] {
+            if let Some(v) = value {
+                args.extend([flag.to_owned(), v]);
+            }
+        }
+        return authz_actix::build::run(args, &authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)), REGENERATE);
+    }
+    tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::stderr).init();
+    match actix_web::rt::System::new().block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        Command::Serve { bind, database, demo: with_demo } => {
+            let db = Db::connect(&database).await?;
+            if with_demo {
+                for (user, token) in demo(&Users::new(db.clone())).await? {
+                    let line = DemoLine { id: user.id, user: &user.name, roles: &user.roles, token: &token };
+                    println!("{}", serde_json::to_string(&line)?);
+                }
+            }
+            let server = HttpServer::new(move || projects::http::app(db.clone())).bind(&bind)?;
+            tracing::info!(%bind, %database, "listening");
+            server.run().await?;
+        }
+        Command::Users { database, command } => {
+            let users = Users::new(Db::connect(&database).await?);
+            match command {
+                UsersCommand::Add { name, role } => {
+                    let (user, token) = users.add(&name, &role).await?;
+                    eprintln!("created user {} (id {}) with role {role}", user.name, user.id);
+                    println!("{token}");
+                }
+                UsersCommand::Token { name } => println!("{}", users.issue_token(&name).await?.1),
+                UsersCommand::Revoke { name } => eprintln!("revoked {} token(s) of {name}", users.revoke_tokens(&name).await?),
+                UsersCommand::Remove { name } => {
+                    users.remove(&name).await?;
+                    eprintln!("removed {name}");
+                }
+                UsersCommand::List => {
+                    for user in users.list().await? {
+                        println!("{}\t{}\t{}", user.id, user.name, user.roles.join(","));
+                    }
+                }
+            }
+        }
+        Command::ArchiveStale { days, database } => {
+            let service = ProjectService::new(Db::connect(&database).await?);
+            // No user runs this: a named system actor with exactly the permission it needs.
+            let actor = CATALOG.system_actor("archive-stale", &[PROJECT_WRITE]);
+            let archived = service.archive_stale(&actor, days * 24 * 3600).await?;
+            eprintln!("archived {} project(s): {archived:?}", archived.len());
+        }
+        // Rendered before any runtime starts, in `main`.
+        Command::Matrix { .. } => {}
+    }
+    Ok(())
+}
