@@ -124,8 +124,11 @@ pub fn routes(r: &mut Routes<'_>) {
     });
 }
 
+/// A resolution in progress.
+type Resolution = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<authz_actix::Actor>, sqlx::Error>>>>;
+
 /// Resolves `Authorization: Bearer TOKEN` against the token table.
-pub fn resolver(users: Users) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<authz_actix::Actor>, sqlx::Error>>>> + 'static {
+pub fn resolver(users: Users) -> impl Fn(HttpRequest) -> Resolution + 'static {
     move |req: HttpRequest| {
         let users = users.clone();
         let token = bearer_token(&req).map(str::to_owned);

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use projects::db::{Db, DEFAULT_URL};
-use projects::perms::{CATALOG, PROJECT_WRITE};
+use projects::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE};
 use projects::service::ProjectService;
 use projects::users::{demo, Users};
 use projects::REGENERATE;
@@ -156,8 +156,9 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::ArchiveStale { days, database } => {
             let service = ProjectService::new(Db::connect(&database).await?);
-            // No user runs this: a named system actor with exactly the permission it needs.
-            let actor = CATALOG.system_actor("archive-stale", &[PROJECT_WRITE]);
+            // No user runs this: a named system actor with exactly the permissions it needs — to
+            // see every project, and to change protected fields.
+            let actor = CATALOG.system_actor("archive-stale", &[PROJECT_READ, PROJECT_WRITE]);
             let archived = service.archive_stale(&actor, days * 24 * 3600).await?;
             eprintln!("archived {} project(s): {archived:?}", archived.len());
         }

@@ -22,8 +22,12 @@ pub struct Project {
 macro_rules! project_columns {
     () => {
         // Flags read as integers: the `Any` driver maps SQLite's BOOLEAN to nothing it can decode.
-        "id, name, owner_id, CAST(is_public AS BIGINT) AS is_public, CAST(is_archived AS BIGINT) AS is_archived, \
-         CAST(is_locked AS BIGINT) AS is_locked, CAST(allow_owner_edits AS BIGINT) AS allow_owner_edits"
+        // (PostgreSQL has no boolean-to-bigint cast; `CASE` works on both.)
+        "id, name, owner_id, \
+         CAST(CASE WHEN is_public THEN 1 ELSE 0 END AS BIGINT) AS is_public, \
+         CAST(CASE WHEN is_archived THEN 1 ELSE 0 END AS BIGINT) AS is_archived, \
+         CAST(CASE WHEN is_locked THEN 1 ELSE 0 END AS BIGINT) AS is_locked, \
+         CAST(CASE WHEN allow_owner_edits THEN 1 ELSE 0 END AS BIGINT) AS allow_owner_edits"
     };
 }
 

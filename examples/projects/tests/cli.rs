@@ -1,0 +1,162 @@
+//! The `projects` binary end to end: `serve --demo` on a fresh SQLite file answers real HTTP
+//! requests with the demo tokens it prints; `users` manages tokens (revoked and deleted ones get
+//! 401); `archive-stale` goes through the service as a logged system actor.
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use authz_tests::http;
+
+const BIN: &str = env!("CARGO_BIN_EXE_projects");
+
+fn temp_db(name: &str) -> (PathBuf, String) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("projects-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("projects.db").display());
+    (dir, url)
+}
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port")
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `projects serve --demo`, returns the server and the JSON lines it printed.
+fn serve_demo(url: &str, addr: SocketAddr) -> (Server, Vec<serde_json::Value>) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--bind", &addr.to_string(), "--database", url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start projects");
+    let stdout = child.stdout.take().expect("stdout");
+    let server = Server(child);
+    let lines: Vec<serde_json::Value> = BufReader::new(stdout)
+        .lines()
+        .take(5)
+        .map(|l| serde_json::from_str(&l.expect("line")).expect("a JSON line per demo user"))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http(addr, "GET", "/health", &[]).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, lines)
+}
+
+fn token(lines: &[serde_json::Value], user: &str) -> String {
+    let line = lines.iter().find(|l| l["user"] == user).expect("demo user line");
+    line["token"].as_str().expect("token").to_owned()
+}
+
+fn get(addr: SocketAddr, path: &str, token: &str) -> u16 {
+    let auth = format!("Bearer {token}");
+    http(addr, "GET", path, &[("authorization", &auth)]).expect("response").status
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN).args(args).output().expect("run projects")
+}
+
+#[test]
+fn serve_demo_answers_with_the_printed_tokens() {
+    let (dir, url) = temp_db("demo");
+    let addr = free_port();
+    let (server, lines) = serve_demo(&url, addr);
+    let users: Vec<&str> = lines.iter().map(|l| l["user"].as_str().expect("user")).collect();
+    assert_eq!(users, ["alice", "erin", "carol", "bob", "dave"]);
+    assert_eq!(lines[0]["roles"], serde_json::json!(["admin"]));
+    assert!(lines.iter().all(|l| l["id"].is_i64()), "ids are integers");
+
+    assert_eq!(http(addr, "GET", "/health", &[]).expect("health").status, 200);
+    assert_eq!(http(addr, "GET", "/projects", &[]).expect("anonymous").status, 401);
+    assert_eq!(get(addr, "/projects", &token(&lines, "bob")), 200);
+    assert_eq!(get(addr, "/admin/users", &token(&lines, "bob")), 403);
+    assert_eq!(get(addr, "/admin/users", &token(&lines, "carol")), 200);
+    assert_eq!(get(addr, "/projects/1", &token(&lines, "alice")), 404);
+
+    // A restart issues fresh tokens; the database (and the users) persist.
+    drop(server);
+    let (_server, again) = serve_demo(&url, addr);
+    assert_eq!(again.iter().map(|l| l["id"].clone()).collect::<Vec<_>>(), lines.iter().map(|l| l["id"].clone()).collect::<Vec<_>>());
+    assert_ne!(token(&again, "bob"), token(&lines, "bob"));
+    assert_eq!(get(addr, "/projects", &token(&again, "bob")), 200);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn revoked_and_deleted_users_tokens_are_refused() {
+    let (dir, url) = temp_db("tokens");
+    let out = run(&["users", "add", "frank", "--role", "editor", "--database", &url]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let frank = String::from_utf8(out.stdout).expect("token").trim().to_owned();
+    let out = run(&["users", "add", "gina", "--role", "member", "--database", &url]);
+    let gina = String::from_utf8(out.stdout).expect("token").trim().to_owned();
+    let bad = run(&["users", "add", "hal", "--role", "root", "--database", &url]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown role `root`"));
+
+    let addr = free_port();
+    let (_server, _) = serve_demo(&url, addr);
+    assert_eq!(get(addr, "/projects", &frank), 200);
+    assert_eq!(get(addr, "/projects", &gina), 200);
+
+    assert!(run(&["users", "revoke", "frank", "--database", &url]).status.success());
+    assert_eq!(get(addr, "/projects", &frank), 401, "revoked token");
+    assert!(run(&["users", "remove", "gina", "--database", &url]).status.success());
+    assert_eq!(get(addr, "/projects", &gina), 401, "token of a deleted user");
+    // Malformed tokens never reach the database, and never get past 401.
+    for bad in [&frank[..frank.len() - 1], "pat_", "", "not-a-token", &frank.to_uppercase()] {
+        assert_eq!(get(addr, "/projects", bad), 401, "{bad:?}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[actix_rt::test]
+async fn archive_stale_runs_as_a_logged_system_actor() {
+    use projects::model::NewProject;
+    use projects::perms::{CATALOG, PROJECT_WRITE};
+
+    let (dir, url) = temp_db("archive");
+    {
+        let db = projects::db::Db::connect(&url).await.expect("database");
+        let (owner, _) = projects::users::Users::new(db.clone()).add("olga", "member").await.expect("user");
+        let svc = projects::service::ProjectService::new(db.clone());
+        let seed = CATALOG.system_actor("test-seed", &[PROJECT_WRITE]);
+        for name in ["old", "fresh"] {
+            let new = NewProject { name: name.into(), owner_id: Some(owner.id), allow_owner_edits: true, ..Default::default() };
+            svc.create(&seed, new).await.expect("project");
+        }
+        // Age one of them by a year.
+        sqlx::query("UPDATE projects SET updated_at = updated_at - 31536000 WHERE name = 'old'").execute(&db.pool).await.expect("age");
+        db.pool.close().await;
+    }
+
+    let out = run(&["archive-stale", "--days", "30", "--database", &url]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("system actor in use") && stderr.contains("system:archive-stale"), "{stderr}");
+    assert!(stderr.contains("archived 1 project(s)"), "{stderr}");
+
+    let db = projects::db::Db::connect(&url).await.expect("database");
+    let reader = CATALOG.system_actor("test-check", &[projects::perms::PROJECT_READ]);
+    let listed = projects::service::ProjectService::new(db).list(&reader).await.expect("list");
+    let archived: Vec<(&str, bool)> = listed.iter().map(|p| (p.name.as_str(), p.is_archived)).collect();
+    assert_eq!(archived, [("old", true), ("fresh", false)]);
+
+    // Running again archives nothing: archived projects are not editable, even by the job.
+    let out = run(&["archive-stale", "--days", "30", "--database", &url]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("archived 0 project(s)"));
+    std::fs::remove_dir_all(dir).ok();
+}
