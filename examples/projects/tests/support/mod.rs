@@ -19,6 +19,15 @@ pub async fn databases() -> Vec<(String, Db)> {
         static N: AtomicUsize = AtomicUsize::new(0);
         let name = format!("projects_test_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
         let admin = Db::connect(&admin_url).await.expect("postgres admin connection");
+        // Databases left by earlier runs (other processes): drop those no one is using.
+        let stale: Vec<String> = sqlx::query_scalar("SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'projects_test_%'")
+            .fetch_all(&admin.pool)
+            .await
+            .unwrap_or_default();
+        let mine = format!("projects_test_{}_", std::process::id());
+        for old in stale.iter().filter(|d| !d.starts_with(&mine)) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {old}"))).execute(&admin.pool).await;
+        }
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin.pool).await.expect("drop");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin.pool).await.expect("create database");
         let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_owned();
