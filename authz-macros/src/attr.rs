@@ -35,32 +35,49 @@ pub struct CatalogArgs {
 
 impl CatalogArgs {
     pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<CatalogArgs> {
-        const CATALOG_KEYS: &[&str] = &["path", "crate"];
-        let RawArgs(raw) = syn::parse2(tokens)?;
-        let mut errors = Errors::default();
         let mut path = None;
         let mut krate = None;
-        for arg in raw {
-            match arg {
-                RawArg::KeyValue { key, value } => {
-                    let name = key.to_string();
-                    match name.as_str() {
-                        "path" => set(&mut errors, &mut path, &key, parse_string(&value, "path", "path = \"authz.toml\"")),
-                        "crate" => set(&mut errors, &mut krate, &key, parse_path(&value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")),
-                        _ => errors.push(syn::Error::new(
-                            key.span(),
-                            format!("unknown argument `{name}`; expected one of {}{}", list(CATALOG_KEYS), suggest(&name, CATALOG_KEYS)),
-                        )),
-                    }
-                }
-                RawArg::Requirement(expr) => {
-                    errors.push(syn::Error::new_spanned(expr, "expected `path = \"...\"` or `crate = path`"));
-                }
+        parse_keyed(tokens, &["path", "crate"], "expected `path = \"...\"` or `crate = path`", |errors, key, value| {
+            match key.to_string().as_str() {
+                "path" => set(errors, &mut path, key, parse_string(value, "path", "path = \"authz.toml\"")),
+                "crate" => set(errors, &mut krate, key, parse_crate(value)),
+                _ => return false,
             }
-        }
-        errors.finish()?;
+            true
+        })?;
         Ok(CatalogArgs { path, krate })
     }
+}
+
+/// Arguments made only of `key = value` pairs. `on_key` stores each value and returns `false`
+/// for a key it does not know; `positional` is the message for anything that is not a pair.
+fn parse_keyed(
+    tokens: proc_macro2::TokenStream,
+    keys: &[&str],
+    positional: &str,
+    mut on_key: impl FnMut(&mut Errors, &Ident, &Expr) -> bool,
+) -> syn::Result<()> {
+    let RawArgs(raw) = syn::parse2(tokens)?;
+    let mut errors = Errors::default();
+    for arg in raw {
+        match arg {
+            RawArg::KeyValue { key, value } => {
+                if !on_key(&mut errors, &key, &value) {
+                    let name = key.to_string();
+                    errors.push(syn::Error::new(
+                        key.span(),
+                        format!("unknown argument `{name}`; expected one of {}{}", list(keys), suggest(&name, keys)),
+                    ));
+                }
+            }
+            RawArg::Requirement(expr) => errors.push(syn::Error::new_spanned(expr, positional)),
+        }
+    }
+    errors.finish()
+}
+
+fn parse_crate(value: &Expr) -> syn::Result<syn::Path> {
+    parse_path(value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")
 }
 
 /// Checks every permission literal against the crate's `authz.toml`, when it has one.
@@ -185,7 +202,7 @@ impl Args {
                         "filter" => set(&mut errors, &mut filter, &key, parse_path(&value, "filter", "a path to a policy function, like `policies::can_view_project`")),
                         "visibility" => set(&mut errors, &mut visibility, &key, parse_path(&value, "visibility", "a path to a policy function, like `policies::can_view_project`")),
                         "operation" => set(&mut errors, &mut operation, &key, parse_operation(&value)),
-                        "crate" => set(&mut errors, &mut krate, &key, parse_path(&value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")),
+                        "crate" => set(&mut errors, &mut krate, &key, parse_crate(&value)),
                         _ => errors.push(syn::Error::new(
                             key.span(),
                             format!("unknown argument `{name}`; expected one of {}{}", list(KEYS), suggest(&name, KEYS)),
@@ -255,7 +272,7 @@ impl Args {
                     let name = key.to_string();
                     match name.as_str() {
                         "operation" => set(&mut errors, &mut operation, &key, parse_operation(&value)),
-                        "crate" => set(&mut errors, &mut krate, &key, parse_path(&value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")),
+                        "crate" => set(&mut errors, &mut krate, &key, parse_crate(&value)),
                         _ => errors.push(syn::Error::new(
                             key.span(),
                             format!("unknown argument `{name}`; `#[public]` takes a reason, then {}{}", list(PUBLIC_KEYS), suggest(&name, PUBLIC_KEYS)),
@@ -285,31 +302,21 @@ impl Args {
 impl PolicyArgs {
     /// `#[policy]` or `#[policy(rule = "...", crate = path)]`.
     pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<PolicyArgs> {
-        const POLICY_KEYS: &[&str] = &["rule", "crate"];
-        let RawArgs(raw) = syn::parse2(tokens)?;
-        let mut errors = Errors::default();
         let mut rule = None;
         let mut krate = None;
-        for arg in raw {
-            match arg {
-                RawArg::KeyValue { key, value } => {
-                    let name = key.to_string();
-                    match name.as_str() {
-                        "rule" => set(&mut errors, &mut rule, &key, parse_string(&value, "rule", "rule = \"project:write OR owner\"")),
-                        "crate" => set(&mut errors, &mut krate, &key, parse_path(&value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")),
-                        _ => errors.push(syn::Error::new(
-                            key.span(),
-                            format!("unknown argument `{name}`; expected one of {}{}", list(POLICY_KEYS), suggest(&name, POLICY_KEYS)),
-                        )),
-                    }
+        parse_keyed(
+            tokens,
+            &["rule", "crate"],
+            "expected `rule = \"...\"`, the rule in the matrix's words, like `rule = \"project:write OR owner\"`",
+            |errors, key, value| {
+                match key.to_string().as_str() {
+                    "rule" => set(errors, &mut rule, key, parse_string(value, "rule", "rule = \"project:write OR owner\"")),
+                    "crate" => set(errors, &mut krate, key, parse_crate(value)),
+                    _ => return false,
                 }
-                RawArg::Requirement(expr) => errors.push(syn::Error::new_spanned(
-                    expr,
-                    "expected `rule = \"...\"`, the rule in the matrix's words, like `rule = \"project:write OR owner\"`",
-                )),
-            }
-        }
-        errors.finish()?;
+                true
+            },
+        )?;
         Ok(PolicyArgs { rule, krate })
     }
 }

@@ -96,3 +96,25 @@ fn parse_response(raw: &[u8], head: bool) -> std::io::Result<RawResponse> {
     let body = if head { Vec::new() } else { raw[split + 4..].to_vec() };
     Ok(RawResponse { status, headers, body })
 }
+
+/// A `tracing` writer that keeps what is written, for tests that read the logs.
+#[derive(Debug, Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// The lines written so far, emptying the buffer.
+    pub fn take(&self) -> Vec<String> {
+        let bytes = std::mem::take(&mut *self.0.lock().expect("log buffer"));
+        String::from_utf8_lossy(&bytes).lines().map(str::to_owned).collect()
+    }
+}

@@ -1,38 +1,16 @@
 //! Every decision on a gated route emits exactly one `authz` event, with the route pattern, and no
 //! event ever carries the caller's token.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use actix_web::{get, test, web, App, HttpResponse};
 use authz_actix::{require_permission, ResolveActor};
-use authz_tests::resolve;
+use authz_tests::{resolve, Captured};
 
 /// Read a project.
 #[require_permission("project:read", deny = not_found)]
 #[get("/projects/{id}")]
 async fn read_project(id: web::Path<u32>) -> HttpResponse {
     HttpResponse::Ok().body(id.to_string())
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn take(&self) -> Vec<String> {
-        let bytes = std::mem::take(&mut *self.0.lock().expect("log buffer"));
-        String::from_utf8(bytes).expect("utf-8 logs").lines().map(str::to_owned).collect()
-    }
 }
 
 #[actix_rt::test]

@@ -1,15 +1,13 @@
 //! Deny by default: a route without a declaration, or registered around `mount`, is refused
 //! before its handler runs, and reported at ERROR naming the route.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use actix_web::dev::Service;
 use actix_web::http::StatusCode;
 use actix_web::{get, test, web, App, HttpResponse};
 use authz_actix::{mount, require_permission, ResolveActor};
-use authz_tests::resolve;
+use authz_tests::{resolve, Captured};
 
 static UNDECLARED_RAN: AtomicUsize = AtomicUsize::new(0);
 
@@ -38,19 +36,6 @@ async fn plain() -> HttpResponse {
 async fn sneaky() -> HttpResponse {
     UNDECLARED_RAN.fetch_add(1, Ordering::SeqCst);
     HttpResponse::Ok().finish()
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[actix_rt::test]
@@ -99,9 +84,9 @@ async fn undeclared_routes_are_refused_and_reported() {
     // An unknown path reaches the default service.
     assert_eq!(call("GET", "/nowhere").await.expect("response").status(), StatusCode::NOT_FOUND);
 
-    let logs = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf-8");
+    let logs = logs.take();
     for route in ["route=/around", "route=/plain", "route=/sneaky/{id}"] {
-        let line = logs.lines().find(|l| l.contains(route)).unwrap_or_else(|| panic!("no event for {route}:\n{logs}"));
+        let line = logs.iter().find(|l| l.contains(route)).unwrap_or_else(|| panic!("no event for {route}:\n{logs:#?}"));
         assert!(line.contains("ERROR") && line.contains("authz:") && line.contains("no authorization declaration"), "{line}");
     }
 }
