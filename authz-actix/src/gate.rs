@@ -5,10 +5,35 @@ use std::fmt;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, HttpMessage, HttpResponse};
-use futures_util::future::{ready, Either, FutureExt, Map, Ready};
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::future::{ready, Either, Ready};
 
 use crate::resolve::Resolution;
 use crate::{problem, Access, AuthzError, RouteMeta};
+
+/// One audit event per decision, target `authz`: allows at DEBUG, denials at INFO, and
+/// misconfiguration or resolver failure at ERROR. Fields are evaluated only when the event is
+/// enabled, so a disabled level costs nothing. No token or header is ever recorded.
+macro_rules! audit {
+    ($level:ident, $req:expr, $route:expr, $actor:expr, $decision:literal, $reason:expr, $status:expr) => {
+        tracing::$level!(
+            target: "authz",
+            actor = %$actor,
+            route = %$req.match_pattern().as_deref().unwrap_or($route.path),
+            method = %$req.method(),
+            handler = $route.handler,
+            requirement = %$route.requirement().map_or_else(|| "public".to_owned(), ToString::to_string),
+            decision = $decision,
+            reason = $reason,
+            status = $status,
+            "authorization decision"
+        )
+    };
+}
 
 /// Checks a route's requirement before anything of the handler runs — extractors included.
 ///
@@ -60,8 +85,6 @@ impl<S> fmt::Debug for GateService<S> {
     }
 }
 
-type Allowed<F, B> = Map<F, fn(Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<EitherBody<B>>, Error>>;
-
 impl<S, B> Service<ServiceRequest> for GateService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
@@ -69,40 +92,83 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = Either<Allowed<S::Future, B>, Ready<Result<Self::Response, Error>>>;
+    type Future = Either<Guarded<S::Future>, Ready<Result<Self::Response, Error>>>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         match decide(&req, self.route) {
-            Ok(()) => Either::Left(self.service.call(req).map(into_left as fn(_) -> _)),
+            Ok(()) => {
+                let request = req.request().clone();
+                Either::Left(Guarded { inner: self.service.call(req), route: self.route, request: Some(request) })
+            }
             Err(response) => Either::Right(ready(Ok(req.into_response(response).map_into_right_body()))),
         }
     }
 }
 
-fn into_left<B>(res: Result<ServiceResponse<B>, Error>) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    res.map(ServiceResponse::map_into_left_body)
+pin_project_lite::pin_project! {
+    /// The handler, run behind the gate: a panic in it (a policy, a service) becomes the generic
+    /// 500 and the worker keeps serving; its outcome — served, or refused by a service-level
+    /// policy — is the request's one audit event.
+    pub struct Guarded<F> {
+        #[pin]
+        inner: F,
+        route: &'static RouteMeta,
+        request: Option<actix_web::HttpRequest>,
+    }
 }
 
-/// One audit event per decision, target `authz`: allows at DEBUG, denials at INFO, and
-/// misconfiguration or resolver failure at ERROR. Fields are evaluated only when the event is
-/// enabled, so a disabled level costs nothing. No token or header is ever recorded.
-macro_rules! audit {
-    ($level:ident, $req:expr, $route:expr, $actor:expr, $decision:literal, $reason:expr, $status:expr) => {
-        tracing::$level!(
-            target: "authz",
-            actor = %$actor,
-            route = %$req.match_pattern().as_deref().unwrap_or($route.path),
-            method = %$req.method(),
-            handler = $route.handler,
-            requirement = %$route.requirement().map_or_else(|| "public".to_owned(), ToString::to_string),
-            decision = $decision,
-            reason = $reason,
-            status = $status,
-            "authorization decision"
-        )
-    };
+impl<F> fmt::Debug for Guarded<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guarded").field("handler", &self.route.handler).finish_non_exhaustive()
+    }
+}
+
+impl<F, B> Future for Guarded<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let route = *this.route;
+        match catch_unwind(AssertUnwindSafe(|| this.inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(Ok(res))) => {
+                audit_outcome(&res, route);
+                Poll::Ready(Ok(res.map_into_left_body()))
+            }
+            Ok(Poll::Ready(Err(e))) => Poll::Ready(Err(e)),
+            Err(_) => {
+                let Some(request) = this.request.take() else {
+                    return Poll::Ready(Err(actix_web::error::ErrorInternalServerError("handler panicked")));
+                };
+                let id = actor_label(&request);
+                audit!(error, request, route, id, "deny", "handler panicked; refused with a generic error", 500);
+                Poll::Ready(Ok(ServiceResponse::new(request, problem::internal_error()).map_into_right_body()))
+            }
+        }
+    }
+}
+
+/// The audit event for a request the gate let through: a service-level refusal (a response
+/// built from an `AuthzError`) is the denial; anything else is the allow.
+fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta) {
+    let req = res.request();
+    let id = actor_label(req);
+    match res.response().extensions().get::<problem::Refusal>() {
+        Some(refusal) => audit!(info, req, route, id, "deny", "refused by a service-level policy", refusal.status()),
+        None => audit!(debug, req, route, id, "allow", "requirement met", res.status().as_u16()),
+    }
+}
+
+fn actor_label(req: &actix_web::HttpRequest) -> String {
+    match req.extensions().get::<Resolution>() {
+        Some(Resolution::Actor(actor)) => actor.actor_id().to_string(),
+        _ => ANONYMOUS.to_owned(),
+    }
 }
 
 const ANONYMOUS: &str = "anonymous";
@@ -124,7 +190,7 @@ fn decide(req: &ServiceRequest, route: &'static RouteMeta) -> Result<(), HttpRes
         Resolution::Actor(actor) => {
             let id = actor.actor_id();
             if requirement.is_satisfied_by(&**actor) {
-                audit!(debug, req, route, id, "allow", "requirement met", 200);
+                // The allow (or a service-level refusal) is audited when the handler answers.
                 Ok(())
             } else {
                 let err = AuthzError::from(*deny);

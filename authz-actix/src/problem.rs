@@ -25,8 +25,28 @@ fn problem(status: StatusCode, body: &'static str) -> HttpResponse {
         .body(body)
 }
 
+/// Marks a response as an authorization refusal, so the gate audits it as the denial.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refusal(AuthzError);
+
+impl Refusal {
+    pub(crate) fn status(self) -> u16 {
+        match self.0 {
+            AuthzError::Unauthenticated => 401,
+            AuthzError::Forbidden => 403,
+            AuthzError::NotFound => 404,
+        }
+    }
+}
+
 /// The response for `err`. A 401 carries `WWW-Authenticate: Bearer`.
 pub fn response(err: AuthzError) -> HttpResponse {
+    let mut res = bare_response(err);
+    res.extensions_mut().insert(Refusal(err));
+    res
+}
+
+fn bare_response(err: AuthzError) -> HttpResponse {
     match err {
         AuthzError::Unauthenticated => {
             let mut res = problem(StatusCode::UNAUTHORIZED, UNAUTHORIZED);
@@ -51,7 +71,7 @@ pub fn internal_error() -> HttpResponse {
 /// let app = App::new().default_service(web::to(authz_actix::problem::not_found));
 /// ```
 pub async fn not_found() -> HttpResponse {
-    response(AuthzError::NotFound)
+    bare_response(AuthzError::NotFound)
 }
 
 /// An [`AuthzError`] as an actix error, so handlers and services can use `?`.

@@ -121,11 +121,8 @@ impl Authorizer {
     /// `Ok(())` when `decision` allows; otherwise the error `deny` names.
     pub fn require(decision: impl Into<Decision>, deny: Deny) -> Result<(), AuthzError> {
         let decision = decision.into();
-        if decision.is_allowed() {
-            Ok(())
-        } else {
-            tracing::debug!(target: "authz", reason = decision.reason(), status = deny.status(), "service-level denial");
-            Err(deny.into())
-        }
+        // Not logged here: the HTTP layer audits the refusal with its route; other callers (jobs,
+        // CLIs) know their context and log it themselves.
+        if decision.is_allowed() { Ok(()) } else { Err(deny.into()) }
     }
 }

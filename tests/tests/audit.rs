@@ -13,6 +13,14 @@ async fn read_project(id: web::Path<u32>) -> HttpResponse {
     HttpResponse::Ok().body(id.to_string())
 }
 
+/// Hidden by the service: the gate lets any reader in, the service refuses.
+#[require_permission("project:read")]
+#[get("/documents/{id}")]
+async fn read_document(id: web::Path<u32>) -> Result<HttpResponse, authz_actix::Denied> {
+    authz_actix::Authorizer::require(*id == 1, authz_actix::Deny::NotFound)?;
+    Ok(HttpResponse::Ok().finish())
+}
+
 #[actix_rt::test]
 async fn one_event_per_decision_with_route_pattern_and_no_token() {
     let logs = Captured::default();
@@ -25,7 +33,7 @@ async fn one_event_per_decision_with_route_pattern_and_no_token() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|r| {
-        r.service(read_project);
+        r.service(read_project).service(read_document);
     }))).await;
     let cases = [
         (Some("editor-7"), 200, "allow", "actor=7", "DEBUG"),
@@ -54,5 +62,30 @@ async fn one_event_per_decision_with_route_pattern_and_no_token() {
                 assert!(!line.contains(&format!("{t} ")) && !line.contains(&format!("={t}")), "token text in {line}");
             }
         }
+    }
+}
+
+#[actix_rt::test]
+async fn a_service_level_refusal_is_the_one_decision_event() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|r| {
+        r.service(read_project).service(read_document);
+    })))
+    .await;
+    for (id, status, decision) in [(1, 200, "allow"), (2, 404, "deny")] {
+        let req = test::TestRequest::get().uri(&format!("/documents/{id}")).insert_header(("authorization", "Bearer editor-7"));
+        assert_eq!(test::call_service(&app, req.to_request()).await.status().as_u16(), status);
+        let lines = logs.take();
+        let decisions: Vec<_> = lines.iter().filter(|l| l.contains("authorization decision")).collect();
+        assert_eq!(decisions.len(), 1, "{lines:#?}");
+        assert!(decisions[0].contains("route=/documents/{id}") && decisions[0].contains(&format!("decision=\"{decision}\"")), "{}", decisions[0]);
+        assert!(decisions[0].contains(&format!("status={status}")), "{}", decisions[0]);
     }
 }

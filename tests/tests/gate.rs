@@ -15,6 +15,7 @@ static HIDDEN: AtomicUsize = AtomicUsize::new(0);
 static ANY: AtomicUsize = AtomicUsize::new(0);
 static ALL: AtomicUsize = AtomicUsize::new(0);
 static JSON: AtomicUsize = AtomicUsize::new(0);
+static BOOM: AtomicUsize = AtomicUsize::new(0);
 
 /// Read a report.
 #[require_permission("project:read")]
@@ -64,6 +65,19 @@ async fn takes_json(body: web::Json<serde_json::Value>) -> HttpResponse {
     HttpResponse::Ok().json(body.into_inner())
 }
 
+/// A policy with a bug: it panics before the handler does anything.
+#[require_permission("project:read")]
+#[get("/boom")]
+async fn boom() -> HttpResponse {
+    fn buggy_policy() -> bool {
+        panic!("policy bug")
+    }
+    if buggy_policy() {
+        BOOM.fetch_add(1, Ordering::SeqCst);
+    }
+    HttpResponse::Ok().finish()
+}
+
 fn app() -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -81,7 +95,8 @@ fn app() -> App<
                 .service(read_secret)
                 .service(either)
                 .service(both)
-                .service(takes_json);
+                .service(takes_json)
+                .service(boom);
         }))
         .default_service(web::to(authz_actix::problem::not_found))
 }
@@ -247,4 +262,16 @@ async fn test_kit_attaches_actors_without_a_resolver() {
     assert_eq!(test::call_service(&app, req).await.status(), StatusCode::FORBIDDEN);
     let req = authz_actix::test::anonymous(test::TestRequest::post().uri("/reports").to_request());
     assert_eq!(test::call_service(&app, req).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[actix_rt::test]
+async fn a_panicking_policy_fails_closed_and_the_app_keeps_serving() {
+    let app = test::init_service(app()).await;
+    let (status, headers, body) = send(&app, test::TestRequest::get().uri("/boom"), Some("editor-7")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(headers.contains(&("content-type".into(), "application/problem+json".into())));
+    assert!(!String::from_utf8_lossy(&body).contains("policy bug"), "generic body");
+    assert_eq!(BOOM.load(Ordering::SeqCst), 0, "no side effect");
+    let (status, _, _) = send(&app, test::TestRequest::get().uri("/reports"), Some("editor-7")).await;
+    assert_eq!(status, StatusCode::OK, "the next request is served");
 }
