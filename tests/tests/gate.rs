@@ -17,6 +17,13 @@ static ALL: AtomicUsize = AtomicUsize::new(0);
 static JSON: AtomicUsize = AtomicUsize::new(0);
 static BOOM: AtomicUsize = AtomicUsize::new(0);
 
+/// Tests that compare counters before and after run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Read a report.
 #[require_permission("project:read")]
 #[get("/reports")]
@@ -125,6 +132,7 @@ async fn send(
 
 #[actix_rt::test]
 async fn allowed_unauthenticated_and_forbidden() {
+    let _serial = serial();
     let app = test::init_service(app()).await;
     let before = (READS.load(Ordering::SeqCst), WRITES.load(Ordering::SeqCst));
 
@@ -159,6 +167,7 @@ async fn allowed_unauthenticated_and_forbidden() {
 
 #[actix_rt::test]
 async fn hidden_existence_is_byte_identical_to_a_missing_route() {
+    let _serial = serial();
     let app = test::init_service(app()).await;
     let before = HIDDEN.load(Ordering::SeqCst);
     let hidden = send(&app, test::TestRequest::get().uri("/secrets/1"), Some("editor-7")).await;
@@ -176,6 +185,7 @@ async fn hidden_existence_is_byte_identical_to_a_missing_route() {
 
 #[actix_rt::test]
 async fn any_and_all_semantics() {
+    let _serial = serial();
     let app = test::init_service(app()).await;
     // `any("project:delete", "user:admin")`
     let cases = [("admin-1", 200), ("support-2", 200), ("editor-3", 403), ("member-4", 403)];
@@ -200,6 +210,7 @@ async fn any_and_all_semantics() {
 
 #[actix_rt::test]
 async fn head_follows_get() {
+    let _serial = serial();
     let app = test::init_service(app()).await;
     let head = || test::TestRequest::default().method(actix_web::http::Method::HEAD).uri("/reports");
     let before = READS.load(Ordering::SeqCst);
@@ -215,6 +226,7 @@ async fn head_follows_get() {
 
 #[actix_rt::test]
 async fn gate_answers_before_extractors_run() {
+    let _serial = serial();
     let app = test::init_service(app()).await;
     let before = JSON.load(Ordering::SeqCst);
     let bad_json = || test::TestRequest::post().uri("/json").insert_header(("content-type", "application/json")).set_payload("{oops");
@@ -228,6 +240,7 @@ async fn gate_answers_before_extractors_run() {
 
 #[actix_rt::test]
 async fn resolver_error_and_panic_fail_closed() {
+    let _serial = serial();
     let app = test::init_service(app()).await;
     let before = READS.load(Ordering::SeqCst);
     for token in ["down", "panic"] {
@@ -244,6 +257,7 @@ async fn resolver_error_and_panic_fail_closed() {
 
 #[actix_rt::test]
 async fn missing_resolver_middleware_fails_closed() {
+    let _serial = serial();
     let app = test::init_service(App::new().service(read_reports).service(create_report)).await;
     let before = (READS.load(Ordering::SeqCst), WRITES.load(Ordering::SeqCst));
     for req in [test::TestRequest::get().uri("/reports"), test::TestRequest::post().uri("/reports")] {
@@ -255,6 +269,7 @@ async fn missing_resolver_middleware_fails_closed() {
 
 #[actix_rt::test]
 async fn test_kit_attaches_actors_without_a_resolver() {
+    let _serial = serial();
     let app = test::init_service(App::new().service(create_report)).await;
     let req = authz_actix::test::with_actor(test::TestRequest::post().uri("/reports").to_request(), actor(9, &["editor"]));
     assert_eq!(test::call_service(&app, req).await.status(), StatusCode::CREATED);
@@ -266,6 +281,7 @@ async fn test_kit_attaches_actors_without_a_resolver() {
 
 #[actix_rt::test]
 async fn a_panicking_policy_fails_closed_and_the_app_keeps_serving() {
+    let _serial = serial();
     let app = test::init_service(app()).await;
     let (status, headers, body) = send(&app, test::TestRequest::get().uri("/boom"), Some("editor-7")).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
