@@ -71,6 +71,7 @@
 mod extract;
 mod gate;
 pub mod build;
+pub mod conformance;
 pub mod problem;
 mod resolve;
 pub mod routes;

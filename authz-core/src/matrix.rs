@@ -99,8 +99,14 @@ impl Matrix {
 
     /// How `role` fares on `endpoint`, or `None` when the catalog has no such role.
     pub fn role_outcome(&self, role: &str, endpoint: &Endpoint) -> Option<RoleOutcome> {
+        self.roles_outcome(&[role], endpoint)
+    }
+
+    /// How an actor holding all of `roles` fares on `endpoint`, or `None` when the catalog lacks
+    /// one of them.
+    pub fn roles_outcome(&self, roles: &[&str], endpoint: &Endpoint) -> Option<RoleOutcome> {
         let catalog = self.catalog?;
-        let (set, _) = catalog.permissions_for_roles([role]).ok()?;
+        let (set, _) = catalog.permissions_for_roles(roles).ok()?;
         Some(outcome(&RoleView(set), &endpoint.route))
     }
 

@@ -55,8 +55,9 @@ fn new_token() -> Result<String, UserError> {
 }
 
 /// The token in `Authorization: Bearer TOKEN`, when the request carries exactly one well-formed
-/// one. Anything else — no header, two headers, another scheme, bytes that are not a token —
-/// means no credentials.
+/// one. Anything else — no header, two headers, another scheme or spelling of it (`bearer`),
+/// bytes that are not a token — means no credentials. Strict on purpose: one accepted form leaves
+/// nothing for a proxy and this server to read differently.
 pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
     let mut headers = req.headers().get_all(AUTHORIZATION);
     let header = headers.next()?;
@@ -64,10 +65,7 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
         return None;
     }
     let value = header.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
+    let token = value.strip_prefix("Bearer ")?;
     let well_formed = token.len() == TOKEN_LEN
         && token.starts_with(PREFIX)
         && token[PREFIX.len()..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
