@@ -69,14 +69,29 @@ impl RawResponse {
 /// Sends one HTTP/1.1 request (`Connection: close`) to `addr` and reads the whole response.
 /// Blocking; call it from `spawn_blocking` or a plain thread.
 pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> std::io::Result<RawResponse> {
+    let headers: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
+    http_bytes(addr, method, path.as_bytes(), &headers, b"")
+}
+
+/// Like [`http`], with the path and header values as raw bytes (they may be invalid UTF-8) and a
+/// body.
+pub fn http_bytes(addr: SocketAddr, method: &str, path: &[u8], headers: &[(&str, &[u8])], body: &[u8]) -> std::io::Result<RawResponse> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut req = Vec::new();
+    req.extend_from_slice(method.as_bytes());
+    req.push(b' ');
+    req.extend_from_slice(path);
+    req.extend_from_slice(format!(" HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n").as_bytes());
     for (name, value) in headers {
-        req.push_str(&format!("{name}: {value}\r\n"));
+        req.extend_from_slice(name.as_bytes());
+        req.extend_from_slice(b": ");
+        req.extend_from_slice(value);
+        req.extend_from_slice(b"\r\n");
     }
-    req.push_str("Content-Length: 0\r\n\r\n");
-    stream.write_all(req.as_bytes())?;
+    req.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    req.extend_from_slice(body);
+    stream.write_all(&req)?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     parse_response(&raw, method == "HEAD")

@@ -153,6 +153,16 @@ fn input_config(cfg: &mut web::ServiceConfig) {
     }));
 }
 
+/// The whole app behind actix's `NormalizePath` (slashes merged, trailing slash trimmed), for
+/// deployments that want it; the attack tests run against both.
+pub fn app_normalized(
+    db: Db,
+) -> App<
+    impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>,
+> {
+    app(db).wrap(actix_web::middleware::NormalizePath::trim())
+}
+
 /// The whole app over `db`.
 pub fn app(
     db: Db,
