@@ -1,6 +1,9 @@
 //! Behaviour of `#[require_permission]` against a real actix `App`: statuses, bodies, and proof
 //! (a side-effect counter per handler) that a refused request never runs the handler.
 
+// Each test runs on its own runtime thread; the lock serializes whole tests, across their awaits.
+#![allow(clippy::await_holding_lock)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::{Service, ServiceResponse};

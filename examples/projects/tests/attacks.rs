@@ -63,6 +63,9 @@ async fn client<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T 
     web::block(f).await.expect("client thread")
 }
 
+/// One attempt: method, raw path, headers.
+type Try<'a> = (String, Vec<u8>, Vec<(&'a str, &'a [u8])>);
+
 /// Path spellings that a naive matcher might treat as, or not as, `path`.
 fn variants(path: &str) -> Vec<Vec<u8>> {
     let mut out: Vec<String> = vec![
@@ -132,7 +135,7 @@ async fn route_matching_bypass_attempts_never_succeed() {
                 if let Some(a) = &auth {
                     base.push(("authorization", a.as_bytes()));
                 }
-                let mut tries: Vec<(String, Vec<u8>, Vec<(&str, &[u8])>)> = Vec::new();
+                let mut tries: Vec<Try<'_>> = Vec::new();
                 for v in variants(path) {
                     tries.push((method.to_string(), v, base.clone()));
                 }
