@@ -61,11 +61,13 @@
 //! - an actor without the permission → `403`, or with `deny = not_found` a `404` byte-identical to
 //!   [`problem::not_found`]'s answer for a missing resource;
 //! - a resolver error or panic, or a missing [`ResolveActor`] → a generic `500`, logged at ERROR;
-//!   never the handler.
+//!   never the handler;
+//! - a panic in a gated handler or the policies it calls → a generic `500`, logged at ERROR; the
+//!   worker keeps serving.
 //!
-//! Every decision on a gated route emits one `tracing` event with target `authz` (actor id, route
-//! pattern, method, requirement, decision, reason, status): allows at DEBUG, denials at INFO,
-//! failures at ERROR.
+//! Every request to a gated route emits one `tracing` event with target `authz` (actor id, route
+//! pattern, method, requirement, decision, reason, status): allows at DEBUG, denials — by the gate
+//! or by a service policy whose `AuthzError` the handler returned — at INFO, failures at ERROR.
 #![deny(missing_docs)]
 
 mod extract;

@@ -198,11 +198,16 @@ impl Catalog {
     pub(crate) fn index_of(&self, p: Permission) -> Option<usize> {
         if let Some(i) = p.slot()
             && let Some(def) = self.permissions.get(i)
-            && def.permission.as_str() == p.as_str()
+            && same_name(def.permission.as_str(), p.as_str())
         {
             return Some(i);
         }
-        self.permissions.iter().position(|d| d.permission.as_str() == p.as_str())
+        self.index_by_name(p.as_str())
+    }
+
+    #[cold]
+    fn index_by_name(&self, name: &str) -> Option<usize> {
+        self.permissions.iter().position(|d| d.permission.as_str() == name)
     }
 
     pub(crate) fn role_index(&self, name: &str) -> Option<usize> {
@@ -244,6 +249,13 @@ impl Catalog {
         }
         Ok((PermissionSet::from_bits(self, bits), mask))
     }
+}
+
+/// Name equality, first by address: a permission obtained from the catalog shares its name's
+/// storage, which makes the usual check two word compares.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    (core::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
 }
 
 const fn const_index_of(permissions: &[PermissionDef], name: &str) -> Option<usize> {
