@@ -13,7 +13,9 @@ use std::task::{Context, Poll};
 use futures_util::future::{ready, Either, Ready};
 
 use crate::resolve::Resolution;
-use crate::{problem, Access, AuthzError, RouteMeta};
+use std::cell::RefCell;
+
+use crate::{problem, Access, AuthzError, CompiledRequirement, Principal, Requirement, RouteMeta};
 
 /// One audit event per decision, target `authz`: allows at DEBUG, denials at INFO, and
 /// misconfiguration or resolver failure at ERROR. Fields are evaluated only when the event is
@@ -69,7 +71,7 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(GateService { service, route: self.route }))
+        ready(Ok(GateService { service, route: self.route, compiled: RefCell::new(None) }))
     }
 }
 
@@ -77,6 +79,9 @@ where
 pub struct GateService<S> {
     service: S,
     route: &'static RouteMeta,
+    // The requirement compiled against the catalog of the actors seen (one per app in practice),
+    // so a check is a few ANDs. Per worker: services are not shared across threads.
+    compiled: RefCell<Option<CompiledRequirement>>,
 }
 
 impl<S> fmt::Debug for GateService<S> {
@@ -97,7 +102,7 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        match decide(&req, self.route) {
+        match decide(&req, self.route, &self.compiled) {
             Ok(()) => {
                 let request = req.request().clone();
                 Either::Left(Guarded { inner: self.service.call(req), route: self.route, request: Some(request) })
@@ -164,6 +169,23 @@ fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta) {
     }
 }
 
+/// The requirement check: the compiled masks when the actor has a catalog bitset, otherwise the
+/// requirement asks the actor permission by permission.
+#[inline]
+fn satisfied(requirement: &Requirement, actor: &dyn Principal, compiled: &RefCell<Option<CompiledRequirement>>) -> bool {
+    let Some(set) = actor.permission_set() else {
+        return requirement.is_satisfied_by(actor);
+    };
+    let mut cache = compiled.borrow_mut();
+    if let Some(answer) = cache.as_ref().and_then(|c| c.check(set)) {
+        return answer;
+    }
+    let fresh = requirement.compile(set.catalog());
+    let answer = fresh.check(set).unwrap_or_else(|| requirement.is_satisfied_by(actor));
+    *cache = Some(fresh);
+    answer
+}
+
 fn actor_label(req: &actix_web::HttpRequest) -> String {
     match req.extensions().get::<Resolution>() {
         Some(Resolution::Actor(actor)) => actor.actor_id().to_string(),
@@ -175,7 +197,7 @@ const ANONYMOUS: &str = "anonymous";
 
 // The refusal is built here either way; boxing it would only add an allocation per denial.
 #[allow(clippy::result_large_err)]
-fn decide(req: &ServiceRequest, route: &'static RouteMeta) -> Result<(), HttpResponse> {
+fn decide(req: &ServiceRequest, route: &'static RouteMeta, compiled: &RefCell<Option<CompiledRequirement>>) -> Result<(), HttpResponse> {
     let Access::Gated { requirement, deny } = &route.access else {
         // Public routes carry no gate; a record that says otherwise cannot be enforced.
         audit!(error, req, route, ANONYMOUS, "deny", "gate installed on a public route record", 500);
@@ -189,7 +211,7 @@ fn decide(req: &ServiceRequest, route: &'static RouteMeta) -> Result<(), HttpRes
     match resolution {
         Resolution::Actor(actor) => {
             let id = actor.actor_id();
-            if requirement.is_satisfied_by(&**actor) {
+            if satisfied(requirement, &**actor, compiled) {
                 // The allow (or a service-level refusal) is audited when the handler answers.
                 Ok(())
             } else {

@@ -80,7 +80,8 @@ pub mod routes;
 pub mod test;
 
 pub use authz_core::{
-    is_owner, matrix, permission, registry, Access, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny,
+    is_owner, matrix, permission, registry, Access, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError,
+    CompiledRequirement, Decision, Deny,
     InvalidPermission, Permission, PermissionDef, PermissionSet, PolicyRef, Principal, Requirement, RoleDef,
     PolicyMeta, RouteMeta, UnknownRole,
 };

@@ -56,6 +56,7 @@ pub use linkme;
 
 mod actor;
 mod catalog;
+mod compiled;
 mod decision;
 pub mod matrix;
 pub mod permission;
@@ -65,6 +66,7 @@ mod route;
 mod set;
 
 pub use actor::{is_owner, Actor, ActorId, Principal};
+pub use compiled::CompiledRequirement;
 pub use catalog::{Catalog, CatalogError, PermissionDef, RoleDef, UnknownRole};
 pub use decision::{Authorizer, AuthzError, Decision, Deny};
 pub use permission::{InvalidPermission, Permission};

@@ -23,6 +23,39 @@ impl Bits {
     }
 
     #[inline]
+    pub(crate) fn intersects(&self, other: &Bits) -> bool {
+        (self.0[0] & other.0[0]) | (self.0[1] & other.0[1]) | (self.0[2] & other.0[2]) | (self.0[3] & other.0[3]) != 0
+    }
+
+    #[inline]
+    pub(crate) fn contains_all(&self, other: &Bits) -> bool {
+        (0..WORDS).all(|i| self.0[i] & other.0[i] == other.0[i])
+    }
+
+    /// `(index, bits)` when every set bit lies in one word.
+    pub(crate) fn single_word(&self) -> Option<(usize, u64)> {
+        let mut found = None;
+        for (i, w) in self.0.iter().enumerate() {
+            if *w != 0 {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some((i, *w));
+            }
+        }
+        found
+    }
+
+    #[inline]
+    pub(crate) fn word(&self, i: usize) -> u64 {
+        self.0[i]
+    }
+
+    pub(crate) fn count(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+
+    #[inline]
     pub(crate) fn union_with(&mut self, other: &Bits) {
         for (a, b) in self.0.iter_mut().zip(other.0) {
             *a |= b;
@@ -94,6 +127,11 @@ impl PermissionSet {
             .enumerate()
             .filter(|(i, _)| self.bits.contains(*i))
             .map(|(_, d)| d.permission)
+    }
+
+    #[inline]
+    pub(crate) fn bits(&self) -> &Bits {
+        &self.bits
     }
 
     /// The catalog this set is drawn from.

@@ -3,10 +3,22 @@
 
 use std::collections::HashSet;
 
-use authz_core::{ActorId, Permission, Principal, Requirement};
+use authz_core::{ActorId, Catalog, Permission, PermissionDef, Principal, Requirement, RoleDef};
 use proptest::prelude::*;
 
 const NAMES: [&str; 6] = ["a:read", "a:write", "b:read", "b:admin", "c:x", "d:y"];
+
+/// The catalog declares the first five names; `d:y` is undeclared, so nobody can hold it.
+static CATALOG: Catalog = Catalog::new(
+    &[
+        PermissionDef { permission: Permission::new("a:read"), description: "-" },
+        PermissionDef { permission: Permission::new("a:write"), description: "-" },
+        PermissionDef { permission: Permission::new("b:read"), description: "-" },
+        PermissionDef { permission: Permission::new("b:admin"), description: "-" },
+        PermissionDef { permission: Permission::new("c:x"), description: "-" },
+    ],
+    &[RoleDef { name: "none", permissions: &[] }],
+);
 
 /// A requirement tree, as plain data.
 #[derive(Debug, Clone)]
@@ -78,6 +90,19 @@ proptest! {
         for p in requirement.permissions() {
             prop_assert!(text.contains(p.as_str()));
         }
+    }
+
+    #[test]
+    fn compiled_requirements_agree_with_the_tree(t in tree(), mask in 0u32..64) {
+        let mut actor = CATALOG.actor(1, ["none"]).expect("role");
+        for (i, name) in NAMES.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                actor.grant(Permission::new(name));
+            }
+        }
+        let requirement = build(&t);
+        let compiled = requirement.compile(&CATALOG);
+        prop_assert_eq!(compiled.check(actor.permissions()), Some(requirement.is_satisfied_by(&actor)));
     }
 
     #[test]

@@ -30,6 +30,10 @@ fn checks(c: &mut Criterion) {
     g.bench_function("authz/requirement single", |b| b.iter(|| black_box(&SINGLE).is_satisfied_by(black_box(&editor))));
     g.bench_function("authz/requirement any of 3", |b| b.iter(|| black_box(&ANY3).is_satisfied_by(black_box(&editor))));
     g.bench_function("authz/requirement all of 3", |b| b.iter(|| black_box(&ALL3).is_satisfied_by(black_box(&admin))));
+    let (single, any3, all3) = (SINGLE.compile(catalog), ANY3.compile(catalog), ALL3.compile(catalog));
+    g.bench_function("authz/compiled single (gate path)", |b| b.iter(|| black_box(&single).check(black_box(editor.permissions()))));
+    g.bench_function("authz/compiled any of 3 (gate path)", |b| b.iter(|| black_box(&any3).check(black_box(editor.permissions()))));
+    g.bench_function("authz/compiled all of 3 (gate path)", |b| b.iter(|| black_box(&all3).check(black_box(admin.permissions()))));
     g.bench_function("HashSet<String>/contains", |b| b.iter(|| black_box(&grants).contains(black_box("project:write"))));
     g.finish();
 
