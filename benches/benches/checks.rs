@@ -35,6 +35,15 @@ fn checks(c: &mut Criterion) {
     g.bench_function("authz/compiled any of 3 (gate path)", |b| b.iter(|| black_box(&any3).check(black_box(editor.permissions()))));
     g.bench_function("authz/compiled all of 3 (gate path)", |b| b.iter(|| black_box(&all3).check(black_box(admin.permissions()))));
     g.bench_function("HashSet<String>/contains", |b| b.iter(|| black_box(&grants).contains(black_box("project:write"))));
+
+    // casbin-rs: an RBAC model with 5 roles and 20 policies.
+    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let plain: casbin::Enforcer = rt.block_on(authz_benches::casbin_enforcer());
+    let mut cached: casbin::CachedEnforcer = rt.block_on(authz_benches::casbin_enforcer());
+    use casbin::CoreApi;
+    assert!(plain.enforce(("erin", "project", "write")).expect("enforce"));
+    g.bench_function("casbin/enforce", |b| b.iter(|| black_box(&plain).enforce(black_box(("erin", "project", "write")))));
+    g.bench_function("casbin/enforce (cached)", |b| b.iter(|| cached.enforce_mut(black_box(("erin", "project", "write")))));
     g.finish();
 
     let mut g = c.benchmark_group("actor");

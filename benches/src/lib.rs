@@ -1,4 +1,4 @@
-//! Fixtures shared by authz's benchmarks.
+//! Fixtures shared by authz's benchmarks and the HTTP comparison server.
 
 use authz_core::matrix::{Endpoint, Matrix};
 use authz_core::{Access, Catalog, Deny, Permission, PermissionDef, PolicyRef, Requirement, RoleDef, RouteMeta};
@@ -80,4 +80,42 @@ pub fn endpoints(n: usize) -> Vec<Endpoint> {
 /// A matrix of `n` endpoints with the catalog's role and permission tables.
 pub fn matrix(n: usize) -> Matrix {
     Matrix::new(endpoints(n), Some(&CATALOG))
+}
+
+/// casbin's RBAC model: subject has role, role grants (object, action).
+pub const CASBIN_MODEL: &str = "
+[request_definition]
+r = sub, obj, act
+
+[policy_definition]
+p = sub, obj, act
+
+[role_definition]
+g = _, _
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act
+";
+
+/// Five roles, twenty policies, and the users the benchmarks act as.
+pub async fn casbin_enforcer<E: casbin::CoreApi + casbin::MgmtApi>() -> E {
+    use casbin::{DefaultModel, MemoryAdapter};
+    let model = DefaultModel::from_str(CASBIN_MODEL).await.expect("model");
+    let mut e = E::new(model, MemoryAdapter::default()).await.expect("enforcer");
+    let roles = ["admin", "editor", "support", "member", "auditor"];
+    let rights = [("project", "read"), ("project", "write"), ("project", "delete"), ("user", "admin")];
+    for (i, role) in roles.iter().enumerate() {
+        for (j, (obj, act)) in rights.iter().enumerate() {
+            // Twenty policies; not every role holds every right.
+            let held = (i + j) % 5 != 4 || *role == "admin";
+            let obj = if held { (*obj).to_owned() } else { format!("{obj}-{role}") };
+            e.add_policy(vec![(*role).to_owned(), obj, (*act).to_owned()]).await.expect("policy");
+        }
+    }
+    e.add_grouping_policy(vec!["erin".to_owned(), "editor".to_owned()]).await.expect("grouping");
+    e.add_grouping_policy(vec!["bob".to_owned(), "member".to_owned()]).await.expect("grouping");
+    e
 }

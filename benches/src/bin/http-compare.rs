@@ -1,0 +1,108 @@
+//! Four servers with the same small JSON handler: unguarded, gated by authz, gated by
+//! actix-web-grants `#[protect]`, and enforced by casbin. `benches/http-compare.sh` loads them.
+//!
+//! ```text
+//! http-compare [BASE_PORT]   # plain on BASE_PORT, authz +1, grants +2, casbin +3 (127.0.0.1)
+//! ```
+//!
+//! Every server reads the caller from `Authorization: Bearer erin`, the same way, so the
+//! difference between them is the authorization layer alone. One worker each: the load script
+//! pins the servers to one core and the load generator to the other.
+
+use std::sync::Arc;
+
+use actix_web::dev::ServiceRequest;
+use actix_web::{get, web, App, HttpRequest, HttpResponse, HttpServer};
+use authz_actix::{mount, require_permission, Actor, ResolveActor};
+use authz_benches::CATALOG;
+use casbin::CoreApi;
+
+fn caller(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
+    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ")
+}
+
+/// The same small JSON answer from every server.
+fn body() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(r#"{"id":1,"name":"Apollo"}"#)
+}
+
+#[get("/item")]
+async fn plain() -> HttpResponse {
+    body()
+}
+
+#[require_permission("project:read")]
+#[get("/item")]
+async fn gated() -> HttpResponse {
+    body()
+}
+
+#[actix_web_grants::protect("project:read")]
+#[get("/item")]
+async fn protected() -> HttpResponse {
+    body()
+}
+
+async fn resolve(req: HttpRequest) -> Result<Option<Actor>, std::convert::Infallible> {
+    Ok(match caller(req.headers()) {
+        Some("erin") => CATALOG.actor(2, ["editor"]).ok(),
+        _ => None,
+    })
+}
+
+async fn grants(req: &ServiceRequest) -> Result<std::collections::HashSet<String>, actix_web::Error> {
+    Ok(match caller(req.headers()) {
+        Some("erin") => ["project:read", "project:write"].iter().map(|s| (*s).to_owned()).collect(),
+        _ => Default::default(),
+    })
+}
+
+#[get("/item")]
+async fn enforced(req: HttpRequest, enforcer: web::Data<Arc<casbin::Enforcer>>) -> HttpResponse {
+    let Some(subject) = caller(req.headers()) else {
+        return HttpResponse::Unauthorized().finish();
+    };
+    match enforcer.enforce((subject, "project", "read")) {
+        Ok(true) => body(),
+        _ => HttpResponse::Forbidden().finish(),
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let base: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(18100);
+    actix_web::rt::System::new().block_on(async move {
+        let enforcer: Arc<casbin::Enforcer> = Arc::new(authz_benches::casbin_enforcer().await);
+        let plain_server = HttpServer::new(|| App::new().service(plain)).workers(1).bind(("127.0.0.1", base))?.run();
+        let authz_server = HttpServer::new(|| {
+            App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+                r.service(gated);
+            }))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", base + 1))?
+        .run();
+        let grants_server = HttpServer::new(|| App::new().wrap(actix_web_grants::GrantsMiddleware::with_extractor(grants)).service(protected))
+            .workers(1)
+            .bind(("127.0.0.1", base + 2))?
+            .run();
+        let casbin_server = HttpServer::new(move || App::new().app_data(web::Data::new(enforcer.clone())).service(enforced))
+            .workers(1)
+            .bind(("127.0.0.1", base + 3))?
+            .run();
+        eprintln!("plain :{base}  authz :{}  grants :{}  casbin :{}", base + 1, base + 2, base + 3);
+        run_all(plain_server, authz_server, grants_server, casbin_server).await
+    })
+}
+
+async fn run_all(
+    a: actix_web::dev::Server,
+    b: actix_web::dev::Server,
+    c: actix_web::dev::Server,
+    d: actix_web::dev::Server,
+) -> std::io::Result<()> {
+    let (a, b, c, d) = (actix_web::rt::spawn(a), actix_web::rt::spawn(b), actix_web::rt::spawn(c), actix_web::rt::spawn(d));
+    for handle in [a, b, c, d] {
+        handle.await.map_err(std::io::Error::other)??;
+    }
+    Ok(())
+}
