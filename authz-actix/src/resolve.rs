@@ -221,10 +221,12 @@ fn check_declared(req: &ServiceRequest) -> Result<(), actix_web::HttpResponse> {
 
 /// Runs the resolver, turning an error or a panic (in the call or while polling) into `Failed`.
 async fn resolve_guarded<R: Resolver>(resolver: &R, req: HttpRequest) -> Resolution {
-    let path = req.path().to_owned();
+    // Kept for the failure logs only: a clone is a reference count, where copying the path
+    // would be an allocation on every request.
+    let for_log = req.clone();
     let fut = match catch_unwind(AssertUnwindSafe(|| resolver.resolve(req))) {
         Ok(fut) => fut,
-        Err(_) => return resolver_panicked(&path),
+        Err(_) => return resolver_panicked(for_log.path()),
     };
     let mut fut = pin!(fut);
     let outcome = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
@@ -237,10 +239,10 @@ async fn resolve_guarded<R: Resolver>(resolver: &R, req: HttpRequest) -> Resolut
         Some(Ok(Some(actor))) => Resolution::actor(actor),
         Some(Ok(None)) => Resolution::Anonymous,
         Some(Err(error)) => {
-            tracing::error!(target: "authz", path, %error, "actor resolver failed; gated routes refuse this request");
+            tracing::error!(target: "authz", path = for_log.path(), %error, "actor resolver failed; gated routes refuse this request");
             Resolution::Failed
         }
-        None => resolver_panicked(&path),
+        None => resolver_panicked(for_log.path()),
     }
 }
 

@@ -215,8 +215,9 @@ where
 /// Declared (pattern, methods) pairs, stored as app data by [`mount`].
 #[derive(Debug, Clone)]
 pub(crate) struct RouteTable {
-    // pattern → methods; `None` answers any method (public services).
-    patterns: HashMap<String, Option<Vec<&'static str>>>,
+    // pattern → methods; `None` answers any method (public services). Looked up on every request
+    // with a key nobody outside the app chooses, so a fast non-DoS-resistant hash is right here.
+    patterns: HashMap<String, Option<Vec<&'static str>>, foldhash::fast::FixedState>,
 }
 
 /// How the route table classifies a request.
@@ -229,7 +230,7 @@ pub(crate) enum Lookup {
 
 impl RouteTable {
     fn new(mounted: &[Mounted]) -> Self {
-        let mut patterns: HashMap<String, Option<Vec<&'static str>>> = HashMap::new();
+        let mut patterns: HashMap<String, Option<Vec<&'static str>>, _> = HashMap::with_hasher(foldhash::fast::FixedState::default());
         for m in mounted {
             let entry = patterns.entry(m.path.clone()).or_insert_with(|| Some(Vec::new()));
             match (entry.as_mut(), m.route.methods.is_empty()) {
