@@ -133,3 +133,15 @@ impl Captured {
         String::from_utf8_lossy(&bytes).lines().map(str::to_owned).collect()
     }
 }
+
+/// Captures every `tracing` event (DEBUG and up) on this thread while the guard lives.
+pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}

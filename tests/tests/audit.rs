@@ -4,7 +4,7 @@
 
 use actix_web::{get, test, web, App, HttpResponse};
 use authz_actix::{require_permission, ResolveActor};
-use authz_tests::{resolve, Captured};
+use authz_tests::resolve;
 
 /// Read a project.
 #[require_permission("project:read", deny = not_found)]
@@ -23,14 +23,7 @@ async fn read_document(id: web::Path<u32>) -> Result<HttpResponse, authz_actix::
 
 #[actix_rt::test]
 async fn one_event_per_decision_with_route_pattern_and_no_token() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = authz_tests::capture_logs();
 
     let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|r| {
         r.service(read_project).service(read_document);
@@ -67,14 +60,7 @@ async fn one_event_per_decision_with_route_pattern_and_no_token() {
 
 #[actix_rt::test]
 async fn a_service_level_refusal_is_the_one_decision_event() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = authz_tests::capture_logs();
     let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|r| {
         r.service(read_project).service(read_document);
     })))

@@ -7,7 +7,7 @@ use actix_web::dev::Service;
 use actix_web::http::StatusCode;
 use actix_web::{get, test, web, App, HttpResponse};
 use authz_actix::{mount, require_permission, ResolveActor};
-use authz_tests::{resolve, Captured};
+use authz_tests::resolve;
 
 static UNDECLARED_RAN: AtomicUsize = AtomicUsize::new(0);
 
@@ -40,10 +40,7 @@ async fn sneaky() -> HttpResponse {
 
 #[actix_rt::test]
 async fn undeclared_routes_are_refused_and_reported() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = authz_tests::capture_logs();
 
     let app = test::init_service(
         App::new()

@@ -2,7 +2,6 @@
 //! the gate or a service-level policy refused — and no event carries token text.
 
 use actix_web::test;
-use authz_tests::Captured;
 use projects::db::Db;
 use projects::model::NewProject;
 use projects::perms::{CATALOG, PROJECT_WRITE};
@@ -14,14 +13,7 @@ type Case = (Option<String>, &'static str, String, Option<serde_json::Value>, u1
 
 #[actix_rt::test]
 async fn one_event_per_denial_with_the_route_and_no_token() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = authz_tests::capture_logs();
 
     let db = Db::connect("sqlite::memory:").await.expect("database");
     let issued = demo(&Users::new(db.clone())).await.expect("demo");
