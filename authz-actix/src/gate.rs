@@ -59,6 +59,30 @@ impl fmt::Debug for Gate {
     }
 }
 
+/// The method guard of a declared route: one check against the declared methods (a `GET` route's
+/// list includes `HEAD`), without the per-request allocation of chaining actix's method guards.
+#[derive(Debug, Clone, Copy)]
+pub struct Methods(&'static [&'static str]);
+
+impl Methods {
+    #[doc(hidden)]
+    pub const fn new(methods: &'static [&'static str]) -> Self {
+        Methods(methods)
+    }
+}
+
+impl actix_web::guard::Guard for Methods {
+    fn check(&self, ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+        self.0.contains(&ctx.head().method.as_str())
+    }
+
+    // What route introspection reads to list a resource's methods.
+    #[cfg(feature = "introspection")]
+    fn details(&self) -> Option<Vec<actix_web::guard::GuardDetail>> {
+        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.0.iter().map(|m| (*m).to_owned()).collect())])
+    }
+}
+
 impl<S, B> Transform<S, ServiceRequest> for Gate
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,

@@ -319,8 +319,10 @@ pub mod __private {
     pub use crate::__authz_register_policy as register_policy;
     pub use crate::__authz_register_route as register_route;
     pub use crate::routes::Declared;
-    pub use crate::gate::Gate;
-    pub use actix_web::route;
+    pub use crate::gate::{Gate, Methods};
+    pub use actix_web::dev::{AppService, HttpServiceFactory};
+    pub use actix_web::guard::fn_guard;
+    pub use actix_web::Resource;
     pub use authz_core::linkme::{self, distributed_slice};
     pub use authz_core::registry::ROUTES;
     pub use authz_core::registry::POLICIES;

@@ -33,8 +33,12 @@ pub struct RouteAttr {
     pub path: LitStr,
     /// Upper-case methods: from the macro name, or from `method = "..."` for `route`.
     pub methods: Vec<String>,
-    /// The remaining `key = value` options, re-emitted as written.
-    pub options: Vec<MetaNameValue>,
+    /// `name = "..."`: the actix resource name (default: the handler's name).
+    pub name: Option<LitStr>,
+    /// `guard = "path::to::fn"`, in order.
+    pub guards: Vec<syn::Path>,
+    /// `wrap = "expr"`, in order.
+    pub wrappers: Vec<Expr>,
 }
 
 struct RouteArgs {
@@ -131,15 +135,50 @@ impl RouteAttr {
         if let Some((_, m)) = METHOD_MACROS.iter().find(|(m, _)| *m == kind) {
             methods.push((*m).to_owned());
         }
-        if kind == "route" {
-            for option in args.options.iter().filter(|o| o.path.is_ident("method")) {
-                match &option.value {
-                    Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => methods.push(s.value().to_ascii_uppercase()),
-                    other => return Err(syn::Error::new_spanned(other, "expected a method name string, like `method = \"GET\"`")),
+        let mut name = None;
+        let mut guards = Vec::new();
+        let mut wrappers = Vec::new();
+        for option in &args.options {
+            let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = &option.value else {
+                return Err(syn::Error::new_spanned(&option.value, "expected a string literal"));
+            };
+            let key = option.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            match key.as_str() {
+                "method" if kind == "route" => {
+                    let method = text.value().to_ascii_uppercase();
+                    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase() || b == b'-') {
+                        return Err(syn::Error::new_spanned(text, "expected an HTTP method, like `method = \"GET\"`"));
+                    }
+                    if methods.contains(&method) {
+                        return Err(syn::Error::new_spanned(text, format!("HTTP method `{method}` is listed twice")));
+                    }
+                    methods.push(method);
+                }
+                "method" => {
+                    return Err(syn::Error::new_spanned(
+                        &option.path,
+                        format!("`#[{kind}]` has its method; for several methods use `#[route(\"/path\", method = \"GET\", method = \"POST\")]`"),
+                    ));
+                }
+                "name" => name = Some(text.clone()),
+                "guard" => guards.push(text.parse()?),
+                "wrap" => wrappers.push(text.parse()?),
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        &option.path,
+                        format!(
+                            "unknown route option `{key}`; expected `name`, `guard`, `wrap`{}{}",
+                            if kind == "route" { " or `method`" } else { "" },
+                            crate::attr::suggest(&key, &["name", "guard", "wrap", "method"])
+                        ),
+                    ));
                 }
             }
         }
-        Ok(RouteAttr { macro_path: attr.path().clone(), path: args.path, methods, options: args.options })
+        if methods.is_empty() {
+            return Err(syn::Error::new_spanned(attr, "`#[route]` needs at least one `method = \"...\"`"));
+        }
+        Ok(RouteAttr { macro_path: attr.path().clone(), path: args.path, methods, name, guards, wrappers })
     }
 }
 

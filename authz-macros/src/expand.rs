@@ -73,27 +73,45 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         );
     };
 
+    // HEAD follows GET: one guard accepts the declared methods, and HEAD with GET.
     let mut all_methods = methods.clone();
     if all_methods.iter().any(|m| m == "GET") && !all_methods.iter().any(|m| m == "HEAD") {
         all_methods.push("HEAD".to_owned());
     }
-    let options = route.options.iter().filter(|o| !o.path.is_ident("method"));
     let gate = match &args.access {
-        AccessArgs::Gated { .. } => {
-            // Evaluated inside actix's `impl HttpServiceFactory for <handler>`, where `Self` is
-            // the handler type.
-            let gate = quote!(#private::Gate::new(<Self as #private::Declared>::route()));
-            let gate = LitStr::new(&gate.to_string(), attr_span);
-            quote!(wrap = #gate)
-        }
+        AccessArgs::Gated { .. } => quote!(.wrap(#private::Gate::new(<Self as #private::Declared>::route()))),
         AccessArgs::Public { .. } => quote!(),
     };
-    func.attrs[route_index] = syn::parse_quote_spanned! {attr_span=>
-        #[#private::route(#path, #(method = #all_methods,)* #(#options,)* #gate)]
+    let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
+    let guards = &route.guards;
+    let wrappers = &route.wrappers;
+    func.attrs.remove(route_index);
+    let docs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let vis = &func.vis;
+    // What actix's route macros generate, with the gate as the outermost middleware of the
+    // handler's resource: a unit struct named like the handler, registering the function.
+    let service = quote_spanned! {attr_span=>
+        #(#docs)*
+        #[allow(non_camel_case_types)]
+        #vis struct #ident;
+
+        impl #private::HttpServiceFactory for #ident {
+            fn register(self, __authz_config: &mut #private::AppService) {
+                #func
+                let __authz_resource = #private::Resource::new(#path)
+                    .name(#resource_name)
+                    .guard(#private::Methods::new(&[#(#all_methods),*]))
+                    #(.guard(#private::fn_guard(#guards)))*
+                    #(.wrap(#wrappers))*
+                    #gate
+                    .to(#ident);
+                #private::HttpServiceFactory::register(__authz_resource, __authz_config);
+            }
+        }
     };
 
-    // The user's route macro (`get`, `actix_web::post`, ...) is replaced by actix's `route`;
-    // naming it here keeps the user's import used, so rewriting causes no warning.
+    // The user's route macro (`get`, `actix_web::post`, ...) is read, not run; naming it here
+    // keeps the user's import used, so the rewrite causes no warning.
     let user_route_macro = route.macro_path.clone();
     let mut checks = compile_checks(&args);
     if let Some(catalog) = &catalog {
@@ -102,7 +120,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     checks.extend(record);
     checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));
     quote! {
-        #func
+        #service
         const _: () = { #checks };
     }
 }
