@@ -105,7 +105,8 @@ pub use routes::{mount, Declared, Routes};
 ///              | all(REQUIREMENT, ...) | authenticated
 /// ```
 ///
-/// The attribute goes **above** the route attribute, which it reads (method, path) and re-emits.
+/// The attribute goes **above** the route attribute, which it reads (method, path, `name`,
+/// `guard`, `wrap`) and registers the handler as that attribute would.
 /// The requirement is checked after routing and before the handler's extractors and body; a
 /// refused request never reaches the handler. A `GET` route also answers `HEAD`, gated the same.
 ///

@@ -11,16 +11,19 @@ use crate::ast::Handler;
 use crate::attr::{AccessArgs, Args, CatalogArgs, DenyKind, PolicyArgs, ReqExpr};
 use crate::catalog::{self, Catalog};
 
-/// Re-emits the handler with its route attribute rewritten, plus its record.
+/// Emits the handler's service registration in place of its route attribute, plus its record.
 ///
+/// - The route attribute is read, not run: the macro emits what actix's route macros generate (a
+///   unit struct named like the handler, implementing `HttpServiceFactory`), with one `Methods`
+///   guard — `GET` routes also answer `HEAD`, gated the same — and the user's `guard`/`wrap`
+///   options.
 /// - The record (`RouteMeta`) is a `static` linked into the registry from inside an anonymous
 ///   `const` block, so no user code can name it; the handler type implements `Declared`, which
 ///   returns that same record, so route registration accepts only declared handlers.
-/// - A gated handler's gate travels as actix's own `wrap = "..."` route option: it runs as a
-///   middleware on the handler's resource, after routing (the matched pattern is known; another
-///   method never reaches it) and before any extractor or the body. It reads the record through
-///   `Declared`, so what the matrix shows is exactly what is enforced.
-/// - `GET` routes also answer `HEAD` (gated the same), via actix's `route` macro.
+/// - A gated handler's gate is the outermost middleware of its resource: it runs after routing
+///   (the matched pattern is known; another method never reaches it) and before any extractor or
+///   the body. It reads the record through `Declared`, so what the matrix shows is exactly what
+///   is enforced.
 pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> TokenStream {
     let Handler { mut func, route_index, route } = handler;
     let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());

@@ -1,5 +1,5 @@
 #![deny(warnings)]
-//! Each actix route attribute, bare or by full path, is read and re-emitted.
+//! Each actix route attribute, bare or by full path, is read and registered.
 
 use actix_web::{connect, delete, get, head, options, patch, post, put, route, trace, HttpResponse};
 use authz_actix::require_permission;
