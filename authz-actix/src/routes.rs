@@ -242,12 +242,6 @@ impl RouteTable {
         RouteTable { patterns }
     }
 
-    /// Every declared pattern.
-    #[cfg(feature = "introspection")]
-    pub(crate) fn has_pattern(&self, pattern: &str) -> bool {
-        self.patterns.contains_key(pattern)
-    }
-
     pub(crate) fn lookup(&self, pattern: &str, method: &str) -> Lookup {
         match self.patterns.get(pattern) {
             None => Lookup::Undeclared,

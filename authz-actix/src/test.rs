@@ -130,13 +130,8 @@ impl RouteProbe {
         for (path, methods) in served {
             let methods = if methods.is_empty() { vec!["*".to_owned()] } else { methods };
             for method in methods {
-                let declared = table.is_some_and(|t| {
-                    if method == "*" {
-                        t.has_pattern(&path) && matches!(t.lookup(&path, "*"), crate::routes::Lookup::Declared)
-                    } else {
-                        matches!(t.lookup(&path, &method), crate::routes::Lookup::Declared)
-                    }
-                });
+                // `*` (no method guard) is declared only by an any-method public service.
+                let declared = table.is_some_and(|t| matches!(t.lookup(&path, &method), crate::routes::Lookup::Declared));
                 if !declared {
                     missing.push(UndeclaredRoute { path: path.clone(), method });
                 }

@@ -8,9 +8,10 @@
 //! admin = ["project:read"]
 //! ```
 //!
-//! The file is read from the root of the crate being compiled (`CARGO_MANIFEST_DIR`). Every
-//! expansion that consults it emits `include_bytes!` of it, so cargo rebuilds the crate when the
-//! file changes. Parsed files are cached per process, keyed by path and contents.
+//! The file is read from the root of the crate being compiled (`CARGO_MANIFEST_DIR`). The first
+//! expansion that consults it (and every `catalog!`) emits `include_bytes!` of it, so cargo
+//! rebuilds the crate when the file changes. Parsed files are cached per process, keyed by path
+//! and contents.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -302,6 +303,23 @@ pub fn constant_name(permission: &str) -> String {
 impl Catalog {
     pub fn index_of(&self, permission: &str) -> Option<usize> {
         self.permissions.iter().position(|(p, _)| p == permission)
+    }
+
+    /// `include_bytes!` of the file from the first declaration of this compilation only: one
+    /// mention is enough for cargo's dependency tracking, and 200 handlers need not repeat it.
+    pub fn track_once(&self) -> TokenStream {
+        thread_local! {
+            static TRACKED: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
+        }
+        let first = TRACKED.with(|t| {
+            let mut tracked = t.borrow_mut();
+            let first = !tracked.contains(&self.path);
+            if first {
+                tracked.push(self.path.clone());
+            }
+            first
+        });
+        if first { self.track() } else { TokenStream::new() }
     }
 
     /// `include_bytes!` of the file, so cargo rebuilds when it changes.

@@ -118,7 +118,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let user_route_macro = route.macro_path.clone();
     let mut checks = compile_checks(&args);
     if let Some(catalog) = &catalog {
-        checks.extend(catalog.track());
+        checks.extend(catalog.track_once());
     }
     checks.extend(record);
     checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));

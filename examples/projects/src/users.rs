@@ -147,7 +147,13 @@ impl Users {
     }
 
     pub async fn find(&self, name: &str) -> Result<Option<User>, UserError> {
-        Ok(self.list().await?.into_iter().find(|u| u.name == name))
+        let rows = sqlx::query(
+            "SELECT u.id, u.name, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.name = $1 ORDER BY r.role",
+        )
+        .bind(name)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(with_roles(rows)?.pop())
     }
 
     /// Every user with their roles, by id.
@@ -155,16 +161,7 @@ impl Users {
         let rows = sqlx::query("SELECT u.id, u.name, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id ORDER BY u.id, r.role")
             .fetch_all(&self.db.pool)
             .await?;
-        let mut users: Vec<User> = Vec::new();
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            let role: Option<String> = row.try_get("role")?;
-            match users.last_mut() {
-                Some(u) if u.id == id => u.roles.extend(role),
-                _ => users.push(User { id, name: row.try_get("name")?, roles: role.into_iter().collect() }),
-            }
-        }
-        Ok(users)
+        with_roles(rows)
     }
 
     /// The actor holding `token`, if it is live. Roles the catalog no longer declares grant
@@ -192,6 +189,20 @@ impl Users {
         }
         Ok(CATALOG.actor(id, &roles).ok())
     }
+}
+
+/// Folds `(id, name, role)` rows, ordered by user, into users with their roles.
+fn with_roles(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<User>, UserError> {
+    let mut users: Vec<User> = Vec::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let role: Option<String> = row.try_get("role")?;
+        match users.last_mut() {
+            Some(u) if u.id == id => u.roles.extend(role),
+            _ => users.push(User { id, name: row.try_get("name")?, roles: role.into_iter().collect() }),
+        }
+    }
+    Ok(users)
 }
 
 /// The demo users `serve --demo` creates: (name, role).
