@@ -1,19 +1,21 @@
 //! Actor resolution: the middleware that establishes who is calling, once per request.
 
 use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, HttpMessage, HttpRequest};
-use futures_util::future::{ready, LocalBoxFuture, Ready};
+use futures_util::future::{ready, Either, Ready};
 
-use crate::routes::{Lookup, RouteTable};
+use crate::routes::{Declaration, Lookup, RouteTable};
 use crate::{problem, Principal};
 
 /// What resolution established for this request; stored in the request's extensions.
@@ -131,7 +133,7 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ResolveActorService { service: Rc::new(service), resolver: self.resolver.clone() }))
+        ready(Ok(ResolveActorService { service: Rc::new(service), resolver: self.resolver.clone(), known: RefCell::default() }))
     }
 }
 
@@ -139,6 +141,13 @@ where
 pub struct ResolveActorService<S, R> {
     service: Rc<S>,
     resolver: Rc<R>,
+    // Deny by default, keyed by resource identity: the route table's answer for each named
+    // resource of this app instance, learned the first time a request path matches it. The key is
+    // the address of the resource's name inside actix's resource map, which lives exactly as long
+    // as this service (both belong to one app instance on one worker), so it cannot be reused by
+    // another resource. A request to a known resource then costs actix's path match and one
+    // integer-keyed lookup, instead of rebuilding the full pattern string and hashing it.
+    known: RefCell<HashMap<usize, Declaration, foldhash::fast::FixedState>>,
 }
 
 impl<S, R> fmt::Debug for ResolveActorService<S, R> {
@@ -155,7 +164,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
+    type Future = Either<Ready<Result<Self::Response, Error>>, Resolving<S, R>>;
 
     forward_ready!(service);
 
@@ -165,52 +174,80 @@ where
         #[cfg(feature = "introspection")]
         if let Some(probe) = probe {
             probe.answer(&req);
-            return Box::pin(ready(Ok(req.into_response(actix_web::HttpResponse::NoContent().finish()).map_into_right_body())));
+            return Either::Left(ready(Ok(req.into_response(actix_web::HttpResponse::NoContent().finish()).map_into_right_body())));
         }
-        if let Err(refusal) = check_declared(&req) {
-            return Box::pin(ready(Ok(req.into_response(refusal).map_into_right_body())));
+        if let Err(refusal) = self.check_declared(&req) {
+            return Either::Left(ready(Ok(req.into_response(refusal).map_into_right_body())));
         }
-        let service = self.service.clone();
         // An actor attached by the test kit (`authz_actix::test`) is kept as is.
         if req.extensions().contains::<Resolution>() {
-            return Box::pin(async move { service.call(req).await.map(ServiceResponse::map_into_left_body) });
+            let fut = self.service.call(req);
+            return Either::Right(Resolving { state: State::Calling { fut }, service: self.service.clone() });
         }
-        let resolver = self.resolver.clone();
-        Box::pin(async move {
-            let resolution = resolve_guarded(&*resolver, req.request().clone()).await;
-            req.extensions_mut().insert(resolution);
-            service.call(req).await.map(ServiceResponse::map_into_left_body)
-        })
+        let state = match catch_unwind(AssertUnwindSafe(|| self.resolver.resolve(req.request().clone()))) {
+            Ok(fut) => State::Resolving { fut, req: Some(req) },
+            Err(_) => {
+                resolver_panicked(req.path());
+                req.extensions_mut().insert(Resolution::Failed);
+                State::Calling { fut: self.service.call(req) }
+            }
+        };
+        Either::Right(Resolving { state, service: self.service.clone() })
     }
 }
 
-/// Deny by default: is the route this request will reach declared?
-#[allow(clippy::result_large_err)] // the refusal is built here either way
-fn check_declared(req: &ServiceRequest) -> Result<(), actix_web::HttpResponse> {
-    // No resource matches: the app's default service answers (a 404).
-    let Some(pattern) = req.match_pattern() else {
-        return Ok(());
-    };
-    let Some(table) = req.app_data::<RouteTable>() else {
-        tracing::error!(
-            target: "authz",
-            route = %pattern,
-            method = %req.method(),
-            "request refused: no route table; register routes with `App::configure(authz_actix::mount(routes))`"
-        );
-        return Err(problem::internal_error());
-    };
-    let method = req.method().as_str();
-    match table.lookup(&pattern, method) {
-        Lookup::Declared => Ok(()),
-        Lookup::OtherMethod => {
-            tracing::warn!(target: "authz", route = %pattern, method, "request refused: no declared handler for this method");
-            Err(problem::response(crate::AuthzError::NotFound))
+impl<S, R> ResolveActorService<S, R> {
+    /// Deny by default: is the route this request will reach declared?
+    #[allow(clippy::result_large_err)] // the refusal is built here either way
+    fn check_declared(&self, req: &ServiceRequest) -> Result<(), actix_web::HttpResponse> {
+        // Only non-empty names are keys: an empty string has no address of its own (actix refuses
+        // empty resource names today; this does not rely on it).
+        let key = req.match_name().filter(|name| !name.is_empty()).map(|name| name.as_ptr() as usize);
+        let method = req.method();
+        if let Some(key) = key {
+            let lookup = self.known.borrow().get(&key).map(|declaration| declaration.lookup(method));
+            if let Some(lookup) = lookup {
+                return verdict(req, lookup, None);
+            }
         }
-        Lookup::Undeclared => {
+        // No resource matches: the app's default service answers (a 404).
+        let Some(pattern) = req.match_pattern() else {
+            return Ok(());
+        };
+        let Some(table) = req.app_data::<RouteTable>() else {
             tracing::error!(
                 target: "authz",
                 route = %pattern,
+                method = %req.method(),
+                "request refused: no route table; register routes with `App::configure(authz_actix::mount(routes))`"
+            );
+            return Err(problem::internal_error());
+        };
+        let declaration = table.declaration(&pattern);
+        let lookup = declaration.lookup(method);
+        if let Some(key) = key {
+            self.known.borrow_mut().insert(key, declaration);
+        }
+        verdict(req, lookup, Some(pattern))
+    }
+}
+
+/// Serves a declared route; refuses anything else, logging the route.
+#[allow(clippy::result_large_err)]
+fn verdict(req: &ServiceRequest, lookup: Lookup, pattern: Option<String>) -> Result<(), actix_web::HttpResponse> {
+    let method = req.method().as_str();
+    match lookup {
+        Lookup::Declared => Ok(()),
+        Lookup::OtherMethod => {
+            let route = pattern.or_else(|| req.match_pattern()).unwrap_or_default();
+            tracing::warn!(target: "authz", route = %route, method, "request refused: no declared handler for this method");
+            Err(problem::response(crate::AuthzError::NotFound))
+        }
+        Lookup::Undeclared => {
+            let route = pattern.or_else(|| req.match_pattern()).unwrap_or_default();
+            tracing::error!(
+                target: "authz",
+                route = %route,
                 method,
                 "request refused: route has no authorization declaration (`#[require_permission]` or `#[public]`) or was registered around `authz_actix::mount`"
             );
@@ -219,30 +256,83 @@ fn check_declared(req: &ServiceRequest) -> Result<(), actix_web::HttpResponse> {
     }
 }
 
-/// Runs the resolver, turning an error or a panic (in the call or while polling) into `Failed`.
-async fn resolve_guarded<R: Resolver>(resolver: &R, req: HttpRequest) -> Resolution {
-    // Kept for the failure logs only: a clone is a reference count, where copying the path
-    // would be an allocation on every request.
-    let for_log = req.clone();
-    let fut = match catch_unwind(AssertUnwindSafe(|| resolver.resolve(req))) {
-        Ok(fut) => fut,
-        Err(_) => return resolver_panicked(for_log.path()),
-    };
-    let mut fut = pin!(fut);
-    let outcome = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-        Ok(Poll::Ready(out)) => Poll::Ready(Some(out)),
-        Ok(Poll::Pending) => Poll::Pending,
-        Err(_) => Poll::Ready(None),
-    })
-    .await;
-    match outcome {
-        Some(Ok(Some(actor))) => Resolution::actor(actor),
-        Some(Ok(None)) => Resolution::Anonymous,
-        Some(Err(error)) => {
-            tracing::error!(target: "authz", path = for_log.path(), %error, "actor resolver failed; gated routes refuse this request");
-            Resolution::Failed
+pin_project_lite::pin_project! {
+    /// The request in [`ResolveActor`]: resolving the actor, then in the app. A named type rather
+    /// than a boxed `async` block: no allocation per request.
+    pub struct Resolving<S, R>
+    where
+        S: Service<ServiceRequest>,
+        R: Resolver,
+    {
+        #[pin]
+        state: State<S::Future, R::Future>,
+        service: Rc<S>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProj]
+    enum State<F, RF> {
+        Resolving { #[pin] fut: RF, req: Option<ServiceRequest> },
+        // Between the two: the resolver's future is gone, the app not yet called.
+        Resolved,
+        Calling { #[pin] fut: F },
+    }
+}
+
+impl<S, R> fmt::Debug for Resolving<S, R>
+where
+    S: Service<ServiceRequest>,
+    R: Resolver,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resolving").finish_non_exhaustive()
+    }
+}
+
+impl<S, B, R> Future for Resolving<S, R>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    R: Resolver,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Calling { fut } => return fut.poll(cx).map_ok(ServiceResponse::map_into_left_body),
+                StateProj::Resolved => {
+                    return Poll::Ready(Err(actix_web::error::ErrorInternalServerError("polled after completion")));
+                }
+                StateProj::Resolving { fut, req } => {
+                    // A panic while polling the resolver is caught like one while calling it.
+                    let outcome = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+                        Ok(Poll::Pending) => return Poll::Pending,
+                        Ok(Poll::Ready(outcome)) => Some(outcome),
+                        Err(_) => None,
+                    };
+                    let Some(req) = req.take() else {
+                        return Poll::Ready(Err(actix_web::error::ErrorInternalServerError("polled after completion")));
+                    };
+                    let resolution = match outcome {
+                        Some(Ok(Some(actor))) => Resolution::actor(actor),
+                        Some(Ok(None)) => Resolution::Anonymous,
+                        Some(Err(error)) => {
+                            tracing::error!(target: "authz", path = req.path(), %error, "actor resolver failed; gated routes refuse this request");
+                            Resolution::Failed
+                        }
+                        None => resolver_panicked(req.path()),
+                    };
+                    req.extensions_mut().insert(resolution);
+                    // The resolver's future (and any request clone it holds) is dropped before
+                    // routing, which needs the request unshared.
+                    this.state.set(State::Resolved);
+                    let fut = this.service.call(req);
+                    this.state.set(State::Calling { fut });
+                }
+            }
         }
-        None => resolver_panicked(for_log.path()),
     }
 }
 

@@ -41,6 +41,7 @@ use std::collections::HashMap;
 use std::panic::Location;
 
 use actix_web::dev::HttpServiceFactory;
+use actix_web::http::Method;
 use actix_web::{web, Scope};
 
 use crate::matrix::Endpoint;
@@ -215,9 +216,20 @@ where
 /// Declared (pattern, methods) pairs, stored as app data by [`mount`].
 #[derive(Debug, Clone)]
 pub(crate) struct RouteTable {
-    // pattern → methods; `None` answers any method (public services). Looked up on every request
-    // with a key nobody outside the app chooses, so a fast non-DoS-resistant hash is right here.
-    patterns: HashMap<String, Option<Vec<&'static str>>, foldhash::fast::FixedState>,
+    // Looked up with a key nobody outside the app chooses, so a fast non-DoS-resistant hash is
+    // right here.
+    patterns: HashMap<String, Declaration, foldhash::fast::FixedState>,
+}
+
+/// What the route table says of one pattern.
+#[derive(Debug, Clone)]
+pub(crate) enum Declaration {
+    Undeclared,
+    /// A public service: any method.
+    AnyMethod,
+    /// Declared handlers for these methods (`HEAD` included with `GET`): the standard methods as
+    /// bits, so the per-request test compares no strings; others by name.
+    Methods { standard: u16, other: Vec<&'static str> },
 }
 
 /// How the route table classifies a request.
@@ -228,26 +240,70 @@ pub(crate) enum Lookup {
     Undeclared,
 }
 
+/// The bit of a standard method.
+fn standard_bit(method: &Method) -> Option<u16> {
+    Some(match *method {
+        Method::GET => 1,
+        Method::HEAD => 1 << 1,
+        Method::POST => 1 << 2,
+        Method::PUT => 1 << 3,
+        Method::PATCH => 1 << 4,
+        Method::DELETE => 1 << 5,
+        Method::OPTIONS => 1 << 6,
+        Method::TRACE => 1 << 7,
+        Method::CONNECT => 1 << 8,
+        _ => return None,
+    })
+}
+
+impl Declaration {
+    fn add_method(&mut self, name: &'static str) {
+        if let Declaration::Methods { standard, other } = self {
+            match Method::from_bytes(name.as_bytes()).ok().as_ref().and_then(standard_bit) {
+                Some(bit) => *standard |= bit,
+                None => other.push(name),
+            }
+        }
+    }
+
+    pub(crate) fn lookup(&self, method: &Method) -> Lookup {
+        let declared = match self {
+            Declaration::Undeclared => return Lookup::Undeclared,
+            Declaration::AnyMethod => true,
+            Declaration::Methods { standard, other } => match standard_bit(method) {
+                Some(bit) => standard & bit != 0,
+                None => other.contains(&method.as_str()),
+            },
+        };
+        if declared { Lookup::Declared } else { Lookup::OtherMethod }
+    }
+}
+
 impl RouteTable {
     fn new(mounted: &[Mounted]) -> Self {
-        let mut patterns: HashMap<String, Option<Vec<&'static str>>, _> = HashMap::with_hasher(foldhash::fast::FixedState::default());
+        let mut patterns: HashMap<String, Declaration, _> = HashMap::with_hasher(foldhash::fast::FixedState::default());
         for m in mounted {
-            let entry = patterns.entry(m.path.clone()).or_insert_with(|| Some(Vec::new()));
-            match (entry.as_mut(), m.route.methods.is_empty()) {
-                (_, true) => *entry = None,
-                (Some(methods), false) => methods.extend(&m.methods),
-                (None, false) => {}
+            let entry = patterns.entry(m.path.clone()).or_insert_with(|| Declaration::Methods { standard: 0, other: Vec::new() });
+            if m.route.methods.is_empty() {
+                *entry = Declaration::AnyMethod;
+            }
+            for method in &m.methods {
+                entry.add_method(method);
             }
         }
         RouteTable { patterns }
     }
 
-    pub(crate) fn lookup(&self, pattern: &str, method: &str) -> Lookup {
+    /// The declaration of `pattern`, a full path as actix matched it.
+    pub(crate) fn declaration(&self, pattern: &str) -> Declaration {
+        self.patterns.get(pattern).cloned().unwrap_or(Declaration::Undeclared)
+    }
+
+    #[cfg(feature = "introspection")]
+    pub(crate) fn lookup(&self, pattern: &str, method: &Method) -> Lookup {
         match self.patterns.get(pattern) {
+            Some(declaration) => declaration.lookup(method),
             None => Lookup::Undeclared,
-            Some(None) => Lookup::Declared,
-            Some(Some(methods)) if methods.contains(&method) => Lookup::Declared,
-            Some(Some(_)) => Lookup::OtherMethod,
         }
     }
 }

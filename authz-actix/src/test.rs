@@ -131,7 +131,10 @@ impl RouteProbe {
             let methods = if methods.is_empty() { vec!["*".to_owned()] } else { methods };
             for method in methods {
                 // `*` (no method guard) is declared only by an any-method public service.
-                let declared = table.is_some_and(|t| matches!(t.lookup(&path, &method), crate::routes::Lookup::Declared));
+                let parsed = actix_web::http::Method::from_bytes(method.as_bytes());
+                let declared = table
+                    .zip(parsed.ok())
+                    .is_some_and(|(t, m)| matches!(t.lookup(&path, &m), crate::routes::Lookup::Declared));
                 if !declared {
                     missing.push(UndeclaredRoute { path: path.clone(), method });
                 }

@@ -18,7 +18,7 @@ use authz_benches::CATALOG;
 use casbin::CoreApi;
 
 fn caller(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
-    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ")
+    headers.get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")
 }
 
 /// The same small JSON answer from every server.
