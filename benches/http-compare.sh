@@ -48,12 +48,13 @@ by_round = {}
 for rnd, name, rps, p99 in rows:
     by_round.setdefault(rnd, {})[name] = (float(rps), ms(p99))
 names = ["unguarded", "authz", "actix-web-grants", "casbin"]
-print("| server | median req/s | median ratio to unguarded (same round) | median p99 (ms) |")
-print("|---|---|---|---|")
+print("| server | median req/s | median ratio to unguarded (same round) | middle half of the ratios | median p99 (ms) |")
+print("|---|---|---|---|---|")
 for n in names:
     rps = [r[n][0] for r in by_round.values()]
     ratio = [r[n][0] / r["unguarded"][0] for r in by_round.values()]
     p99 = [r[n][1] for r in by_round.values()]
-    print(f"| {n} | {statistics.median(rps):,.0f} | {statistics.median(ratio):.3f} | {statistics.median(p99):.2f} |")
+    q = statistics.quantiles(ratio, n=4) if len(ratio) > 1 else [ratio[0]] * 3
+    print(f"| {n} | {statistics.median(rps):,.0f} | {statistics.median(ratio):.3f} | {q[0]:.3f}–{q[2]:.3f} | {statistics.median(p99):.2f} |")
 print(f"\n{len(by_round)} interleaved rounds")
 PY

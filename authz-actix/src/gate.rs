@@ -12,6 +12,7 @@ use std::task::{Context, Poll};
 
 use futures_util::future::{ready, Either, Ready};
 
+
 use crate::resolve::Resolution;
 use std::cell::RefCell;
 
@@ -121,7 +122,9 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = Either<Guarded<S::Future>, Ready<Result<Self::Response, Error>>>;
+    // A refusal is boxed: the future of every allowed request stays the size of the handler's,
+    // instead of carrying room for a whole response.
+    type Future = Either<Guarded<S::Future>, Refused<B>>;
 
     forward_ready!(service);
 
@@ -131,7 +134,34 @@ where
                 let request = req.request().clone();
                 Either::Left(Guarded { inner: self.service.call(req), route: self.route, request: Some(request) })
             }
-            Err(response) => Either::Right(ready(Ok(req.into_response(response).map_into_right_body()))),
+            Err(response) => Either::Right(Refused::new(req.into_response(response).map_into_right_body())),
+        }
+    }
+}
+
+/// A response decided before the handler ran, boxed so that it costs the request path nothing
+/// when nothing is refused.
+pub struct Refused<B>(Option<Box<ServiceResponse<EitherBody<B>>>>);
+
+impl<B> Refused<B> {
+    pub(crate) fn new(res: ServiceResponse<EitherBody<B>>) -> Self {
+        Refused(Some(Box::new(res)))
+    }
+}
+
+impl<B> fmt::Debug for Refused<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refused").finish_non_exhaustive()
+    }
+}
+
+impl<B> Future for Refused<B> {
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.0.take() {
+            Some(res) => Poll::Ready(Ok(*res)),
+            None => Poll::Ready(Err(actix_web::error::ErrorInternalServerError("polled after completion"))),
         }
     }
 }

@@ -15,6 +15,7 @@ use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Tr
 use actix_web::{Error, HttpMessage, HttpRequest};
 use futures_util::future::{ready, Either, Ready};
 
+use crate::gate::Refused;
 use crate::routes::{Declaration, Lookup, RouteTable};
 use crate::{problem, Principal};
 
@@ -164,7 +165,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = Either<Ready<Result<Self::Response, Error>>, Resolving<S, R>>;
+    type Future = Either<Refused<B>, Resolving<S, R>>;
 
     forward_ready!(service);
 
@@ -174,10 +175,10 @@ where
         #[cfg(feature = "introspection")]
         if let Some(probe) = probe {
             probe.answer(&req);
-            return Either::Left(ready(Ok(req.into_response(actix_web::HttpResponse::NoContent().finish()).map_into_right_body())));
+            return Either::Left(Refused::new(req.into_response(actix_web::HttpResponse::NoContent().finish()).map_into_right_body()));
         }
         if let Err(refusal) = self.check_declared(&req) {
-            return Either::Left(ready(Ok(req.into_response(refusal).map_into_right_body())));
+            return Either::Left(Refused::new(req.into_response(refusal).map_into_right_body()));
         }
         // An actor attached by the test kit (`authz_actix::test`) is kept as is.
         if req.extensions().contains::<Resolution>() {
