@@ -7,8 +7,9 @@ use crate::set::{Bits, PermissionSet, WORDS};
 /// A [`Requirement`] resolved against one catalog, so checking an actor's [`PermissionSet`] is a
 /// few word-wide ANDs: no name is looked up per request.
 ///
-/// Flat shapes — one permission, `any(...)` or `all(...)` of permissions — become one mask; nested
-/// ones keep their tree over catalog indices. A permission the catalog does not declare can be held
+/// Flat shapes — one permission, `any(...)` or `all(...)` of permissions — become one mask (one
+/// word test when the catalog has up to 64 permissions); nested ones keep their tree over catalog
+/// indices. A permission the catalog does not declare can be held
 /// by nobody, so it compiles to "never".
 ///
 /// ```
@@ -29,16 +30,21 @@ use crate::set::{Bits, PermissionSet, WORDS};
 #[derive(Debug, Clone)]
 pub struct CompiledRequirement {
     catalog: &'static Catalog,
-    node: Node,
+    // Every requirement that reduces to one word of the set — one permission, `any`/`all` within a
+    // catalog of up to 64 permissions, "always", "never" — is this test, with no dispatch:
+    // `((set[word] & mask) == expect) != negate`.
+    word: usize,
+    mask: u64,
+    expect: u64,
+    negate: bool,
+    // Anything else (nested trees, masks spanning words) evaluates this instead.
+    tree: Option<Box<Node>>,
 }
 
 #[derive(Debug, Clone)]
 enum Node {
     Always,
     Never,
-    /// A mask within one word (every catalog of up to 64 permissions): one AND.
-    AnyInWord(usize, u64),
-    AllInWord(usize, u64),
     /// At least one bit of the mask.
     AnyOf(Bits),
     /// Every bit of the mask.
@@ -50,22 +56,21 @@ enum Node {
 impl Requirement {
     /// Resolves this requirement against `catalog` (see [`CompiledRequirement`]).
     pub fn compile(&self, catalog: &'static Catalog) -> CompiledRequirement {
-        CompiledRequirement { catalog, node: narrow(compile(self, catalog)) }
-    }
-}
-
-/// A top-level mask that fits one word becomes a one-word test.
-fn narrow(node: Node) -> Node {
-    match node {
-        Node::AnyOf(mask) => match mask.single_word() {
-            Some((w, m)) => Node::AnyInWord(w, m),
-            None => Node::AnyOf(mask),
-        },
-        Node::AllOf(mask) => match mask.single_word() {
-            Some((w, m)) => Node::AllInWord(w, m),
-            None => Node::AllOf(mask),
-        },
-        other => other,
+        let node = compile(self, catalog);
+        // (word, mask, expect, negate) for the shapes that are one word test.
+        let flat = match &node {
+            Node::Always => Some((0, 0, 0, false)),
+            Node::Never => Some((0, 0, 0, true)),
+            // Some bit of the mask: not (held & mask == 0).
+            Node::AnyOf(mask) => mask.single_word().map(|(w, m)| (w, m, 0, true)),
+            // Every bit of the mask: held & mask == mask.
+            Node::AllOf(mask) => mask.single_word().map(|(w, m)| (w, m, m, false)),
+            Node::Any(_) | Node::All(_) => None,
+        };
+        match flat {
+            Some((word, mask, expect, negate)) => CompiledRequirement { catalog, word, mask, expect, negate, tree: None },
+            None => CompiledRequirement { catalog, word: 0, mask: 0, expect: 0, negate: false, tree: Some(Box::new(node)) },
+        }
     }
 }
 
@@ -123,11 +128,8 @@ fn compile(req: &Requirement, catalog: &'static Catalog) -> Node {
 }
 
 impl Node {
-    #[inline]
     fn eval(&self, held: &Bits) -> bool {
         match self {
-            Node::AnyInWord(w, m) => held.word(*w) & m != 0,
-            Node::AllInWord(w, m) => held.word(*w) & m == *m,
             Node::Always => true,
             Node::Never => false,
             Node::AnyOf(mask) => held.intersects(mask),
@@ -147,11 +149,9 @@ impl CompiledRequirement {
             return None;
         }
         let held = set.bits();
-        // The common shapes inline here; nested trees recurse.
-        Some(match &self.node {
-            Node::AnyInWord(w, m) => held.word(*w) & m != 0,
-            Node::AllInWord(w, m) => held.word(*w) & m == *m,
-            other => other.eval(held),
+        Some(match &self.tree {
+            None => ((held.word(self.word) & self.mask) == self.expect) != self.negate,
+            Some(tree) => tree.eval(held),
         })
     }
 

@@ -48,7 +48,8 @@ impl Bits {
 
     #[inline]
     pub(crate) fn word(&self, i: usize) -> u64 {
-        self.0[i]
+        // Callers pass an index below `WORDS`; masking it spares the bounds check on the gate path.
+        self.0[i % WORDS]
     }
 
     pub(crate) fn count(&self) -> u32 {

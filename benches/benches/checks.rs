@@ -34,6 +34,9 @@ fn checks(c: &mut Criterion) {
     g.bench_function("authz/compiled single (gate path)", |b| b.iter(|| black_box(&single).check(black_box(editor.permissions()))));
     g.bench_function("authz/compiled any of 3 (gate path)", |b| b.iter(|| black_box(&any3).check(black_box(editor.permissions()))));
     g.bench_function("authz/compiled all of 3 (gate path)", |b| b.iter(|| black_box(&all3).check(black_box(admin.permissions()))));
+    // The floor: one AND of a word with a mask, the least any bitset check can cost.
+    let (word, mask) = (0b0110_u64, 0b0100_u64);
+    g.bench_function("u64 bit test (floor)", |b| b.iter(|| black_box(&word) & black_box(mask) != 0));
     g.bench_function("HashSet<String>/contains", |b| b.iter(|| black_box(&grants).contains(black_box("project:write"))));
 
     // casbin-rs: an RBAC model with 5 roles and 20 policies.
