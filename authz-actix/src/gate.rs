@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, HttpMessage, HttpResponse};
 use std::future::Future;
@@ -13,6 +13,7 @@ use std::task::{Context, Poll};
 use futures_util::future::{ready, Either, Ready};
 
 
+use crate::methods::MethodSet;
 use crate::resolve::Resolution;
 use std::cell::RefCell;
 
@@ -61,35 +62,40 @@ impl fmt::Debug for Gate {
 }
 
 /// The method guard of a declared route: one check against the declared methods (a `GET` route's
-/// list includes `HEAD`), without the per-request allocation of chaining actix's method guards.
+/// list includes `HEAD`) — a bit test for the standard methods — without the per-request
+/// allocation of chaining actix's method guards.
 #[derive(Debug, Clone, Copy)]
-pub struct Methods(&'static [&'static str]);
+pub struct Methods(MethodSet);
 
 impl Methods {
     #[doc(hidden)]
     pub const fn new(methods: &'static [&'static str]) -> Self {
-        Methods(methods)
+        Methods(MethodSet::new(methods))
     }
 }
 
 impl actix_web::guard::Guard for Methods {
     fn check(&self, ctx: &actix_web::guard::GuardContext<'_>) -> bool {
-        self.0.contains(&ctx.head().method.as_str())
+        self.0.contains(&ctx.head().method)
     }
 
     // What route introspection reads to list a resource's methods.
     #[cfg(feature = "introspection")]
     fn details(&self) -> Option<Vec<actix_web::guard::GuardDetail>> {
-        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.0.iter().map(|m| (*m).to_owned()).collect())])
+        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.0.names().iter().map(|m| (*m).to_owned()).collect())])
     }
 }
 
+// The gate answers with boxed bodies, as a resource's endpoint does: behind it, a handler's
+// response is already boxed (boxing it again is a no-op), and so is a refusal; so the resource's
+// own `map_into_boxed_body` after the gate costs nothing. Only a route-level `wrap` middleware that
+// changes the body type makes the gate box that body.
 impl<S, B> Transform<S, ServiceRequest> for Gate
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
+    B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<BoxBody>;
     type Error = Error;
     type Transform = GateService<S>;
     type InitError = ();
@@ -118,13 +124,13 @@ impl<S> fmt::Debug for GateService<S> {
 impl<S, B> Service<ServiceRequest> for GateService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-    B: MessageBody,
+    B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<BoxBody>;
     type Error = Error;
     // A refusal is boxed: the future of every allowed request stays the size of the handler's,
     // instead of carrying room for a whole response.
-    type Future = Either<Guarded<S::Future>, Refused<B>>;
+    type Future = Either<Guarded<S::Future>, Refused<BoxBody>>;
 
     forward_ready!(service);
 
@@ -134,17 +140,17 @@ where
                 let request = req.request().clone();
                 Either::Left(Guarded { inner: self.service.call(req), route: self.route, request: Some(request) })
             }
-            Err(response) => Either::Right(Refused::new(req.into_response(response).map_into_right_body())),
+            Err(response) => Either::Right(Refused::new(req.into_response(response))),
         }
     }
 }
 
 /// A response decided before the handler ran, boxed so that it costs the request path nothing
 /// when nothing is refused.
-pub struct Refused<B>(Option<Box<ServiceResponse<EitherBody<B>>>>);
+pub struct Refused<B>(Option<Box<ServiceResponse<B>>>);
 
 impl<B> Refused<B> {
-    pub(crate) fn new(res: ServiceResponse<EitherBody<B>>) -> Self {
+    pub(crate) fn new(res: ServiceResponse<B>) -> Self {
         Refused(Some(Box::new(res)))
     }
 }
@@ -156,7 +162,7 @@ impl<B> fmt::Debug for Refused<B> {
 }
 
 impl<B> Future for Refused<B> {
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+    type Output = Result<ServiceResponse<B>, Error>;
 
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
         match self.0.take() {
@@ -187,8 +193,9 @@ impl<F> fmt::Debug for Guarded<F> {
 impl<F, B> Future for Guarded<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
+    B: MessageBody + 'static,
 {
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+    type Output = Result<ServiceResponse<BoxBody>, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
@@ -197,7 +204,7 @@ where
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(Ok(res))) => {
                 audit_outcome(&res, route);
-                Poll::Ready(Ok(res.map_into_left_body()))
+                Poll::Ready(Ok(res.map_into_boxed_body()))
             }
             Ok(Poll::Ready(Err(e))) => Poll::Ready(Err(e)),
             Err(_) => {
@@ -206,7 +213,7 @@ where
                 };
                 let id = actor_label(&request);
                 audit!(error, request, route, id, "deny", "handler panicked; refused with a generic error", 500);
-                Poll::Ready(Ok(ServiceResponse::new(request, problem::internal_error()).map_into_right_body()))
+                Poll::Ready(Ok(ServiceResponse::new(request, problem::internal_error())))
             }
         }
     }

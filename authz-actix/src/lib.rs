@@ -72,6 +72,7 @@
 
 mod extract;
 mod gate;
+mod methods;
 pub mod build;
 pub mod conformance;
 pub mod problem;

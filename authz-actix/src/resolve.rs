@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, HttpMessage, HttpRequest};
 use futures_util::future::{ready, Either, Ready};
@@ -88,6 +88,10 @@ where
 /// refuses the request with a generic 500, and the server goes on serving. Public routes are
 /// served as usual.
 ///
+/// Responses come out with boxed bodies, as actix's router produces them: wrap this middleware
+/// first (innermost) and it adds no body wrapper; behind a middleware that changes the body type,
+/// streaming bodies are boxed once more.
+///
 /// ```
 /// use actix_web::{App, HttpRequest};
 /// use authz_actix::{Actor, Catalog, ResolveActor};
@@ -127,7 +131,7 @@ where
     B: MessageBody + 'static,
     R: Resolver,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<BoxBody>;
     type Error = Error;
     type Transform = ResolveActorService<S, R>;
     type InitError = ();
@@ -163,9 +167,9 @@ where
     B: MessageBody + 'static,
     R: Resolver,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<BoxBody>;
     type Error = Error;
-    type Future = Either<Refused<B>, Resolving<S, R>>;
+    type Future = Either<Refused<BoxBody>, Resolving<S, R>>;
 
     forward_ready!(service);
 
@@ -175,10 +179,10 @@ where
         #[cfg(feature = "introspection")]
         if let Some(probe) = probe {
             probe.answer(&req);
-            return Either::Left(Refused::new(req.into_response(actix_web::HttpResponse::NoContent().finish()).map_into_right_body()));
+            return Either::Left(Refused::new(req.into_response(actix_web::HttpResponse::NoContent().finish())));
         }
         if let Err(refusal) = self.check_declared(&req) {
-            return Either::Left(Refused::new(req.into_response(refusal).map_into_right_body()));
+            return Either::Left(Refused::new(req.into_response(refusal)));
         }
         // An actor attached by the test kit (`authz_actix::test`) is kept as is.
         if req.extensions().contains::<Resolution>() {
@@ -207,8 +211,10 @@ impl<S, R> ResolveActorService<S, R> {
         let method = req.method();
         if let Some(key) = key {
             let lookup = self.known.borrow().get(&key).map(|declaration| declaration.lookup(method));
-            if let Some(lookup) = lookup {
-                return verdict(req, lookup, None);
+            match lookup {
+                Some(Lookup::Declared) => return Ok(()),
+                Some(refused) => return verdict(req, refused, None),
+                None => {}
             }
         }
         // No resource matches: the app's default service answers (a 404).
@@ -235,6 +241,7 @@ impl<S, R> ResolveActorService<S, R> {
 
 /// Serves a declared route; refuses anything else, logging the route.
 #[allow(clippy::result_large_err)]
+#[cold]
 fn verdict(req: &ServiceRequest, lookup: Lookup, pattern: Option<String>) -> Result<(), actix_web::HttpResponse> {
     let method = req.method().as_str();
     match lookup {
@@ -294,15 +301,16 @@ where
 impl<S, B, R> Future for Resolving<S, R>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody + 'static,
     R: Resolver,
 {
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+    type Output = Result<ServiceResponse<BoxBody>, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
             match this.state.as_mut().project() {
-                StateProj::Calling { fut } => return fut.poll(cx).map_ok(ServiceResponse::map_into_left_body),
+                StateProj::Calling { fut } => return fut.poll(cx).map_ok(ServiceResponse::map_into_boxed_body),
                 StateProj::Resolved => {
                     return Poll::Ready(Err(actix_web::error::ErrorInternalServerError("polled after completion")));
                 }

@@ -240,28 +240,12 @@ pub(crate) enum Lookup {
     Undeclared,
 }
 
-/// The bit of a standard method.
-fn standard_bit(method: &Method) -> Option<u16> {
-    Some(match *method {
-        Method::GET => 1,
-        Method::HEAD => 1 << 1,
-        Method::POST => 1 << 2,
-        Method::PUT => 1 << 3,
-        Method::PATCH => 1 << 4,
-        Method::DELETE => 1 << 5,
-        Method::OPTIONS => 1 << 6,
-        Method::TRACE => 1 << 7,
-        Method::CONNECT => 1 << 8,
-        _ => return None,
-    })
-}
-
 impl Declaration {
     fn add_method(&mut self, name: &'static str) {
         if let Declaration::Methods { standard, other } = self {
-            match Method::from_bytes(name.as_bytes()).ok().as_ref().and_then(standard_bit) {
-                Some(bit) => *standard |= bit,
-                None => other.push(name),
+            match crate::methods::bit_of_name(name) {
+                0 => other.push(name),
+                bit => *standard |= bit,
             }
         }
     }
@@ -270,7 +254,7 @@ impl Declaration {
         let declared = match self {
             Declaration::Undeclared => return Lookup::Undeclared,
             Declaration::AnyMethod => true,
-            Declaration::Methods { standard, other } => match standard_bit(method) {
+            Declaration::Methods { standard, other } => match crate::methods::bit(method) {
                 Some(bit) => standard & bit != 0,
                 None => other.contains(&method.as_str()),
             },

@@ -88,6 +88,13 @@ async fn boom() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+/// Behind a route-level middleware that changes the response body type (`Logger`'s `StreamLog`).
+#[require_permission("project:read")]
+#[get("/logged", wrap = "actix_web::middleware::Logger::default()")]
+async fn logged() -> HttpResponse {
+    HttpResponse::Ok().body("logged")
+}
+
 fn app() -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -106,7 +113,8 @@ fn app() -> App<
                 .service(either)
                 .service(both)
                 .service(takes_json)
-                .service(boom);
+                .service(boom)
+                .service(logged);
         }))
         .default_service(web::to(authz_actix::problem::not_found))
 }
@@ -293,4 +301,13 @@ async fn a_panicking_policy_fails_closed_and_the_app_keeps_serving() {
     assert_eq!(BOOM.load(Ordering::SeqCst), 0, "no side effect");
     let (status, _, _) = send(&app, test::TestRequest::get().uri("/reports"), Some("editor-7")).await;
     assert_eq!(status, StatusCode::OK, "the next request is served");
+}
+
+#[actix_rt::test]
+async fn a_route_level_middleware_may_change_the_body_type() {
+    let app = test::init_service(app()).await;
+    let (status, _, body) = send(&app, test::TestRequest::get().uri("/logged"), Some("support-2")).await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"logged"[..]));
+    let (status, _, _) = send(&app, test::TestRequest::get().uri("/logged"), Some("member-4")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -1,0 +1,112 @@
+//! HTTP methods as bits, so the per-request method tests (the route's guard, deny by default)
+//! compare no strings.
+
+use actix_web::http::Method;
+
+const STANDARD: [(&str, u16); 9] = [
+    ("GET", 1),
+    ("HEAD", 1 << 1),
+    ("POST", 1 << 2),
+    ("PUT", 1 << 3),
+    ("PATCH", 1 << 4),
+    ("DELETE", 1 << 5),
+    ("OPTIONS", 1 << 6),
+    ("TRACE", 1 << 7),
+    ("CONNECT", 1 << 8),
+];
+
+/// The bit of a standard method, on the request path.
+#[inline]
+pub(crate) fn bit(method: &Method) -> Option<u16> {
+    Some(match *method {
+        Method::GET => 1,
+        Method::HEAD => 1 << 1,
+        Method::POST => 1 << 2,
+        Method::PUT => 1 << 3,
+        Method::PATCH => 1 << 4,
+        Method::DELETE => 1 << 5,
+        Method::OPTIONS => 1 << 6,
+        Method::TRACE => 1 << 7,
+        Method::CONNECT => 1 << 8,
+        _ => return None,
+    })
+}
+
+/// The bit of a standard method named `name` (exact, upper case, as HTTP spells it); `0` for any
+/// other method. `const`, so a route's guard is built from its declared names at compile time.
+pub(crate) const fn bit_of_name(name: &str) -> u16 {
+    let mut i = 0;
+    while i < STANDARD.len() {
+        if eq(STANDARD[i].0.as_bytes(), name.as_bytes()) {
+            return STANDARD[i].1;
+        }
+        i += 1;
+    }
+    0
+}
+
+const fn eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A set of methods: standard ones as bits, others by name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MethodSet {
+    standard: u16,
+    names: &'static [&'static str],
+}
+
+impl MethodSet {
+    /// The set of `names`; names that are not standard methods are kept and compared as text.
+    pub(crate) const fn new(names: &'static [&'static str]) -> Self {
+        let mut standard = 0;
+        let mut i = 0;
+        while i < names.len() {
+            standard |= bit_of_name(names[i]);
+            i += 1;
+        }
+        MethodSet { standard, names }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, method: &Method) -> bool {
+        match bit(method) {
+            Some(bit) => self.standard & bit != 0,
+            None => self.names.contains(&method.as_str()),
+        }
+    }
+
+    #[cfg(feature = "introspection")]
+    pub(crate) fn names(&self) -> &'static [&'static str] {
+        self.names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_and_other_methods() {
+        let set = MethodSet::new(&["GET", "HEAD", "PURGE"]);
+        for (method, want) in [("GET", true), ("HEAD", true), ("PURGE", true), ("POST", false), ("get", false), ("PURG", false)] {
+            let method = Method::from_bytes(method.as_bytes()).expect("token");
+            assert_eq!(set.contains(&method), want, "{method}");
+        }
+        for (name, _) in STANDARD {
+            let method = Method::from_bytes(name.as_bytes()).expect("token");
+            assert_eq!(bit(&method), Some(bit_of_name(name)), "{name}");
+        }
+        assert_eq!(bit_of_name("PURGE"), 0);
+    }
+}
