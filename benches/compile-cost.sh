@@ -2,7 +2,8 @@
 # Compile cost of the attribute: a generated crate with 200 handlers under
 # #[require_permission] + an authz.toml catalog, versus the same 200 handlers plain, both mounted.
 # Dependencies are built first; then each crate's own compilation is timed twice (after touching
-# its source), in dev and release profiles. Prints seconds and the annotated/plain ratio.
+# its source), in dev and release profiles. Prints wall-clock and CPU seconds and the
+# annotated/plain ratios.
 #
 #   bash benches/compile-cost.sh [HANDLERS=200]
 set -euo pipefail
@@ -63,6 +64,18 @@ TOML
     } > "$dir/src/main.rs"
 }
 
+# Wall-clock and CPU (user + system) seconds of one command. CPU time moves less than wall-clock
+# time with the load of a shared machine.
+measure() {
+    python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{time.perf_counter() - start:.3f} {usage.ru_utime + usage.ru_stime:.3f}")
+PY
+}
+
 generate annotated
 generate plain
 target=$work/target
@@ -74,21 +87,18 @@ for profile in dev release; do
     for run in 1 2; do
         for kind in plain annotated; do
             touch "$work/$kind/src/main.rs"
-            start=$EPOCHREALTIME
-            (cd "$work/$kind" && CARGO_TARGET_DIR=$target cargo build -q --offline $flag)
-            end=$EPOCHREALTIME
-            echo "$profile $run $kind $start $end"
+            echo "$profile $run $kind $(cd "$work/$kind" && CARGO_TARGET_DIR=$target measure cargo build -q --offline $flag)"
         done
     done
 done | tee "$work/results.txt"
 
 python3 - "$work/results.txt" <<'PY'
 import statistics, sys
-rows = [(p, r, k, float(e) - float(s)) for p, r, k, s, e in (l.split() for l in open(sys.argv[1]))]
-print("| profile | plain (s) | annotated (s) | ratio |")
-print("|---|---|---|---|")
+rows = [(p, r, k, float(w), float(c)) for p, r, k, w, c in (l.split() for l in open(sys.argv[1]))]
+print("| profile | plain wall (s) | annotated wall (s) | wall ratio | plain CPU (s) | annotated CPU (s) | CPU ratio |")
+print("|---|---|---|---|---|---|---|")
 for profile in ("dev", "release"):
-    plain = [r[3] for r in rows if r[0] == profile and r[2] == "plain"]
-    ann = [r[3] for r in rows if r[0] == profile and r[2] == "annotated"]
-    print(f"| {profile} | {statistics.mean(plain):.2f} | {statistics.mean(ann):.2f} | {statistics.mean(ann) / statistics.mean(plain):.3f} |")
+    pick = lambda kind, col: statistics.mean(r[col] for r in rows if r[0] == profile and r[2] == kind)
+    pw, aw, pc, ac = pick("plain", 3), pick("annotated", 3), pick("plain", 4), pick("annotated", 4)
+    print(f"| {profile} | {pw:.2f} | {aw:.2f} | {aw / pw:.3f} | {pc:.2f} | {ac:.2f} | {ac / pc:.3f} |")
 PY
