@@ -12,7 +12,6 @@ use std::task::{Context, Poll};
 
 use futures_util::future::{ready, Either, Ready};
 
-
 use crate::methods::MethodSet;
 use crate::resolve::Resolution;
 use std::cell::RefCell;
