@@ -4,12 +4,15 @@
 # variant's median requests/s and p99 latency, and its req/s as a ratio to the unguarded server in
 # the same round. Bounded: ROUNDS × 4 runs of SECONDS each.
 #
-#   bash benches/http-compare.sh [ROUNDS=7] [SECONDS=3] [CONNECTIONS=32]
+#   bash benches/http-compare.sh [ROUNDS=7] [SECONDS=3] [CONNECTIONS=32] [--fillers]
+#
+# --fillers puts 20 routes with a path parameter before the measured one in every server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-7}
 seconds=${2:-3}
 connections=${3:-32}
+fillers=${4:-}
 base=18100
 
 if ! command -v wrk >/dev/null; then
@@ -17,7 +20,7 @@ if ! command -v wrk >/dev/null; then
 fi
 cargo build --release -q -p authz-benches --bin http-compare
 # Servers on core 0, the load generator on core 1, so they do not steal each other's time.
-taskset -c 0 ./target/release/http-compare "$base" 2>/dev/null &
+taskset -c 0 ./target/release/http-compare "$base" $fillers 2>/dev/null &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for port in $base $((base + 1)) $((base + 2)) $((base + 3)); do

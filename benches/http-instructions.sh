@@ -5,10 +5,14 @@
 # small differences that wall-clock runs drown in noise. Kernel time (sockets, epoll) is not
 # counted: the ratio here is of user-space work only. Bounded: 4 runs of SECONDS each.
 #
-#   bash benches/http-instructions.sh [SECONDS=4]
+#   bash benches/http-instructions.sh [SECONDS=4] [--fillers]
+#
+# --fillers puts 20 routes with a path parameter before the measured one in every server: routing
+# (and authz's own path match before it) then walks past them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-4}
+shift || true
 base=18200
 
 for tool in wrk valgrind; do
@@ -21,7 +25,7 @@ work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 # Instrumentation starts off: start-up and warm-up are not counted.
 bin="$PWD/target/release/http-compare"
-(cd "$work" && exec valgrind --tool=callgrind --instr-atstart=no "$bin" "$base" 2>"$work/valgrind.log") &
+(cd "$work" && exec valgrind --tool=callgrind --instr-atstart=no "$bin" "$base" "$@" 2>"$work/valgrind.log") &
 server=$!
 for port in $base $((base + 1)) $((base + 2)) $((base + 3)); do
     for _ in $(seq 1 100); do curl -sf -o /dev/null -H "Authorization: Bearer erin" "http://127.0.0.1:$port/item" && break; sleep 0.2; done

@@ -2,8 +2,11 @@
 //! actix-web-grants `#[protect]`, and enforced by casbin. `benches/http-compare.sh` loads them.
 //!
 //! ```text
-//! http-compare [BASE_PORT]   # plain on BASE_PORT, authz +1, grants +2, casbin +3 (127.0.0.1)
+//! http-compare [BASE_PORT] [--fillers]   # plain on BASE_PORT, authz +1, grants +2, casbin +3 (127.0.0.1)
 //! ```
+//!
+//! `--fillers` registers 20 more routes with a path parameter (`/f1/{id}` ...) before `/item` in
+//! every server (declared ones in the authz server), so a request to `/item` is routed past them.
 //!
 //! Every server reads the caller from `Authorization: Bearer erin`, the same way, so the
 //! difference between them is the authorization layer alone. One worker each: the load script
@@ -43,6 +46,40 @@ async fn protected() -> HttpResponse {
     body()
 }
 
+/// Twenty routes before `/item`: each an unguarded handler and the same handler declared.
+macro_rules! fillers {
+    ($($plain:ident $gated:ident $path:literal;)*) => {
+        $(
+            #[get($path)]
+            async fn $plain() -> HttpResponse {
+                body()
+            }
+
+            /// A filler route.
+            #[require_permission("project:read")]
+            #[get($path)]
+            async fn $gated() -> HttpResponse {
+                body()
+            }
+        )*
+
+        fn plain_fillers(cfg: &mut web::ServiceConfig) {
+            $(cfg.service($plain);)*
+        }
+
+        fn gated_fillers(r: &mut authz_actix::Routes<'_>) {
+            $(r.service($gated);)*
+        }
+    };
+}
+
+fillers! {
+    p1 g1 "/f1/{id}"; p2 g2 "/f2/{id}"; p3 g3 "/f3/{id}"; p4 g4 "/f4/{id}"; p5 g5 "/f5/{id}";
+    p6 g6 "/f6/{id}"; p7 g7 "/f7/{id}"; p8 g8 "/f8/{id}"; p9 g9 "/f9/{id}"; p10 g10 "/f10/{id}";
+    p11 g11 "/f11/{id}"; p12 g12 "/f12/{id}"; p13 g13 "/f13/{id}"; p14 g14 "/f14/{id}"; p15 g15 "/f15/{id}";
+    p16 g16 "/f16/{id}"; p17 g17 "/f17/{id}"; p18 g18 "/f18/{id}"; p19 g19 "/f19/{id}"; p20 g20 "/f20/{id}";
+}
+
 async fn resolve(req: HttpRequest) -> Result<Option<Actor>, std::convert::Infallible> {
     Ok(match caller(req.headers()) {
         Some("erin") => CATALOG.actor(2, ["editor"]).ok(),
@@ -70,22 +107,40 @@ async fn enforced(req: HttpRequest, enforcer: web::Data<Arc<casbin::Enforcer>>) 
 
 fn main() -> std::io::Result<()> {
     let base: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(18100);
+    let fillers = std::env::args().any(|a| a == "--fillers");
     actix_web::rt::System::new().block_on(async move {
         let enforcer: Arc<casbin::Enforcer> = Arc::new(authz_benches::casbin_enforcer().await);
-        let plain_server = HttpServer::new(|| App::new().service(plain)).workers(1).bind(("127.0.0.1", base))?.run();
-        let authz_server = HttpServer::new(|| {
+        // Fillers are never requested: only their routing cost matters, so the other servers get
+        // the plain ones.
+        let plain_fillers_if = move |cfg: &mut web::ServiceConfig| {
+            if fillers {
+                plain_fillers(cfg);
+            }
+        };
+        let plain_server = HttpServer::new(move || App::new().configure(plain_fillers_if).service(plain))
+        .workers(1)
+        .bind(("127.0.0.1", base))?
+        .run();
+        let authz_server = HttpServer::new(move || {
             App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+                if fillers {
+                    gated_fillers(r);
+                }
                 r.service(gated);
             }))
         })
         .workers(1)
         .bind(("127.0.0.1", base + 1))?
         .run();
-        let grants_server = HttpServer::new(|| App::new().wrap(actix_web_grants::GrantsMiddleware::with_extractor(grants)).service(protected))
+        let grants_server = HttpServer::new(move || {
+            App::new().wrap(actix_web_grants::GrantsMiddleware::with_extractor(grants)).configure(plain_fillers_if).service(protected)
+        })
             .workers(1)
             .bind(("127.0.0.1", base + 2))?
             .run();
-        let casbin_server = HttpServer::new(move || App::new().app_data(web::Data::new(enforcer.clone())).service(enforced))
+        let casbin_server = HttpServer::new(move || {
+            App::new().app_data(web::Data::new(enforcer.clone())).configure(plain_fillers_if).service(enforced)
+        })
             .workers(1)
             .bind(("127.0.0.1", base + 3))?
             .run();
