@@ -205,9 +205,10 @@ impl<S, R> ResolveActorService<S, R> {
     /// Deny by default: is the route this request will reach declared?
     #[allow(clippy::result_large_err)] // the refusal is built here either way
     fn check_declared(&self, req: &ServiceRequest) -> Result<(), actix_web::HttpResponse> {
+        let name = req.match_name();
         // Only non-empty names are keys: an empty string has no address of its own (actix refuses
         // empty resource names today; this does not rely on it).
-        let key = req.match_name().filter(|name| !name.is_empty()).map(|name| name.as_ptr() as usize);
+        let key = name.filter(|name| !name.is_empty()).map(|name| name.as_ptr() as usize);
         let method = req.method();
         if let Some(key) = key {
             let lookup = self.known.borrow().get(&key).map(|declaration| declaration.lookup(method));
@@ -230,7 +231,7 @@ impl<S, R> ResolveActorService<S, R> {
             );
             return Err(problem::internal_error());
         };
-        let declaration = table.declaration(&pattern);
+        let declaration = table.declaration(&pattern, name);
         let lookup = declaration.lookup(method);
         if let Some(key) = key {
             self.known.borrow_mut().insert(key, declaration);

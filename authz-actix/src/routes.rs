@@ -58,6 +58,13 @@ use crate::{Access, RouteMeta};
 pub trait Declared: HttpServiceFactory + 'static {
     /// The handler's record, as linked into the registry.
     fn route() -> &'static RouteMeta;
+
+    /// The name of the handler's actix resource (the route's `name = "..."`, else the function's
+    /// name). Deny by default uses it to tell the handler's resource from another one at the same
+    /// path.
+    fn resource_name() -> &'static str {
+        Self::route().handler
+    }
 }
 
 /// One registered route: its full path as served, its methods, and its declaration.
@@ -69,6 +76,9 @@ pub struct Mounted {
     pub methods: Vec<&'static str>,
     /// The declaration.
     pub route: RouteMeta,
+    /// The name of the route's actix resource, for a declared handler; `None` for a
+    /// [`public_service`](Routes::public_service).
+    pub resource_name: Option<&'static str>,
 }
 
 impl Mounted {
@@ -105,7 +115,7 @@ impl<'a> Routes<'a> {
     /// Registers a declared handler here.
     pub fn service<F: Declared>(&mut self, handler: F) -> &mut Self {
         let route = F::route();
-        self.record(route.path, *route);
+        self.record(route.path, *route, Some(F::resource_name()));
         if let Sink::Actix(cfg) = &mut self.sink {
             cfg.service(handler);
         }
@@ -134,7 +144,7 @@ impl<'a> Routes<'a> {
             visibility: None,
             operation: reason,
         };
-        self.record(path, route);
+        self.record(path, route, None);
         if let Sink::Actix(cfg) = &mut self.sink {
             cfg.service(service);
         }
@@ -172,12 +182,12 @@ impl<'a> Routes<'a> {
         self
     }
 
-    fn record(&mut self, path: &str, route: RouteMeta) {
+    fn record(&mut self, path: &str, route: RouteMeta, resource_name: Option<&'static str>) {
         let mut methods = route.methods.to_vec();
         if methods.contains(&"GET") && !methods.contains(&"HEAD") {
             methods.push("HEAD");
         }
-        self.table.push(Mounted { path: format!("{}{path}", self.prefix), methods, route });
+        self.table.push(Mounted { path: format!("{}{path}", self.prefix), methods, route, resource_name });
     }
 }
 
@@ -218,7 +228,15 @@ where
 pub(crate) struct RouteTable {
     // Looked up with a key nobody outside the app chooses, so a fast non-DoS-resistant hash is
     // right here.
-    patterns: HashMap<String, Declaration, foldhash::fast::FixedState>,
+    patterns: HashMap<String, Entry, foldhash::fast::FixedState>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    declaration: Declaration,
+    // The resource names of the declared handlers mounted at this pattern: a resource at the same
+    // path under another name (or none) was registered around `mount` and is not declared.
+    names: Vec<&'static str>,
 }
 
 /// What the route table says of one pattern.
@@ -265,29 +283,35 @@ impl Declaration {
 
 impl RouteTable {
     fn new(mounted: &[Mounted]) -> Self {
-        let mut patterns: HashMap<String, Declaration, _> = HashMap::with_hasher(foldhash::fast::FixedState::default());
+        let mut patterns: HashMap<String, Entry, _> = HashMap::with_hasher(foldhash::fast::FixedState::default());
         for m in mounted {
-            let entry = patterns.entry(m.path.clone()).or_insert_with(|| Declaration::Methods { standard: 0, other: Vec::new() });
+            let entry = patterns
+                .entry(m.path.clone())
+                .or_insert_with(|| Entry { declaration: Declaration::Methods { standard: 0, other: Vec::new() }, names: Vec::new() });
             if m.route.methods.is_empty() {
-                *entry = Declaration::AnyMethod;
+                entry.declaration = Declaration::AnyMethod;
             }
             for method in &m.methods {
-                entry.add_method(method);
+                entry.declaration.add_method(method);
             }
+            entry.names.extend(m.resource_name);
         }
         RouteTable { patterns }
     }
 
-    /// The declaration of `pattern`, a full path as actix matched it.
-    pub(crate) fn declaration(&self, pattern: &str) -> Declaration {
-        self.patterns.get(pattern).cloned().unwrap_or(Declaration::Undeclared)
+    /// The declaration of the resource named `name` (if it has a name) at `pattern`, a full path
+    /// as actix matched it. Declared handlers' resources always have a name (the route's `name`,
+    /// else the function's); a public service's resource answers whatever its name.
+    pub(crate) fn declaration(&self, pattern: &str, name: Option<&str>) -> Declaration {
+        match self.patterns.get(pattern) {
+            Some(Entry { declaration: Declaration::AnyMethod, .. }) => Declaration::AnyMethod,
+            Some(Entry { declaration, names }) if name.is_some_and(|n| names.contains(&n)) => declaration.clone(),
+            _ => Declaration::Undeclared,
+        }
     }
 
     #[cfg(feature = "introspection")]
-    pub(crate) fn lookup(&self, pattern: &str, method: &Method) -> Lookup {
-        match self.patterns.get(pattern) {
-            Some(declaration) => declaration.lookup(method),
-            None => Lookup::Undeclared,
-        }
+    pub(crate) fn lookup(&self, pattern: &str, name: Option<&str>, method: &Method) -> Lookup {
+        self.declaration(pattern, name).lookup(method)
     }
 }

@@ -112,9 +112,10 @@ impl RouteProbe {
         use actix_web::web::Data;
         use actix_web::introspection::{IntrospectionNode, IntrospectionTree, ResourceType};
 
-        fn walk(node: &IntrospectionNode, out: &mut Vec<(String, Vec<String>)>) {
+        type Served = (String, Option<String>, Vec<String>);
+        fn walk(node: &IntrospectionNode, out: &mut Vec<Served>) {
             if let ResourceType::Resource = node.kind {
-                out.push((node.full_path.clone(), node.methods.iter().map(ToString::to_string).collect()));
+                out.push((node.full_path.clone(), node.resource_name.clone(), node.methods.iter().map(ToString::to_string).collect()));
             }
             for child in &node.children {
                 walk(child, out);
@@ -127,14 +128,14 @@ impl RouteProbe {
             walk(&tree.root, &mut served);
         }
         let mut missing = Vec::new();
-        for (path, methods) in served {
+        for (path, name, methods) in served {
             let methods = if methods.is_empty() { vec!["*".to_owned()] } else { methods };
             for method in methods {
                 // `*` (no method guard) is declared only by an any-method public service.
                 let parsed = actix_web::http::Method::from_bytes(method.as_bytes());
                 let declared = table
                     .zip(parsed.ok())
-                    .is_some_and(|(t, m)| matches!(t.lookup(&path, &m), crate::routes::Lookup::Declared));
+                    .is_some_and(|(t, m)| matches!(t.lookup(&path, name.as_deref(), &m), crate::routes::Lookup::Declared));
                 if !declared {
                     missing.push(UndeclaredRoute { path: path.clone(), method });
                 }

@@ -57,9 +57,11 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let policy_filters = args.filter.is_some();
     let visibility = policy_ref(args.visibility.as_ref());
 
+    let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
     let record = quote! {
         #private::register_route!(
             #ident,
+            #resource_name,
             #private::RouteMeta {
                 handler: #handler_name,
                 module: ::core::module_path!(),
@@ -85,7 +87,6 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         AccessArgs::Gated { .. } => quote!(.wrap(#private::Gate::new(<Self as #private::Declared>::route()))),
         AccessArgs::Public { .. } => quote!(),
     };
-    let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
     let guards = &route.guards;
     let wrappers = &route.wrappers;
     func.attrs.remove(route_index);
