@@ -63,25 +63,59 @@ impl fmt::Debug for Gate {
 /// The method guard of a declared route: one check against the declared methods (a `GET` route's
 /// list includes `HEAD`) — a bit test for the standard methods — without the per-request
 /// allocation of chaining actix's method guards.
+///
+/// It is the resource's last guard, so when it accepts, actix has selected its resource. For a
+/// resource registered through [`mount`](crate::mount) it then records that selection for
+/// [`ResolveActor`](crate::ResolveActor), which calls actix's routing synchronously and reads the
+/// record right after: see [`selected`].
 #[derive(Debug, Clone, Copy)]
-pub struct Methods(MethodSet);
+pub struct Methods {
+    set: MethodSet,
+    mounted: bool,
+}
+
+thread_local! {
+    // Set while `Routes` registers a handler, so its guard knows it is part of the declared app.
+    static MOUNTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    // Set by the guard of a mounted resource that actix selected, during a routing call.
+    static SELECTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 impl Methods {
     #[doc(hidden)]
-    pub const fn new(methods: &'static [&'static str]) -> Self {
-        Methods(MethodSet::new(methods))
+    pub fn new(methods: &'static [&'static str]) -> Self {
+        Methods { set: MethodSet::new(methods), mounted: MOUNTING.get() }
     }
+}
+
+/// Runs `register` with the mount flag set: guards built inside belong to mounted resources.
+pub(crate) fn mounting(register: impl FnOnce()) {
+    let before = MOUNTING.replace(true);
+    register();
+    MOUNTING.set(before);
+}
+
+/// Runs `route` — actix's routing of one request, which is synchronous — and tells whether the
+/// resource actix selected was registered through `mount`.
+pub(crate) fn selected<T>(route: impl FnOnce() -> T) -> (T, bool) {
+    SELECTED.set(false);
+    let out = route();
+    (out, SELECTED.replace(false))
 }
 
 impl actix_web::guard::Guard for Methods {
     fn check(&self, ctx: &actix_web::guard::GuardContext<'_>) -> bool {
-        self.0.contains(&ctx.head().method)
+        let accepted = self.set.contains(&ctx.head().method);
+        if accepted && self.mounted {
+            SELECTED.set(true);
+        }
+        accepted
     }
 
     // What route introspection reads to list a resource's methods.
     #[cfg(feature = "introspection")]
     fn details(&self) -> Option<Vec<actix_web::guard::GuardDetail>> {
-        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.0.names().iter().map(|m| (*m).to_owned()).collect())])
+        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.set.names().iter().map(|m| (*m).to_owned()).collect())])
     }
 }
 
@@ -146,11 +180,16 @@ where
 
 /// A response decided before the handler ran, boxed so that it costs the request path nothing
 /// when nothing is refused.
-pub struct Refused<B>(Option<Box<ServiceResponse<B>>>);
+pub struct Refused<B>(Option<Result<Box<ServiceResponse<B>>, Error>>);
 
 impl<B> Refused<B> {
     pub(crate) fn new(res: ServiceResponse<B>) -> Self {
-        Refused(Some(Box::new(res)))
+        Refused(Some(Ok(Box::new(res))))
+    }
+
+    /// A refusal with no request left to answer with: actix turns the error into the response.
+    pub(crate) fn error(error: Error) -> Self {
+        Refused(Some(Err(error)))
     }
 }
 
@@ -165,7 +204,8 @@ impl<B> Future for Refused<B> {
 
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
         match self.0.take() {
-            Some(res) => Poll::Ready(Ok(*res)),
+            Some(Ok(res)) => Poll::Ready(Ok(*res)),
+            Some(Err(error)) => Poll::Ready(Err(error)),
             None => Poll::Ready(Err(actix_web::error::ErrorInternalServerError("polled after completion"))),
         }
     }

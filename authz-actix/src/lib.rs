@@ -291,7 +291,7 @@ pub use authz_macros::catalog;
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __authz_register_route {
-    ($handler:ident, $resource_name:expr, $record:expr) => {
+    ($handler:ident, $resource_name:expr, $guarded:expr, $record:expr) => {
         #[$crate::__private::distributed_slice($crate::__private::ROUTES)]
         #[linkme(crate = $crate::__private::linkme)]
         static __AUTHZ_ROUTE: $crate::__private::RouteMeta = $record;
@@ -303,6 +303,10 @@ macro_rules! __authz_register_route {
 
             fn resource_name() -> &'static str {
                 $resource_name
+            }
+
+            fn guarded() -> bool {
+                $guarded
             }
         }
     };

@@ -1,7 +1,7 @@
 //! Actor resolution: the middleware that establishes who is calling, once per request.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -16,7 +16,7 @@ use actix_web::{Error, HttpMessage, HttpRequest};
 use futures_util::future::{ready, Either, Ready};
 
 use crate::gate::Refused;
-use crate::routes::{Declaration, Lookup, RouteTable};
+use crate::routes::{Declaration, Index, Lookup, RouteTable};
 use crate::{problem, Principal};
 
 /// What resolution established for this request; stored in the request's extensions.
@@ -138,7 +138,12 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ResolveActorService { service: Rc::new(service), resolver: self.resolver.clone(), known: RefCell::default() }))
+        ready(Ok(ResolveActorService {
+            service: Rc::new(service),
+            resolver: self.resolver.clone(),
+            known: RefCell::default(),
+            learned: OnceCell::new(),
+        }))
     }
 }
 
@@ -153,6 +158,39 @@ pub struct ResolveActorService<S, R> {
     // another resource. A request to a known resource then costs actix's path match and one
     // integer-keyed lookup, instead of rebuilding the full pattern string and hashing it.
     known: RefCell<HashMap<usize, Declaration, foldhash::fast::FixedState>>,
+    // Deny by default without matching the path twice: see `Check`.
+    learned: OnceCell<Rc<Learned>>,
+}
+
+/// What one app instance has learned of its declared routes.
+struct Learned {
+    index: Rc<Index>,
+    // Per declared route: UNPROVEN, DIRECT (actix selected it synchronously when predicted) or
+    // INDIRECT (it did not: something between delays or declines routing).
+    proven: Box<[Cell<u8>]>,
+}
+
+const UNPROVEN: u8 = 0;
+const DIRECT: u8 = 1;
+const INDIRECT: u8 = 2;
+
+/// How a request is checked for deny by default.
+///
+/// The full check asks actix's resource map which resource the path reaches — the same match
+/// routing does right after, so the app's routing cost is paid twice. A request whose path and
+/// method match a declared route that `mount` knows to be reached directly (the route index's
+/// prediction) skips that match: `ResolveActor` lets actix route it and requires the method guard
+/// of a mounted resource to have accepted it during that synchronous routing call. If none did —
+/// an undeclared route registered around `mount` took the path, or a middleware delayed routing —
+/// the request is refused (fail closed) and that route goes back to the full check. A route is
+/// trusted this way only after one request where the full check passed and the guard confirmed.
+enum Check {
+    /// The full check ran before routing.
+    Full,
+    /// The full check ran; routing also proves (or disproves) the prediction.
+    Prove(Rc<Learned>, usize),
+    /// The full check was skipped; routing must confirm.
+    Confirm(Rc<Learned>, usize, actix_web::http::Method),
 }
 
 impl<S, R> fmt::Debug for ResolveActorService<S, R> {
@@ -181,27 +219,87 @@ where
             probe.answer(&req);
             return Either::Left(Refused::new(req.into_response(actix_web::HttpResponse::NoContent().finish())));
         }
-        if let Err(refusal) = self.check_declared(&req) {
+        let check = self.plan(&req);
+        if !matches!(check, Check::Confirm(..))
+            && let Err(refusal) = self.check_declared(&req)
+        {
             return Either::Left(Refused::new(req.into_response(refusal)));
         }
         // An actor attached by the test kit (`authz_actix::test`) is kept as is.
         if req.extensions().contains::<Resolution>() {
-            let fut = self.service.call(req);
-            return Either::Right(Resolving { state: State::Calling { fut }, service: self.service.clone() });
+            return match route(&*self.service, req, &check) {
+                Ok(fut) => Either::Right(Resolving { state: State::Calling { fut }, service: self.service.clone(), check }),
+                Err(error) => Either::Left(Refused::error(error)),
+            };
         }
         let state = match catch_unwind(AssertUnwindSafe(|| self.resolver.resolve(req.request().clone()))) {
             Ok(fut) => State::Resolving { fut, req: Some(req) },
             Err(_) => {
                 resolver_panicked(req.path());
                 req.extensions_mut().insert(Resolution::Failed);
-                State::Calling { fut: self.service.call(req) }
+                match route(&*self.service, req, &check) {
+                    Ok(fut) => State::Calling { fut },
+                    Err(error) => return Either::Left(Refused::error(error)),
+                }
             }
         };
-        Either::Right(Resolving { state, service: self.service.clone() })
+        Either::Right(Resolving { state, service: self.service.clone(), check })
+    }
+}
+
+/// Lets actix route `req` (synchronously: the resource's guards run inside this call) and
+/// applies `check`'s requirement on what it selected.
+fn route<S>(service: &S, req: ServiceRequest, check: &Check) -> Result<S::Future, Error>
+where
+    S: Service<ServiceRequest, Error = Error>,
+{
+    let (fut, selected) = crate::gate::selected(|| service.call(req));
+    match check {
+        Check::Full => Ok(fut),
+        Check::Prove(learned, i) => {
+            learned.proven[*i].set(if selected { DIRECT } else { INDIRECT });
+            Ok(fut)
+        }
+        Check::Confirm(_, _, _) if selected => Ok(fut),
+        Check::Confirm(learned, i, method) => {
+            // Never polled: nothing of the handler the request reached runs.
+            drop(fut);
+            learned.proven[*i].set(INDIRECT);
+            tracing::error!(
+                target: "authz",
+                route = %learned.index.pattern(*i),
+                method = %method,
+                "request refused: actix did not route it to the declared route (a route registered around `authz_actix::mount` at this path, or a middleware that routes later); this route gets the full check from now on"
+            );
+            Err(actix_web::error::InternalError::from_response("undeclared route", problem::internal_error()).into())
+        }
     }
 }
 
 impl<S, R> ResolveActorService<S, R> {
+    /// Which check this request gets (see [`Check`]).
+    fn plan(&self, req: &ServiceRequest) -> Check {
+        let learned = match self.learned.get() {
+            Some(learned) => learned,
+            None => {
+                let Some(table) = req.app_data::<RouteTable>() else {
+                    return Check::Full;
+                };
+                let index = table.index.clone();
+                let proven = (0..index.len()).map(|_| Cell::new(UNPROVEN)).collect();
+                self.learned.get_or_init(|| Rc::new(Learned { index, proven }))
+            }
+        };
+        let Some(i) = learned.index.predict(req.match_info().as_str(), req.method()) else {
+            return Check::Full;
+        };
+        match learned.proven[i].get() {
+            DIRECT => Check::Confirm(learned.clone(), i, req.method().clone()),
+            UNPROVEN => Check::Prove(learned.clone(), i),
+            _ => Check::Full,
+        }
+    }
+
     /// Deny by default: is the route this request will reach declared?
     #[allow(clippy::result_large_err)] // the refusal is built here either way
     fn check_declared(&self, req: &ServiceRequest) -> Result<(), actix_web::HttpResponse> {
@@ -276,6 +374,7 @@ pin_project_lite::pin_project! {
         #[pin]
         state: State<S::Future, R::Future>,
         service: Rc<S>,
+        check: Check,
     }
 }
 
@@ -338,7 +437,7 @@ where
                     // The resolver's future (and any request clone it holds) is dropped before
                     // routing, which needs the request unshared.
                     this.state.set(State::Resolved);
-                    let fut = this.service.call(req);
+                    let fut = route(&**this.service, req, this.check)?;
                     this.state.set(State::Calling { fut });
                 }
             }

@@ -65,6 +65,20 @@ pub trait Declared: HttpServiceFactory + 'static {
     fn resource_name() -> &'static str {
         Self::route().handler
     }
+
+    /// Whether the route has guards of its own (`guard = "..."`), beside its method guard.
+    fn guarded() -> bool {
+        false
+    }
+}
+
+/// A declared handler registered by [`Routes`]: its method guard knows it is mounted.
+struct InMount<F>(F);
+
+impl<F: HttpServiceFactory> HttpServiceFactory for InMount<F> {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        crate::gate::mounting(|| self.0.register(config));
+    }
 }
 
 /// One registered route: its full path as served, its methods, and its declaration.
@@ -79,6 +93,9 @@ pub struct Mounted {
     /// The name of the route's actix resource, for a declared handler; `None` for a
     /// [`public_service`](Routes::public_service).
     pub resource_name: Option<&'static str>,
+    /// Whether actix routes to this handler without anything of the app's in between that could
+    /// decline or delay: no guards of its own, no scope customized with `scope_with` around it.
+    pub(crate) direct: bool,
 }
 
 impl Mounted {
@@ -103,6 +120,8 @@ pub struct Routes<'a> {
     prefix: String,
     sink: Sink<'a>,
     table: &'a mut Vec<Mounted>,
+    // Inside a scope customized by `scope_with` (middleware there may route later).
+    customized: bool,
 }
 
 impl std::fmt::Debug for Routes<'_> {
@@ -115,9 +134,10 @@ impl<'a> Routes<'a> {
     /// Registers a declared handler here.
     pub fn service<F: Declared>(&mut self, handler: F) -> &mut Self {
         let route = F::route();
-        self.record(route.path, *route, Some(F::resource_name()));
+        let direct = !F::guarded() && !self.customized;
+        self.record(route.path, *route, Some(F::resource_name()), direct);
         if let Sink::Actix(cfg) = &mut self.sink {
-            cfg.service(handler);
+            cfg.service(InMount(handler));
         }
         self
     }
@@ -144,7 +164,7 @@ impl<'a> Routes<'a> {
             visibility: None,
             operation: reason,
         };
-        self.record(path, route, None);
+        self.record(path, route, None, false);
         if let Sink::Actix(cfg) = &mut self.sink {
             cfg.service(service);
         }
@@ -153,7 +173,7 @@ impl<'a> Routes<'a> {
 
     /// Registers `f`'s routes under `prefix`, as `web::scope(prefix)` does.
     pub fn scope(&mut self, prefix: &str, f: impl FnOnce(&mut Routes<'_>)) -> &mut Self {
-        self.scope_with(prefix, |scope| scope, f)
+        self.nest(prefix, |scope| scope, false, f)
     }
 
     /// Like [`scope`](Self::scope), letting `customize` add scope middleware, data or guards:
@@ -162,16 +182,24 @@ impl<'a> Routes<'a> {
     where
         S: HttpServiceFactory + 'static,
     {
+        self.nest(prefix, customize, true, f)
+    }
+
+    fn nest<S>(&mut self, prefix: &str, customize: impl FnOnce(Scope) -> S, customized: bool, f: impl FnOnce(&mut Routes<'_>)) -> &mut Self
+    where
+        S: HttpServiceFactory + 'static,
+    {
         let full = format!("{}{prefix}", self.prefix);
+        let customized = customized || self.customized;
         match &mut self.sink {
             Sink::Actix(cfg) => {
                 let table = &mut *self.table;
                 let scope = web::scope(prefix).configure(|inner| {
-                    f(&mut Routes { prefix: full, sink: Sink::Actix(inner), table });
+                    f(&mut Routes { prefix: full, sink: Sink::Actix(inner), table, customized });
                 });
                 cfg.service(customize(scope));
             }
-            Sink::Record => f(&mut Routes { prefix: full, sink: Sink::Record, table: self.table }),
+            Sink::Record => f(&mut Routes { prefix: full, sink: Sink::Record, table: self.table, customized }),
         }
         self
     }
@@ -182,12 +210,12 @@ impl<'a> Routes<'a> {
         self
     }
 
-    fn record(&mut self, path: &str, route: RouteMeta, resource_name: Option<&'static str>) {
+    fn record(&mut self, path: &str, route: RouteMeta, resource_name: Option<&'static str>, direct: bool) {
         let mut methods = route.methods.to_vec();
         if methods.contains(&"GET") && !methods.contains(&"HEAD") {
             methods.push("HEAD");
         }
-        self.table.push(Mounted { path: format!("{}{path}", self.prefix), methods, route, resource_name });
+        self.table.push(Mounted { path: format!("{}{path}", self.prefix), methods, route, resource_name, direct });
     }
 }
 
@@ -199,7 +227,7 @@ where
 {
     move |cfg| {
         let mut table = Vec::new();
-        routes(&mut Routes { prefix: String::new(), sink: Sink::Actix(cfg), table: &mut table });
+        routes(&mut Routes { prefix: String::new(), sink: Sink::Actix(cfg), table: &mut table, customized: false });
         cfg.app_data(RouteTable::new(&table));
     }
 }
@@ -210,7 +238,7 @@ where
     F: FnOnce(&mut Routes<'_>),
 {
     let mut table = Vec::new();
-    routes(&mut Routes { prefix: String::new(), sink: Sink::Record, table: &mut table });
+    routes(&mut Routes { prefix: String::new(), sink: Sink::Record, table: &mut table, customized: false });
     table
 }
 
@@ -229,6 +257,106 @@ pub(crate) struct RouteTable {
     // Looked up with a key nobody outside the app chooses, so a fast non-DoS-resistant hash is
     // right here.
     patterns: HashMap<String, Entry, foldhash::fast::FixedState>,
+    pub(crate) index: std::rc::Rc<Index>,
+}
+
+/// The declared handlers in registration order, indexed by the first segment of their full path,
+/// so `ResolveActor` can tell which declared route a path will most likely reach by matching a
+/// few patterns instead of the app's whole resource map. A guess only: the route actix really
+/// selects is confirmed by its method guard (see `gate::selected`).
+#[derive(Debug)]
+pub(crate) struct Index {
+    routes: Vec<Candidate>,
+    // First path segment → routes whose pattern starts with that literal segment.
+    by_segment: HashMap<String, Vec<usize>, foldhash::fast::FixedState>,
+    // Routes whose first segment has a parameter: candidates for any path.
+    any_segment: Vec<usize>,
+}
+
+#[derive(Debug)]
+struct Candidate {
+    pattern: String,
+    rdef: actix_web::dev::ResourceDef,
+    methods: Declaration,
+    // Whether nothing but the route's own resource can answer a path it matches, as far as
+    // `mount` knows: no guards of its own, no customized scope around it, no public service
+    // (a third-party resource with unknown patterns) registered before it.
+    direct: bool,
+}
+
+fn first_segment(path: &str) -> &str {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    match rest.bytes().position(|b| b == b'/') {
+        Some(end) => &rest[..end],
+        None => rest,
+    }
+}
+
+impl Index {
+    fn new(mounted: &[Mounted]) -> Self {
+        let mut index = Index { routes: Vec::new(), by_segment: HashMap::with_hasher(foldhash::fast::FixedState::default()), any_segment: Vec::new() };
+        let mut public_before = false;
+        for m in mounted {
+            if m.resource_name.is_none() {
+                public_before = true;
+                continue;
+            }
+            let mut methods = Declaration::Methods { standard: 0, other: Vec::new() };
+            for method in &m.methods {
+                methods.add_method(method);
+            }
+            let i = index.routes.len();
+            let segment = first_segment(&m.path);
+            if !m.path.starts_with('/') || segment.contains(['{', '}', '*']) {
+                index.any_segment.push(i);
+            } else {
+                index.by_segment.entry(segment.to_owned()).or_default().push(i);
+            }
+            index.routes.push(Candidate {
+                pattern: m.path.clone(),
+                rdef: actix_web::dev::ResourceDef::new(m.path.clone()),
+                methods,
+                direct: m.direct && !public_before,
+            });
+        }
+        index
+    }
+
+    /// The declared route that `path` (as actix routes it) and `method` most likely reach, when it
+    /// is a direct one: the first in registration order whose pattern and methods match.
+    pub(crate) fn predict(&self, path: &str, method: &Method) -> Option<usize> {
+        let listed = self.by_segment.get(first_segment(path)).map_or(&[][..], Vec::as_slice);
+        if self.any_segment.is_empty() {
+            return self.first_match(listed.iter().copied(), path, method);
+        }
+        // Merge the two ascending lists: registration order decides, as in actix.
+        let (mut a, mut b) = (listed.iter().copied().peekable(), self.any_segment.iter().copied().peekable());
+        let merged = std::iter::from_fn(move || match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x < y => a.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => None,
+        });
+        self.first_match(merged, path, method)
+    }
+
+    fn first_match(&self, candidates: impl Iterator<Item = usize>, path: &str, method: &Method) -> Option<usize> {
+        for i in candidates {
+            let route = &self.routes[i];
+            if matches!(route.methods.lookup(method), Lookup::Declared) && route.rdef.is_match(path) {
+                return route.direct.then_some(i);
+            }
+        }
+        None
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub(crate) fn pattern(&self, i: usize) -> &str {
+        &self.routes[i].pattern
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -296,7 +424,7 @@ impl RouteTable {
             }
             entry.names.extend(m.resource_name);
         }
-        RouteTable { patterns }
+        RouteTable { patterns, index: std::rc::Rc::new(Index::new(mounted)) }
     }
 
     /// The declaration of the resource named `name` (if it has a name) at `pattern`, a full path
@@ -313,5 +441,54 @@ impl RouteTable {
     #[cfg(feature = "introspection")]
     pub(crate) fn lookup(&self, pattern: &str, name: Option<&str>, method: &Method) -> Lookup {
         self.declaration(pattern, name).lookup(method)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mounted(path: &str, methods: &'static [&'static str], name: Option<&'static str>, direct: bool) -> Mounted {
+        let route = RouteMeta {
+            handler: "h",
+            module: "m",
+            file: "f",
+            line: 1,
+            methods,
+            path: "",
+            access: Access::Public { reason: "test" },
+            policy: None,
+            policy_filters: false,
+            visibility: None,
+            operation: "",
+        };
+        Mounted { path: path.to_owned(), methods: methods.to_vec(), route, resource_name: name, direct }
+    }
+
+    #[test]
+    fn predicts_the_first_declared_route_in_registration_order() {
+        let index = Index::new(&[
+            mounted("/items", &["GET"], Some("a"), true),
+            mounted("/{tenant}/x", &["GET"], Some("b"), true),
+            mounted("/items/{id}", &["GET", "DELETE"], Some("c"), true),
+            mounted("/guarded/{id}", &["GET"], Some("d"), false),
+            mounted("/static", &[], None, false),
+            mounted("/after", &["GET"], Some("e"), true),
+        ]);
+        let (get, delete, post) = (Method::GET, Method::DELETE, Method::POST);
+        assert_eq!(index.predict("/items", &get), Some(0));
+        assert_eq!(index.predict("/acme/x", &get), Some(1));
+        // Both `/{tenant}/x` and `/items/{id}` match: the earlier registration wins, as in actix.
+        assert_eq!(index.predict("/items/x", &get), Some(1));
+        assert_eq!(index.predict("/items/7", &get), Some(2));
+        assert_eq!(index.predict("/items/7", &delete), Some(2));
+        assert_eq!(index.predict("/items/7", &post), None, "no route declares POST there");
+        assert_eq!(index.predict("/items/7/", &get), None);
+        assert_eq!(index.predict("/nothing", &get), None);
+        // Not direct: its own guards may decline.
+        assert_eq!(index.predict("/guarded/1", &get), None);
+        // Registered after a public service, whose patterns are unknown: not direct either.
+        assert_eq!(index.predict("/after", &get), None);
+        assert_eq!(index.pattern(2), "/items/{id}");
     }
 }

@@ -58,10 +58,12 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let visibility = policy_ref(args.visibility.as_ref());
 
     let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
+    let guarded = !route.guards.is_empty();
     let record = quote! {
         #private::register_route!(
             #ident,
             #resource_name,
+            #guarded,
             #private::RouteMeta {
                 handler: #handler_name,
                 module: ::core::module_path!(),
@@ -102,10 +104,12 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         impl #private::HttpServiceFactory for #ident {
             fn register(self, __authz_config: &mut #private::AppService) {
                 #func
+                // The method guard comes last: when it accepts, every guard has, and actix has
+                // selected this resource.
                 let __authz_resource = #private::Resource::new(#path)
                     .name(#resource_name)
-                    .guard(#private::Methods::new(&[#(#all_methods),*]))
                     #(.guard(#private::fn_guard(#guards)))*
+                    .guard(#private::Methods::new(&[#(#all_methods),*]))
                     #(.wrap(#wrappers))*
                     #gate
                     .to(#ident);

@@ -25,6 +25,16 @@ async fn shadowed() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+static COUNTED: AtomicUsize = AtomicUsize::new(0);
+
+/// Declared; counts the requests it served.
+#[require_permission("project:read")]
+#[get("/counted/{id}")]
+async fn counted() -> HttpResponse {
+    COUNTED.fetch_add(1, Ordering::SeqCst);
+    HttpResponse::Ok().finish()
+}
+
 /// Declared, but registered around `mount`.
 #[require_permission("project:read")]
 #[get("/around")]
@@ -140,4 +150,160 @@ async fn an_undeclared_route_at_a_declared_path_is_refused() {
         let logs = logs.take();
         assert!(logs.iter().any(|l| l.contains("ERROR") && l.contains("route=/shadowed")), "{label}: {logs:#?}");
     }
+}
+
+/// An app middleware that passes a request on to routing only after a yield, when it carries
+/// `x-later`: routing then happens after `ResolveActor`'s call has returned.
+struct Later;
+
+impl<S> actix_web::dev::Transform<S, actix_web::dev::ServiceRequest> for Later
+where
+    S: Service<actix_web::dev::ServiceRequest, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error> + 'static,
+{
+    type Response = actix_web::dev::ServiceResponse;
+    type Error = actix_web::Error;
+    type Transform = LaterService<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(LaterService(std::rc::Rc::new(service))))
+    }
+}
+
+struct LaterService<S>(std::rc::Rc<S>);
+
+impl<S> Service<actix_web::dev::ServiceRequest> for LaterService<S>
+where
+    S: Service<actix_web::dev::ServiceRequest, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error> + 'static,
+{
+    type Response = actix_web::dev::ServiceResponse;
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>>>>;
+
+    fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&self, req: actix_web::dev::ServiceRequest) -> Self::Future {
+        let service = self.0.clone();
+        if req.headers().contains_key("x-later") {
+            Box::pin(async move {
+                actix_rt::task::yield_now().await;
+                service.call(req).await
+            })
+        } else {
+            Box::pin(service.call(req))
+        }
+    }
+}
+
+/// `ResolveActor` skips its own path match for a declared route once routing has confirmed the
+/// route is reached directly, and then requires routing to confirm it on every request: when it
+/// does not, the request is refused (the handler never runs) and the route goes back to the full
+/// check. Routing that always happens later never costs a refusal: the first request finds out.
+#[actix_rt::test]
+async fn routing_that_happens_later_is_checked_the_full_way() {
+    let (logs, _guard) = authz_tests::capture_logs();
+    let app = test::init_service(
+        App::new().wrap(Later).wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+            r.service(counted);
+        })),
+    )
+    .await;
+    // A refusal without a request left to answer with is an error, which actix's HTTP layer turns
+    // into the response: the generic problem 500.
+    let call = |later: bool| {
+        let mut req = test::TestRequest::get().uri("/counted/1").insert_header(("authorization", "Bearer admin-1"));
+        if later {
+            req = req.insert_header(("x-later", "1"));
+        }
+        let fut = app.call(req.to_request());
+        async move {
+            match fut.await {
+                Ok(res) => (res.status(), test::read_body(res).await),
+                Err(error) => {
+                    let res = error.error_response();
+                    (res.status(), actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default())
+                }
+            }
+        }
+    };
+    let served = || COUNTED.load(Ordering::SeqCst);
+
+    // Proven direct, then answered without the full check.
+    for _ in 0..3 {
+        let before = served();
+        assert_eq!(call(false).await.0, StatusCode::OK);
+        assert_eq!(served(), before + 1);
+    }
+    // Routing happens later: not confirmed, refused, handler not run.
+    let before = served();
+    let (status, body) = call(true).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body, actix_web::body::to_bytes(authz_actix::problem::internal_error().into_body()).await.unwrap_or_default());
+    assert_eq!(served(), before, "the refused request never reached the handler");
+    assert!(
+        logs.take().iter().any(|l| l.contains("ERROR") && l.contains("route=/counted/{id}") && l.contains("did not route it to the declared route")),
+        "the refusal is logged"
+    );
+    // From then on the full check: served either way.
+    for later in [true, false, true] {
+        let before = served();
+        assert_eq!(call(later).await.0, StatusCode::OK, "later: {later}");
+        assert_eq!(served(), before + 1);
+    }
+}
+
+#[actix_rt::test]
+async fn routing_that_always_happens_later_is_never_refused() {
+    let app = test::init_service(
+        App::new().wrap(Later).wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+            r.service(counted);
+        })),
+    )
+    .await;
+    for _ in 0..3 {
+        let req = test::TestRequest::get().uri("/counted/2").insert_header(("authorization", "Bearer admin-1")).insert_header(("x-later", "1"));
+        assert_eq!(test::call_service(&app, req.to_request()).await.status(), StatusCode::OK);
+    }
+}
+
+/// Once a route is proven direct, routing must confirm every request: an undeclared resource that
+/// takes one of its requests — here registered before `mount` under the declared handler's own
+/// resource name, behind a guard, which the path-and-name check alone cannot tell apart — is
+/// refused before its handler runs.
+#[actix_rt::test]
+async fn a_request_routed_past_a_proven_route_is_refused() {
+    let app = test::init_service(
+        App::new()
+            .wrap(ResolveActor::new(resolve))
+            .service(
+                web::resource("/counted/{id}")
+                    .name("counted")
+                    .guard(actix_web::guard::Header("x-shadow", "1"))
+                    .route(web::get().to(sneaky)),
+            )
+            .configure(mount(|r| {
+                r.service(counted);
+            })),
+    )
+    .await;
+    let call = |shadow: bool| {
+        let mut req = test::TestRequest::get().uri("/counted/3").insert_header(("authorization", "Bearer admin-1"));
+        if shadow {
+            req = req.insert_header(("x-shadow", "1"));
+        }
+        let fut = app.call(req.to_request());
+        async move {
+            match fut.await {
+                Ok(res) => res.status(),
+                Err(error) => error.error_response().status(),
+            }
+        }
+    };
+    assert_eq!(call(false).await, StatusCode::OK, "proves the route direct");
+    let before = UNDECLARED_RAN.load(Ordering::SeqCst);
+    assert_eq!(call(true).await, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(UNDECLARED_RAN.load(Ordering::SeqCst), before, "the undeclared handler never ran");
 }
