@@ -152,6 +152,27 @@ async fn an_undeclared_route_at_a_declared_path_is_refused() {
     }
 }
 
+/// Status and body of an admin's GET `uri`, with `header` if given. A refusal with no request
+/// left to answer with is an error, which actix's HTTP layer turns into the response (the generic
+/// problem 500): done here the same way.
+async fn answer(
+    app: &impl Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error>,
+    uri: &str,
+    header: Option<(&'static str, &'static str)>,
+) -> (StatusCode, actix_web::web::Bytes) {
+    let mut req = test::TestRequest::get().uri(uri).insert_header(("authorization", "Bearer admin-1"));
+    if let Some(header) = header {
+        req = req.insert_header(header);
+    }
+    match app.call(req.to_request()).await {
+        Ok(res) => (res.status(), test::read_body(res).await),
+        Err(error) => {
+            let res = error.error_response();
+            (res.status(), actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default())
+        }
+    }
+}
+
 /// An app middleware that passes a request on to routing only after a yield, when it carries
 /// `x-later`: routing then happens after `ResolveActor`'s call has returned.
 struct Later;
@@ -211,24 +232,7 @@ async fn routing_that_happens_later_is_checked_the_full_way() {
         })),
     )
     .await;
-    // A refusal without a request left to answer with is an error, which actix's HTTP layer turns
-    // into the response: the generic problem 500.
-    let call = |later: bool| {
-        let mut req = test::TestRequest::get().uri("/counted/1").insert_header(("authorization", "Bearer admin-1"));
-        if later {
-            req = req.insert_header(("x-later", "1"));
-        }
-        let fut = app.call(req.to_request());
-        async move {
-            match fut.await {
-                Ok(res) => (res.status(), test::read_body(res).await),
-                Err(error) => {
-                    let res = error.error_response();
-                    (res.status(), actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default())
-                }
-            }
-        }
-    };
+    let call = |later: bool| answer(&app, "/counted/1", later.then_some(("x-later", "1")));
     let served = || COUNTED.load(Ordering::SeqCst);
 
     // Proven direct, then answered without the full check.
@@ -289,21 +293,9 @@ async fn a_request_routed_past_a_proven_route_is_refused() {
             })),
     )
     .await;
-    let call = |shadow: bool| {
-        let mut req = test::TestRequest::get().uri("/counted/3").insert_header(("authorization", "Bearer admin-1"));
-        if shadow {
-            req = req.insert_header(("x-shadow", "1"));
-        }
-        let fut = app.call(req.to_request());
-        async move {
-            match fut.await {
-                Ok(res) => res.status(),
-                Err(error) => error.error_response().status(),
-            }
-        }
-    };
-    assert_eq!(call(false).await, StatusCode::OK, "proves the route direct");
+    let call = |shadow: bool| answer(&app, "/counted/3", shadow.then_some(("x-shadow", "1")));
+    assert_eq!(call(false).await.0, StatusCode::OK, "proves the route direct");
     let before = UNDECLARED_RAN.load(Ordering::SeqCst);
-    assert_eq!(call(true).await, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(call(true).await.0, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(UNDECLARED_RAN.load(Ordering::SeqCst), before, "the undeclared handler never ran");
 }
