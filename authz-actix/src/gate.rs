@@ -67,7 +67,7 @@ impl fmt::Debug for Gate {
 /// It is the resource's last guard, so when it accepts, actix has selected its resource. For a
 /// resource registered through [`mount`](crate::mount) it then records that selection for
 /// [`ResolveActor`](crate::ResolveActor), which calls actix's routing synchronously and reads the
-/// record right after: see [`selected`].
+/// record right after (docs/routing.md, "Deny by default").
 #[derive(Debug, Clone, Copy)]
 pub struct Methods {
     set: MethodSet,
