@@ -275,7 +275,6 @@ pub(crate) struct Index {
 
 #[derive(Debug)]
 struct Candidate {
-    pattern: String,
     rdef: actix_web::dev::ResourceDef,
     methods: Declaration,
     // Whether nothing but the route's own resource can answer a path it matches, as far as
@@ -301,10 +300,6 @@ impl Index {
                 public_before = true;
                 continue;
             }
-            let mut methods = Declaration::Methods { standard: 0, other: Vec::new() };
-            for method in &m.methods {
-                methods.add_method(method);
-            }
             let i = index.routes.len();
             let segment = first_segment(&m.path);
             if !m.path.starts_with('/') || segment.contains(['{', '}', '*']) {
@@ -313,9 +308,8 @@ impl Index {
                 index.by_segment.entry(segment.to_owned()).or_default().push(i);
             }
             index.routes.push(Candidate {
-                pattern: m.path.clone(),
                 rdef: actix_web::dev::ResourceDef::new(m.path.clone()),
-                methods,
+                methods: Declaration::methods(&m.methods),
                 direct: m.direct && !public_before,
             });
         }
@@ -355,7 +349,7 @@ impl Index {
     }
 
     pub(crate) fn pattern(&self, i: usize) -> &str {
-        &self.routes[i].pattern
+        self.routes[i].rdef.pattern().unwrap_or_default()
     }
 }
 
@@ -387,11 +381,20 @@ pub(crate) enum Lookup {
 }
 
 impl Declaration {
-    fn add_method(&mut self, name: &'static str) {
+    /// Declared handlers for `methods`.
+    fn methods(methods: &[&'static str]) -> Self {
+        let mut declaration = Declaration::Methods { standard: 0, other: Vec::new() };
+        declaration.add_methods(methods);
+        declaration
+    }
+
+    fn add_methods(&mut self, methods: &[&'static str]) {
         if let Declaration::Methods { standard, other } = self {
-            match crate::methods::bit_of_name(name) {
-                0 => other.push(name),
-                bit => *standard |= bit,
+            for &name in methods {
+                match crate::methods::bit_of_name(name) {
+                    0 => other.push(name),
+                    bit => *standard |= bit,
+                }
             }
         }
     }
@@ -400,10 +403,7 @@ impl Declaration {
         let declared = match self {
             Declaration::Undeclared => return Lookup::Undeclared,
             Declaration::AnyMethod => true,
-            Declaration::Methods { standard, other } => match crate::methods::bit(method) {
-                Some(bit) => standard & bit != 0,
-                None => other.contains(&method.as_str()),
-            },
+            Declaration::Methods { standard, other } => crate::methods::contains(*standard, other, method),
         };
         if declared { Lookup::Declared } else { Lookup::OtherMethod }
     }
@@ -415,13 +415,11 @@ impl RouteTable {
         for m in mounted {
             let entry = patterns
                 .entry(m.path.clone())
-                .or_insert_with(|| Entry { declaration: Declaration::Methods { standard: 0, other: Vec::new() }, names: Vec::new() });
+                .or_insert_with(|| Entry { declaration: Declaration::methods(&[]), names: Vec::new() });
             if m.route.methods.is_empty() {
                 entry.declaration = Declaration::AnyMethod;
             }
-            for method in &m.methods {
-                entry.declaration.add_method(method);
-            }
+            entry.declaration.add_methods(&m.methods);
             entry.names.extend(m.resource_name);
         }
         RouteTable { patterns, index: std::rc::Rc::new(Index::new(mounted)) }
