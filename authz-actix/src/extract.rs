@@ -6,16 +6,18 @@ use std::rc::Rc;
 
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
-use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
-use futures_util::future::{ready, Ready};
+use actix_web::{Error, FromRequest, HttpRequest};
+use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
 use crate::resolve::Resolution;
 use crate::{problem, Actor, AuthzError, Denied, Principal};
 
-/// The actor [`ResolveActor`](crate::ResolveActor) established for this request.
+/// The actor behind this request, from the app's [`Resolver`](crate::Resolver) — run here if no
+/// gate ran it before (on a `#[public]` route, say), at most once per request.
 ///
-/// Extracting it without an actor answers 401; if resolution failed, if the middleware is missing,
-/// or if the resolver produces another type than `A`, it answers a generic 500 and logs why.
+/// Extracting it without an actor answers 401; if resolution failed, if
+/// [`ResolveActor`](crate::ResolveActor) is missing, or if the resolver produces another type
+/// than `A`, it answers a generic 500 and logs why.
 /// Use `Option<CurrentActor>` on routes that serve anonymous callers too.
 ///
 /// ```
@@ -53,17 +55,27 @@ impl<A: Principal + fmt::Debug> fmt::Debug for CurrentActor<A> {
 
 impl<A: Principal> FromRequest for CurrentActor<A> {
     type Error = Error;
-    type Future = Ready<Result<Self, Error>>;
+    type Future = Either<Ready<Result<Self, Error>>, LocalBoxFuture<'static, Result<Self, Error>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(req))
+        match crate::resolve::resolution(req) {
+            Either::Left(known) => Either::Left(ready(extract(&known.into_inner()))),
+            Either::Right(resolving) => {
+                let req = req.clone();
+                Either::Right(Box::pin(async move {
+                    let resolution = resolving.await;
+                    crate::resolve::store(&req, &resolution);
+                    extract(&resolution)
+                }))
+            }
+        }
     }
 }
 
-fn extract<A: Principal>(req: &HttpRequest) -> Result<CurrentActor<A>, Error> {
+fn extract<A: Principal>(resolution: &Resolution) -> Result<CurrentActor<A>, Error> {
     let internal = || InternalError::from_response("authorization unavailable", problem::internal_error()).into();
-    match req.extensions().get::<Resolution>() {
-        Some(Resolution::Actor(actor)) => match Resolution::downcast::<A>(actor) {
+    match resolution {
+        Resolution::Actor(actor) => match Resolution::downcast::<A>(actor) {
             Some(actor) => Ok(CurrentActor(actor)),
             None => {
                 tracing::error!(
@@ -74,11 +86,7 @@ fn extract<A: Principal>(req: &HttpRequest) -> Result<CurrentActor<A>, Error> {
                 Err(internal())
             }
         },
-        Some(Resolution::Anonymous) => Err(Denied(AuthzError::Unauthenticated).into()),
-        Some(Resolution::Failed) => Err(internal()),
-        None => {
-            tracing::error!(target: "authz", "`CurrentActor` used but the `ResolveActor` middleware is not installed");
-            Err(internal())
-        }
+        Resolution::Anonymous => Err(Denied(AuthzError::Unauthenticated).into()),
+        Resolution::Failed => Err(internal()),
     }
 }

@@ -45,10 +45,8 @@
 //!     r.service(create_project).service(read_project);
 //! }
 //!
-//! let app = App::new()
-//!     .wrap(ResolveActor::new(resolve))
-//!     .configure(authz_actix::mount(routes))
-//!     .default_service(web::to(authz_actix::problem::not_found));
+//! // `mount` also installs the default service: unknown paths answer `problem::not_found`.
+//! let app = App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(routes));
 //!
 //! // The endpoint-permission matrix, from the same routes.
 //! let matrix = authz_actix::routes::matrix(routes, Some(&CATALOG));
@@ -56,12 +54,14 @@
 //! ```
 //!
 //! What a caller gets:
-//! - a route registered around [`mount`] (no declaration) → `500`, logged at ERROR, never served;
+//! - a request actix routes to anything registered around [`mount`] — an undeclared route, a
+//!   default service set with `App::default_service`, whatever the path's spelling → `500`,
+//!   logged at ERROR, never served;
 //! - no actor → `401` with `WWW-Authenticate: Bearer`;
 //! - an actor without the permission → `403`, or with `deny = not_found` a `404` byte-identical to
 //!   [`problem::not_found`]'s answer for a missing resource;
 //! - a resolver error or panic, or a missing [`ResolveActor`] → a generic `500`, logged at ERROR;
-//!   never the handler;
+//!   never the handler (the resolver runs lazily, at the gate or [`CurrentActor`]);
 //! - a panic in a gated handler or the policies it calls → a generic `500`, logged at ERROR; the
 //!   worker keeps serving.
 //!
@@ -70,6 +70,7 @@
 //! or by a service policy whose `AuthzError` the handler returned — at INFO, failures at ERROR.
 #![deny(missing_docs)]
 
+mod declared;
 mod extract;
 mod gate;
 mod methods;
@@ -78,6 +79,8 @@ pub mod conformance;
 pub mod problem;
 mod resolve;
 pub mod routes;
+mod select;
+#[cfg(feature = "test-kit")]
 pub mod test;
 
 pub use authz_core::{
@@ -86,11 +89,11 @@ pub use authz_core::{
     InvalidPermission, Permission, PermissionDef, PermissionSet, PolicyRef, Principal, Requirement, RoleDef,
     PolicyMeta, RouteMeta, UnknownRole,
 };
+pub use declared::Declared;
 pub use extract::CurrentActor;
-pub use gate::{Gate, GateService};
 pub use problem::Denied;
 pub use resolve::{ResolveActor, ResolveActorService, Resolver};
-pub use routes::{mount, Declared, Routes};
+pub use routes::{mount, Routes};
 
 /// Gates an actix-web handler on a permission requirement.
 ///
@@ -291,24 +294,10 @@ pub use authz_macros::catalog;
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __authz_register_route {
-    ($handler:ident, $resource_name:expr, $guarded:expr, $record:expr) => {
+    ($record:expr) => {
         #[$crate::__private::distributed_slice($crate::__private::ROUTES)]
         #[linkme(crate = $crate::__private::linkme)]
         static __AUTHZ_ROUTE: $crate::__private::RouteMeta = $record;
-
-        impl $crate::__private::Declared for $handler {
-            fn route() -> &'static $crate::__private::RouteMeta {
-                &__AUTHZ_ROUTE
-            }
-
-            fn resource_name() -> &'static str {
-                $resource_name
-            }
-
-            fn guarded() -> bool {
-                $guarded
-            }
-        }
     };
 }
 
@@ -328,11 +317,16 @@ macro_rules! __authz_register_policy {
 pub mod __private {
     pub use crate::__authz_register_policy as register_policy;
     pub use crate::__authz_register_route as register_route;
-    pub use crate::routes::Declared;
-    pub use crate::gate::{Gate, Methods};
+    pub use crate::declared::{register_outside, Declared};
     pub use actix_web::dev::{AppService, HttpServiceFactory};
-    pub use actix_web::guard::fn_guard;
-    pub use actix_web::Resource;
+    pub use actix_web::guard::{fn_guard, Guard};
+    pub use actix_web::Route;
+    pub use std::boxed::Box;
+    pub use std::vec::Vec;
+
+    /// The supertrait that keeps [`Declared`] to what the macros generate. Implementing it by
+    /// hand gains nothing: authz builds a declared handler's resource from its record alone.
+    pub trait Sealed {}
     pub use authz_core::linkme::{self, distributed_slice};
     pub use authz_core::registry::ROUTES;
     pub use authz_core::registry::POLICIES;

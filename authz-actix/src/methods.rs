@@ -1,5 +1,4 @@
-//! HTTP methods as bits, so the per-request method tests (the route's guard, deny by default)
-//! compare no strings.
+//! HTTP methods as bits, so the per-request method test of a route's guard compares no strings.
 
 use actix_web::http::Method;
 
@@ -55,15 +54,24 @@ pub(crate) struct MethodSet {
 }
 
 impl MethodSet {
-    /// The set of `names`; names that are not standard methods are kept and compared as text.
-    pub(crate) const fn new(names: &'static [&'static str]) -> Self {
+    /// The methods a route declared with `names` answers: those, and `HEAD` with `GET` — the one
+    /// place that rule is decided. Names that are not standard methods are compared as text.
+    pub(crate) const fn for_route(names: &'static [&'static str]) -> Self {
         let mut standard = 0;
         let mut i = 0;
         while i < names.len() {
             standard |= bit_of_name(names[i]);
             i += 1;
         }
+        if standard & bit_of_name("GET") != 0 {
+            standard |= bit_of_name("HEAD");
+        }
         MethodSet { standard, names }
+    }
+
+    /// Whether a request could be in both sets.
+    pub(crate) fn overlaps(&self, other: MethodSet) -> bool {
+        self.standard & other.standard != 0 || self.names.iter().any(|n| bit_of_name(n) == 0 && other.names.contains(n))
     }
 
     #[inline]
@@ -71,9 +79,14 @@ impl MethodSet {
         contains(self.standard, self.names, method)
     }
 
-    #[cfg(feature = "introspection")]
-    pub(crate) fn names(&self) -> &'static [&'static str] {
-        self.names
+    /// Every method in the set, `HEAD` included for `GET`.
+    #[cfg(feature = "test-kit")]
+    pub(crate) fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.names.iter().map(|n| (*n).to_owned()).collect();
+        if self.standard & bit_of_name("HEAD") != 0 && !self.names.contains(&"HEAD") {
+            names.push("HEAD".to_owned());
+        }
+        names
     }
 }
 
@@ -83,7 +96,7 @@ mod tests {
 
     #[test]
     fn standard_and_other_methods() {
-        let set = MethodSet::new(&["GET", "HEAD", "PURGE"]);
+        let set = MethodSet::for_route(&["GET", "PURGE"]);
         for (method, want) in [("GET", true), ("HEAD", true), ("PURGE", true), ("POST", false), ("get", false), ("PURG", false)] {
             let method = Method::from_bytes(method.as_bytes()).expect("token");
             assert_eq!(set.contains(&method), want, "{method}");
@@ -96,5 +109,9 @@ mod tests {
             seen |= bit_of_name(name);
         }
         assert_eq!(bit_of_name("PURGE"), 0);
+        assert!(!MethodSet::for_route(&["POST"]).contains(&Method::HEAD), "HEAD only with GET");
+        assert!(set.overlaps(MethodSet::for_route(&["HEAD"])));
+        assert!(set.overlaps(MethodSet::for_route(&["PURGE"])));
+        assert!(!set.overlaps(MethodSet::for_route(&["POST", "PATCH"])));
     }
 }

@@ -5,6 +5,7 @@
 //! hidden, which is what makes the two byte-identical; install [`not_found`] as the app's default
 //! service so unmatched paths answer the same bytes too.
 
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -64,14 +65,76 @@ pub fn internal_error() -> HttpResponse {
     problem(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
 }
 
-/// A default service answering exactly what a hidden resource answers.
+/// A handler answering exactly what a hidden resource answers: the default service
+/// [`mount`](crate::mount) installs, and what an app's own "not found" should return.
 ///
 /// ```
 /// use actix_web::{web, App};
-/// let app = App::new().default_service(web::to(authz_actix::problem::not_found));
+/// use authz_actix::{mount, problem};
+///
+/// let app = App::new().configure(mount(|r| {
+///     r.default_service(web::to(problem::not_found)); // what `mount` installs anyway
+/// }));
 /// ```
 pub async fn not_found() -> HttpResponse {
+    not_found_response()
+}
+
+pub(crate) fn not_found_response() -> HttpResponse {
     bare_response(AuthzError::NotFound)
+}
+
+/// `response` as the answer to `req`, refused before anything read its body. When the request
+/// declares a body (`Content-Length` other than 0, or `Transfer-Encoding`), the connection closes
+/// after the response and the body is not read: see [`unread`].
+pub(crate) fn refusal(mut req: actix_web::dev::ServiceRequest, response: HttpResponse) -> actix_web::dev::ServiceResponse {
+    if !has_body(req.headers()) {
+        return req.into_response(response);
+    }
+    let payload = actix_web::HttpMessage::take_payload(&mut req);
+    req.into_response(unread(response, Box::new(payload)))
+}
+
+/// `response` for a request whose body nobody read, `keep` holding that body's stream.
+///
+/// actix-http reads an unread request body to its end when its stream was dropped and the body
+/// is chunked — without limit, whatever the response says. Kept alive inside the response body
+/// until the response is written, the stream is not "dropped" when actix decides what to do with
+/// the connection, so it closes it (after lingering for `HttpServer::client_disconnect_timeout`,
+/// 1 s by default, so the client reads the answer) instead of reading on.
+pub(crate) fn unread(response: HttpResponse, keep: Box<dyn std::any::Any>) -> HttpResponse {
+    let mut response = response.map_body(|_, body| BoxBody::new(Holding { body, keep }));
+    response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+    response
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that keeps something alive until the response is written.
+    struct Holding {
+        #[pin]
+        body: BoxBody,
+        keep: Box<dyn std::any::Any>,
+    }
+}
+
+impl MessageBody for Holding {
+    type Error = <BoxBody as MessageBody>::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        self.project().body.poll_next(cx)
+    }
+}
+
+pub(crate) fn has_body(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers.get(header::CONTENT_LENGTH).is_some_and(|len| len.as_bytes() != b"0")
 }
 
 /// An [`AuthzError`] as an actix error, so handlers and services can use `?`.

@@ -1,8 +1,8 @@
-//! Actor resolution: the middleware that establishes who is calling, once per request.
+//! The app-level middleware: deny by default (observed routing), and the app's resolver, run
+//! lazily where an actor is first needed.
 
 use std::any::Any;
-use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
+use std::cell::OnceCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -12,25 +12,26 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::{Method, Uri};
 use actix_web::{Error, HttpMessage, HttpRequest};
-use futures_util::future::{ready, Either, Ready};
+use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
 use crate::gate::Refused;
-use crate::routes::{Declaration, Index, Lookup, RouteTable};
 use crate::{problem, Principal};
 
-/// What resolution established for this request; stored in the request's extensions.
+/// What resolution established for a request; stored in the request's extensions once known.
 #[derive(Clone)]
 pub(crate) enum Resolution {
     /// No credentials, or credentials that identify nobody.
     Anonymous,
     /// An actor.
     Actor(Rc<dyn Principal>),
-    /// The resolver failed or panicked: nothing may be decided for this request.
+    /// The resolver failed or panicked, or none is installed: nothing may be decided.
     Failed,
 }
 
 impl Resolution {
+    #[cfg(feature = "test-kit")]
     pub(crate) fn actor<A: Principal>(actor: A) -> Self {
         Resolution::Actor(Rc::new(actor))
     }
@@ -48,6 +49,10 @@ impl Resolution {
 /// `Ok(Some(actor))` for a caller, `Ok(None)` for no or unusable credentials (gated routes then
 /// answer 401), `Err(e)` when it cannot tell (a database outage: gated routes answer 500 and the
 /// error is logged; the request is never served as anyone).
+///
+/// It runs after routing and after every scope middleware, at the first gate or
+/// [`CurrentActor`](crate::CurrentActor) of the request, so credentials a scope middleware
+/// attaches are there to read, and `#[public]` routes never run it.
 pub trait Resolver: 'static {
     /// The actor type this resolver produces.
     type Actor: Principal;
@@ -76,21 +81,102 @@ where
     }
 }
 
-/// The app-level middleware: refuses undeclared routes, then runs the app's [`Resolver`] and
-/// stores the outcome for gates and the [`CurrentActor`](crate::CurrentActor) extractor.
+/// A resolver of any type, for gates and extractors that cannot name it.
+trait ErasedResolver {
+    fn start(&self, req: HttpRequest) -> LocalBoxFuture<'static, Resolution>;
+}
+
+impl<R: Resolver> ErasedResolver for R {
+    fn start(&self, req: HttpRequest) -> LocalBoxFuture<'static, Resolution> {
+        match catch_unwind(AssertUnwindSafe(|| self.resolve(req))) {
+            Ok(fut) => Box::pin(Resolving { fut }),
+            Err(_) => Box::pin(ready(resolver_panicked())),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The app's resolver at work: its outcome as a [`Resolution`], a panic included.
+    struct Resolving<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F, A, E> Future for Resolving<F>
+where
+    F: Future<Output = Result<Option<A>, E>>,
+    A: Principal,
+    E: fmt::Display,
+{
+    type Output = Resolution;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Resolution> {
+        let fut = self.project().fut;
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(Ok(Some(actor)))) => Poll::Ready(Resolution::Actor(Rc::new(actor))),
+            Ok(Poll::Ready(Ok(None))) => Poll::Ready(Resolution::Anonymous),
+            Ok(Poll::Ready(Err(error))) => {
+                tracing::error!(target: "authz", %error, "actor resolver failed; gated routes refuse this request");
+                Poll::Ready(Resolution::Failed)
+            }
+            Err(_) => Poll::Ready(resolver_panicked()),
+        }
+    }
+}
+
+fn resolver_panicked() -> Resolution {
+    tracing::error!(target: "authz", "actor resolver panicked; gated routes refuse this request");
+    Resolution::Failed
+}
+
+/// Where [`mount`](crate::mount) lets [`ResolveActor`] leave the app's resolver for gates and
+/// extractors: app data, so one lookup finds it, per app instance.
+#[derive(Default)]
+pub(crate) struct ResolverSlot(OnceCell<Rc<dyn ErasedResolver>>);
+
+/// The request's resolution: known already (stored), or the app's resolver started on it. The
+/// caller stores what a started resolver produces, with [`store`].
+pub(crate) fn resolution(req: &HttpRequest) -> Either<Ready<Resolution>, LocalBoxFuture<'static, Resolution>> {
+    if let Some(known) = req.extensions().get::<Resolution>() {
+        return Either::Left(ready(known.clone()));
+    }
+    match req.app_data::<ResolverSlot>().and_then(|slot| slot.0.get()) {
+        Some(resolver) => Either::Right(resolver.start(req.clone())),
+        None => {
+            tracing::error!(
+                target: "authz",
+                "no actor resolver: wrap the app in `authz_actix::ResolveActor` and register its routes with `authz_actix::mount`"
+            );
+            Either::Left(ready(Resolution::Failed))
+        }
+    }
+}
+
+/// Keeps `resolution` for the rest of the request (later gates and extractors).
+pub(crate) fn store(req: &HttpRequest, resolution: &Resolution) {
+    req.extensions_mut().insert(resolution.clone());
+}
+
+/// The app-level middleware: deny by default, and the app's [`Resolver`].
 ///
-/// Deny by default: a request routed to a handler that was not registered through
-/// [`mount`](crate::mount) — so has no declaration — is refused with a generic `500` and an ERROR
-/// event (target `authz`) naming the route, before any handler or resolver runs. A request for a
-/// declared path with a method nobody declared gets the app's `404`, as actix itself would answer.
+/// Deny by default: actix routes a request inside this middleware's call, and every service
+/// [`mount`](crate::mount) registers marks the requests actix routes to it. A request actix routed
+/// anywhere else — a route registered around `mount`, a default service set with
+/// `App::default_service`, a middleware inside this one that answered or deferred routing — is
+/// refused with a generic `500` and an ERROR event (target `authz`) naming its path and method;
+/// its routed future is dropped unpolled, so nothing of the handler runs. The decision is
+/// actix's own, observed: authz matches no path, so no spelling of a path can disagree with it.
 ///
-/// Fails closed: a resolver error or panic is logged (ERROR) and recorded, every gated route then
-/// refuses the request with a generic 500, and the server goes on serving. Public routes are
-/// served as usual.
+/// Wrap it first (innermost: `App::new().wrap(ResolveActor::new(resolve)).wrap(...)`), so that
+/// routing happens inside its call. Middleware inside it must call the app synchronously, as
+/// `NormalizePath` does; one that defers routing makes every request refused, loudly.
 ///
-/// Responses come out with boxed bodies, as actix's router produces them: wrap this middleware
-/// first (innermost) and it adds no body wrapper; behind a middleware that changes the body type,
-/// streaming bodies are boxed once more.
+/// The resolver runs lazily, at the first gate or [`CurrentActor`](crate::CurrentActor) of a
+/// request — after routing and every scope middleware. It fails closed: a resolver error or panic
+/// is logged (ERROR), gated routes refuse the request with a generic 500, and the server goes on
+/// serving. A panic while routing or in another middleware answers the generic 500 too.
 ///
 /// ```
 /// use actix_web::{App, HttpRequest};
@@ -133,319 +219,144 @@ where
 {
     type Response = ServiceResponse<BoxBody>;
     type Error = Error;
-    type Transform = ResolveActorService<S, R>;
+    type Transform = ResolveActorService<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ResolveActorService {
-            service: Rc::new(service),
-            resolver: self.resolver.clone(),
-            known: RefCell::default(),
-            learned: OnceCell::new(),
-        }))
+        let resolver: Rc<dyn ErasedResolver> = self.resolver.clone();
+        ready(Ok(ResolveActorService { service, resolver, linked: std::cell::Cell::new(false) }))
     }
 }
 
 /// The service [`ResolveActor`] wraps around the app.
-pub struct ResolveActorService<S, R> {
-    service: Rc<S>,
-    resolver: Rc<R>,
-    // Deny by default, keyed by resource identity: the route table's answer for each named
-    // resource of this app instance, learned the first time a request path matches it. The key is
-    // the address of the resource's name inside actix's resource map, which lives exactly as long
-    // as this service (both belong to one app instance on one worker), so it cannot be reused by
-    // another resource. A request to a known resource then costs actix's path match and one
-    // integer-keyed lookup, instead of rebuilding the full pattern string and hashing it.
-    known: RefCell<HashMap<usize, Declaration, foldhash::fast::FixedState>>,
-    // Deny by default without matching the path twice: see `Check`.
-    learned: OnceCell<Rc<Learned>>,
+pub struct ResolveActorService<S> {
+    service: S,
+    resolver: Rc<dyn ErasedResolver>,
+    // Whether the resolver is in this app instance's slot.
+    linked: std::cell::Cell<bool>,
 }
 
-/// What one app instance has learned of its declared routes.
-struct Learned {
-    index: Rc<Index>,
-    // Per declared route: UNPROVEN, DIRECT (actix selected it synchronously when predicted) or
-    // INDIRECT (it did not: something between delays or declines routing).
-    proven: Box<[Cell<u8>]>,
-}
-
-const UNPROVEN: u8 = 0;
-const DIRECT: u8 = 1;
-const INDIRECT: u8 = 2;
-
-/// How a request is checked for deny by default.
-///
-/// The full check asks actix's resource map which resource the path reaches — the same match
-/// routing does right after, so the app's routing cost is paid twice. A request whose path and
-/// method match a declared route that `mount` knows to be reached directly (the route index's
-/// prediction) skips that match: `ResolveActor` lets actix route it and requires the method guard
-/// of a mounted resource to have accepted it during that synchronous routing call. If none did —
-/// an undeclared route registered around `mount` took the path, or a middleware delayed routing —
-/// the request is refused (fail closed) and that route goes back to the full check. A route is
-/// trusted this way only after one request where the full check passed and the guard confirmed.
-enum Check {
-    /// The full check ran before routing.
-    Full,
-    /// The full check ran; routing also proves (or disproves) the prediction.
-    Prove(Rc<Learned>, usize),
-    /// The full check was skipped; routing must confirm.
-    Confirm(Rc<Learned>, usize, actix_web::http::Method),
-}
-
-impl<S, R> fmt::Debug for ResolveActorService<S, R> {
+impl<S> fmt::Debug for ResolveActorService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResolveActorService").finish_non_exhaustive()
     }
 }
 
-impl<S, B, R> Service<ServiceRequest> for ResolveActorService<S, R>
+impl<S, B> Service<ServiceRequest> for ResolveActorService<S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: 'static,
     B: MessageBody + 'static,
-    R: Resolver,
 {
     type Response = ServiceResponse<BoxBody>;
     type Error = Error;
-    type Future = Either<Refused<BoxBody>, Resolving<S, R>>;
+    type Future = Either<Refused<BoxBody>, Routed<S::Future>>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        #[cfg(feature = "introspection")]
-        let probe = req.extensions().get::<crate::test::RouteProbe>().cloned();
-        #[cfg(feature = "introspection")]
-        if let Some(probe) = probe {
-            probe.answer(&req);
-            return Either::Left(Refused::new(req.into_response(actix_web::HttpResponse::NoContent().finish())));
+        if !self.linked.get() {
+            self.link(&req);
         }
-        let check = self.plan(&req);
-        if !matches!(check, Check::Confirm(..))
-            && let Err(refusal) = self.check_declared(&req)
+        #[cfg(feature = "test-kit")]
         {
-            return Either::Left(Refused::new(req.into_response(refusal)));
+            let probe = req.extensions().get::<crate::test::ProbeHandle>().cloned();
+            if let Some(probe) = probe {
+                return Either::Left(probe.answer(req, &self.service));
+            }
         }
-        // An actor attached by the test kit (`authz_actix::test`) is kept as is.
-        if req.extensions().contains::<Resolution>() {
-            return match route(&*self.service, req, &check) {
-                Ok(fut) => Either::Right(Resolving { state: State::Calling { fut }, service: self.service.clone(), check }),
-                Err(error) => Either::Left(Refused::error(error)),
-            };
-        }
-        let state = match catch_unwind(AssertUnwindSafe(|| self.resolver.resolve(req.request().clone()))) {
-            Ok(fut) => State::Resolving { fut, req: Some(req) },
+        // Routing consumes the request: what the refusal names is taken first (cheap clones).
+        let (method, uri) = (req.method().clone(), req.uri().clone());
+        let body = problem::has_body(req.headers());
+        let (routed, selected) = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
+        match routed {
+            Ok(fut) if selected => Either::Right(Routed { fut }),
+            Ok(fut) => {
+                // Never polled: nothing of what actix selected runs beyond its middleware's call.
+                // Dropped once the refusal is written: it holds the request's unread body.
+                let keep: Option<Box<dyn Any>> = body.then(|| Box::new(fut) as Box<dyn Any>);
+                Either::Left(undeclared(&method, &uri, keep))
+            }
             Err(_) => {
-                resolver_panicked(req.path());
-                req.extensions_mut().insert(Resolution::Failed);
-                match route(&*self.service, req, &check) {
-                    Ok(fut) => State::Calling { fut },
-                    Err(error) => return Either::Left(Refused::error(error)),
-                }
+                tracing::error!(target: "authz", path = %uri.path(), method = %method, "panic while routing the request; refused with a generic error");
+                Either::Left(Refused::error(internal("panic while routing")))
             }
-        };
-        Either::Right(Resolving { state, service: self.service.clone(), check })
+        }
     }
 }
 
-/// Lets actix route `req` (synchronously: the resource's guards run inside this call) and
-/// applies `check`'s requirement on what it selected.
-fn route<S>(service: &S, req: ServiceRequest, check: &Check) -> Result<S::Future, Error>
-where
-    S: Service<ServiceRequest, Error = Error>,
-{
-    let (fut, selected) = crate::gate::selected(|| service.call(req));
-    match check {
-        Check::Full => Ok(fut),
-        Check::Prove(learned, i) => {
-            learned.proven[*i].set(if selected { DIRECT } else { INDIRECT });
-            Ok(fut)
-        }
-        Check::Confirm(_, _, _) if selected => Ok(fut),
-        Check::Confirm(learned, i, method) => {
-            // Never polled: nothing of the handler the request reached runs.
-            drop(fut);
-            learned.proven[*i].set(INDIRECT);
-            tracing::error!(
+impl<S> ResolveActorService<S> {
+    fn link(&self, req: &ServiceRequest) {
+        match req.app_data::<ResolverSlot>() {
+            Some(slot) => {
+                let _ = slot.0.set(self.resolver.clone());
+            }
+            None => tracing::error!(
                 target: "authz",
-                route = %learned.index.pattern(*i),
-                method = %method,
-                "request refused: actix did not route it to the declared route (a route registered around `authz_actix::mount` at this path, or a middleware that routes later); this route gets the full check from now on"
-            );
-            Err(actix_web::error::InternalError::from_response("undeclared route", problem::internal_error()).into())
+                "no routes registered with `authz_actix::mount`: every request is refused"
+            ),
         }
+        self.linked.set(true);
     }
 }
 
-impl<S, R> ResolveActorService<S, R> {
-    /// Which check this request gets (see [`Check`]).
-    fn plan(&self, req: &ServiceRequest) -> Check {
-        let learned = match self.learned.get() {
-            Some(learned) => learned,
-            None => {
-                let Some(table) = req.app_data::<RouteTable>() else {
-                    return Check::Full;
-                };
-                let index = table.index.clone();
-                let proven = (0..index.len()).map(|_| Cell::new(UNPROVEN)).collect();
-                self.learned.get_or_init(|| Rc::new(Learned { index, proven }))
-            }
-        };
-        let Some(i) = learned.index.predict(req.match_info().as_str(), req.method()) else {
-            return Check::Full;
-        };
-        match learned.proven[i].get() {
-            DIRECT => Check::Confirm(learned.clone(), i, req.method().clone()),
-            UNPROVEN => Check::Prove(learned.clone(), i),
-            _ => Check::Full,
-        }
-    }
-
-    /// Deny by default: is the route this request will reach declared?
-    #[allow(clippy::result_large_err)] // the refusal is built here either way
-    fn check_declared(&self, req: &ServiceRequest) -> Result<(), actix_web::HttpResponse> {
-        let name = req.match_name();
-        // Only non-empty names are keys: an empty string has no address of its own (actix refuses
-        // empty resource names today; this does not rely on it).
-        let key = name.filter(|name| !name.is_empty()).map(|name| name.as_ptr() as usize);
-        let method = req.method();
-        if let Some(key) = key {
-            let lookup = self.known.borrow().get(&key).map(|declaration| declaration.lookup(method));
-            match lookup {
-                Some(Lookup::Declared) => return Ok(()),
-                Some(refused) => return verdict(req, refused, None),
-                None => {}
-            }
-        }
-        // No resource matches: the app's default service answers (a 404).
-        let Some(pattern) = req.match_pattern() else {
-            return Ok(());
-        };
-        let Some(table) = req.app_data::<RouteTable>() else {
-            tracing::error!(
-                target: "authz",
-                route = %pattern,
-                method = %req.method(),
-                "request refused: no route table; register routes with `App::configure(authz_actix::mount(routes))`"
-            );
-            return Err(problem::internal_error());
-        };
-        let declaration = table.declaration(&pattern, name);
-        let lookup = declaration.lookup(method);
-        if let Some(key) = key {
-            self.known.borrow_mut().insert(key, declaration);
-        }
-        verdict(req, lookup, Some(pattern))
-    }
-}
-
-/// Serves a declared route; refuses anything else, logging the route.
-#[allow(clippy::result_large_err)]
+/// The refusal of a request actix routed outside `mount`.
 #[cold]
-fn verdict(req: &ServiceRequest, lookup: Lookup, pattern: Option<String>) -> Result<(), actix_web::HttpResponse> {
-    let method = req.method().as_str();
-    match lookup {
-        Lookup::Declared => Ok(()),
-        Lookup::OtherMethod => {
-            let route = pattern.or_else(|| req.match_pattern()).unwrap_or_default();
-            tracing::warn!(target: "authz", route = %route, method, "request refused: no declared handler for this method");
-            Err(problem::response(crate::AuthzError::NotFound))
-        }
-        Lookup::Undeclared => {
-            let route = pattern.or_else(|| req.match_pattern()).unwrap_or_default();
-            tracing::error!(
-                target: "authz",
-                route = %route,
-                method,
-                "request refused: route has no authorization declaration (`#[require_permission]` or `#[public]`) or was registered around `authz_actix::mount`"
-            );
-            Err(problem::internal_error())
-        }
-    }
+pub(crate) fn undeclared(method: &Method, uri: &Uri, keep: Option<Box<dyn Any>>) -> Refused<BoxBody> {
+    tracing::error!(
+        target: "authz",
+        path = %uri.path(),
+        method = %method,
+        "request refused: actix routed it to a service without an authorization declaration (registered \
+         around `authz_actix::mount`, or `App::default_service`), or a middleware inside `ResolveActor` \
+         answered it or deferred routing"
+    );
+    let response = match keep {
+        Some(keep) => problem::unread(problem::internal_error(), keep),
+        None => problem::internal_error(),
+    };
+    Refused::error(actix_web::error::InternalError::from_response("undeclared route", response).into())
+}
+
+fn internal(cause: &'static str) -> Error {
+    let mut response = problem::internal_error();
+    // The request is gone: close rather than read a body nobody wants.
+    response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+    actix_web::error::InternalError::from_response(cause, response).into()
 }
 
 pin_project_lite::pin_project! {
-    /// The request in [`ResolveActor`]: resolving the actor, then in the app. A named type rather
-    /// than a boxed `async` block, so the middleware allocates no future per request.
-    pub struct Resolving<S, R>
-    where
-        S: Service<ServiceRequest>,
-        R: Resolver,
-    {
+    /// A request actix routed to a declared service: its response, boxed as actix's router boxes
+    /// it; a panic while polling answers the generic 500.
+    pub struct Routed<F> {
         #[pin]
-        state: State<S::Future, R::Future>,
-        service: Rc<S>,
-        check: Check,
+        fut: F,
     }
 }
 
-pin_project_lite::pin_project! {
-    #[project = StateProj]
-    enum State<F, RF> {
-        Resolving { #[pin] fut: RF, req: Option<ServiceRequest> },
-        // Between the two: the resolver's future is gone, the app not yet called.
-        Resolved,
-        Calling { #[pin] fut: F },
-    }
-}
-
-impl<S, R> fmt::Debug for Resolving<S, R>
-where
-    S: Service<ServiceRequest>,
-    R: Resolver,
-{
+impl<F> fmt::Debug for Routed<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Resolving").finish_non_exhaustive()
+        f.debug_struct("Routed").finish_non_exhaustive()
     }
 }
 
-impl<S, B, R> Future for Resolving<S, R>
+impl<F, B> Future for Routed<F>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
     B: MessageBody + 'static,
-    R: Resolver,
 {
     type Output = Result<ServiceResponse<BoxBody>, Error>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        loop {
-            match this.state.as_mut().project() {
-                StateProj::Calling { fut } => return fut.poll(cx).map_ok(ServiceResponse::map_into_boxed_body),
-                StateProj::Resolved => {
-                    return Poll::Ready(Err(actix_web::error::ErrorInternalServerError("polled after completion")));
-                }
-                StateProj::Resolving { fut, req } => {
-                    // A panic while polling the resolver is caught like one while calling it.
-                    let outcome = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-                        Ok(Poll::Pending) => return Poll::Pending,
-                        Ok(Poll::Ready(outcome)) => Some(outcome),
-                        Err(_) => None,
-                    };
-                    let Some(req) = req.take() else {
-                        return Poll::Ready(Err(actix_web::error::ErrorInternalServerError("polled after completion")));
-                    };
-                    let resolution = match outcome {
-                        Some(Ok(Some(actor))) => Resolution::actor(actor),
-                        Some(Ok(None)) => Resolution::Anonymous,
-                        Some(Err(error)) => {
-                            tracing::error!(target: "authz", path = req.path(), %error, "actor resolver failed; gated routes refuse this request");
-                            Resolution::Failed
-                        }
-                        None => resolver_panicked(req.path()),
-                    };
-                    req.extensions_mut().insert(resolution);
-                    // The resolver's future (and any request clone it holds) is dropped before
-                    // routing, which needs the request unshared.
-                    this.state.set(State::Resolved);
-                    let fut = route(&**this.service, req, this.check)?;
-                    this.state.set(State::Calling { fut });
-                }
+        let fut = self.project().fut;
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(poll) => poll.map_ok(ServiceResponse::map_into_boxed_body),
+            Err(_) => {
+                tracing::error!(target: "authz", "panic while serving the request; refused with a generic error");
+                Poll::Ready(Err(internal("panic while serving")))
             }
         }
     }
-}
-
-fn resolver_panicked(path: &str) -> Resolution {
-    tracing::error!(target: "authz", path, "actor resolver panicked; gated routes refuse this request");
-    Resolution::Failed
 }

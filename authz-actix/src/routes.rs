@@ -1,8 +1,8 @@
-//! Route registration that knows full paths, and the deny-by-default route table.
+//! Route registration that knows full paths: [`Routes`] and [`mount`].
 //!
 //! Rust has no route reflection, and actix does not tell a handler where it was mounted. So routes
 //! are registered through [`Routes`], a thin layer over actix's `ServiceConfig` and `web::scope`
-//! that records each scope prefix on the way down:
+//! that records each scope prefix on the way down, joined exactly as actix joins them:
 //!
 //! ```
 //! use actix_web::{get, post, App, HttpResponse};
@@ -32,81 +32,41 @@
 //! ```
 //!
 //! Only declared handlers — `#[require_permission]` or `#[public]` — can be registered: anything
-//! else is a compile error (`Declared` is not implemented). [`mount`] also stores the table of
-//! declared (pattern, method) pairs in the app, and [`ResolveActor`](crate::ResolveActor) refuses
-//! every request routed anywhere else — a route registered around `Routes` — before its handler
-//! runs.
+//! else is a compile error (`Declared` is not implemented). Every service `mount` registers at
+//! the app's top level marks the requests actix routes to it, and
+//! [`ResolveActor`](crate::ResolveActor) refuses every other request before it is served
+//! (docs/routing.md, "Deny by default").
 
-use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
 use std::panic::Location;
 
-use actix_web::dev::HttpServiceFactory;
-use actix_web::http::Method;
-use actix_web::{web, Scope};
+use actix_web::body::MessageBody;
+use actix_web::dev::{AppService, HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse, Transform};
+use actix_web::guard::Guard;
+use actix_web::{web, Error, Scope};
 
+use crate::declared::{self, Declared};
 use crate::matrix::Endpoint;
+use crate::select::{DefaultService, Mount, ScopeMark};
 use crate::{Access, RouteMeta};
-
-/// A handler whose authorization is declared by `#[require_permission]` or `#[public]`.
-///
-/// Implemented by those macros; the bound of [`Routes::service`].
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has no authorization declaration",
-    label = "not declared with `#[require_permission(...)]` or `#[public(...)]`",
-    note = "every route states who may call it: add `#[require_permission(\"resource:action\")]` or `#[public(\"reason\")]` above its route attribute"
-)]
-pub trait Declared: HttpServiceFactory + 'static {
-    /// The handler's record, as linked into the registry.
-    fn route() -> &'static RouteMeta;
-
-    /// The name of the handler's actix resource (the route's `name = "..."`, else the function's
-    /// name). Deny by default uses it to tell the handler's resource from another one at the same
-    /// path.
-    fn resource_name() -> &'static str {
-        Self::route().handler
-    }
-
-    /// Whether the route has guards of its own (`guard = "..."`), beside its method guard.
-    fn guarded() -> bool {
-        false
-    }
-}
-
-/// A declared handler registered by [`Routes`]: its method guard knows it is mounted.
-struct InMount<F>(F);
-
-impl<F: HttpServiceFactory> HttpServiceFactory for InMount<F> {
-    fn register(self, config: &mut actix_web::dev::AppService) {
-        crate::gate::mounting(|| self.0.register(config));
-    }
-}
 
 /// One registered route: its full path as served, its methods, and its declaration.
 #[derive(Debug, Clone)]
 pub struct Mounted {
     /// Full path as served (scope prefixes included), actix pattern syntax.
     pub path: String,
-    /// The methods the route answers (`HEAD` included for `GET` routes).
+    /// The methods the route answers (`HEAD` included for `GET` routes; empty: any method).
     pub methods: Vec<&'static str>,
     /// The declaration.
     pub route: RouteMeta,
-    /// The name of the route's actix resource, for a declared handler; `None` for a
-    /// [`public_service`](Routes::public_service).
-    pub resource_name: Option<&'static str>,
-    /// Whether actix routes to this handler without anything of the app's in between that could
-    /// decline or delay: no guards of its own, no scope customized with `scope_with` around it.
-    pub(crate) direct: bool,
 }
 
 impl Mounted {
     /// The matrix rows of this route: one per declared method (`HEAD` is implied by `GET`).
     pub fn endpoints(&self) -> impl Iterator<Item = Endpoint> + '_ {
-        let declared: Vec<&'static str> = if self.route.methods.is_empty() {
-            vec!["*"]
-        } else {
-            self.route.methods.to_vec()
-        };
-        declared.into_iter().map(|m| Endpoint { path: self.path.clone(), method: m.to_owned(), route: self.route })
+        let declared: &[&str] = if self.route.methods.is_empty() { &["*"] } else { self.route.methods };
+        declared.iter().map(|m| Endpoint { path: self.path.clone(), method: (*m).to_owned(), route: self.route })
     }
 }
 
@@ -115,38 +75,117 @@ enum Sink<'a> {
     Record,
 }
 
+/// What registration learned: the routes (for the matrix) and every service in registration
+/// order (for the consistency check).
+#[derive(Default)]
+struct Layout {
+    rows: Vec<Mounted>,
+    services: Vec<Service>,
+    default: DefaultService,
+}
+
+/// One service `Routes` registered, as actix's router sees it.
+struct Service {
+    /// Full pattern: exact for a resource, a prefix for a scope.
+    pattern: String,
+    scope: bool,
+    /// The route's methods as bits (`None`: any method).
+    methods: Option<crate::methods::MethodSet>,
+    /// The service has guards of the app's own, so it may decline a request its pattern matches.
+    may_decline: bool,
+    /// For a scope: the index after its last nested service.
+    end: usize,
+    /// Which row it is, for messages (`None` for scopes).
+    row: Option<usize>,
+}
+
 /// Registers declared routes while recording their full paths. See the [module docs](self).
 pub struct Routes<'a> {
     prefix: String,
+    root: bool,
     sink: Sink<'a>,
-    table: &'a mut Vec<Mounted>,
-    // Inside a scope customized by `scope_with` (middleware there may route later).
-    customized: bool,
+    layout: &'a mut Layout,
 }
 
-impl std::fmt::Debug for Routes<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Routes").field("prefix", &self.prefix).field("mounted", &self.table.len()).finish()
+impl fmt::Debug for Routes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Routes").field("prefix", &self.prefix).field("mounted", &self.layout.rows.len()).finish()
+    }
+}
+
+/// A scope being customized by [`Routes::scope_with`]: middleware, app data and guards only — no
+/// services or default service, which would serve requests without a declaration.
+#[derive(Debug)]
+pub struct ScopeConfig<S>(S);
+
+impl<T> ScopeConfig<Scope<T>>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = Error, InitError = ()>,
+{
+    /// Adds scope middleware, as [`Scope::wrap`] does.
+    pub fn wrap<M, B>(
+        self,
+        middleware: M,
+    ) -> ScopeConfig<Scope<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<B>, Error = Error, InitError = ()>>>
+    where
+        M: Transform<T::Service, ServiceRequest, Response = ServiceResponse<B>, Error = Error, InitError = ()> + 'static,
+        B: MessageBody,
+    {
+        ScopeConfig(self.0.wrap(middleware))
+    }
+
+    /// Adds a scope guard, as [`Scope::guard`] does: a request it declines is routed on as actix
+    /// would, to a later service or the default service.
+    pub fn guard<G: Guard + 'static>(self, guard: G) -> Self {
+        ScopeConfig(self.0.guard(guard))
+    }
+
+    /// Adds scope app data, as [`Scope::app_data`] does.
+    pub fn app_data<U: 'static>(self, data: U) -> Self {
+        ScopeConfig(self.0.app_data(data))
+    }
+}
+
+/// Registers a declared handler, its method guard marking the requests actix routes to it.
+struct InMount<F>(PhantomData<F>);
+
+impl<F: Declared> HttpServiceFactory for InMount<F> {
+    fn register(self, config: &mut AppService) {
+        declared::register::<F>(config, Mount::MOUNTED);
+    }
+}
+
+/// The path actix serves `path` at under `prefix`: it adds a missing leading `/` to a non-empty
+/// scope prefix or resource path (`ResourceDef::root_prefix`, `ensure_leading_slash`).
+fn join(prefix: &str, path: &str) -> String {
+    if path.is_empty() || path.starts_with('/') {
+        format!("{prefix}{path}")
+    } else {
+        format!("{prefix}/{path}")
     }
 }
 
 impl<'a> Routes<'a> {
     /// Registers a declared handler here.
     pub fn service<F: Declared>(&mut self, handler: F) -> &mut Self {
+        let _ = handler;
         let route = F::route();
-        let direct = !F::guarded() && !self.customized;
-        self.record(route.path, *route, Some(F::resource_name()), direct);
+        let path = join(&self.prefix, route.path);
+        let may_decline = !F::__authz_guards().is_empty();
+        self.record(path, route.methods.to_vec(), *route, false, may_decline);
         if let Sink::Actix(cfg) = &mut self.sink {
-            cfg.service(InMount(handler));
+            cfg.service(InMount::<F>(PhantomData));
         }
         self
     }
 
     /// Registers a service that is not a declared handler — static files, a third-party service
-    /// — as public, mounted at `path` (relative to the current scope, exactly as the service
-    /// mounts itself), for the stated `reason`. It answers any method.
+    /// — as public, for the stated `reason`, inside a scope at `prefix` (relative to the current
+    /// scope): the service mounts itself relative to that scope, so `web::resource("")` serves
+    /// `prefix` itself. It answers any method; a path under `prefix` that the service does not
+    /// serve gets the default service's 404.
     #[track_caller]
-    pub fn public_service<F>(&mut self, path: &'static str, reason: &'static str, service: F) -> &mut Self
+    pub fn public_service<F>(&mut self, prefix: &'static str, reason: &'static str, service: F) -> &mut Self
     where
         F: HttpServiceFactory + 'static,
     {
@@ -157,16 +196,18 @@ impl<'a> Routes<'a> {
             file: here.file(),
             line: here.line(),
             methods: &[],
-            path,
+            path: prefix,
             access: Access::Public { reason },
             policy: None,
             policy_filters: false,
             visibility: None,
             operation: reason,
         };
-        self.record(path, route, None, false);
+        let path = join(&self.prefix, prefix);
+        self.record(path, Vec::new(), route, true, false);
         if let Sink::Actix(cfg) = &mut self.sink {
-            cfg.service(service);
+            let scope = web::scope(prefix).service(service).default_service(self.layout.default.clone()).guard(ScopeMark);
+            cfg.service(scope);
         }
         self
     }
@@ -176,31 +217,51 @@ impl<'a> Routes<'a> {
         self.nest(prefix, |scope| scope, false, f)
     }
 
-    /// Like [`scope`](Self::scope), letting `customize` add scope middleware, data or guards:
+    /// Like [`scope`](Self::scope), letting `customize` add scope middleware, app data or guards:
     /// `r.scope_with("/admin", |s| s.wrap(Logger::default()), |r| { ... })`.
-    pub fn scope_with<S>(&mut self, prefix: &str, customize: impl FnOnce(Scope) -> S, f: impl FnOnce(&mut Routes<'_>)) -> &mut Self
+    pub fn scope_with<T, B>(
+        &mut self,
+        prefix: &str,
+        customize: impl FnOnce(ScopeConfig<Scope>) -> ScopeConfig<Scope<T>>,
+        f: impl FnOnce(&mut Routes<'_>),
+    ) -> &mut Self
     where
-        S: HttpServiceFactory + 'static,
+        T: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<B>, Error = Error, InitError = ()> + 'static,
+        B: MessageBody + 'static,
     {
         self.nest(prefix, customize, true, f)
     }
 
-    fn nest<S>(&mut self, prefix: &str, customize: impl FnOnce(Scope) -> S, customized: bool, f: impl FnOnce(&mut Routes<'_>)) -> &mut Self
+    fn nest<T, B>(
+        &mut self,
+        prefix: &str,
+        customize: impl FnOnce(ScopeConfig<Scope>) -> ScopeConfig<Scope<T>>,
+        customized: bool,
+        f: impl FnOnce(&mut Routes<'_>),
+    ) -> &mut Self
     where
-        S: HttpServiceFactory + 'static,
+        T: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<B>, Error = Error, InitError = ()> + 'static,
+        B: MessageBody + 'static,
     {
-        let full = format!("{}{prefix}", self.prefix);
-        let customized = customized || self.customized;
+        let full = join(&self.prefix, prefix);
+        let index = self.layout.services.len();
+        // Customized scopes may carry guards that decline: they shadow nothing for the check.
+        self.layout.services.push(Service { pattern: full.clone(), scope: true, methods: None, may_decline: customized, end: 0, row: None });
+        let layout = &mut *self.layout;
         match &mut self.sink {
             Sink::Actix(cfg) => {
-                let table = &mut *self.table;
-                let scope = web::scope(prefix).configure(|inner| {
-                    f(&mut Routes { prefix: full, sink: Sink::Actix(inner), table, customized });
-                });
-                cfg.service(customize(scope));
+                let default = layout.default.clone();
+                let ScopeConfig(scope) = customize(ScopeConfig(web::scope(prefix)));
+                let scope = scope
+                    .configure(|inner| f(&mut Routes { prefix: full, root: false, sink: Sink::Actix(inner), layout }))
+                    .default_service(default)
+                    // Last: it runs only when every guard of the app's accepted.
+                    .guard(ScopeMark);
+                cfg.service(scope);
             }
-            Sink::Record => f(&mut Routes { prefix: full, sink: Sink::Record, table: self.table, customized }),
+            Sink::Record => f(&mut Routes { prefix: full, root: false, sink: Sink::Record, layout }),
         }
+        self.layout.services[index].end = self.layout.services.len();
         self
     }
 
@@ -210,25 +271,59 @@ impl<'a> Routes<'a> {
         self
     }
 
-    fn record(&mut self, path: &str, route: RouteMeta, resource_name: Option<&'static str>, direct: bool) {
-        let mut methods = route.methods.to_vec();
-        if methods.contains(&"GET") && !methods.contains(&"HEAD") {
-            methods.push("HEAD");
+    /// Declares the app's default service — what answers a path no route matches, in the app
+    /// and in every scope of `Routes` — in place of [`problem::not_found`](crate::problem::not_found).
+    /// It is public: keep it to "not found" answers. Top level only, once.
+    ///
+    /// A default service set with `App::default_service` instead is not declared, and deny by
+    /// default refuses every request that reaches it.
+    ///
+    /// # Panics
+    ///
+    /// Inside a scope, or when called twice.
+    #[track_caller]
+    pub fn default_service<F, U>(&mut self, service: F) -> &mut Self
+    where
+        F: actix_service::IntoServiceFactory<U, ServiceRequest>,
+        U: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse, Error = Error, InitError = ()> + 'static,
+    {
+        assert!(self.root, "authz: `Routes::default_service` is for the top level `Routes` of `mount`, not a scope");
+        let set = self.layout.default.set(crate::select::boxed_default(service.into_factory()));
+        assert!(set, "authz: `Routes::default_service` called twice");
+        self
+    }
+
+    fn record(&mut self, path: String, methods: Vec<&'static str>, route: RouteMeta, scope: bool, may_decline: bool) {
+        let methods_set = (!scope).then(|| crate::methods::MethodSet::for_route(route.methods));
+        let mut served = methods;
+        if served.contains(&"GET") && !served.contains(&"HEAD") {
+            served.push("HEAD");
         }
-        self.table.push(Mounted { path: format!("{}{path}", self.prefix), methods, route, resource_name, direct });
+        let row = self.layout.rows.len();
+        self.layout.services.push(Service { pattern: path.clone(), scope, methods: methods_set, may_decline, end: 0, row: Some(row) });
+        self.layout.rows.push(Mounted { path, methods: served, route });
     }
 }
 
-/// Registers `routes` into an actix app (`App::new().configure(mount(routes))`), and stores the
-/// table of declared routes that deny-by-default checks. Call it once, on the `App`.
+/// Registers `routes` into an actix app (`App::new().configure(mount(routes))`): every route,
+/// the default service (for the app and each scope), and what [`ResolveActor`](crate::ResolveActor)
+/// needs. Call it once, on the `App`, and add no `App::default_service` after it.
+///
+/// # Panics
+///
+/// When the routes are inconsistent (see [`check`]): the app would not serve what the matrix says.
 pub fn mount<F>(routes: F) -> impl FnOnce(&mut web::ServiceConfig)
 where
     F: FnOnce(&mut Routes<'_>),
 {
     move |cfg| {
-        let mut table = Vec::new();
-        routes(&mut Routes { prefix: String::new(), sink: Sink::Actix(cfg), table: &mut table, customized: false });
-        cfg.app_data(RouteTable::new(&table));
+        let mut layout = Layout::default();
+        routes(&mut Routes { prefix: String::new(), root: true, sink: Sink::Actix(cfg), layout: &mut layout });
+        if let Err(error) = layout.check() {
+            panic!("{error}");
+        }
+        cfg.default_service(layout.default.clone());
+        cfg.app_data(crate::resolve::ResolverSlot::default());
     }
 }
 
@@ -237,256 +332,115 @@ pub fn collect<F>(routes: F) -> Vec<Mounted>
 where
     F: FnOnce(&mut Routes<'_>),
 {
-    let mut table = Vec::new();
-    routes(&mut Routes { prefix: String::new(), sink: Sink::Record, table: &mut table, customized: false });
-    table
+    record(routes).rows
+}
+
+fn record<F>(routes: F) -> Layout
+where
+    F: FnOnce(&mut Routes<'_>),
+{
+    let mut layout = Layout::default();
+    routes(&mut Routes { prefix: String::new(), root: true, sink: Sink::Record, layout: &mut layout });
+    layout
+}
+
+/// Checks that the app serves what the matrix of `routes` says: no two declarations for one
+/// path and method, and no declared route shadowed by a service registered before it (a
+/// `/{tenant}/users` before `/admin/users`: actix would route `GET /admin/users` to the first).
+/// Patterns are matched with actix's own `ResourceDef`.
+pub fn check<F>(routes: F) -> Result<(), RoutesError>
+where
+    F: FnOnce(&mut Routes<'_>),
+{
+    record(routes).check()
 }
 
 /// The matrix of the routes `routes` registers.
+///
+/// # Panics
+///
+/// When the routes are inconsistent (see [`check`]).
 pub fn matrix<F>(routes: F, catalog: Option<&'static crate::Catalog>) -> crate::matrix::Matrix
 where
     F: FnOnce(&mut Routes<'_>),
 {
-    let endpoints = collect(routes).iter().flat_map(Mounted::endpoints).collect();
+    let layout = record(routes);
+    if let Err(error) = layout.check() {
+        panic!("{error}");
+    }
+    let endpoints = layout.rows.iter().flat_map(Mounted::endpoints).collect();
     crate::matrix::Matrix::new(endpoints, catalog)
 }
 
-/// Declared (pattern, methods) pairs, stored as app data by [`mount`].
-#[derive(Debug, Clone)]
-pub(crate) struct RouteTable {
-    // Looked up with a key nobody outside the app chooses, so a fast non-DoS-resistant hash is
-    // right here.
-    patterns: HashMap<String, Entry, foldhash::fast::FixedState>,
-    pub(crate) index: std::rc::Rc<Index>,
+/// Routes whose matrix rows would not say what the app serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutesError {
+    /// One line per problem.
+    pub problems: Vec<String>,
 }
 
-/// The declared handlers in registration order, indexed by the first segment of their full path,
-/// so `ResolveActor` can tell which declared route a path will most likely reach by matching a
-/// few patterns instead of the app's whole resource map. A guess only: the route actix really
-/// selects is confirmed by its method guard (see `gate::selected`).
-#[derive(Debug)]
-pub(crate) struct Index {
-    routes: Vec<Candidate>,
-    // First path segment → routes whose pattern starts with that literal segment.
-    by_segment: HashMap<String, Vec<usize>, foldhash::fast::FixedState>,
-    // Routes whose first segment has a parameter: candidates for any path.
-    any_segment: Vec<usize>,
-}
-
-#[derive(Debug)]
-struct Candidate {
-    rdef: actix_web::dev::ResourceDef,
-    methods: Declaration,
-    // Whether nothing but the route's own resource can answer a path it matches, as far as
-    // `mount` knows: no guards of its own, no customized scope around it, no public service
-    // (a third-party resource with unknown patterns) registered before it.
-    direct: bool,
-}
-
-fn first_segment(path: &str) -> &str {
-    let rest = path.strip_prefix('/').unwrap_or(path);
-    match rest.bytes().position(|b| b == b'/') {
-        Some(end) => &rest[..end],
-        None => rest,
-    }
-}
-
-impl Index {
-    fn new(mounted: &[Mounted]) -> Self {
-        let mut index = Index { routes: Vec::new(), by_segment: HashMap::with_hasher(foldhash::fast::FixedState::default()), any_segment: Vec::new() };
-        let mut public_before = false;
-        for m in mounted {
-            if m.resource_name.is_none() {
-                public_before = true;
-                continue;
-            }
-            let i = index.routes.len();
-            let segment = first_segment(&m.path);
-            if !m.path.starts_with('/') || segment.contains(['{', '}', '*']) {
-                index.any_segment.push(i);
-            } else {
-                index.by_segment.entry(segment.to_owned()).or_default().push(i);
-            }
-            index.routes.push(Candidate {
-                rdef: actix_web::dev::ResourceDef::new(m.path.clone()),
-                methods: Declaration::methods(&m.methods),
-                direct: m.direct && !public_before,
-            });
+impl fmt::Display for RoutesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "authz: the app would not serve what its routes declare:")?;
+        for problem in &self.problems {
+            writeln!(f, "  - {problem}")?;
         }
-        index
-    }
-
-    /// The declared route that `path` (as actix routes it) and `method` most likely reach, when it
-    /// is a direct one: the first in registration order whose pattern and methods match.
-    pub(crate) fn predict(&self, path: &str, method: &Method) -> Option<usize> {
-        let listed = self.by_segment.get(first_segment(path)).map_or(&[][..], Vec::as_slice);
-        if self.any_segment.is_empty() {
-            return self.first_match(listed.iter().copied(), path, method);
-        }
-        // Merge the two ascending lists: registration order decides, as in actix.
-        let (mut a, mut b) = (listed.iter().copied().peekable(), self.any_segment.iter().copied().peekable());
-        let merged = std::iter::from_fn(move || match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if x < y => a.next(),
-            (Some(_), Some(_)) | (None, Some(_)) => b.next(),
-            (Some(_), None) => a.next(),
-            (None, None) => None,
-        });
-        self.first_match(merged, path, method)
-    }
-
-    fn first_match(&self, candidates: impl Iterator<Item = usize>, path: &str, method: &Method) -> Option<usize> {
-        for i in candidates {
-            let route = &self.routes[i];
-            if matches!(route.methods.lookup(method), Lookup::Declared) && route.rdef.is_match(path) {
-                return route.direct.then_some(i);
-            }
-        }
-        None
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.routes.len()
-    }
-
-    pub(crate) fn pattern(&self, i: usize) -> &str {
-        self.routes[i].rdef.pattern().unwrap_or_default()
+        Ok(())
     }
 }
 
-#[derive(Debug, Clone)]
-struct Entry {
-    declaration: Declaration,
-    // The resource names of the declared handlers mounted at this pattern: a resource at the same
-    // path under another name (or none) was registered around `mount` and is not declared.
-    names: Vec<&'static str>,
-}
+impl std::error::Error for RoutesError {}
 
-/// What the route table says of one pattern.
-#[derive(Debug, Clone)]
-pub(crate) enum Declaration {
-    Undeclared,
-    /// A public service: any method.
-    AnyMethod,
-    /// Declared handlers for these methods (`HEAD` included with `GET`): the standard methods as
-    /// bits, so the per-request test compares no strings; others by name.
-    Methods { standard: u16, other: Vec<&'static str> },
-}
-
-/// How the route table classifies a request.
-pub(crate) enum Lookup {
-    Declared,
-    /// The pattern is declared for other methods only.
-    OtherMethod,
-    Undeclared,
-}
-
-impl Declaration {
-    /// Declared handlers for `methods`.
-    fn methods(methods: &[&'static str]) -> Self {
-        let mut declaration = Declaration::Methods { standard: 0, other: Vec::new() };
-        declaration.add_methods(methods);
-        declaration
-    }
-
-    fn add_methods(&mut self, methods: &[&'static str]) {
-        if let Declaration::Methods { standard, other } = self {
-            for &name in methods {
-                match crate::methods::bit_of_name(name) {
-                    0 => other.push(name),
-                    bit => *standard |= bit,
+impl Layout {
+    fn check(&self) -> Result<(), RoutesError> {
+        let mut problems = Vec::new();
+        for (i, later) in self.services.iter().enumerate() {
+            let (Some(row), Some(methods)) = (later.row, later.methods) else { continue };
+            for earlier in &self.services[..i] {
+                // A scope around the route is its way in, not a rival.
+                let encloses = earlier.scope && earlier.end > i;
+                if encloses || earlier.may_decline {
+                    continue;
                 }
+                let overlap = earlier.methods.map_or(true, |m| m.overlaps(methods));
+                if !overlap || !pattern(earlier).is_match(&later.pattern) {
+                    continue;
+                }
+                let route = &self.rows[row];
+                let what = match earlier.row {
+                    Some(other) if self.rows[other].path == route.path && !earlier.scope => {
+                        format!("`{}` is declared twice for one method: {} and {}", route.path, origin(&route.route), origin(&self.rows[other].route))
+                    }
+                    Some(other) => format!(
+                        "`{}` ({}) is shadowed by `{}` ({}), registered before it: actix routes its requests there",
+                        route.path,
+                        origin(&route.route),
+                        earlier.pattern,
+                        origin(&self.rows[other].route)
+                    ),
+                    None => format!(
+                        "`{}` ({}) is shadowed by the scope `{}` registered before it: actix routes its requests there",
+                        route.path,
+                        origin(&route.route),
+                        earlier.pattern
+                    ),
+                };
+                problems.push(what);
+                break;
             }
         }
-    }
-
-    pub(crate) fn lookup(&self, method: &Method) -> Lookup {
-        let declared = match self {
-            Declaration::Undeclared => return Lookup::Undeclared,
-            Declaration::AnyMethod => true,
-            Declaration::Methods { standard, other } => crate::methods::contains(*standard, other, method),
-        };
-        if declared { Lookup::Declared } else { Lookup::OtherMethod }
+        if problems.is_empty() { Ok(()) } else { Err(RoutesError { problems }) }
     }
 }
 
-impl RouteTable {
-    fn new(mounted: &[Mounted]) -> Self {
-        let mut patterns: HashMap<String, Entry, _> = HashMap::with_hasher(foldhash::fast::FixedState::default());
-        for m in mounted {
-            let entry = patterns
-                .entry(m.path.clone())
-                .or_insert_with(|| Entry { declaration: Declaration::methods(&[]), names: Vec::new() });
-            if m.route.methods.is_empty() {
-                entry.declaration = Declaration::AnyMethod;
-            }
-            entry.declaration.add_methods(&m.methods);
-            entry.names.extend(m.resource_name);
-        }
-        RouteTable { patterns, index: std::rc::Rc::new(Index::new(mounted)) }
-    }
-
-    /// The declaration of the resource named `name` (if it has a name) at `pattern`, a full path
-    /// as actix matched it. Declared handlers' resources always have a name (the route's `name`,
-    /// else the function's); a public service's resource answers whatever its name.
-    pub(crate) fn declaration(&self, pattern: &str, name: Option<&str>) -> Declaration {
-        match self.patterns.get(pattern) {
-            Some(Entry { declaration: Declaration::AnyMethod, .. }) => Declaration::AnyMethod,
-            Some(Entry { declaration, names }) if name.is_some_and(|n| names.contains(&n)) => declaration.clone(),
-            _ => Declaration::Undeclared,
-        }
-    }
-
-    #[cfg(feature = "introspection")]
-    pub(crate) fn lookup(&self, pattern: &str, name: Option<&str>, method: &Method) -> Lookup {
-        self.declaration(pattern, name).lookup(method)
+fn pattern(service: &Service) -> actix_web::dev::ResourceDef {
+    if service.scope {
+        actix_web::dev::ResourceDef::root_prefix(&service.pattern)
+    } else {
+        actix_web::dev::ResourceDef::new(service.pattern.as_str())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn mounted(path: &str, methods: &'static [&'static str], name: Option<&'static str>, direct: bool) -> Mounted {
-        let route = RouteMeta {
-            handler: "h",
-            module: "m",
-            file: "f",
-            line: 1,
-            methods,
-            path: "",
-            access: Access::Public { reason: "test" },
-            policy: None,
-            policy_filters: false,
-            visibility: None,
-            operation: "",
-        };
-        Mounted { path: path.to_owned(), methods: methods.to_vec(), route, resource_name: name, direct }
-    }
-
-    #[test]
-    fn predicts_the_first_declared_route_in_registration_order() {
-        let index = Index::new(&[
-            mounted("/items", &["GET"], Some("a"), true),
-            mounted("/{tenant}/x", &["GET"], Some("b"), true),
-            mounted("/items/{id}", &["GET", "DELETE"], Some("c"), true),
-            mounted("/guarded/{id}", &["GET"], Some("d"), false),
-            mounted("/static", &[], None, false),
-            mounted("/after", &["GET"], Some("e"), true),
-        ]);
-        let (get, delete, post) = (Method::GET, Method::DELETE, Method::POST);
-        assert_eq!(index.predict("/items", &get), Some(0));
-        assert_eq!(index.predict("/acme/x", &get), Some(1));
-        // Both `/{tenant}/x` and `/items/{id}` match: the earlier registration wins, as in actix.
-        assert_eq!(index.predict("/items/x", &get), Some(1));
-        assert_eq!(index.predict("/items/7", &get), Some(2));
-        assert_eq!(index.predict("/items/7", &delete), Some(2));
-        assert_eq!(index.predict("/items/7", &post), None, "no route declares POST there");
-        assert_eq!(index.predict("/items/7/", &get), None);
-        assert_eq!(index.predict("/nothing", &get), None);
-        // Not direct: its own guards may decline.
-        assert_eq!(index.predict("/guarded/1", &get), None);
-        // Registered after a public service, whose patterns are unknown: not direct either.
-        assert_eq!(index.predict("/after", &get), None);
-        assert_eq!(index.pattern(2), "/items/{id}");
-    }
+fn origin(route: &RouteMeta) -> String {
+    format!("`{}` at {}:{}", route.handler, route.file, route.line)
 }

@@ -1,4 +1,8 @@
-//! Test kit: attach an actor to a test request without running a resolver.
+//! Test kit (feature `test-kit`, for dev-dependencies): attach an actor to a test request without
+//! running a resolver, and list what an app serves without a declaration.
+//!
+//! Nothing here exists in a build without the feature, so no production build accepts an
+//! injected actor.
 //!
 //! ```
 //! use actix_web::{get, test, App, HttpResponse};
@@ -25,13 +29,20 @@
 //! # });
 //! ```
 
-use actix_web::HttpMessage;
+use std::cell::{Cell, RefCell};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::{Error, HttpMessage};
+
+use crate::gate::Refused;
 use crate::resolve::Resolution;
 use crate::Principal;
 
-/// `req` as sent by `actor`. A [`ResolveActor`](crate::ResolveActor) middleware in the app keeps
-/// this actor instead of resolving one.
+/// `req` as sent by `actor`: gates and [`CurrentActor`](crate::CurrentActor) take this actor
+/// instead of running the app's resolver.
 pub fn with_actor<M: HttpMessage, A: Principal>(req: M, actor: A) -> M {
     req.extensions_mut().insert(Resolution::actor(actor));
     req
@@ -43,12 +54,13 @@ pub fn anonymous<M: HttpMessage>(req: M) -> M {
     req
 }
 
-/// A route an app serves without a declaration (or registered around [`mount`](crate::mount)).
+/// A route an app serves without a declaration: a request to it is refused at run time.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct UndeclaredRoute {
-    /// The full path as served.
+    /// The full path as served; `PREFIX/*` for a prefix service or a scope's default service
+    /// under `PREFIX`; `(default service)` for the app's default service.
     pub path: String,
-    /// The method, or `*` for a resource without a method guard.
+    /// The method, or `*` for any.
     pub method: String,
 }
 
@@ -58,12 +70,16 @@ impl std::fmt::Display for UndeclaredRoute {
     }
 }
 
-/// Every route `app` serves that has no declaration — each would be refused at run time — from
-/// actix-web's route introspection. Needs the `introspection` feature and a
-/// [`ResolveActor`](crate::ResolveActor) on the app.
+/// Every route `app` serves without a declaration — each would be refused at run time.
+///
+/// It asks the app itself: for every pattern actix's route introspection lists, and for a path
+/// under every scope and outside every route, it routes one request with each method exactly as
+/// a real one would be routed (through [`ResolveActor`](crate::ResolveActor)), observes whether
+/// actix selected a declared service, and drops the routed request unpolled — no handler runs.
+/// So it sees what deny by default sees: undeclared methods at declared paths, routes registered
+/// before `mount` at a declared path, scope and app default services.
 ///
 /// ```
-/// # #[cfg(feature = "introspection")] {
 /// use actix_web::{get, test, App, HttpResponse};
 /// use authz_actix::{mount, require_permission, ResolveActor};
 ///
@@ -83,66 +99,171 @@ impl std::fmt::Display for UndeclaredRoute {
 /// let missing = authz_actix::test::undeclared_routes(&app).await;
 /// assert_eq!(missing.iter().map(ToString::to_string).collect::<Vec<_>>(), ["GET /forgotten"]);
 /// # });
-/// # }
 /// ```
-#[cfg(feature = "introspection")]
+///
+/// # Panics
+///
+/// When `app` has no `ResolveActor`: nothing would be refused, and nothing can be observed.
 pub async fn undeclared_routes<S, B>(app: &S) -> Vec<UndeclaredRoute>
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
 {
-    let probe = RouteProbe::default();
-    let req = actix_web::test::TestRequest::get().uri("/").to_request();
-    req.extensions_mut().insert(probe.clone());
-    let _ = app.call(req).await;
-    let found = probe.0.borrow_mut().take();
-    found.unwrap_or_else(|| {
-        panic!("no answer from the app: `undeclared_routes` needs `ResolveActor` installed on it")
-    })
+    let nodes = match send(app, "GET", "/", true).await {
+        Some((_, Some(nodes))) => nodes,
+        _ => panic!("no answer from the app: `undeclared_routes` needs `ResolveActor` installed on it"),
+    };
+    let mut missing = Vec::new();
+    for node in &nodes {
+        if node.prefix {
+            let path = format!("{}/{UNLIKELY}", node.path.trim_end_matches('/'));
+            if !selected(app, "GET", &path).await {
+                missing.push(UndeclaredRoute { path: format!("{}/*", node.path.trim_end_matches('/')), method: "*".to_owned() });
+            }
+            continue;
+        }
+        let Some(path) = sample_path(&node.path) else { continue };
+        let methods = if node.methods.is_empty() { PROBED.iter().map(|m| (*m).to_owned()).collect() } else { node.methods.clone() };
+        for method in methods {
+            if !selected(app, &method, &path).await {
+                let shown = if node.methods.is_empty() { "*".to_owned() } else { method };
+                missing.push(UndeclaredRoute { path: node.path.clone(), method: shown });
+            }
+        }
+    }
+    if !selected(app, "GET", &format!("/{UNLIKELY}")).await {
+        missing.push(UndeclaredRoute { path: "(default service)".to_owned(), method: "*".to_owned() });
+    }
+    missing.sort();
+    missing.dedup();
+    missing
 }
 
-/// Carries the question from [`undeclared_routes`] to `ResolveActor`, which sees the app's data.
-/// Only in-process code can attach it: request extensions never come from the network.
-#[cfg(feature = "introspection")]
-#[derive(Clone, Default)]
-pub(crate) struct RouteProbe(std::rc::Rc<std::cell::RefCell<Option<Vec<UndeclaredRoute>>>>);
+/// A path segment no app serves on purpose, for reaching default services.
+const UNLIKELY: &str = "authz-probe-0c8f1e";
 
-#[cfg(feature = "introspection")]
-impl RouteProbe {
-    pub(crate) fn answer(&self, req: &actix_web::dev::ServiceRequest) {
-        use actix_web::web::Data;
-        use actix_web::introspection::{IntrospectionNode, IntrospectionTree, ResourceType};
+/// The methods tried on a resource without a method guard.
+const PROBED: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
-        type Served = (String, Option<String>, Vec<String>);
-        fn walk(node: &IntrospectionNode, out: &mut Vec<Served>) {
-            if let ResourceType::Resource = node.kind {
-                out.push((node.full_path.clone(), node.resource_name.clone(), node.methods.iter().map(ToString::to_string).collect()));
-            }
-            for child in &node.children {
-                walk(child, out);
-            }
-        }
+async fn selected<S, B>(app: &S, method: &str, path: &str) -> bool
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
+{
+    matches!(send(app, method, path, false).await, Some((true, _)))
+}
 
-        let table = req.app_data::<crate::routes::RouteTable>();
-        let mut served = Vec::new();
-        if let Some(tree) = req.app_data::<Data<IntrospectionTree>>() {
-            walk(&tree.root, &mut served);
-        }
-        let mut missing = Vec::new();
-        for (path, name, methods) in served {
-            let methods = if methods.is_empty() { vec!["*".to_owned()] } else { methods };
-            for method in methods {
-                // `*` (no method guard) is declared only by an any-method public service.
-                let parsed = actix_web::http::Method::from_bytes(method.as_bytes());
-                let declared = table
-                    .zip(parsed.ok())
-                    .is_some_and(|(t, m)| matches!(t.lookup(&path, name.as_deref(), &m), crate::routes::Lookup::Declared));
-                if !declared {
-                    missing.push(UndeclaredRoute { path: path.clone(), method });
+async fn send<S, B>(app: &S, method: &str, path: &str, list: bool) -> Option<(bool, Option<Vec<Node>>)>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
+{
+    let method = actix_web::http::Method::from_bytes(method.as_bytes()).ok()?;
+    path.parse::<actix_web::http::Uri>().ok()?;
+    let req = actix_web::test::TestRequest::default().method(method).uri(path).to_request();
+    let probe = Probe { list, ..Probe::default() };
+    let probe = Rc::new(probe);
+    req.extensions_mut().insert(ProbeHandle(probe.clone()));
+    // No resolver runs for a probe.
+    req.extensions_mut().insert(Resolution::Anonymous);
+    let _ = app.call(req).await;
+    let outcome = probe.selected.get()?;
+    Some((outcome, probe.nodes.borrow_mut().take()))
+}
+
+/// A concrete path that `pattern` matches, by actix's own matcher: each `{param}` filled in.
+fn sample_path(pattern: &str) -> Option<String> {
+    let rdef = actix_web::dev::ResourceDef::new(pattern);
+    ["1", "a", "a1"].into_iter().map(|value| fill(pattern, value)).find(|path| rdef.is_match(path))
+}
+
+fn fill(pattern: &str, value: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut depth = 0usize;
+    for c in pattern.chars() {
+        match c {
+            '{' => {
+                if depth == 0 {
+                    out.push_str(value);
                 }
+                depth += 1;
             }
+            '}' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
         }
-        missing.sort();
-        missing.dedup();
-        *self.0.borrow_mut() = Some(missing);
+    }
+    out
+}
+
+/// One thing the app serves, from route introspection.
+#[derive(Debug, Clone)]
+struct Node {
+    path: String,
+    methods: Vec<String>,
+    /// A registered scope or prefix service.
+    prefix: bool,
+}
+
+/// A question from [`undeclared_routes`] to `ResolveActor`. Request extensions never come from
+/// the network, and the type exists only with the `test-kit` feature.
+#[derive(Default)]
+struct Probe {
+    list: bool,
+    selected: Cell<Option<bool>>,
+    nodes: RefCell<Option<Vec<Node>>>,
+}
+
+#[derive(Clone)]
+pub(crate) struct ProbeHandle(Rc<Probe>);
+
+impl ProbeHandle {
+    /// Routes `req` through `app` as `ResolveActor` does, records whether actix selected a
+    /// declared service, and drops what it routed unpolled.
+    pub(crate) fn answer<S, B>(&self, req: ServiceRequest, app: &S) -> Refused<BoxBody>
+    where
+        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    {
+        if self.0.list {
+            *self.0.nodes.borrow_mut() = Some(nodes(&req));
+        }
+        let (routed, selected) = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| app.call(req))));
+        self.0.selected.set(Some(selected && routed.is_ok()));
+        drop(routed);
+        Refused::error(actix_web::error::InternalError::from_response("probe", actix_web::HttpResponse::NoContent().finish()).into())
+    }
+}
+
+fn nodes(req: &ServiceRequest) -> Vec<Node> {
+    use actix_web::introspection::{IntrospectionNode, IntrospectionTree, ResourceType};
+
+    fn walk(node: &IntrospectionNode, out: &mut Vec<Node>) {
+        let registered = !node.patterns.is_empty();
+        match node.kind {
+            ResourceType::Resource => out.push(Node {
+                path: node.full_path.clone(),
+                methods: node.methods.iter().map(ToString::to_string).collect(),
+                prefix: false,
+            }),
+            ResourceType::Scope if registered => out.push(Node { path: node.full_path.clone(), methods: Vec::new(), prefix: true }),
+            _ => {}
+        }
+        for child in &node.children {
+            walk(child, out);
+        }
+    }
+
+    let mut out = Vec::new();
+    if let Some(tree) = req.app_data::<actix_web::web::Data<IntrospectionTree>>() {
+        walk(&tree.root, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sample_paths_match_their_patterns() {
+        assert_eq!(super::sample_path("/items/{id}").as_deref(), Some("/items/1"));
+        assert_eq!(super::sample_path("/items/{id:\\d+}/x").as_deref(), Some("/items/1/x"));
+        assert_eq!(super::sample_path("/t/{name:[a-z]+}").as_deref(), Some("/t/a"));
+        assert_eq!(super::sample_path("/static").as_deref(), Some("/static"));
     }
 }

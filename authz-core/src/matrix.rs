@@ -370,7 +370,7 @@ fn md(text: &str) -> String {
 }
 
 fn md_code(text: &str) -> String {
-    format!("`{}`", text.replace('`', "'").replace('|', "\\|"))
+    format!("`{}`", text.replace('`', "'").replace('|', "\\|").replace(['\n', '\r'], " "))
 }
 
 fn json_str(text: &str) -> String {

@@ -13,17 +13,15 @@ use crate::catalog::{self, Catalog};
 
 /// Emits the handler's service registration in place of its route attribute, plus its record.
 ///
-/// - The route attribute is read, not run: the macro emits what actix's route macros generate (a
-///   unit struct named like the handler, implementing `HttpServiceFactory`), with one `Methods`
-///   guard — `GET` routes also answer `HEAD`, gated the same — and the user's `guard`/`wrap`
-///   options.
+/// - The route attribute is read, not run: the macro emits a unit struct named like the handler,
+///   as actix's route macros do, implementing `HttpServiceFactory` and `Declared`.
 /// - The record (`RouteMeta`) is a `static` linked into the registry from inside an anonymous
-///   `const` block, so no user code can name it; the handler type implements `Declared`, which
-///   returns that same record, so route registration accepts only declared handlers.
-/// - A gated handler's gate is the outermost middleware of its resource: it runs after routing
-///   (the matched pattern is known; another method never reaches it) and before any extractor or
-///   the body. It reads the record through `Declared`, so what the matrix shows is exactly what
-///   is enforced.
+///   `const` block, so no user code can name it; `Declared::route` returns that same record, so
+///   route registration accepts only declared handlers.
+/// - authz builds the handler's resource from the record (path, method guard, gate as the
+///   outermost middleware: after routing, before any extractor or the body), so what the matrix
+///   shows is exactly what is enforced. `Declared` supplies only the user's `guard`/`wrap`
+///   options and the function.
 pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> TokenStream {
     let Handler { mut func, route_index, route } = handler;
     let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());
@@ -58,12 +56,8 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let visibility = policy_ref(args.visibility.as_ref());
 
     let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
-    let guarded = !route.guards.is_empty();
     let record = quote! {
         #private::register_route!(
-            #ident,
-            #resource_name,
-            #guarded,
             #private::RouteMeta {
                 handler: #handler_name,
                 module: ::core::module_path!(),
@@ -80,22 +74,14 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         );
     };
 
-    // HEAD follows GET: one guard accepts the declared methods, and HEAD with GET.
-    let mut all_methods = methods.clone();
-    if all_methods.iter().any(|m| m == "GET") && !all_methods.iter().any(|m| m == "HEAD") {
-        all_methods.push("HEAD".to_owned());
-    }
-    let gate = match &args.access {
-        AccessArgs::Gated { .. } => quote!(.wrap(#private::Gate::new(<Self as #private::Declared>::route()))),
-        AccessArgs::Public { .. } => quote!(),
-    };
     let guards = &route.guards;
     let wrappers = &route.wrappers;
     func.attrs.remove(route_index);
     let docs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
     let vis = &func.vis;
-    // What actix's route macros generate, with the gate as the outermost middleware of the
-    // handler's resource: a unit struct named like the handler, registering the function.
+    // A unit struct named like the handler, as actix's route macros generate. authz builds its
+    // resource from the record (path, methods — `HEAD` with `GET` — and the gate); the handler
+    // gives only its own guards, middleware and body.
     let service = quote_spanned! {attr_span=>
         #(#docs)*
         #[allow(non_camel_case_types)]
@@ -103,17 +89,31 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
 
         impl #private::HttpServiceFactory for #ident {
             fn register(self, __authz_config: &mut #private::AppService) {
+                #private::register_outside::<Self>(__authz_config);
+            }
+        }
+    };
+    let declared = quote_spanned! {attr_span=>
+        impl #private::Sealed for #ident {}
+
+        impl #private::Declared for #ident {
+            fn route() -> &'static #private::RouteMeta {
+                &__AUTHZ_ROUTE
+            }
+
+            fn __authz_resource_name() -> &'static str {
+                #resource_name
+            }
+
+            fn __authz_guards() -> #private::Vec<#private::Box<dyn #private::Guard>> {
+                let mut __authz_guards: #private::Vec<#private::Box<dyn #private::Guard>> = #private::Vec::new();
+                #(__authz_guards.push(#private::Box::new(#private::fn_guard(#guards)));)*
+                __authz_guards
+            }
+
+            fn __authz_handler() -> #private::Route {
                 #func
-                // The method guard comes last: when it accepts, every guard has, and actix has
-                // selected this resource.
-                let __authz_resource = #private::Resource::new(#path)
-                    .name(#resource_name)
-                    #(.guard(#private::fn_guard(#guards)))*
-                    .guard(#private::Methods::new(&[#(#all_methods),*]))
-                    #(.wrap(#wrappers))*
-                    #gate
-                    .to(#ident);
-                #private::HttpServiceFactory::register(__authz_resource, __authz_config);
+                #private::Route::new().to(#ident) #(.wrap(#wrappers))*
             }
         }
     };
@@ -126,6 +126,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         checks.extend(catalog.track_once());
     }
     checks.extend(record);
+    checks.extend(declared);
     checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));
     quote! {
         #service

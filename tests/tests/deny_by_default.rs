@@ -1,301 +1,426 @@
-//! Deny by default: a route without a declaration, or registered around `mount`, is refused
-//! before its handler runs, and reported at ERROR naming the route.
+//! Deny by default, attacked: whatever the path's spelling, the middleware order or the way a
+//! route got into the app, a request actix routes to anything `mount` did not register is
+//! refused (500, logged) and its handler never runs.
+//!
+//! Every leaking handler here counts its runs in one counter; each test asserts it stayed at zero
+//! and the status each request got.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
-use actix_web::dev::Service;
-use actix_web::http::StatusCode;
-use actix_web::{get, test, web, App, HttpResponse};
-use authz_actix::{mount, require_permission, ResolveActor};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::NormalizePath;
+use actix_web::{get, guard, test, web, App, HttpResponse};
+use authz_actix::{mount, public, require_permission, ResolveActor, Routes};
 use authz_tests::resolve;
 
-static UNDECLARED_RAN: AtomicUsize = AtomicUsize::new(0);
+/// Runs of every handler that must never run.
+static LEAKED: AtomicUsize = AtomicUsize::new(0);
 
-/// Declared.
-#[require_permission("project:read")]
-#[get("/declared")]
-async fn declared() -> HttpResponse {
-    HttpResponse::Ok().finish()
+/// The tests share `LEAKED`: one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Declared and mounted, but shadowed: routes at its path were registered before `mount`.
+async fn leak() -> HttpResponse {
+    LEAKED.fetch_add(1, Ordering::SeqCst);
+    HttpResponse::Ok().body("secret")
+}
+
+/// Health check.
+#[public("load balancer probes")]
+#[get("/health")]
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+/// List users.
 #[require_permission("user:admin")]
-#[get("/shadowed")]
-async fn shadowed() -> HttpResponse {
-    HttpResponse::Ok().finish()
+#[get("/users")]
+async fn list_users() -> HttpResponse {
+    HttpResponse::Ok().body("users")
 }
 
-static COUNTED: AtomicUsize = AtomicUsize::new(0);
-
-/// Declared; counts the requests it served.
+/// Read a report.
 #[require_permission("project:read")]
-#[get("/counted/{id}")]
-async fn counted() -> HttpResponse {
-    COUNTED.fetch_add(1, Ordering::SeqCst);
-    HttpResponse::Ok().finish()
+#[get("/reports/{id}")]
+async fn read_report(id: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Ok().body(id.to_string())
 }
 
-/// Declared, but registered around `mount`.
+/// A declared handler, registered with `App::service` instead of through `mount`.
 #[require_permission("project:read")]
-#[get("/around")]
-async fn around() -> HttpResponse {
-    UNDECLARED_RAN.fetch_add(1, Ordering::SeqCst);
+#[get("/outside")]
+async fn outside() -> HttpResponse {
+    LEAKED.fetch_add(1, Ordering::SeqCst);
     HttpResponse::Ok().finish()
 }
 
-/// Plain actix: no declaration at all.
-#[get("/plain")]
-async fn plain() -> HttpResponse {
-    UNDECLARED_RAN.fetch_add(1, Ordering::SeqCst);
+/// Plain actix, registered under the name of the declared `list_users` resource.
+#[get("/admin/users", name = "list_users")]
+async fn list_users_twin() -> HttpResponse {
+    LEAKED.fetch_add(1, Ordering::SeqCst);
     HttpResponse::Ok().finish()
 }
 
-async fn sneaky() -> HttpResponse {
-    UNDECLARED_RAN.fetch_add(1, Ordering::SeqCst);
+fn never(_: &guard::GuardContext<'_>) -> bool {
+    false
+}
+
+/// Declared behind a guard that always declines.
+#[require_permission("user:admin")]
+#[get("/guarded", guard = "never")]
+async fn guarded() -> HttpResponse {
     HttpResponse::Ok().finish()
+}
+
+fn routes(r: &mut Routes<'_>) {
+    r.service(health).service(guarded);
+    r.scope("/admin", |r| {
+        r.service(list_users);
+    });
+    r.scope("/api", |r| {
+        r.service(read_report);
+    });
+    r.public_service("/assets", "static assets", web::resource("").route(web::get().to(HttpResponse::Ok)));
+}
+
+/// Status and body of `method uri` sent by `token` (anonymous without). A refusal made after
+/// routing consumed the request is an error, which actix's HTTP layer turns into the response:
+/// done here the same way.
+async fn answer<S, B>(app: &S, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let mut req = test::TestRequest::default().method(Method::from_bytes(method.as_bytes()).expect("method")).uri(uri);
+    if let Some(token) = token {
+        req = req.insert_header(("authorization", format!("Bearer {token}")));
+    }
+    match app.call(req.to_request()).await {
+        Ok(res) => {
+            let status = res.status();
+            let body = test::read_body(res).await;
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+        Err(error) => {
+            let res = error.error_response();
+            let status = res.status();
+            let body = actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    }
+}
+
+/// Sends each `(method, uri)` anonymously and as an admin; every one must be refused with the
+/// generic 500, and nothing may leak.
+async fn assert_refused<S, B>(app: &S, requests: &[(&str, &str)])
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    for (method, uri) in requests {
+        for token in [None, Some("admin-1")] {
+            let (status, body) = answer(app, method, uri, token).await;
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{method} {uri} as {token:?}: {body}");
+            assert!(body.contains("The request could not be processed") && !body.contains("secret"), "{body}");
+        }
+    }
+    assert_eq!(LEAKED.load(Ordering::SeqCst), 0, "an undeclared handler ran");
 }
 
 #[actix_rt::test]
-async fn undeclared_routes_are_refused_and_reported() {
+async fn percent_encoded_spellings_reach_nothing_undeclared() {
+    let _serial = serial();
+    LEAKED.store(0, Ordering::SeqCst);
     let (logs, _guard) = authz_tests::capture_logs();
-
     let app = test::init_service(
         App::new()
             .wrap(ResolveActor::new(resolve))
-            .configure(mount(|r| {
-                r.service(declared);
-            }))
-            .service(around)
-            .service(plain)
-            .service(web::resource("/sneaky/{id}").route(web::post().to(sneaky)))
-            .default_service(web::to(authz_actix::problem::not_found)),
+            // Before `mount`, at a gated route's path.
+            .route("/admin/users", web::get().to(leak))
+            .configure(mount(routes))
+            .route("/internal/dump", web::get().to(leak))
+            // An undeclared method at a declared path.
+            .service(web::resource("/health").route(web::delete().to(leak))),
     )
     .await;
-    let call = |method: &str, uri: &str| {
-        let req = test::TestRequest::default()
-            .method(actix_web::http::Method::from_bytes(method.as_bytes()).expect("method"))
-            .uri(uri)
-            .insert_header(("authorization", "Bearer admin-1"));
-        app.call(req.to_request())
-    };
-
-    // Twice: the middleware learns each resource's declaration on first sight and answers the
-    // second request from what it learned.
-    for _ in 0..2 {
-        assert_eq!(call("GET", "/declared").await.expect("response").status(), StatusCode::OK);
-        for (method, uri) in [("GET", "/around"), ("GET", "/plain"), ("POST", "/sneaky/3"), ("HEAD", "/plain")] {
-            let res = call(method, uri).await.expect("response");
-            assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR, "{method} {uri}");
-            let body = test::read_body(res).await;
-            assert!(!String::from_utf8_lossy(&body).contains("declar"), "generic body");
-        }
-        // A declared path with a method nobody declared: the app's usual 404.
-        let res = call("DELETE", "/declared").await.expect("response");
-        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_refused(
+        &app,
+        &[
+            ("GET", "/internal/dump"),
+            ("GET", "/%69nternal/dump"),
+            ("GET", "/internal/%64ump"),
+            ("GET", "/internal/dum%70"),
+            ("GET", "/%69%6e%74%65%72%6e%61%6c/dump"),
+            ("DELETE", "/health"),
+            ("DELETE", "/%68ealth"),
+            ("GET", "/admin/users"),
+            ("GET", "/%61dmin/users"),
+            ("GET", "/admin/%75sers"),
+        ],
+    )
+    .await;
+    // Spellings actix does not route anywhere get the default 404; declared routes still serve.
+    for uri in ["/INTERNAL/dump", "/internal/dump;x=1", "/internal//dump", "/internal/dump/"] {
+        assert_eq!(answer(&app, "GET", uri, None).await.0, StatusCode::NOT_FOUND, "{uri}");
     }
-    assert_eq!(UNDECLARED_RAN.load(Ordering::SeqCst), 0, "no undeclared handler ran");
-
-    // The check for tests lists every undeclared route, without sending requests to it.
-    let listed: Vec<String> = authz_actix::test::undeclared_routes(&app).await.iter().map(ToString::to_string).collect();
-    assert_eq!(listed, ["GET /around", "HEAD /around", "GET /plain", "POST /sneaky/{id}"]);
-
-    // An unknown path reaches the default service.
-    assert_eq!(call("GET", "/nowhere").await.expect("response").status(), StatusCode::NOT_FOUND);
+    assert_eq!(answer(&app, "GET", "/%68ealth", None).await, (StatusCode::OK, "ok".to_owned()));
+    assert_eq!(answer(&app, "GET", "/api/reports/%37", Some("admin-1")).await, (StatusCode::OK, "7".to_owned()));
+    assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
 
     let logs = logs.take();
-    for route in ["route=/around", "route=/plain", "route=/sneaky/{id}"] {
-        let line = logs.iter().find(|l| l.contains(route)).unwrap_or_else(|| panic!("no event for {route}:\n{logs:#?}"));
-        assert!(line.contains("ERROR") && line.contains("authz:") && line.contains("no authorization declaration"), "{line}");
-    }
+    let line = logs.iter().find(|l| l.contains("path=/internal/dum%70")).unwrap_or_else(|| panic!("{logs:#?}"));
+    assert!(line.contains("ERROR") && line.contains("authz:") && line.contains("method=GET"), "{line}");
 }
 
 #[actix_rt::test]
-async fn an_app_without_a_route_table_serves_nothing_routed() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).service(plain)).await;
-    let before = UNDECLARED_RAN.load(Ordering::SeqCst);
-    let req = test::TestRequest::get().uri("/plain").insert_header(("authorization", "Bearer admin-1"));
-    assert_eq!(test::call_service(&app, req.to_request()).await.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(UNDECLARED_RAN.load(Ordering::SeqCst), before);
+async fn scope_and_app_default_services_are_refused() {
+    let _serial = serial();
+    LEAKED.store(0, Ordering::SeqCst);
+    let app = test::init_service(
+        App::new()
+            .wrap(ResolveActor::new(resolve))
+            .service(web::scope("/admin").default_service(web::to(leak)))
+            .configure(mount(routes))
+            .default_service(web::to(leak)),
+    )
+    .await;
+    assert_refused(&app, &[("GET", "/admin/users"), ("POST", "/admin/anything"), ("GET", "/nowhere"), ("PUT", "/")]).await;
+    // A scope of `Routes` answers unknown paths with authz's default, never the app's.
+    assert_eq!(answer(&app, "GET", "/api/nothing", None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(answer(&app, "GET", "/assets/nothing", None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
+
+    let listed: Vec<String> = authz_actix::test::undeclared_routes(&app).await.iter().map(ToString::to_string).collect();
+    // `/guarded`'s own guard declines every request, which then reaches the app's default service.
+    assert_eq!(
+        listed,
+        ["* (default service)", "* /admin/*", "GET /admin/users", "HEAD /admin/users", "GET /guarded", "HEAD /guarded"]
+    );
+    assert_eq!(LEAKED.load(Ordering::SeqCst), 0, "listing runs no handler");
 }
 
-/// An undeclared route registered before `mount` at the same path and method as a declared one
-/// is what actix routes the request to: it must be refused, not taken for the declared route.
 #[actix_rt::test]
-async fn an_undeclared_route_at_a_declared_path_is_refused() {
-    for (label, shadow) in [
-        ("unnamed", web::resource("/shadowed").route(web::get().to(sneaky))),
-        ("named", web::resource("/shadowed").name("legacy_shadowed").route(web::get().to(sneaky))),
-    ] {
-        let (logs, _guard) = authz_tests::capture_logs();
-        let app = test::init_service(
-            App::new()
-                .wrap(ResolveActor::new(resolve))
-                .service(shadow)
-                .configure(mount(|r| {
-                    r.service(shadowed);
-                })),
-        )
-        .await;
-        let before = UNDECLARED_RAN.load(Ordering::SeqCst);
-        // Twice: the second answer comes from what the middleware learned about the resource.
-        for who in ["member-4", "admin-1", "member-4"] {
-            let req = test::TestRequest::get().uri("/shadowed").insert_header(("authorization", format!("Bearer {who}")));
-            let res = test::call_service(&app, req.to_request()).await;
-            assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR, "{label}, {who}");
-        }
-        assert_eq!(UNDECLARED_RAN.load(Ordering::SeqCst), before, "{label}: the shadowing handler never ran");
-        // `undeclared_routes` cannot list this one: actix's route introspection merges resources
-        // at the same path into one node (see docs/routing.md); the run-time check above is what
-        // catches it.
-        let logs = logs.take();
-        assert!(logs.iter().any(|l| l.contains("ERROR") && l.contains("route=/shadowed")), "{label}: {logs:#?}");
+async fn the_default_service_is_authz_unless_the_app_declares_one() {
+    let _serial = serial();
+    LEAKED.store(0, Ordering::SeqCst);
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(routes))).await;
+    let (status, body) = answer(&app, "GET", "/nowhere", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("The requested resource was not found."), "{body}");
+    // Under a scope of `Routes`, the same service answers.
+    assert_eq!(answer(&app, "GET", "/admin/nothing", None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(answer(&app, "GET", "/assets/nothing", None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(authz_actix::test::undeclared_routes(&app).await, []);
+
+    let declared = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+        routes(r);
+        r.default_service(web::to(|| async { HttpResponse::NotFound().body("custom") }));
+    })))
+    .await;
+    assert_eq!(answer(&declared, "GET", "/nowhere", None).await, (StatusCode::NOT_FOUND, "custom".to_owned()));
+    assert_eq!(answer(&declared, "GET", "/admin/nothing", None).await, (StatusCode::NOT_FOUND, "custom".to_owned()));
+}
+
+#[actix_rt::test]
+async fn middleware_order_does_not_matter() {
+    let _serial = serial();
+    LEAKED.store(0, Ordering::SeqCst);
+    let leaky = || App::new().configure(mount(routes)).route("/internal/dump", web::get().to(leak));
+    let spellings = [("GET", "/internal/dump/"), ("GET", "//internal//dump"), ("GET", "/internal/dump")];
+
+    // NormalizePath inside ResolveActor: it rewrites the path, then actix routes (still inside).
+    let inside = test::init_service(leaky().wrap(NormalizePath::trim()).wrap(ResolveActor::new(resolve))).await;
+    assert_refused(&inside, &spellings).await;
+    assert_eq!(answer(&inside, "GET", "//health/", None).await, (StatusCode::OK, "ok".to_owned()));
+
+    // NormalizePath outside.
+    let normalized = test::init_service(leaky().wrap(ResolveActor::new(resolve)).wrap(NormalizePath::trim())).await;
+    assert_refused(&normalized, &spellings).await;
+    assert_eq!(answer(&normalized, "GET", "//health/", None).await, (StatusCode::OK, "ok".to_owned()));
+
+    // A middleware outside that rewrites `/v1/...` to `/...` before routing.
+    let rewritten = test::init_service(leaky().wrap(ResolveActor::new(resolve)).wrap(StripV1)).await;
+    assert_refused(&rewritten, &[("GET", "/v1/internal/dump")]).await;
+    assert_eq!(answer(&rewritten, "GET", "/v1/health", None).await, (StatusCode::OK, "ok".to_owned()));
+
+    // A middleware inside that routes later: nothing can be observed, so everything is refused.
+    let (logs, _guard) = authz_tests::capture_logs();
+    let deferred = test::init_service(leaky().wrap(Later).wrap(ResolveActor::new(resolve))).await;
+    assert_refused(&deferred, &[("GET", "/internal/dump"), ("GET", "/health")]).await;
+    assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("deferred routing")));
+}
+
+#[actix_rt::test]
+async fn routes_around_mount_are_refused_whatever_their_name_or_guard() {
+    let _serial = serial();
+    LEAKED.store(0, Ordering::SeqCst);
+    let app = test::init_service(
+        App::new()
+            .wrap(ResolveActor::new(resolve))
+            // Same path, same method, the declared resource's own name.
+            .service(list_users_twin)
+            // A declared handler, outside `mount`.
+            .service(outside)
+            // Before `mount`, sharing the public service's path, for another method.
+            .service(web::resource("/assets").guard(guard::Post()).to(leak))
+            .configure(mount(routes))
+            // After a declared route whose own guard declines.
+            .route("/guarded", web::get().to(leak)),
+    )
+    .await;
+    assert_refused(&app, &[("GET", "/admin/users"), ("GET", "/outside"), ("POST", "/assets"), ("GET", "/guarded")]).await;
+    assert_eq!(answer(&app, "GET", "/assets", None).await.0, StatusCode::OK, "the public service itself serves");
+
+    let listed: Vec<String> = authz_actix::test::undeclared_routes(&app).await.iter().map(ToString::to_string).collect();
+    for route in ["GET /admin/users", "GET /outside", "POST /assets", "GET /guarded"] {
+        assert!(listed.contains(&route.to_owned()), "{route} not in {listed:?}");
+    }
+    assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
+}
+
+/// Rewrites `/v1/rest` to `/rest` before routing, as an API-versioning middleware might.
+struct StripV1;
+
+impl<S, B> Transform<S, ServiceRequest> for StripV1
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = StripV1Service<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(StripV1Service { service }))
     }
 }
 
-/// Status and body of an admin's GET `uri`, with `header` if given. A refusal with no request
-/// left to answer with is an error, which actix's HTTP layer turns into the response (the generic
-/// problem 500): done here the same way.
-async fn answer(
-    app: &impl Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error>,
-    uri: &str,
-    header: Option<(&'static str, &'static str)>,
-) -> (StatusCode, actix_web::web::Bytes) {
-    let mut req = test::TestRequest::get().uri(uri).insert_header(("authorization", "Bearer admin-1"));
-    if let Some(header) = header {
-        req = req.insert_header(header);
-    }
-    match app.call(req.to_request()).await {
-        Ok(res) => (res.status(), test::read_body(res).await),
-        Err(error) => {
-            let res = error.error_response();
-            (res.status(), actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default())
+struct StripV1Service<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for StripV1Service<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = S::Future;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        if let Some(rest) = req.path().strip_prefix("/v1") {
+            let uri: actix_web::http::Uri = rest.parse().expect("path");
+            req.match_info_mut().get_mut().update(&uri);
+            req.head_mut().uri = uri;
         }
+        self.service.call(req)
     }
 }
 
-/// An app middleware that passes a request on to routing only after a yield, when it carries
-/// `x-later`: routing then happens after `ResolveActor`'s call has returned.
+/// Passes each request on to routing only after a yield: routing then happens after
+/// `ResolveActor`'s call returned.
 struct Later;
 
-impl<S> actix_web::dev::Transform<S, actix_web::dev::ServiceRequest> for Later
+impl<S, B> Transform<S, ServiceRequest> for Later
 where
-    S: Service<actix_web::dev::ServiceRequest, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error> + 'static,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
 {
-    type Response = actix_web::dev::ServiceResponse;
+    type Response = ServiceResponse<B>;
     type Error = actix_web::Error;
     type Transform = LaterService<S>;
     type InitError = ();
     type Future = std::future::Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        std::future::ready(Ok(LaterService(std::rc::Rc::new(service))))
+        std::future::ready(Ok(LaterService { service: std::rc::Rc::new(service) }))
     }
 }
 
-struct LaterService<S>(std::rc::Rc<S>);
+struct LaterService<S> {
+    service: std::rc::Rc<S>,
+}
 
-impl<S> Service<actix_web::dev::ServiceRequest> for LaterService<S>
+impl<S, B> Service<ServiceRequest> for LaterService<S>
 where
-    S: Service<actix_web::dev::ServiceRequest, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error> + 'static,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: 'static,
 {
-    type Response = actix_web::dev::ServiceResponse;
+    type Response = ServiceResponse<B>;
     type Error = actix_web::Error;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>>>>;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse<B>, actix_web::Error>>;
 
-    fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
-    }
+    actix_web::dev::forward_ready!(service);
 
-    fn call(&self, req: actix_web::dev::ServiceRequest) -> Self::Future {
-        let service = self.0.clone();
-        if req.headers().contains_key("x-later") {
-            Box::pin(async move {
-                actix_rt::task::yield_now().await;
-                service.call(req).await
-            })
-        } else {
-            Box::pin(service.call(req))
-        }
-    }
-}
-
-/// `ResolveActor` skips its own path match for a declared route once routing has confirmed the
-/// route is reached directly, and then requires routing to confirm it on every request: when it
-/// does not, the request is refused (the handler never runs) and the route goes back to the full
-/// check. Routing that always happens later never costs a refusal: the first request finds out.
-#[actix_rt::test]
-async fn routing_that_happens_later_is_checked_the_full_way() {
-    let (logs, _guard) = authz_tests::capture_logs();
-    let app = test::init_service(
-        App::new().wrap(Later).wrap(ResolveActor::new(resolve)).configure(mount(|r| {
-            r.service(counted);
-        })),
-    )
-    .await;
-    let call = |later: bool| answer(&app, "/counted/1", later.then_some(("x-later", "1")));
-    let served = || COUNTED.load(Ordering::SeqCst);
-
-    // Proven direct, then answered without the full check.
-    for _ in 0..3 {
-        let before = served();
-        assert_eq!(call(false).await.0, StatusCode::OK);
-        assert_eq!(served(), before + 1);
-    }
-    // Routing happens later: not confirmed, refused, handler not run.
-    let before = served();
-    let (status, body) = call(true).await;
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(body, actix_web::body::to_bytes(authz_actix::problem::internal_error().into_body()).await.unwrap_or_default());
-    assert_eq!(served(), before, "the refused request never reached the handler");
-    assert!(
-        logs.take().iter().any(|l| l.contains("ERROR") && l.contains("route=/counted/{id}") && l.contains("did not route it to the declared route")),
-        "the refusal is logged"
-    );
-    // From then on the full check: served either way.
-    for later in [true, false, true] {
-        let before = served();
-        assert_eq!(call(later).await.0, StatusCode::OK, "later: {later}");
-        assert_eq!(served(), before + 1);
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let service = self.service.clone();
+        Box::pin(async move {
+            actix_web::rt::task::yield_now().await;
+            service.call(req).await
+        })
     }
 }
 
 #[actix_rt::test]
-async fn routing_that_always_happens_later_is_never_refused() {
-    let app = test::init_service(
-        App::new().wrap(Later).wrap(ResolveActor::new(resolve)).configure(mount(|r| {
-            r.service(counted);
-        })),
-    )
-    .await;
-    for _ in 0..3 {
-        let req = test::TestRequest::get().uri("/counted/2").insert_header(("authorization", "Bearer admin-1")).insert_header(("x-later", "1"));
-        assert_eq!(test::call_service(&app, req.to_request()).await.status(), StatusCode::OK);
-    }
+async fn an_app_without_mount_serves_nothing() {
+    let _serial = serial();
+    LEAKED.store(0, Ordering::SeqCst);
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).service(outside).route("/x", web::get().to(leak))).await;
+    assert_refused(&app, &[("GET", "/outside"), ("GET", "/x"), ("GET", "/nowhere")]).await;
 }
 
-/// Once a route is proven direct, routing must confirm every request: an undeclared resource that
-/// takes one of its requests — here registered before `mount` under the declared handler's own
-/// resource name, behind a guard, which the path-and-name check alone cannot tell apart — is
-/// refused before its handler runs.
+/// A real server with two workers, the bypass spellings on the wire.
 #[actix_rt::test]
-async fn a_request_routed_past_a_proven_route_is_refused() {
-    let app = test::init_service(
+async fn a_real_server_refuses_every_spelling() {
+    let _serial = serial();
+    LEAKED.store(0, Ordering::SeqCst);
+    let server = actix_web::HttpServer::new(|| {
         App::new()
             .wrap(ResolveActor::new(resolve))
-            .service(
-                web::resource("/counted/{id}")
-                    .name("counted")
-                    .guard(actix_web::guard::Header("x-shadow", "1"))
-                    .route(web::get().to(sneaky)),
-            )
-            .configure(mount(|r| {
-                r.service(counted);
-            })),
-    )
-    .await;
-    let call = |shadow: bool| answer(&app, "/counted/3", shadow.then_some(("x-shadow", "1")));
-    assert_eq!(call(false).await.0, StatusCode::OK, "proves the route direct");
-    let before = UNDECLARED_RAN.load(Ordering::SeqCst);
-    assert_eq!(call(true).await.0, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(UNDECLARED_RAN.load(Ordering::SeqCst), before, "the undeclared handler never ran");
+            .service(web::scope("/admin").default_service(web::to(leak)))
+            .configure(mount(routes))
+            .route("/internal/dump", web::get().to(leak))
+            .default_service(web::to(leak))
+    })
+    .workers(2)
+    .bind(("127.0.0.1", 0))
+    .expect("bind");
+    let addr = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    actix_rt::spawn(server);
+
+    let responses = actix_web::rt::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        for (method, path) in [
+            ("GET", "/%69nternal/dump"),
+            ("GET", "/internal/dum%70"),
+            ("GET", "/admin/users"),
+            ("GET", "/%61dmin/users"),
+            ("DELETE", "/%68ealth"),
+            ("GET", "/nowhere"),
+        ] {
+            // Several times each, so both workers answer.
+            for _ in 0..4 {
+                let res = authz_tests::http(addr, method, path, &[]).expect("response");
+                out.push((method, path, res.status, String::from_utf8_lossy(&res.body).into_owned()));
+            }
+        }
+        out
+    })
+    .await
+    .expect("client");
+    handle.stop(true).await;
+    for (method, path, status, body) in responses {
+        assert_eq!(status, 500, "{method} {path}: {body}");
+        assert!(body.contains("The request could not be processed"), "{body}");
+    }
+    assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
 }

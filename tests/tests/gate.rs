@@ -116,7 +116,6 @@ fn app() -> App<
                 .service(boom)
                 .service(logged);
         }))
-        .default_service(web::to(authz_actix::problem::not_found))
 }
 
 async fn send(

@@ -120,8 +120,7 @@ async fn full_paths_and_real_answers() {
     let app = test::init_service(
         App::new()
             .wrap(ResolveActor::new(resolve))
-            .configure(mount(routes))
-            .default_service(web::to(authz_actix::problem::not_found)),
+            .configure(mount(routes)),
     )
     .await;
 

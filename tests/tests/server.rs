@@ -29,7 +29,6 @@ async fn faults_fail_closed_and_the_server_keeps_serving() {
             .configure(authz_actix::mount(|r| {
                 r.service(reports);
             }))
-            .default_service(web::to(authz_actix::problem::not_found))
     })
     .workers(1)
     .listen(listener)

@@ -176,5 +176,4 @@ pub fn app(
         .app_data(web::Data::new(users))
         .configure(input_config)
         .configure(mount(routes))
-        .default_service(web::to(authz_actix::problem::not_found))
 }

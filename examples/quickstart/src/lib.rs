@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, HttpRequest, HttpResponse};
 use authz_actix::{public, require_permission, Actor, CurrentActor, Routes};
 
 /// The permissions and roles of `authz.toml`, as constants (`perms::REPORT_READ`, ...) and
@@ -66,7 +66,3 @@ pub fn resolve(tokens: &Tokens, req: &HttpRequest) -> Option<Actor> {
     CATALOG.actor(*id, [*role]).ok()
 }
 
-/// The app's default service: the same 404 a hidden route answers.
-pub fn not_found() -> actix_web::Route {
-    web::to(authz_actix::problem::not_found)
-}

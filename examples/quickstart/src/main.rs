@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use actix_web::{App, HttpRequest, HttpServer};
 use authz_actix::{mount, ResolveActor};
-use quickstart::{not_found, resolve, routes, Tokens, CATALOG, REGENERATE};
+use quickstart::{resolve, routes, Tokens, CATALOG, REGENERATE};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1).peekable();
@@ -63,7 +63,6 @@ async fn serve(bind: String) -> std::io::Result<()> {
                 async move { Ok::<_, std::convert::Infallible>(resolve(&tokens, &req)) }
             }))
             .configure(mount(routes))
-            .default_service(not_found())
     })
     .bind(&bind)?;
     println!("listening on http://{bind}");

@@ -1,0 +1,75 @@
+//! Declared handlers, and the one function that turns a declaration into an actix resource.
+
+use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::guard::{Guard, GuardContext};
+use actix_web::{Resource, Route};
+
+use crate::gate::Gate;
+use crate::select::{Methods, Mount};
+use crate::{Access, RouteMeta};
+
+/// A handler whose authorization is declared by `#[require_permission]` or `#[public]`.
+///
+/// Implemented by those macros; the bound of [`Routes::service`](crate::Routes::service). The
+/// resource it is served by is built by authz from [`route`](Self::route) alone — path, methods,
+/// gate — so whatever implements this trait is served exactly as its record (and so the matrix)
+/// says; the handler contributes only its own guards, middleware and body.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no authorization declaration",
+    label = "not declared with `#[require_permission(...)]` or `#[public(...)]`",
+    note = "every route states who may call it: add `#[require_permission(\"resource:action\")]` or `#[public(\"reason\")]` above its route attribute"
+)]
+pub trait Declared: crate::__private::Sealed + 'static {
+    /// The handler's record, as linked into the registry.
+    fn route() -> &'static RouteMeta;
+
+    #[doc(hidden)]
+    /// The name of the handler's actix resource: the route's `name = "..."`, else the function's.
+    fn __authz_resource_name() -> &'static str;
+
+    #[doc(hidden)]
+    /// The route attribute's own guards (`guard = "..."`), in order.
+    fn __authz_guards() -> Vec<Box<dyn Guard>>;
+
+    #[doc(hidden)]
+    /// The handler, behind the route attribute's own middleware (`wrap = "..."`).
+    fn __authz_handler() -> Route;
+}
+
+/// A guard the route attribute named, boxed so that every handler's guards have one type.
+struct Boxed(Box<dyn Guard>);
+
+impl Guard for Boxed {
+    fn check(&self, ctx: &GuardContext<'_>) -> bool {
+        self.0.check(ctx)
+    }
+
+    #[cfg(feature = "test-kit")]
+    fn name(&self) -> String {
+        self.0.name()
+    }
+}
+
+/// Registers `F`'s resource: its path, its guards then the method guard (last, so that when it
+/// accepts actix has selected the resource), and for a gated route the gate as the outermost
+/// middleware — after routing, before the handler's extractors and body.
+pub(crate) fn register<F: Declared>(config: &mut AppService, mount: Mount) {
+    let route = F::route();
+    let mut resource = Resource::new(route.path).name(F::__authz_resource_name());
+    for guard in F::__authz_guards() {
+        resource = resource.guard(Boxed(guard));
+    }
+    let resource = resource.guard(Methods::new(route.methods, mount)).route(F::__authz_handler());
+    match route.access {
+        Access::Gated { .. } => resource.wrap(Gate::new(route)).register(config),
+        Access::Public { .. } => resource.register(config),
+    }
+}
+
+/// What `#[require_permission]` and `#[public]` make of a handler registered with
+/// `App::service` instead of through [`Routes`](crate::Routes): gated as declared, but not
+/// marked, so deny by default refuses it.
+#[doc(hidden)]
+pub fn register_outside<F: Declared>(config: &mut AppService) {
+    register::<F>(config, Mount::OUTSIDE);
+}

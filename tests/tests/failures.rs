@@ -1,0 +1,348 @@
+//! What must answer even when something misbehaves, and what must compose: a hand-written
+//! `Declared`, a panicking permission check, a resolver that keeps the request, scope middleware
+//! that attaches credentials, and refused requests with large bodies.
+
+use std::cell::RefCell;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::StatusCode;
+use actix_web::{get, test, web, App, HttpMessage, HttpRequest, HttpResponse, Route};
+use authz_actix::{mount, public, require_permission, Access, ActorId, Permission, Principal, ResolveActor, RouteMeta};
+use futures_util::future::LocalBoxFuture;
+
+/// Read reports.
+#[require_permission("project:read")]
+#[get("/reports")]
+async fn reports() -> HttpResponse {
+    HttpResponse::Ok().body("reports")
+}
+
+static RESOLVED: AtomicUsize = AtomicUsize::new(0);
+
+/// Health check.
+#[public("probes")]
+#[get("/health")]
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+/// Counts its runs, then resolves as the shared test resolver does.
+async fn counting_resolve(req: HttpRequest) -> Result<Option<authz_actix::Actor>, authz_tests::ResolverDown> {
+    RESOLVED.fetch_add(1, Ordering::SeqCst);
+    authz_tests::resolve(req).await
+}
+
+#[actix_rt::test]
+async fn public_routes_never_run_the_resolver() {
+    let app = test::init_service(App::new().wrap(ResolveActor::new(counting_resolve)).configure(mount(|r| {
+        r.service(health).service(reports);
+    })))
+    .await;
+    let before = RESOLVED.load(Ordering::SeqCst);
+    let res = test::call_service(&app, test::TestRequest::get().uri("/health").insert_header(("authorization", "Bearer admin-1")).to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(RESOLVED.load(Ordering::SeqCst), before, "a public route resolves nobody");
+    let res = test::call_service(&app, test::TestRequest::get().uri("/reports").insert_header(("authorization", "Bearer admin-1")).to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(RESOLVED.load(Ordering::SeqCst), before + 1, "a gated route resolves once");
+}
+
+/// What a hand-written `Declared` might claim: `user:admin`, for a handler with no gate of its own.
+static CLAIMED: RouteMeta = RouteMeta {
+    handler: "forged",
+    module: module_path!(),
+    file: file!(),
+    line: line!(),
+    methods: &["GET"],
+    path: "/forged",
+    access: Access::Gated { requirement: authz_actix::Requirement::Permission(Permission::new("user:admin")), deny: authz_actix::Deny::Forbidden },
+    policy: None,
+    policy_filters: false,
+    visibility: None,
+    operation: "Forged",
+};
+
+struct Forged;
+
+impl authz_actix::__private::Sealed for Forged {}
+
+impl authz_actix::Declared for Forged {
+    fn route() -> &'static RouteMeta {
+        &CLAIMED
+    }
+    fn __authz_resource_name() -> &'static str {
+        "forged"
+    }
+    fn __authz_guards() -> Vec<Box<dyn actix_web::guard::Guard>> {
+        Vec::new()
+    }
+    fn __authz_handler() -> Route {
+        web::get().to(|| async { HttpResponse::Ok().body("secret") })
+    }
+}
+
+#[actix_rt::test]
+async fn a_hand_written_declaration_is_enforced_as_it_claims() {
+    let app = test::init_service(App::new().wrap(ResolveActor::new(authz_tests::resolve)).configure(mount(|r| {
+        r.service(Forged);
+    })))
+    .await;
+    let call = |token: Option<&'static str>| {
+        let mut req = test::TestRequest::get().uri("/forged");
+        if let Some(token) = token {
+            req = req.insert_header(("authorization", token));
+        }
+        test::call_service(&app, req.to_request())
+    };
+    assert_eq!(call(None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(call(Some("Bearer member-2")).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(call(Some("Bearer admin-1")).await.status(), StatusCode::OK);
+}
+
+/// An actor whose permission check panics.
+struct Buggy(ActorId);
+
+impl Principal for Buggy {
+    fn actor_id(&self) -> &ActorId {
+        &self.0
+    }
+    fn has_permission(&self, _: Permission) -> bool {
+        panic!("permission backend bug")
+    }
+}
+
+#[actix_rt::test]
+async fn a_panicking_permission_check_answers_500_and_the_app_keeps_serving() {
+    let resolve = |req: HttpRequest| async move {
+        let buggy = req.headers().contains_key("x-buggy");
+        Ok::<_, std::convert::Infallible>(buggy.then(|| Buggy(ActorId::Int(9))))
+    };
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+        r.service(reports).service(health);
+    })))
+    .await;
+    for _ in 0..2 {
+        let res = test::call_service(&app, test::TestRequest::get().uri("/reports").insert_header(("x-buggy", "1")).to_request()).await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = test::read_body(res).await;
+        assert!(String::from_utf8_lossy(&body).contains("The request could not be processed"));
+        let res = test::call_service(&app, test::TestRequest::get().uri("/reports").to_request()).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the next request is decided as usual");
+        let res = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}
+
+thread_local! {
+    static KEPT: RefCell<Vec<HttpRequest>> = const { RefCell::new(Vec::new()) };
+}
+
+#[actix_rt::test]
+async fn a_resolver_that_keeps_the_request_does_not_break_routing() {
+    let resolve = |req: HttpRequest| {
+        KEPT.with_borrow_mut(|kept| kept.push(req.clone()));
+        authz_tests::resolve(req)
+    };
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+        r.service(health);
+        r.scope("/api", |r| {
+            r.service(reports);
+        });
+    })))
+    .await;
+    for _ in 0..3 {
+        let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").insert_header(("authorization", "Bearer admin-1")).to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").to_request()).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let res = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    assert_eq!(KEPT.with_borrow(Vec::len), 6);
+    KEPT.with_borrow_mut(Vec::clear);
+}
+
+/// Credentials a scope middleware established, for the resolver to read.
+#[derive(Clone)]
+struct ApiKey(&'static str);
+
+/// A scope-level authentication middleware written the way actix-web-httpauth's is: it checks
+/// `X-Api-Key` asynchronously, attaches what it found to the request, then calls the scope.
+struct RequireApiKey;
+
+impl<S> Transform<S, ServiceRequest> for RequireApiKey
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error> + 'static,
+{
+    type Response = ServiceResponse;
+    type Error = actix_web::Error;
+    type Transform = RequireApiKeyService<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(RequireApiKeyService { service: std::rc::Rc::new(service) }))
+    }
+}
+
+struct RequireApiKeyService<S> {
+    service: std::rc::Rc<S>,
+}
+
+impl<S> Service<ServiceRequest> for RequireApiKeyService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error> + 'static,
+{
+    type Response = ServiceResponse;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<ServiceResponse, actix_web::Error>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let service = self.service.clone();
+        Box::pin(async move {
+            // A key store lookup would await here.
+            actix_web::rt::task::yield_now().await;
+            let key = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            if key.as_deref() == Some("k-admin") {
+                req.extensions_mut().insert(ApiKey("admin-7"));
+            }
+            service.call(req).await
+        })
+    }
+}
+
+async fn resolve_from_api_key(req: HttpRequest) -> Result<Option<authz_actix::Actor>, std::convert::Infallible> {
+    let Some(ApiKey(who)) = req.extensions().get::<ApiKey>().cloned() else { return Ok(None) };
+    let (role, id) = who.rsplit_once('-').expect("role-id");
+    Ok(authz_tests::CATALOG.actor(id.parse::<i64>().expect("id"), [role]).ok())
+}
+
+/// Who is calling.
+#[require_permission(authenticated)]
+#[get("/me")]
+async fn me(actor: authz_actix::CurrentActor) -> HttpResponse {
+    HttpResponse::Ok().body(actor.id().to_string())
+}
+
+#[actix_rt::test]
+async fn credentials_attached_by_scope_middleware_reach_the_resolver() {
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve_from_api_key)).configure(mount(|r| {
+        r.service(health);
+        r.scope_with("/api", |s| s.wrap(RequireApiKey), |r| {
+            r.service(reports).service(me);
+        });
+    })))
+    .await;
+    let call = |uri: &'static str, key: Option<&'static str>| {
+        let mut req = test::TestRequest::get().uri(uri);
+        if let Some(key) = key {
+            req = req.insert_header(("x-api-key", key));
+        }
+        test::call_service(&app, req.to_request())
+    };
+    let res = call("/api/reports", Some("k-admin")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = call("/api/me", Some("k-admin")).await;
+    assert_eq!(test::read_body(res).await, "7");
+    assert_eq!(call("/api/reports", Some("wrong")).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(call("/api/reports", None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(call("/health", None).await.status(), StatusCode::OK);
+}
+
+/// Sends a request head announcing a body, a first piece of it, and reads the answer; then keeps
+/// sending body bytes until the server closes the connection. Returns the status, the
+/// `Connection` header, and how many body bytes the server took after answering.
+fn refused_with_body(addr: std::net::SocketAddr, path: &str, framing: &str) -> (u16, Option<String>, usize) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    stream.set_write_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let chunked = framing == "chunked";
+    let head = if chunked {
+        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\n\r\n")
+    } else {
+        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 1000000000\r\n\r\n")
+    };
+    stream.write_all(head.as_bytes()).expect("head");
+    let piece = vec![b'x'; 16 * 1024];
+    let chunk = |out: &mut Vec<u8>| {
+        if chunked {
+            out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+            out.extend_from_slice(&piece);
+            out.extend_from_slice(b"\r\n");
+        } else {
+            out.extend_from_slice(&piece);
+        }
+    };
+    let mut first = Vec::new();
+    chunk(&mut first);
+    stream.write_all(&first).expect("first piece");
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).expect("response");
+        assert!(n > 0, "connection closed before an answer");
+        raw.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let connection = text
+        .lines()
+        .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case("connection")).map(|(_, v)| v.trim().to_owned()));
+    // Up to 64 MiB at about 12 MiB/s (16 KiB every 1.25 ms, for 5 s): a server that reads on
+    // takes all of it; one that closes after lingering (1 s by default) takes about 12.
+    let mut more = Vec::new();
+    chunk(&mut more);
+    let mut sent = 0;
+    while sent < 64 * 1024 * 1024 {
+        if stream.write_all(&more).is_err() {
+            break;
+        }
+        sent += piece.len();
+        std::thread::sleep(Duration::from_micros(1250));
+    }
+    (status, connection, sent)
+}
+
+/// Create a report (never reached: the tests send no credentials).
+#[require_permission("project:write")]
+#[actix_web::post("/reports")]
+async fn create_report(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok().body(body.len().to_string())
+}
+
+#[actix_rt::test]
+async fn refusals_close_connections_whose_body_was_not_read() {
+    let server = actix_web::HttpServer::new(|| {
+        App::new()
+            .wrap(ResolveActor::new(authz_tests::resolve))
+            .configure(mount(|r| {
+                r.service(create_report);
+            }))
+            .route("/undeclared", web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body) }))
+    })
+    .workers(1)
+    .bind(("127.0.0.1", 0))
+    .expect("bind");
+    let addr = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    actix_rt::spawn(server);
+    let results = actix_web::rt::task::spawn_blocking(move || {
+        [("/reports", "chunked", 401), ("/reports", "content-length", 401), ("/undeclared", "chunked", 500), ("/undeclared", "content-length", 500)]
+            .map(|(path, framing, want)| ((path, framing, want), refused_with_body(addr, path, framing)))
+    })
+    .await
+    .expect("client");
+    handle.stop(true).await;
+    for ((path, framing, want), (status, connection, sent)) in results {
+        assert_eq!(status, want, "{path} {framing}");
+        assert_eq!(connection.as_deref(), Some("close"), "{path} {framing}");
+        assert!(sent < 32 * 1024 * 1024, "{path} {framing}: the server kept reading ({sent} bytes after answering)");
+    }
+}
