@@ -294,10 +294,14 @@ pub use authz_macros::catalog;
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __authz_register_route {
-    ($record:expr) => {
+    // The items (the handler's `Declared` impl) name the record; emitted here so that a wrong
+    // `crate = path` fails once, on the path, instead of cascading.
+    ($record:expr; $($item:item)*) => {
         #[$crate::__private::distributed_slice($crate::__private::ROUTES)]
         #[linkme(crate = $crate::__private::linkme)]
         static __AUTHZ_ROUTE: $crate::__private::RouteMeta = $record;
+
+        $($item)*
     };
 }
 

@@ -56,7 +56,35 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let visibility = policy_ref(args.visibility.as_ref());
 
     let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
-    let record = quote! {
+    let guards = &route.guards;
+    let wrappers = &route.wrappers;
+    func.attrs.remove(route_index);
+    let docs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let vis = &func.vis;
+    // A unit struct named like the handler, as actix's route macros generate. authz builds its
+    // resource from the record (path, methods — `HEAD` with `GET` — and the gate); the handler
+    // gives only its own guards, middleware and body. The function is emitted here, outside the
+    // block that holds the record, so its body cannot name the record.
+    let service = quote_spanned! {attr_span=>
+        #(#docs)*
+        #[allow(non_camel_case_types)]
+        #vis struct #ident;
+
+        impl #private::HttpServiceFactory for #ident {
+            fn register(self, __authz_config: &mut #private::AppService) {
+                #private::register_outside::<Self>(__authz_config);
+            }
+        }
+
+        impl #ident {
+            #[doc(hidden)]
+            fn __authz_service() -> #private::Route {
+                #func
+                #private::Route::new().to(#ident) #(.wrap(#wrappers))*
+            }
+        }
+    };
+    let record = quote_spanned! {attr_span=>
         #private::register_route!(
             #private::RouteMeta {
                 handler: #handler_name,
@@ -70,52 +98,30 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                 policy_filters: #policy_filters,
                 visibility: #visibility,
                 operation: #operation,
+            };
+
+            impl #private::Sealed for #ident {}
+
+            impl #private::Declared for #ident {
+                fn route() -> &'static #private::RouteMeta {
+                    &__AUTHZ_ROUTE
+                }
+
+                fn __authz_resource_name() -> &'static str {
+                    #resource_name
+                }
+
+                fn __authz_guards() -> #private::Vec<#private::Box<dyn #private::Guard>> {
+                    let mut __authz_guards: #private::Vec<#private::Box<dyn #private::Guard>> = #private::Vec::new();
+                    #(__authz_guards.push(#private::Box::new(#private::fn_guard(#guards)));)*
+                    __authz_guards
+                }
+
+                fn __authz_handler() -> #private::Route {
+                    #ident::__authz_service()
+                }
             }
         );
-    };
-
-    let guards = &route.guards;
-    let wrappers = &route.wrappers;
-    func.attrs.remove(route_index);
-    let docs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
-    let vis = &func.vis;
-    // A unit struct named like the handler, as actix's route macros generate. authz builds its
-    // resource from the record (path, methods — `HEAD` with `GET` — and the gate); the handler
-    // gives only its own guards, middleware and body.
-    let service = quote_spanned! {attr_span=>
-        #(#docs)*
-        #[allow(non_camel_case_types)]
-        #vis struct #ident;
-
-        impl #private::HttpServiceFactory for #ident {
-            fn register(self, __authz_config: &mut #private::AppService) {
-                #private::register_outside::<Self>(__authz_config);
-            }
-        }
-    };
-    let declared = quote_spanned! {attr_span=>
-        impl #private::Sealed for #ident {}
-
-        impl #private::Declared for #ident {
-            fn route() -> &'static #private::RouteMeta {
-                &__AUTHZ_ROUTE
-            }
-
-            fn __authz_resource_name() -> &'static str {
-                #resource_name
-            }
-
-            fn __authz_guards() -> #private::Vec<#private::Box<dyn #private::Guard>> {
-                let mut __authz_guards: #private::Vec<#private::Box<dyn #private::Guard>> = #private::Vec::new();
-                #(__authz_guards.push(#private::Box::new(#private::fn_guard(#guards)));)*
-                __authz_guards
-            }
-
-            fn __authz_handler() -> #private::Route {
-                #func
-                #private::Route::new().to(#ident) #(.wrap(#wrappers))*
-            }
-        }
     };
 
     // The user's route macro (`get`, `actix_web::post`, ...) is read, not run; naming it here
@@ -126,7 +132,6 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         checks.extend(catalog.track_once());
     }
     checks.extend(record);
-    checks.extend(declared);
     checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));
     quote! {
         #service

@@ -184,3 +184,106 @@ fn json_and_csv_carry_every_row() {
     // Deterministic: the same routes render the same bytes.
     assert_eq!(matrix.to_json(), authz_actix::routes::matrix(routes, Some(&CATALOG)).to_json());
 }
+
+/// Pong.
+#[public("probes")]
+#[get("pong")]
+async fn pong() -> HttpResponse {
+    HttpResponse::Ok().body("pong")
+}
+
+/// Ping.
+#[require_permission("project:read", operation = "Ping | echo\nback")]
+#[get("ping")]
+async fn ping() -> HttpResponse {
+    HttpResponse::Ok().body("ping")
+}
+
+fn unslashed(r: &mut Routes<'_>) {
+    r.scope("v1", |r| {
+        r.service(pong);
+    });
+    r.scope("/api", |r| {
+        r.service(ping);
+    });
+}
+
+/// Paths without a leading `/` are rendered exactly as actix joins them, and served there.
+#[actix_rt::test]
+async fn rows_render_paths_as_actix_joins_them() {
+    let matrix = authz_actix::routes::matrix(unslashed, Some(&CATALOG));
+    let rows: Vec<&str> = matrix.endpoints().iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(rows, ["/api/ping", "/v1/pong"]);
+    let markdown = matrix.to_markdown("cargo test");
+    assert!(markdown.contains("| `/api/ping` | GET | Ping \\| echo back |"), "{markdown}");
+
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(unslashed))).await;
+    let res = test::call_service(&app, test::TestRequest::get().uri("/v1/pong").to_request()).await;
+    assert_eq!(test::read_body(res).await, "pong");
+    let req = test::TestRequest::get().uri("/api/ping").insert_header(("authorization", "Bearer admin-1"));
+    let res = test::call_service(&app, req.to_request()).await;
+    assert_eq!(test::read_body(res).await, "ping");
+}
+
+/// Tenant users, public.
+#[public("tenant directory")]
+#[get("/{tenant}/users")]
+async fn tenant_users() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// Admin users.
+#[require_permission("user:admin")]
+#[get("/admin/users")]
+async fn admin_users() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// Admin users again, another handler.
+#[require_permission("project:read")]
+#[get("/users")]
+async fn admin_users_again() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+fn shadowed(r: &mut Routes<'_>) {
+    r.service(tenant_users).service(admin_users);
+}
+
+fn twice(r: &mut Routes<'_>) {
+    r.service(admin_users);
+    r.scope("/admin", |r| {
+        r.service(admin_users_again);
+    });
+}
+
+fn shadowed_by_public_scope(r: &mut Routes<'_>) {
+    r.public_service("/admin", "legacy pages", web::resource("/{page}").to(HttpResponse::Ok));
+    r.service(admin_users);
+}
+
+/// A declared route that an earlier pattern shadows, or a second declaration for one path and
+/// method, is an error in `check`, in `matrix` and at `mount`: the matrix would say what the app
+/// does not do.
+#[::core::prelude::v1::test]
+fn shadowed_and_duplicate_routes_are_errors() {
+    let error = authz_actix::routes::check(shadowed).expect_err("shadowed");
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert!(error.problems[0].starts_with("`/admin/users` (`admin_users` at "), "{error}");
+    assert!(error.problems[0].contains("is shadowed by `/{tenant}/users` (`tenant_users` at "), "{error}");
+
+    let error = authz_actix::routes::check(twice).expect_err("twice");
+    assert!(error.problems[0].starts_with("`/admin/users` is declared twice for one method"), "{error}");
+
+    let error = authz_actix::routes::check(shadowed_by_public_scope).expect_err("public scope");
+    assert!(error.problems[0].contains("is shadowed by `/admin`"), "{error}");
+
+    assert!(authz_actix::routes::check(routes).is_ok());
+    assert!(authz_actix::routes::check(unslashed).is_ok());
+
+    let matrix = std::panic::catch_unwind(|| authz_actix::routes::matrix(shadowed, Some(&CATALOG)));
+    let message = matrix.expect_err("matrix refuses").downcast::<String>().expect("message");
+    assert!(message.contains("is shadowed by"), "{message}");
+    let mounted = std::panic::catch_unwind(|| App::new().configure(mount(twice)));
+    assert!(mounted.is_err(), "mount refuses");
+}

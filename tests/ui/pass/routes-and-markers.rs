@@ -31,7 +31,7 @@ fn admin(r: &mut Routes<'_>) {
 
 fn routes(r: &mut Routes<'_>) {
     r.service(health).configure(admin);
-    r.public_service("/static", "static assets", web::resource("/static").to(HttpResponse::Ok));
+    r.public_service("/static", "static assets", web::resource("").to(HttpResponse::Ok));
 }
 
 fn main() {
