@@ -6,9 +6,10 @@
 # counted: the ratio here is of user-space work only. Bounded: 4 runs of SECONDS each.
 #
 #   bash benches/http-instructions.sh [SECONDS=4] [--fillers]
+#   ROUTE=/open bash benches/http-instructions.sh ...   # a `#[public]` route: unguarded and authz only
 #
 # --fillers puts 20 routes with a path parameter before the measured one in every server: routing
-# (and authz's own path match before it) then walks past them.
+# then walks past them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-4}
@@ -31,9 +32,15 @@ for port in $base $((base + 1)) $((base + 2)) $((base + 3)); do
     for _ in $(seq 1 100); do curl -sf -o /dev/null -H "Authorization: Bearer erin" "http://127.0.0.1:$port/item" && break; sleep 0.2; done
 done
 
+route=${ROUTE:-/item}
 names=(unguarded authz actix-web-grants casbin)
-for i in 0 1 2 3; do
-    url="http://127.0.0.1:$((base + i))/item"
+servers="0 1 2 3"
+if [ "$route" != /item ]; then
+    names=(unguarded authz)
+    servers="0 1"
+fi
+for i in $servers; do
+    url="http://127.0.0.1:$((base + i))$route"
     wrk -t1 -c4 -d1s -H "Authorization: Bearer erin" "$url" >/dev/null
     callgrind_control -i on "$server" >/dev/null 2>&1
     result=$(wrk -t1 -c4 -d"${seconds}s" -H "Authorization: Bearer erin" "$url")

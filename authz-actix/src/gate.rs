@@ -127,6 +127,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     /// Decides `req` for `resolution`; calls the handler when allowed.
+    #[allow(clippy::result_large_err)] // the refusal is built here either way
     fn admit(&self, req: ServiceRequest, resolution: &Resolution) -> State<S::Future> {
         match catch_unwind(AssertUnwindSafe(|| decide(&req, resolution, self.route, &self.compiled))) {
             Ok(Ok(())) => {

@@ -402,7 +402,7 @@ impl Layout {
                 if encloses || earlier.may_decline {
                     continue;
                 }
-                let overlap = earlier.methods.map_or(true, |m| m.overlaps(methods));
+                let overlap = earlier.methods.is_none_or(|m| m.overlaps(methods));
                 if !overlap || !pattern(earlier).is_match(&later.pattern) {
                     continue;
                 }

@@ -57,6 +57,11 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
 
     let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
     let guards = &route.guards;
+    let guard_list = if guards.is_empty() {
+        quote!(#private::Vec::new())
+    } else {
+        quote!(#private::Vec::from([#(#private::Box::new(#private::fn_guard(#guards)) as #private::Box<dyn #private::Guard>),*]))
+    };
     let wrappers = &route.wrappers;
     func.attrs.remove(route_index);
     let docs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
@@ -112,9 +117,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                 }
 
                 fn __authz_guards() -> #private::Vec<#private::Box<dyn #private::Guard>> {
-                    let mut __authz_guards: #private::Vec<#private::Box<dyn #private::Guard>> = #private::Vec::new();
-                    #(__authz_guards.push(#private::Box::new(#private::fn_guard(#guards)));)*
-                    __authz_guards
+                    #guard_list
                 }
 
                 fn __authz_handler() -> #private::Route {

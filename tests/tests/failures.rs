@@ -119,7 +119,7 @@ impl Principal for Buggy {
 async fn a_panicking_permission_check_answers_500_and_the_app_keeps_serving() {
     let resolve = |req: HttpRequest| async move {
         let buggy = req.headers().contains_key("x-buggy");
-        Ok::<_, std::convert::Infallible>(buggy.then(|| Buggy(ActorId::Int(9))))
+        Ok::<_, std::convert::Infallible>(buggy.then_some(Buggy(ActorId::Int(9))))
     };
     let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
         r.service(reports).service(health);

@@ -5,6 +5,8 @@
 //! http-compare [BASE_PORT] [--fillers]   # plain on BASE_PORT, authz +1, grants +2, casbin +3 (127.0.0.1)
 //! ```
 //!
+//! The unguarded and authz servers also serve `/open`, plain and `#[public]`.
+//!
 //! `--fillers` registers 20 more routes with a path parameter (`/f1/{id}` ...) before `/item` in
 //! every server (declared ones in the authz server), so a request to `/item` is routed past them.
 //!
@@ -37,6 +39,19 @@ async fn plain() -> HttpResponse {
 #[require_permission("project:read")]
 #[get("/item")]
 async fn gated() -> HttpResponse {
+    body()
+}
+
+/// Open to anyone: what a `#[public]` route costs over the same unguarded route.
+#[get("/open")]
+async fn plain_open() -> HttpResponse {
+    body()
+}
+
+/// Open to anyone.
+#[authz_actix::public("benchmark")]
+#[get("/open")]
+async fn public_open() -> HttpResponse {
     body()
 }
 
@@ -117,7 +132,7 @@ fn main() -> std::io::Result<()> {
                 plain_fillers(cfg);
             }
         };
-        let plain_server = HttpServer::new(move || App::new().configure(plain_fillers_if).service(plain))
+        let plain_server = HttpServer::new(move || App::new().configure(plain_fillers_if).service(plain).service(plain_open))
         .workers(1)
         .bind(("127.0.0.1", base))?
         .run();
@@ -126,7 +141,7 @@ fn main() -> std::io::Result<()> {
                 if fillers {
                     gated_fillers(r);
                 }
-                r.service(gated);
+                r.service(gated).service(public_open);
             }))
         })
         .workers(1)
