@@ -111,12 +111,14 @@ where
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let state = match crate::resolve::resolution(req.request()) {
-            Either::Left(known) => {
-                let known = known.into_inner();
-                self.0.admit(req, &known)
+        let state = match crate::resolve::known(req.request()) {
+            Some(known) => self.0.admit(req, &known),
+            // Called within `ResolveActor`'s routing call, it resolves the actor before polling
+            // this; called later (behind scope middleware that defers), this resolves it.
+            None => {
+                crate::select::await_actor(req.request());
+                State::Awaiting { req: Some(req) }
             }
-            Either::Right(fut) => State::Resolving { fut, req: Some(req) },
         };
         GateFuture { state, inner: self.0.clone() }
     }
@@ -159,6 +161,7 @@ pin_project_lite::pin_project! {
 pin_project_lite::pin_project! {
     #[project = StateProj]
     enum State<F> {
+        Awaiting { req: Option<ServiceRequest> },
         Resolving { fut: LocalBoxFuture<'static, Resolution>, req: Option<ServiceRequest> },
         Calling { #[pin] fut: F, request: Option<actix_web::HttpRequest> },
         // Boxed: an allowed request's future carries no room for a response.
@@ -187,6 +190,20 @@ where
         let route = this.inner.route;
         loop {
             match this.state.as_mut().project() {
+                StateProj::Awaiting { req } => {
+                    let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
+                    // `ResolveActor` resolved the actor for this very poll: no lookup needed.
+                    if let Some(handed) = crate::select::take_resolution() {
+                        let next = this.inner.admit(req, &handed);
+                        this.state.set(next);
+                        continue;
+                    }
+                    let next = match crate::resolve::resolution(req.request()) {
+                        Either::Left(known) => this.inner.admit(req, &known.into_inner()),
+                        Either::Right(fut) => State::Resolving { fut, req: Some(req) },
+                    };
+                    this.state.set(next);
+                }
                 StateProj::Resolving { fut, req } => {
                     let resolution = std::task::ready!(fut.as_mut().poll(cx));
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
@@ -202,7 +219,7 @@ where
                         Ok(Poll::Pending) => Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
                             audit_outcome(&res, route);
-                            Poll::Ready(Ok(res.map_into_boxed_body()))
+                            Poll::Ready(Ok(boxed(res)))
                         }
                         Ok(Poll::Ready(Err(e))) => Poll::Ready(Err(e)),
                         Err(_) => {
@@ -253,9 +270,24 @@ fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta) {
     let req = res.request();
     // `actor_label` runs only when the event is enabled: an allow at DEBUG costs nothing in
     // production.
-    match res.response().extensions().get::<problem::Refusal>() {
+    // Only a 401, 403 or 404 can be a refusal: other answers skip the lookup.
+    let refusal = matches!(res.status().as_u16(), 401 | 403 | 404)
+        .then(|| res.response().extensions().get::<problem::Refusal>().copied())
+        .flatten();
+    match refusal {
         Some(refusal) => audit!(info, req, route, actor_label(req), "deny", "refused by a service-level policy", refusal.status()),
         None => audit!(debug, req, route, actor_label(req), "allow", "requirement met", res.status().as_u16()),
+    }
+}
+
+/// `res` with a boxed body; free when the body is boxed already, as a resource's endpoint boxes
+/// it (no `map_body` move).
+#[inline]
+fn boxed<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse<BoxBody> {
+    let mut res = Some(res);
+    match (&mut res as &mut dyn std::any::Any).downcast_mut::<Option<ServiceResponse<BoxBody>>>() {
+        Some(already) => already.take().unwrap_or_else(|| unreachable!("just set")),
+        None => res.map(ServiceResponse::map_into_boxed_body).unwrap_or_else(|| unreachable!("just set")),
     }
 }
 

@@ -85,10 +85,10 @@ pub(crate) fn not_found_response() -> HttpResponse {
 }
 
 /// `response` as the answer to `req`, refused before anything read its body. When the request
-/// declares a body (`Content-Length` other than 0, or `Transfer-Encoding`), the connection closes
-/// after the response and the body is not read: see [`unread`].
+/// has a body, the connection closes after the response and the body is not read: see
+/// [`unread`].
 pub(crate) fn refusal(mut req: actix_web::dev::ServiceRequest, response: HttpResponse) -> actix_web::dev::ServiceResponse {
-    if !has_body(req.headers()) {
+    if !has_body(&req) {
         return req.into_response(response);
     }
     let payload = actix_web::HttpMessage::take_payload(&mut req);
@@ -132,9 +132,11 @@ impl MessageBody for Holding {
     }
 }
 
-pub(crate) fn has_body(headers: &actix_web::http::header::HeaderMap) -> bool {
-    headers.contains_key(header::TRANSFER_ENCODING)
-        || headers.get(header::CONTENT_LENGTH).is_some_and(|len| len.as_bytes() != b"0")
+/// Whether `req` has a body stream: actix-http gives none to a request that declares no body
+/// (neither `Content-Length` above 0 nor `Transfer-Encoding`).
+#[inline]
+pub(crate) fn has_body(req: &actix_web::dev::ServiceRequest) -> bool {
+    !matches!(req.parts().1, actix_web::dev::Payload::None)
 }
 
 /// An [`AuthzError`] as an actix error, so handlers and services can use `?`.

@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::{Method, Uri};
 use actix_web::{Error, HttpMessage, HttpRequest};
@@ -136,11 +136,17 @@ fn resolver_panicked() -> Resolution {
 #[derive(Default)]
 pub(crate) struct ResolverSlot(OnceCell<Rc<dyn ErasedResolver>>);
 
+/// The request's resolution, if it is known already.
+#[inline]
+pub(crate) fn known(req: &HttpRequest) -> Option<Resolution> {
+    req.extensions().get::<Resolution>().cloned()
+}
+
 /// The request's resolution: known already (stored), or the app's resolver started on it. The
 /// caller stores what a started resolver produces, with [`store`].
 pub(crate) fn resolution(req: &HttpRequest) -> Either<Ready<Resolution>, LocalBoxFuture<'static, Resolution>> {
-    if let Some(known) = req.extensions().get::<Resolution>() {
-        return Either::Left(ready(known.clone()));
+    if let Some(known) = known(req) {
+        return Either::Left(ready(known));
     }
     match req.app_data::<ResolverSlot>().and_then(|slot| slot.0.get()) {
         Some(resolver) => Either::Right(resolver.start(req.clone())),
@@ -211,47 +217,49 @@ impl<R> fmt::Debug for ResolveActor<R> {
     }
 }
 
+// Responses pass through unchanged: every refusal here is an error, which actix turns into the
+// response, so the body type stays the app's.
 impl<S, B, R> Transform<S, ServiceRequest> for ResolveActor<R>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
     R: Resolver,
 {
-    type Response = ServiceResponse<BoxBody>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
-    type Transform = ResolveActorService<S>;
+    type Transform = ResolveActorService<S, R>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let resolver: Rc<dyn ErasedResolver> = self.resolver.clone();
-        ready(Ok(ResolveActorService { service, resolver, linked: std::cell::Cell::new(false) }))
+        ready(Ok(ResolveActorService { service, resolver: self.resolver.clone(), linked: std::cell::Cell::new(false) }))
     }
 }
 
 /// The service [`ResolveActor`] wraps around the app.
-pub struct ResolveActorService<S> {
+pub struct ResolveActorService<S, R> {
     service: S,
-    resolver: Rc<dyn ErasedResolver>,
+    resolver: Rc<R>,
     // Whether the resolver is in this app instance's slot.
     linked: std::cell::Cell<bool>,
 }
 
-impl<S> fmt::Debug for ResolveActorService<S> {
+impl<S, R> fmt::Debug for ResolveActorService<S, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResolveActorService").finish_non_exhaustive()
     }
 }
 
-impl<S, B> Service<ServiceRequest> for ResolveActorService<S>
+impl<S, B, R> Service<ServiceRequest> for ResolveActorService<S, R>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     S::Future: 'static,
     B: MessageBody + 'static,
+    R: Resolver,
 {
-    type Response = ServiceResponse<BoxBody>;
+    type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = Either<Refused<BoxBody>, Routed<S::Future>>;
+    type Future = Either<Refused<B>, Routed<S::Future, R::Future>>;
 
     forward_ready!(service);
 
@@ -268,10 +276,25 @@ where
         }
         // Routing consumes the request: what the refusal names is taken first (cheap clones).
         let (method, uri) = (req.method().clone(), req.uri().clone());
-        let body = problem::has_body(req.headers());
-        let (routed, selected) = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
-        match routed {
-            Ok(fut) if selected => Either::Right(Routed { fut }),
+        let body = problem::has_body(&req);
+        let observed = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
+        match observed.routed {
+            Ok(fut) if observed.selected => {
+                // The route's gate needs the actor, and every middleware on the way to it ran:
+                // resolve it here, with the resolver's own future (no allocation), before the
+                // gate is polled.
+                let (resolving, req) = match observed.awaiting_actor {
+                    Some(req) => match catch_unwind(AssertUnwindSafe(|| self.resolver.resolve(req.clone()))) {
+                        Ok(fut) => (Some(Resolving { fut }), Some(req)),
+                        Err(_) => {
+                            store(&req, &resolver_panicked());
+                            (None, None)
+                        }
+                    },
+                    None => (None, None),
+                };
+                Either::Right(Routed { fut, resolving, req })
+            }
             Ok(fut) => {
                 // Never polled: nothing of what actix selected runs beyond its middleware's call.
                 // Dropped once the refusal is written: it holds the request's unread body.
@@ -286,11 +309,12 @@ where
     }
 }
 
-impl<S> ResolveActorService<S> {
+impl<S, R: Resolver> ResolveActorService<S, R> {
     fn link(&self, req: &ServiceRequest) {
         match req.app_data::<ResolverSlot>() {
             Some(slot) => {
-                let _ = slot.0.set(self.resolver.clone());
+                let resolver: Rc<dyn ErasedResolver> = self.resolver.clone();
+                let _ = slot.0.set(resolver);
             }
             None => tracing::error!(
                 target: "authz",
@@ -303,7 +327,7 @@ impl<S> ResolveActorService<S> {
 
 /// The refusal of a request actix routed outside `mount`.
 #[cold]
-pub(crate) fn undeclared(method: &Method, uri: &Uri, keep: Option<Box<dyn Any>>) -> Refused<BoxBody> {
+pub(crate) fn undeclared<B>(method: &Method, uri: &Uri, keep: Option<Box<dyn Any>>) -> Refused<B> {
     tracing::error!(
         target: "authz",
         path = %uri.path(),
@@ -327,32 +351,52 @@ fn internal(cause: &'static str) -> Error {
 }
 
 pin_project_lite::pin_project! {
-    /// A request actix routed to a declared service: its response, boxed as actix's router boxes
-    /// it; a panic while polling answers the generic 500.
-    pub struct Routed<F> {
+    /// A request actix routed to a declared service: the actor resolved first when its gate is
+    /// waiting for it, then the response; a panic while polling answers the generic 500.
+    pub struct Routed<F, RF> {
         #[pin]
         fut: F,
+        #[pin]
+        resolving: Option<Resolving<RF>>,
+        req: Option<HttpRequest>,
     }
 }
 
-impl<F> fmt::Debug for Routed<F> {
+impl<F, RF> fmt::Debug for Routed<F, RF> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Routed").finish_non_exhaustive()
     }
 }
 
-impl<F, B> Future for Routed<F>
+impl<F, B, RF, A, E> Future for Routed<F, RF>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
-    B: MessageBody + 'static,
+    RF: Future<Output = Result<Option<A>, E>>,
+    A: Principal,
+    E: fmt::Display,
 {
-    type Output = Result<ServiceResponse<BoxBody>, Error>;
+    type Output = Result<ServiceResponse<B>, Error>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let fut = self.project().fut;
-        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-            Ok(poll) => poll.map_ok(ServiceResponse::map_into_boxed_body),
+        let mut this = self.project();
+        let mut handed = None;
+        if let Some(resolving) = this.resolving.as_mut().as_pin_mut() {
+            let resolution = std::task::ready!(resolving.poll(cx));
+            this.resolving.set(None);
+            // Dropped now: routing is over, but the handler's extractors may want it unshared.
+            if let Some(req) = this.req.take() {
+                store(&req, &resolution);
+            }
+            handed = Some(resolution);
+        }
+        let fut = this.fut;
+        let poll = || match handed {
+            Some(resolution) => crate::select::hand_over(resolution, || fut.poll(cx)),
+            None => fut.poll(cx),
+        };
+        match catch_unwind(AssertUnwindSafe(poll)) {
+            Ok(poll) => poll,
             Err(_) => {
                 tracing::error!(target: "authz", "panic while serving the request; refused with a generic error");
                 Poll::Ready(Err(internal("panic while serving")))

@@ -34,15 +34,54 @@ use crate::methods::MethodSet;
 
 thread_local! {
     static SELECTED: Cell<bool> = const { Cell::new(false) };
+    // The request a gate reached during the routing call, with no actor resolved yet.
+    static AWAITING_ACTOR: Cell<Option<actix_web::HttpRequest>> = const { Cell::new(None) };
+    // Its resolution, handed to the gate for the one poll in which `ResolveActor` polls it first.
+    static RESOLVED: Cell<Option<crate::resolve::Resolution>> = const { Cell::new(None) };
 }
 
-/// Runs `route` — one request through the app, whose routing is synchronous — and tells whether
-/// actix selected a service `mount` registered.
+/// What one routing call showed.
+pub(crate) struct Observed<T> {
+    pub(crate) routed: T,
+    /// Actix selected a service `mount` registered.
+    pub(crate) selected: bool,
+    /// A gate was called within the routing call and needs the request's actor: the caller may
+    /// resolve it now, with the app's resolver's own future type, and leave it in the request's
+    /// extensions for the gate.
+    pub(crate) awaiting_actor: Option<actix_web::HttpRequest>,
+}
+
+/// Runs `route` — one request through the app, whose routing is synchronous — and tells what
+/// actix selected.
 #[inline]
-pub(crate) fn observe<T>(route: impl FnOnce() -> T) -> (T, bool) {
+pub(crate) fn observe<T>(route: impl FnOnce() -> T) -> Observed<T> {
     SELECTED.set(false);
-    let out = route();
-    (out, SELECTED.replace(false))
+    AWAITING_ACTOR.with(|cell| drop(cell.take()));
+    let routed = route();
+    Observed { routed, selected: SELECTED.replace(false), awaiting_actor: AWAITING_ACTOR.with(Cell::take) }
+}
+
+/// Called by a gate that needs an actor: see [`Observed::awaiting_actor`]. Outside a routing
+/// call nobody takes it, and the next routing call clears it.
+#[inline]
+pub(crate) fn await_actor(req: &actix_web::HttpRequest) {
+    AWAITING_ACTOR.with(|cell| drop(cell.replace(Some(req.clone()))));
+}
+
+/// Runs `poll` — the first poll of a routed request whose gate awaits `resolution` — with the
+/// resolution handed over for [`take_resolution`].
+#[inline]
+pub(crate) fn hand_over<T>(resolution: crate::resolve::Resolution, poll: impl FnOnce() -> T) -> T {
+    RESOLVED.with(|cell| drop(cell.replace(Some(resolution))));
+    let out = poll();
+    RESOLVED.with(|cell| drop(cell.take()));
+    out
+}
+
+/// The resolution [`hand_over`] passes to the gate polled within it.
+#[inline]
+pub(crate) fn take_resolution() -> Option<crate::resolve::Resolution> {
+    RESOLVED.with(Cell::take)
 }
 
 #[inline]

@@ -33,7 +33,6 @@ use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
-use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage};
 
@@ -217,16 +216,16 @@ pub(crate) struct ProbeHandle(Rc<Probe>);
 impl ProbeHandle {
     /// Routes `req` through `app` as `ResolveActor` does, records whether actix selected a
     /// declared service, and drops what it routed unpolled.
-    pub(crate) fn answer<S, B>(&self, req: ServiceRequest, app: &S) -> Refused<BoxBody>
+    pub(crate) fn answer<S, B>(&self, req: ServiceRequest, app: &S) -> Refused<B>
     where
         S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     {
         if self.0.list {
             *self.0.nodes.borrow_mut() = Some(nodes(&req));
         }
-        let (routed, selected) = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| app.call(req))));
-        self.0.selected.set(Some(selected && routed.is_ok()));
-        drop(routed);
+        let observed = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| app.call(req))));
+        self.0.selected.set(Some(observed.selected && observed.routed.is_ok()));
+        drop(observed);
         Refused::error(actix_web::error::InternalError::from_response("probe", actix_web::HttpResponse::NoContent().finish()).into())
     }
 }
