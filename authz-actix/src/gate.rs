@@ -4,7 +4,7 @@ use std::fmt;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::{Error, HttpMessage, HttpResponse};
+use actix_web::{Error, HttpResponse};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -112,7 +112,7 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let state = match crate::resolve::known(req.request()) {
-            Some(known) => self.0.admit(req, &known),
+            Some(known) => self.0.admit(req, known),
             // Called within `ResolveActor`'s routing call, it resolves the actor before polling
             // this; called later (behind scope middleware that defers), this resolves it.
             None => {
@@ -130,15 +130,15 @@ where
 {
     /// Decides `req` for `resolution`; calls the handler when allowed.
     #[allow(clippy::result_large_err)] // the refusal is built here either way
-    fn admit(&self, req: ServiceRequest, resolution: &Resolution) -> State<S::Future> {
-        match catch_unwind(AssertUnwindSafe(|| decide(&req, resolution, self.route, &self.compiled))) {
+    fn admit(&self, req: ServiceRequest, resolution: Resolution) -> State<S::Future> {
+        match catch_unwind(AssertUnwindSafe(|| decide(&req, &resolution, self.route, &self.compiled))) {
             Ok(Ok(())) => {
                 let request = req.request().clone();
-                State::Calling { fut: self.service.call(req), request: Some(request) }
+                State::Calling { fut: self.service.call(req), request: Some(request), resolution }
             }
             Ok(Err(response)) => State::Refused { res: Some(Box::new(problem::refusal(req, response))) },
             Err(_) => {
-                audit!(error, req, self.route, actor_label(req.request()), "deny", "the actor's permission check panicked", 500);
+                audit!(error, req, self.route, actor_label(&resolution), "deny", "the actor's permission check panicked", 500);
                 State::Refused { res: Some(Box::new(problem::refusal(req, problem::internal_error()))) }
             }
         }
@@ -163,7 +163,8 @@ pin_project_lite::pin_project! {
     enum State<F> {
         Awaiting { req: Option<ServiceRequest> },
         Resolving { fut: LocalBoxFuture<'static, Resolution>, req: Option<ServiceRequest> },
-        Calling { #[pin] fut: F, request: Option<actix_web::HttpRequest> },
+        // The handler, with the actor it is served for (for its `CurrentActor` and the audit).
+        Calling { #[pin] fut: F, request: Option<actix_web::HttpRequest>, resolution: Resolution },
         // Boxed: an allowed request's future carries no room for a response.
         Refused { res: Option<Box<ServiceResponse>> },
     }
@@ -193,13 +194,13 @@ where
                 StateProj::Awaiting { req } => {
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
                     // `ResolveActor` resolved the actor for this very poll: no lookup needed.
-                    if let Some(handed) = crate::select::take_resolution() {
-                        let next = this.inner.admit(req, &handed);
+                    if let Some(handed) = crate::resolve::take_handed() {
+                        let next = this.inner.admit(req, handed);
                         this.state.set(next);
                         continue;
                     }
                     let next = match crate::resolve::resolution(req.request()) {
-                        Either::Left(known) => this.inner.admit(req, &known.into_inner()),
+                        Either::Left(known) => this.inner.admit(req, known.into_inner()),
                         Either::Right(fut) => State::Resolving { fut, req: Some(req) },
                     };
                     this.state.set(next);
@@ -208,23 +209,24 @@ where
                     let resolution = std::task::ready!(fut.as_mut().poll(cx));
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
                     crate::resolve::store(req.request(), &resolution);
-                    let next = this.inner.admit(req, &resolution);
+                    let next = this.inner.admit(req, resolution);
                     this.state.set(next);
                 }
                 StateProj::Refused { res } => {
                     return Poll::Ready(res.take().map(|res| *res).ok_or_else(polled_after_completion));
                 }
-                StateProj::Calling { fut, request } => {
-                    return match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+                StateProj::Calling { fut, request, resolution } => {
+                    let polled = crate::resolve::serving(resolution, || catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
+                    return match polled {
                         Ok(Poll::Pending) => Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
-                            audit_outcome(&res, route);
+                            audit_outcome(&res, route, resolution);
                             Poll::Ready(Ok(boxed(res)))
                         }
                         Ok(Poll::Ready(Err(e))) => Poll::Ready(Err(e)),
                         Err(_) => {
                             let Some(request) = request.take() else { return Poll::Ready(Err(polled_after_completion())) };
-                            let id = actor_label(&request);
+                            let id = actor_label(resolution);
                             audit!(error, request, route, id, "deny", "handler panicked; refused with a generic error", 500);
                             Poll::Ready(Ok(ServiceResponse::new(request, problem::internal_error())))
                         }
@@ -266,7 +268,7 @@ impl<B> Future for Refused<B> {
 
 /// The audit event for a request the gate let through: a service-level refusal (a response
 /// built from an `AuthzError`) is the denial; anything else is the allow.
-fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta) {
+fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta, resolution: &Resolution) {
     let req = res.request();
     // `actor_label` runs only when the event is enabled: an allow at DEBUG costs nothing in
     // production.
@@ -275,8 +277,8 @@ fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta) {
         .then(|| res.response().extensions().get::<problem::Refusal>().copied())
         .flatten();
     match refusal {
-        Some(refusal) => audit!(info, req, route, actor_label(req), "deny", "refused by a service-level policy", refusal.status()),
-        None => audit!(debug, req, route, actor_label(req), "allow", "requirement met", res.status().as_u16()),
+        Some(refusal) => audit!(info, req, route, actor_label(resolution), "deny", "refused by a service-level policy", refusal.status()),
+        None => audit!(debug, req, route, actor_label(resolution), "allow", "requirement met", res.status().as_u16()),
     }
 }
 
@@ -308,9 +310,9 @@ fn satisfied(requirement: &Requirement, actor: &dyn Principal, compiled: &RefCel
     answer
 }
 
-fn actor_label(req: &actix_web::HttpRequest) -> String {
-    match req.extensions().get::<Resolution>() {
-        Some(Resolution::Actor(actor)) => actor.actor_id().to_string(),
+fn actor_label(resolution: &Resolution) -> String {
+    match resolution {
+        Resolution::Actor(actor) => actor.actor_id().to_string(),
         _ => ANONYMOUS.to_owned(),
     }
 }

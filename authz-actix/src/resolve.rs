@@ -136,10 +136,48 @@ fn resolver_panicked() -> Resolution {
 #[derive(Default)]
 pub(crate) struct ResolverSlot(OnceCell<Rc<dyn ErasedResolver>>);
 
-/// The request's resolution, if it is known already.
+thread_local! {
+    // A resolution `ResolveActor` hands to the gate it polls first, for that one poll.
+    static HANDED: std::cell::Cell<Option<Resolution>> = const { std::cell::Cell::new(None) };
+    // The resolution of the request whose handler a gate is polling, for its `CurrentActor`.
+    static SERVING: std::cell::Cell<Option<Resolution>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `poll` — the first poll of a routed request whose gate awaits `resolution` — with the
+/// resolution handed over for [`take_handed`]. Returns whether a gate took it.
+#[inline]
+fn hand_over<T>(resolution: Resolution, poll: impl FnOnce() -> T) -> (T, Option<Resolution>) {
+    HANDED.with(|cell| drop(cell.replace(Some(resolution))));
+    let out = poll();
+    (out, HANDED.with(std::cell::Cell::take))
+}
+
+/// The resolution [`hand_over`] passes to the gate polled within it.
+#[inline]
+pub(crate) fn take_handed() -> Option<Resolution> {
+    HANDED.with(std::cell::Cell::take)
+}
+
+/// Runs `poll` — a gate polling its handler — with `resolution` as the request's, for the
+/// handler's [`CurrentActor`](crate::CurrentActor): no per-request storage on this path.
+#[inline]
+pub(crate) fn serving<T>(resolution: &Resolution, poll: impl FnOnce() -> T) -> T {
+    let outer = SERVING.with(|cell| cell.replace(Some(resolution.clone())));
+    let out = poll();
+    SERVING.with(|cell| drop(cell.replace(outer)));
+    out
+}
+
+/// The request's resolution, if it is known already: the one its gate is serving, or stored.
 #[inline]
 pub(crate) fn known(req: &HttpRequest) -> Option<Resolution> {
-    req.extensions().get::<Resolution>().cloned()
+    let serving = SERVING.with(|cell| {
+        let current = cell.take();
+        let copy = current.clone();
+        cell.set(current);
+        copy
+    });
+    serving.or_else(|| req.extensions().get::<Resolution>().cloned())
 }
 
 /// The request's resolution: known already (stored), or the app's resolver started on it. The
@@ -382,17 +420,22 @@ where
         let mut this = self.project();
         let mut handed = None;
         if let Some(resolving) = this.resolving.as_mut().as_pin_mut() {
-            let resolution = std::task::ready!(resolving.poll(cx));
+            handed = Some(std::task::ready!(resolving.poll(cx)));
             this.resolving.set(None);
-            // Dropped now: routing is over, but the handler's extractors may want it unshared.
-            if let Some(req) = this.req.take() {
-                store(&req, &resolution);
-            }
-            handed = Some(resolution);
         }
         let fut = this.fut;
-        let poll = || match handed {
-            Some(resolution) => crate::select::hand_over(resolution, || fut.poll(cx)),
+        let req = this.req;
+        let poll = move || match handed {
+            Some(resolution) => {
+                let (poll, untaken) = hand_over(resolution, || fut.poll(cx));
+                // No gate was polled yet (a middleware between delays it): it finds the actor
+                // in the request. Either way the request clone goes now, before any extractor.
+                if let (Some(resolution), Some(req)) = (untaken, req.take()) {
+                    store(&req, &resolution);
+                }
+                *req = None;
+                poll
+            }
             None => fut.poll(cx),
         };
         match catch_unwind(AssertUnwindSafe(poll)) {

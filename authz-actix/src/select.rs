@@ -36,8 +36,6 @@ thread_local! {
     static SELECTED: Cell<bool> = const { Cell::new(false) };
     // The request a gate reached during the routing call, with no actor resolved yet.
     static AWAITING_ACTOR: Cell<Option<actix_web::HttpRequest>> = const { Cell::new(None) };
-    // Its resolution, handed to the gate for the one poll in which `ResolveActor` polls it first.
-    static RESOLVED: Cell<Option<crate::resolve::Resolution>> = const { Cell::new(None) };
 }
 
 /// What one routing call showed.
@@ -68,21 +66,6 @@ pub(crate) fn await_actor(req: &actix_web::HttpRequest) {
     AWAITING_ACTOR.with(|cell| drop(cell.replace(Some(req.clone()))));
 }
 
-/// Runs `poll` — the first poll of a routed request whose gate awaits `resolution` — with the
-/// resolution handed over for [`take_resolution`].
-#[inline]
-pub(crate) fn hand_over<T>(resolution: crate::resolve::Resolution, poll: impl FnOnce() -> T) -> T {
-    RESOLVED.with(|cell| drop(cell.replace(Some(resolution))));
-    let out = poll();
-    RESOLVED.with(|cell| drop(cell.take()));
-    out
-}
-
-/// The resolution [`hand_over`] passes to the gate polled within it.
-#[inline]
-pub(crate) fn take_resolution() -> Option<crate::resolve::Resolution> {
-    RESOLVED.with(Cell::take)
-}
 
 #[inline]
 fn mark() {
