@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::{Method, Uri};
+use actix_web::http::Method;
 use actix_web::{Error, HttpMessage, HttpRequest};
 use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
@@ -313,7 +313,7 @@ where
             }
         }
         // Routing consumes the request: what the refusal names is taken first (cheap clones).
-        let (method, uri) = (req.method().clone(), req.uri().clone());
+        let (method, path) = (req.method().clone(), LogPath::new(req.path()));
         let body = problem::has_body(&req);
         let observed = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
         match observed.routed {
@@ -337,10 +337,10 @@ where
                 // Never polled: nothing of what actix selected runs beyond its middleware's call.
                 // Dropped once the refusal is written: it holds the request's unread body.
                 let keep: Option<Box<dyn Any>> = body.then(|| Box::new(fut) as Box<dyn Any>);
-                Either::Left(undeclared(&method, &uri, keep))
+                Either::Left(undeclared(&method, &path, keep))
             }
             Err(_) => {
-                tracing::error!(target: "authz", path = %uri.path(), method = %method, "panic while routing the request; refused with a generic error");
+                tracing::error!(target: "authz", path = %path, method = %method, "panic while routing the request; refused with a generic error");
                 Either::Left(Refused::error(internal("panic while routing")))
             }
         }
@@ -363,12 +363,43 @@ impl<S, R: Resolver> ResolveActorService<S, R> {
     }
 }
 
+/// A request's path for a refusal's log line, copied before routing consumes the request: on the
+/// stack, since almost every request is served and never logs it. Longer paths are cut (`…`).
+pub(crate) struct LogPath {
+    bytes: [u8; 120],
+    len: u8,
+    cut: bool,
+}
+
+impl LogPath {
+    #[inline]
+    pub(crate) fn new(path: &str) -> Self {
+        let mut end = path.len().min(120);
+        while !path.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut bytes = [0; 120];
+        bytes[..end].copy_from_slice(&path.as_bytes()[..end]);
+        LogPath { bytes, len: end as u8, cut: end < path.len() }
+    }
+}
+
+impl fmt::Display for LogPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default())?;
+        if self.cut {
+            f.write_str("…")?;
+        }
+        Ok(())
+    }
+}
+
 /// The refusal of a request actix routed outside `mount`.
 #[cold]
-pub(crate) fn undeclared<B>(method: &Method, uri: &Uri, keep: Option<Box<dyn Any>>) -> Refused<B> {
+pub(crate) fn undeclared<B>(method: &Method, path: &LogPath, keep: Option<Box<dyn Any>>) -> Refused<B> {
     tracing::error!(
         target: "authz",
-        path = %uri.path(),
+        path = %path,
         method = %method,
         "request refused: actix routed it to a service without an authorization declaration (registered \
          around `authz_actix::mount`, or `App::default_service`), or a middleware inside `ResolveActor` \
@@ -445,5 +476,18 @@ where
                 Poll::Ready(Err(internal("panic while serving")))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogPath;
+
+    #[test]
+    fn log_paths_are_copied_whole_or_cut_on_a_character() {
+        assert_eq!(LogPath::new("/internal/dum%70").to_string(), "/internal/dum%70");
+        let long = format!("/{}é", "a".repeat(118));
+        assert_eq!(LogPath::new(&long).to_string(), format!("/{}…", "a".repeat(118)));
+        assert_eq!(LogPath::new(&"x".repeat(300)).to_string().chars().count(), 121);
     }
 }
