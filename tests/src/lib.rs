@@ -51,6 +51,13 @@ pub async fn resolve(req: HttpRequest) -> Result<Option<Actor>, ResolverDown> {
     }
 }
 
+/// Runs `server` on the current actix system; stop it with the returned handle.
+pub fn spawn(server: actix_web::dev::Server) -> actix_web::dev::ServerHandle {
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    handle
+}
+
 /// A response read off the wire.
 #[derive(Debug)]
 pub struct RawResponse {

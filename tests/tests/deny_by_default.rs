@@ -397,9 +397,7 @@ async fn a_real_server_refuses_every_spelling() {
     .bind(("127.0.0.1", 0))
     .expect("bind");
     let addr = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    actix_rt::spawn(server);
+    let handle = authz_tests::spawn(server.run());
 
     let responses = actix_web::rt::task::spawn_blocking(move || {
         let mut out = Vec::new();

@@ -330,9 +330,7 @@ async fn refusals_close_connections_whose_body_was_not_read() {
     .bind(("127.0.0.1", 0))
     .expect("bind");
     let addr = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    actix_rt::spawn(server);
+    let handle = authz_tests::spawn(server.run());
     let results = actix_web::rt::task::spawn_blocking(move || {
         [("/reports", "chunked", 401), ("/reports", "content-length", 401), ("/undeclared", "chunked", 500), ("/undeclared", "content-length", 500)]
             .map(|(path, framing, want)| ((path, framing, want), refused_with_body(addr, path, framing)))
