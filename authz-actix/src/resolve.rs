@@ -312,7 +312,8 @@ where
                 return Either::Left(probe.answer(req, &self.service));
             }
         }
-        // Routing consumes the request: what the refusal names is taken first (cheap clones).
+        // Routing consumes the request: what a refusal names is taken first (a method clone, a
+        // stack copy of the path).
         let (method, path) = (req.method().clone(), LogPath::new(req.path()));
         let body = problem::has_body(&req);
         let observed = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));

@@ -20,6 +20,9 @@
 //!
 //! The mark is a thread-local flag: routing runs on the calling thread, within the one `call`
 //! that clears it before and reads it after, so no other request can set or see it in between.
+//! The same holds for the request a gate called within that call leaves for `ResolveActor` to
+//! resolve (a gate called later, behind a middleware that defers, resolves by itself; the next
+//! routing call clears what it left).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -44,8 +47,8 @@ pub(crate) struct Observed<T> {
     /// Actix selected a service `mount` registered.
     pub(crate) selected: bool,
     /// A gate was called within the routing call and needs the request's actor: the caller may
-    /// resolve it now, with the app's resolver's own future type, and leave it in the request's
-    /// extensions for the gate.
+    /// resolve it now, with the app's resolver's own future type, and hand it to the gate
+    /// (`resolve::hand_over`).
     pub(crate) awaiting_actor: Option<actix_web::HttpRequest>,
 }
 
@@ -65,7 +68,6 @@ pub(crate) fn observe<T>(route: impl FnOnce() -> T) -> Observed<T> {
 pub(crate) fn await_actor(req: &actix_web::HttpRequest) {
     AWAITING_ACTOR.with(|cell| drop(cell.replace(Some(req.clone()))));
 }
-
 
 #[inline]
 fn mark() {
@@ -149,7 +151,7 @@ impl DefaultService {
     }
 
     fn factory(&self) -> Rc<BoxFactory> {
-        self.slot.get_or_init(|| Rc::new(actix_web::dev::fn_service(not_found).pipe_boxed())).clone()
+        self.slot.get_or_init(|| Rc::new(boxed_default(actix_web::dev::fn_service(not_found)))).clone()
     }
 }
 
@@ -157,27 +159,12 @@ async fn not_found(req: ServiceRequest) -> Result<ServiceResponse<BoxBody>, Erro
     Ok(crate::problem::refusal(req, crate::problem::not_found_response()))
 }
 
-trait PipeBoxed {
-    fn pipe_boxed(self) -> BoxFactory;
-}
-
-impl<F> PipeBoxed for F
-where
-    F: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<BoxBody>, Error = Error, InitError = ()> + 'static,
-    F::Service: 'static,
-    F::Future: 'static,
-{
-    fn pipe_boxed(self) -> BoxFactory {
-        actix_service::boxed::factory(self)
-    }
-}
-
-/// Boxes a user's default service for [`DefaultService::set`].
+/// Boxes a default service for [`DefaultService::set`].
 pub(crate) fn boxed_default<F>(factory: F) -> BoxFactory
 where
     F: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<BoxBody>, Error = Error, InitError = ()> + 'static,
 {
-    factory.pipe_boxed()
+    actix_service::boxed::factory(factory)
 }
 
 impl std::fmt::Debug for DefaultService {
