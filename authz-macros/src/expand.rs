@@ -89,7 +89,8 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
             }
         }
     };
-    let record = quote_spanned! {attr_span=>
+    // Call-site spans: `line!()` in the record is the line of the declaration.
+    let record = quote! {
         #private::register_route!(
             #private::RouteMeta {
                 handler: #handler_name,
