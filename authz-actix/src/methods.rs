@@ -80,11 +80,10 @@ impl MethodSet {
     }
 
     /// Every method in the set, `HEAD` included for `GET`.
-    #[cfg(feature = "test-kit")]
-    pub(crate) fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.names.iter().map(|n| (*n).to_owned()).collect();
+    pub(crate) fn names(&self) -> Vec<&'static str> {
+        let mut names = self.names.to_vec();
         if self.standard & bit_of_name("HEAD") != 0 && !self.names.contains(&"HEAD") {
-            names.push("HEAD".to_owned());
+            names.push("HEAD");
         }
         names
     }

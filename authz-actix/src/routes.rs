@@ -172,7 +172,7 @@ impl<'a> Routes<'a> {
         let route = F::route();
         let path = join(&self.prefix, route.path);
         let may_decline = !F::__authz_guards().is_empty();
-        self.record(path, route.methods.to_vec(), *route, false, may_decline);
+        self.record(path, *route, false, may_decline);
         if let Sink::Actix(cfg) = &mut self.sink {
             cfg.service(InMount::<F>(PhantomData));
         }
@@ -204,7 +204,7 @@ impl<'a> Routes<'a> {
             operation: reason,
         };
         let path = join(&self.prefix, prefix);
-        self.record(path, Vec::new(), route, true, false);
+        self.record(path, route, true, false);
         if let Sink::Actix(cfg) = &mut self.sink {
             let scope = web::scope(prefix).service(service).default_service(self.layout.default.clone()).guard(ScopeMark);
             cfg.service(scope);
@@ -293,12 +293,9 @@ impl<'a> Routes<'a> {
         self
     }
 
-    fn record(&mut self, path: String, methods: Vec<&'static str>, route: RouteMeta, scope: bool, may_decline: bool) {
+    fn record(&mut self, path: String, route: RouteMeta, scope: bool, may_decline: bool) {
         let methods_set = (!scope).then(|| crate::methods::MethodSet::for_route(route.methods));
-        let mut served = methods;
-        if served.contains(&"GET") && !served.contains(&"HEAD") {
-            served.push("HEAD");
-        }
+        let served = methods_set.map_or_else(Vec::new, |set| set.names());
         let row = self.layout.rows.len();
         self.layout.services.push(Service { pattern: path.clone(), scope, methods: methods_set, may_decline, end: 0, row: Some(row) });
         self.layout.rows.push(Mounted { path, methods: served, route });

@@ -114,7 +114,7 @@ impl Guard for Methods {
     // What route introspection reads to list a resource's methods.
     #[cfg(feature = "test-kit")]
     fn details(&self) -> Option<Vec<actix_web::guard::GuardDetail>> {
-        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.set.names())])
+        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.set.names().into_iter().map(str::to_owned).collect())])
     }
 }
 

@@ -74,7 +74,21 @@ impl Db {
         Ok(db)
     }
 
+    /// Applies the pending migrations. On PostgreSQL, processes starting at once on one database
+    /// take turns (a session advisory lock): `CREATE TABLE IF NOT EXISTS` is not safe against a
+    /// concurrent twin, and two processes would both apply the same migration.
     async fn migrate(&self) -> Result<(), sqlx::Error> {
+        if !matches!(self.backend, Backend::Postgres) {
+            return self.apply_migrations().await;
+        }
+        let mut lock = self.pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock(7240170)").execute(&mut *lock).await?;
+        let applied = self.apply_migrations().await;
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock(7240170)").execute(&mut *lock).await;
+        applied.and(unlocked.map(drop))
+    }
+
+    async fn apply_migrations(&self) -> Result<(), sqlx::Error> {
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
             .execute(&self.pool)
             .await?;

@@ -1,0 +1,26 @@
+//! Several processes starting at once on one fresh PostgreSQL database all come up, and each
+//! migration is applied once (runs when `PROJECTS_TEST_POSTGRES_URL` names a server).
+
+use projects::db::Db;
+
+#[actix_rt::test]
+async fn concurrent_starts_on_one_database_migrate_once() {
+    let Ok(admin_url) = std::env::var("PROJECTS_TEST_POSTGRES_URL") else { return };
+    let admin = Db::connect(&admin_url).await.expect("admin");
+    let name = format!("projects_migrate_{}", std::process::id());
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin.pool).await.expect("drop");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin.pool).await.expect("create");
+    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_owned();
+    let url = format!("{base}/{name}");
+
+    // Separate pools, as separate processes have.
+    let starts = (0..8).map(|_| Db::connect(&url));
+    let dbs: Vec<Db> = futures_util::future::join_all(starts).await.into_iter().map(|db| db.expect("every start migrates or finds it done")).collect();
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations").fetch_one(&dbs[0].pool).await.expect("count");
+    assert_eq!(applied, 1);
+
+    for db in dbs {
+        db.pool.close().await;
+    }
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin.pool).await;
+}
