@@ -136,14 +136,24 @@ pub fn assert_fresh(path: impl AsRef<Path>, matrix: &Matrix, regenerate: &str) {
 
 const USAGE: &str = "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE]";
 
+/// What the `matrix` subcommand was asked, parsed: for apps that parse their command line
+/// themselves (clap, say) and hand the flags over as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatrixCommand {
+    /// The rendering; default: from the file's extension, else Markdown.
+    pub format: Option<Format>,
+    /// Write the matrix to this file.
+    pub out: Option<PathBuf>,
+    /// Compare this file with the code.
+    pub check: Option<PathBuf>,
+}
+
 /// The `matrix` subcommand: parses `args` (what follows `matrix`), then prints, writes or checks.
 ///
 /// Exit status: 0 on success, 1 when `--check` finds the file stale (diff on stderr), 2 on a usage
 /// or I/O error.
 pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: &str) -> ExitCode {
-    let mut format = None;
-    let mut out = None;
-    let mut check = None;
+    let mut command = MatrixCommand::default();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
@@ -159,44 +169,51 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
         };
         match arg.as_str() {
             "--format" => match Format::parse(&value) {
-                Some(f) => format = Some(f),
+                Some(f) => command.format = Some(f),
                 None => return usage(&format!("unknown format `{value}`; expected md, json or csv")),
             },
-            "--out" => out = Some(PathBuf::from(value)),
-            _ => check = Some(PathBuf::from(value)),
+            "--out" => command.out = Some(PathBuf::from(value)),
+            _ => command.check = Some(PathBuf::from(value)),
         }
     }
-    if out.is_some() && check.is_some() {
-        return usage("--out and --check cannot be combined");
-    }
-    let target = out.as_deref().or(check.as_deref());
-    let format = format.or_else(|| target.map(Format::for_path)).unwrap_or(Format::Markdown);
-    let rendered = format.render(matrix, regenerate);
-    match (out, check) {
-        (Some(path), _) => match write_file(&path, &rendered) {
-            Ok(()) => {
-                eprintln!("wrote {} ({} endpoints)", path.display(), matrix.endpoints().len());
+    command.execute(matrix, regenerate)
+}
+
+impl MatrixCommand {
+    /// Prints, writes or checks `matrix`, as [`run`] does once it has parsed its arguments.
+    pub fn execute(&self, matrix: &Matrix, regenerate: &str) -> ExitCode {
+        if self.out.is_some() && self.check.is_some() {
+            return usage("--out and --check cannot be combined");
+        }
+        let target = self.out.as_deref().or(self.check.as_deref());
+        let format = self.format.or_else(|| target.map(Format::for_path)).unwrap_or(Format::Markdown);
+        let rendered = format.render(matrix, regenerate);
+        match (&self.out, &self.check) {
+            (Some(path), _) => match write_file(path, &rendered) {
+                Ok(()) => {
+                    eprintln!("wrote {} ({} endpoints)", path.display(), matrix.endpoints().len());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    ExitCode::from(2)
+                }
+            },
+            (None, Some(path)) => match check_file(path, &rendered) {
+                Ok(()) => {
+                    eprintln!("{} is up to date ({} endpoints)", path.display(), matrix.endpoints().len());
+                    ExitCode::SUCCESS
+                }
+                Err(stale) => {
+                    eprintln!("{stale}");
+                    eprintln!("regenerate with `{regenerate}`");
+                    ExitCode::from(1)
+                }
+            },
+            (None, None) => {
+                print!("{rendered}");
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                ExitCode::from(2)
-            }
-        },
-        (None, Some(path)) => match check_file(&path, &rendered) {
-            Ok(()) => {
-                eprintln!("{} is up to date ({} endpoints)", path.display(), matrix.endpoints().len());
-                ExitCode::SUCCESS
-            }
-            Err(stale) => {
-                eprintln!("{stale}");
-                eprintln!("regenerate with `{regenerate}`");
-                ExitCode::from(1)
-            }
-        },
-        (None, None) => {
-            print!("{rendered}");
-            ExitCode::SUCCESS
         }
     }
 }

@@ -20,7 +20,11 @@ const FORBIDDEN: &str = r#"{"type":"about:blank","title":"Forbidden","status":40
 const NOT_FOUND: &str = r#"{"type":"about:blank","title":"Not Found","status":404,"detail":"The requested resource was not found."}"#;
 const INTERNAL: &str = r#"{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"The request could not be processed."}"#;
 
-fn problem(status: StatusCode, body: &'static str) -> HttpResponse {
+fn problem(err: AuthzError, body: &'static str) -> HttpResponse {
+    problem_with(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body)
+}
+
+fn problem_with(status: StatusCode, body: &'static str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
         .body(body)
@@ -32,11 +36,7 @@ pub(crate) struct Refusal(AuthzError);
 
 impl Refusal {
     pub(crate) fn status(self) -> u16 {
-        match self.0 {
-            AuthzError::Unauthenticated => 401,
-            AuthzError::Forbidden => 403,
-            AuthzError::NotFound => 404,
-        }
+        self.0.status()
     }
 }
 
@@ -50,19 +50,19 @@ pub fn response(err: AuthzError) -> HttpResponse {
 fn bare_response(err: AuthzError) -> HttpResponse {
     match err {
         AuthzError::Unauthenticated => {
-            let mut res = problem(StatusCode::UNAUTHORIZED, UNAUTHORIZED);
+            let mut res = problem(err, UNAUTHORIZED);
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             res
         }
-        AuthzError::Forbidden => problem(StatusCode::FORBIDDEN, FORBIDDEN),
-        AuthzError::NotFound => problem(StatusCode::NOT_FOUND, NOT_FOUND),
+        AuthzError::Forbidden => problem(err, FORBIDDEN),
+        AuthzError::NotFound => problem(err, NOT_FOUND),
     }
 }
 
 /// The generic 500 used when authorization cannot be decided (resolver failure, missing
 /// middleware): the request is refused, never served.
 pub fn internal_error() -> HttpResponse {
-    problem(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
+    problem_with(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
 }
 
 /// A handler answering exactly what a hidden resource answers: the default service
@@ -169,11 +169,7 @@ impl std::error::Error for Denied {}
 
 impl ResponseError for Denied {
     fn status_code(&self) -> StatusCode {
-        match self.0 {
-            AuthzError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AuthzError::Forbidden => StatusCode::FORBIDDEN,
-            AuthzError::NotFound => StatusCode::NOT_FOUND,
-        }
+        StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {

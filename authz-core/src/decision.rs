@@ -62,19 +62,13 @@ pub enum Deny {
 impl Deny {
     /// The HTTP status code this denial answers with.
     pub const fn status(self) -> u16 {
-        match self {
-            Deny::Forbidden => 403,
-            Deny::NotFound => 404,
-        }
+        AuthzError::from_deny(self).status()
     }
 }
 
 impl fmt::Display for Deny {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Deny::Forbidden => "403",
-            Deny::NotFound => "404",
-        })
+        write!(f, "{}", self.status())
     }
 }
 
@@ -93,12 +87,27 @@ pub enum AuthzError {
     NotFound,
 }
 
-impl From<Deny> for AuthzError {
-    fn from(deny: Deny) -> Self {
+impl AuthzError {
+    /// The HTTP status code of this refusal — the one place the mapping is written.
+    pub const fn status(self) -> u16 {
+        match self {
+            AuthzError::Unauthenticated => 401,
+            AuthzError::Forbidden => 403,
+            AuthzError::NotFound => 404,
+        }
+    }
+
+    const fn from_deny(deny: Deny) -> Self {
         match deny {
             Deny::Forbidden => AuthzError::Forbidden,
             Deny::NotFound => AuthzError::NotFound,
         }
+    }
+}
+
+impl From<Deny> for AuthzError {
+    fn from(deny: Deny) -> Self {
+        AuthzError::from_deny(deny)
     }
 }
 

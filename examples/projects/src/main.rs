@@ -10,9 +10,11 @@
 //! projects archive-stale [--days 90]       archives projects untouched for that long
 //! ```
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use actix_web::HttpServer;
+use authz_actix::build::{Format, MatrixCommand};
 use clap::{Parser, Subcommand};
 use projects::db::{Db, DEFAULT_URL};
 use projects::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE};
@@ -51,14 +53,14 @@ enum Command {
     /// Print, write or check the endpoint-permission matrix.
     Matrix {
         /// md, json or csv (default: from the file's extension, else md).
-        #[arg(long)]
-        format: Option<String>,
+        #[arg(long, value_parser = parse_format)]
+        format: Option<Format>,
         /// Write the matrix to FILE.
         #[arg(long)]
-        out: Option<String>,
+        out: Option<PathBuf>,
         /// Compare FILE with the code; exit 1 with a diff when stale.
         #[arg(long)]
-        check: Option<String>,
+        check: Option<PathBuf>,
     },
     /// Archive every live project not updated for DAYS days, as the system actor
     /// `archive-stale`, through the same service and policies as the API.
@@ -98,16 +100,15 @@ enum UsersCommand {
     List,
 }
 
+fn parse_format(text: &str) -> Result<Format, String> {
+    Format::parse(text).ok_or_else(|| format!("unknown format `{text}`; expected md, json or csv"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Matrix { format, out, check } = cli.command {
-        let mut args = Vec::new();
-        for (flag, value) in [("--format", format), ("--out", out), ("--check", check)] {
-            if let Some(v) = value {
-                args.extend([flag.to_owned(), v]);
-            }
-        }
-        return authz_actix::build::run(args, &authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)), REGENERATE);
+        let command = MatrixCommand { format, out, check };
+        return command.execute(&authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)), REGENERATE);
     }
     tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::stderr).init();
     match actix_web::rt::System::new().block_on(run(cli.command)) {

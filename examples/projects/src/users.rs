@@ -24,7 +24,7 @@ pub struct User {
 
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
-    #[error("unknown role `{0}`; roles: admin, editor, support, member")]
+    #[error("unknown role `{0}`; roles: {roles}", roles = role_names())]
     UnknownRole(String),
     #[error("user names are 1 to 64 characters of a-z, 0-9, `_`, `-` and `.`")]
     BadName,
@@ -36,6 +36,11 @@ pub enum UserError {
     Random(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+/// The roles `authz.toml` declares, for messages.
+fn role_names() -> String {
+    crate::perms::CATALOG.roles().iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
 }
 
 /// Users, roles and tokens.
