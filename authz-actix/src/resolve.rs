@@ -144,12 +144,17 @@ thread_local! {
 }
 
 /// Runs `poll` — the first poll of a routed request whose gate awaits `resolution` — with the
-/// resolution handed over for [`take_handed`]. Returns whether a gate took it.
+/// resolution handed over for [`take_handed`]. Returns it if no gate took it. Nothing is left
+/// behind, even if `poll` panics: another request's gate must never find it.
 #[inline]
 fn hand_over<T>(resolution: Resolution, poll: impl FnOnce() -> T) -> (T, Option<Resolution>) {
     HANDED.with(|cell| drop(cell.replace(Some(resolution))));
-    let out = poll();
-    (out, HANDED.with(std::cell::Cell::take))
+    let out = catch_unwind(AssertUnwindSafe(poll));
+    let untaken = HANDED.with(std::cell::Cell::take);
+    match out {
+        Ok(out) => (out, untaken),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// The resolution [`hand_over`] passes to the gate polled within it.
@@ -163,9 +168,10 @@ pub(crate) fn take_handed() -> Option<Resolution> {
 #[inline]
 pub(crate) fn serving<T>(resolution: &Resolution, poll: impl FnOnce() -> T) -> T {
     let outer = SERVING.with(|cell| cell.replace(Some(resolution.clone())));
-    let out = poll();
+    let out = catch_unwind(AssertUnwindSafe(poll));
+    // Restored even if `poll` panics: no later request may read this one's actor.
     SERVING.with(|cell| drop(cell.replace(outer)));
-    out
+    out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The request's resolution, if it is known already: the one its gate is serving, or stored.

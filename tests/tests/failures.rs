@@ -344,3 +344,79 @@ async fn refusals_close_connections_whose_body_was_not_read() {
         assert!(sent < 32 * 1024 * 1024, "{path} {framing}: the server kept reading ({sent} bytes after answering)");
     }
 }
+
+/// Calls the scope at once (so the gate is reached within the routing call), then panics when its
+/// future is first polled — before the gate is.
+struct PanicsWhenPolled;
+
+impl<S> Transform<S, ServiceRequest> for PanicsWhenPolled
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error> + 'static,
+{
+    type Response = ServiceResponse;
+    type Error = actix_web::Error;
+    type Transform = PanicsWhenPolledService<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(PanicsWhenPolledService { service }))
+    }
+}
+
+struct PanicsWhenPolledService<S> {
+    service: S,
+}
+
+impl<S> Service<ServiceRequest> for PanicsWhenPolledService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error> + 'static,
+{
+    type Response = ServiceResponse;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<ServiceResponse, actix_web::Error>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let inner = self.service.call(req);
+        Box::pin(async move {
+            panic!("middleware bug");
+            #[allow(unreachable_code)]
+            inner.await
+        })
+    }
+}
+
+/// Read reports, another copy for another scope.
+#[require_permission("project:read")]
+#[get("/reports")]
+async fn reports_again() -> HttpResponse {
+    HttpResponse::Ok().body("reports")
+}
+
+/// An actor resolved for one request never decides another, even when a panic cut the first
+/// short between resolving its actor and its gate.
+#[actix_rt::test]
+async fn a_panic_before_the_gate_leaves_no_actor_for_the_next_request() {
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve_from_api_key)).configure(mount(|r| {
+        r.scope_with("/boom", |s| s.wrap(PanicsWhenPolled), |r| {
+            r.service(reports);
+        });
+        r.scope_with("/api", |s| s.wrap(RequireApiKey), |r| {
+            r.service(reports_again);
+        });
+    })))
+    .await;
+    let req = test::TestRequest::get().uri("/boom/reports").insert_header(("x-api-key", "k-admin"));
+    // The scope middleware runs after the resolver reads credentials: attach them directly.
+    let req = req.to_request();
+    req.extensions_mut().insert(ApiKey("admin-7"));
+    match app.call(req).await {
+        Ok(res) => assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR),
+        Err(error) => assert_eq!(error.error_response().status(), StatusCode::INTERNAL_SERVER_ERROR),
+    }
+    // Anonymous, behind a middleware that defers the gate: its own resolution, not the admin's.
+    let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").to_request()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
