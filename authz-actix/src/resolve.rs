@@ -148,13 +148,19 @@ thread_local! {
 /// behind, even if `poll` panics: another request's gate must never find it.
 #[inline]
 fn hand_over<T>(resolution: Resolution, poll: impl FnOnce() -> T) -> (T, Option<Resolution>) {
-    HANDED.with(|cell| drop(cell.replace(Some(resolution))));
-    let out = catch_unwind(AssertUnwindSafe(poll));
-    let untaken = HANDED.with(std::cell::Cell::take);
-    match out {
-        Ok(out) => (out, untaken),
-        Err(panic) => std::panic::resume_unwind(panic),
+    /// Clears the hand-over if `poll` unwinds.
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            HANDED.with(|cell| drop(cell.take()));
+        }
     }
+    HANDED.with(|cell| drop(cell.replace(Some(resolution))));
+    let clear = Clear;
+    let out = poll();
+    let untaken = HANDED.with(std::cell::Cell::take);
+    std::mem::forget(clear);
+    (out, untaken)
 }
 
 /// The resolution [`hand_over`] passes to the gate polled within it.
@@ -167,11 +173,17 @@ pub(crate) fn take_handed() -> Option<Resolution> {
 /// handler's [`CurrentActor`](crate::CurrentActor): no per-request storage on this path.
 #[inline]
 pub(crate) fn serving<T>(resolution: &Resolution, poll: impl FnOnce() -> T) -> T {
-    let outer = SERVING.with(|cell| cell.replace(Some(resolution.clone())));
-    let out = catch_unwind(AssertUnwindSafe(poll));
-    // Restored even if `poll` panics: no later request may read this one's actor.
-    SERVING.with(|cell| drop(cell.replace(outer)));
-    out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    /// Restores the outer value when dropped — also if `poll` unwinds: no later request may
+    /// read this one's actor.
+    struct Restore(Option<Resolution>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            SERVING.with(|cell| drop(cell.replace(outer)));
+        }
+    }
+    let _restore = Restore(SERVING.with(|cell| cell.replace(Some(resolution.clone()))));
+    poll()
 }
 
 /// The request's resolution, if it is known already: the one its gate is serving, or stored.
