@@ -241,31 +241,6 @@ fn polled_after_completion() -> Error {
     actix_web::error::ErrorInternalServerError("polled after completion")
 }
 
-/// A request refused before anything routed it could run, answered through an error (the
-/// request itself was consumed by routing): one pointer wide, so the future of every served
-/// request carries no room for a response.
-pub struct Refused<B>(Option<Error>, std::marker::PhantomData<fn() -> B>);
-
-impl<B> Refused<B> {
-    pub(crate) fn error(error: Error) -> Self {
-        Refused(Some(error), std::marker::PhantomData)
-    }
-}
-
-impl<B> fmt::Debug for Refused<B> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Refused").finish_non_exhaustive()
-    }
-}
-
-impl<B> Future for Refused<B> {
-    type Output = Result<ServiceResponse<B>, Error>;
-
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(Err(self.0.take().unwrap_or_else(polled_after_completion)))
-    }
-}
-
 /// The audit event for a request the gate let through: a service-level refusal (a response
 /// built from an `AuthzError`) is the denial; anything else is the allow.
 fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta, resolution: &Resolution) {

@@ -36,16 +36,6 @@ pub(crate) const fn bit_of_name(name: &str) -> u16 {
     }
 }
 
-/// Whether `method` is in the set of the standard methods `standard` (bits) and the methods
-/// `names` (the others are looked up by name).
-#[inline]
-pub(crate) fn contains(standard: u16, names: &[&str], method: &Method) -> bool {
-    match bit(method) {
-        Some(bit) => standard & bit != 0,
-        None => names.contains(&method.as_str()),
-    }
-}
-
 /// A set of methods: standard ones as bits, others by name.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MethodSet {
@@ -76,7 +66,10 @@ impl MethodSet {
 
     #[inline]
     pub(crate) fn contains(&self, method: &Method) -> bool {
-        contains(self.standard, self.names, method)
+        match bit(method) {
+            Some(bit) => self.standard & bit != 0,
+            None => self.names.contains(&method.as_str()),
+        }
     }
 
     /// Every method in the set, `HEAD` included for `GET`.

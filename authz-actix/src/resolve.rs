@@ -16,7 +16,6 @@ use actix_web::http::Method;
 use actix_web::{Error, HttpMessage, HttpRequest};
 use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
-use crate::gate::Refused;
 use crate::{problem, Principal};
 
 /// What resolution established for a request; stored in the request's extensions once known.
@@ -379,6 +378,31 @@ impl<S, R: Resolver> ResolveActorService<S, R> {
             ),
         }
         self.linked.set(true);
+    }
+}
+
+/// A request refused before anything routed it could run, answered through an error (the
+/// request itself was consumed by routing): one pointer wide, so the future of every served
+/// request carries no room for a response.
+pub struct Refused<B>(Option<Error>, std::marker::PhantomData<fn() -> B>);
+
+impl<B> Refused<B> {
+    pub(crate) fn error(error: Error) -> Self {
+        Refused(Some(error), std::marker::PhantomData)
+    }
+}
+
+impl<B> fmt::Debug for Refused<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refused").finish_non_exhaustive()
+    }
+}
+
+impl<B> Future for Refused<B> {
+    type Output = Result<ServiceResponse<B>, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+        Poll::Ready(Err(self.0.take().unwrap_or_else(|| actix_web::error::ErrorInternalServerError("polled after completion"))))
     }
 }
 

@@ -36,7 +36,7 @@ use std::rc::Rc;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage};
 
-use crate::gate::Refused;
+use crate::resolve::Refused;
 use crate::resolve::Resolution;
 use crate::Principal;
 

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::NormalizePath;
+use actix_web::middleware::{from_fn, Next, NormalizePath};
 use actix_web::{get, guard, test, web, App, HttpResponse};
 use authz_actix::{mount, public, require_permission, ResolveActor, Routes};
 use authz_tests::resolve;
@@ -253,7 +253,7 @@ async fn middleware_order_does_not_matter() {
 
     // A middleware inside that routes later: nothing can be observed, so everything is refused.
     let (logs, _guard) = authz_tests::capture_logs();
-    let deferred = test::init_service(leaky().wrap(Later).wrap(ResolveActor::new(resolve))).await;
+    let deferred = test::init_service(leaky().wrap(from_fn(later)).wrap(ResolveActor::new(resolve))).await;
     assert_refused(&deferred, &[("GET", "/internal/dump"), ("GET", "/health")]).await;
     assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("deferred routing")));
 }
@@ -330,46 +330,12 @@ where
 
 /// Passes each request on to routing only after a yield: routing then happens after
 /// `ResolveActor`'s call returned.
-struct Later;
-
-impl<S, B> Transform<S, ServiceRequest> for Later
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = actix_web::Error;
-    type Transform = LaterService<S>;
-    type InitError = ();
-    type Future = std::future::Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        std::future::ready(Ok(LaterService { service: std::rc::Rc::new(service) }))
-    }
-}
-
-struct LaterService<S> {
-    service: std::rc::Rc<S>,
-}
-
-impl<S, B> Service<ServiceRequest> for LaterService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = actix_web::Error;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse<B>, actix_web::Error>>;
-
-    actix_web::dev::forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = self.service.clone();
-        Box::pin(async move {
-            actix_web::rt::task::yield_now().await;
-            service.call(req).await
-        })
-    }
+async fn later(
+    req: ServiceRequest,
+    next: Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    actix_web::rt::task::yield_now().await;
+    next.call(req).await
 }
 
 #[actix_rt::test]

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Next};
 use actix_web::{get, test, web, App, HttpMessage, HttpRequest, HttpResponse, Route};
 use authz_actix::{mount, public, require_permission, Access, ActorId, Permission, Principal, ResolveActor, RouteMeta};
 use futures_util::future::LocalBoxFuture;
@@ -172,49 +173,17 @@ struct ApiKey(&'static str);
 
 /// A scope-level authentication middleware written the way actix-web-httpauth's is: it checks
 /// `X-Api-Key` asynchronously, attaches what it found to the request, then calls the scope.
-struct RequireApiKey;
-
-impl<S> Transform<S, ServiceRequest> for RequireApiKey
-where
-    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error> + 'static,
-{
-    type Response = ServiceResponse;
-    type Error = actix_web::Error;
-    type Transform = RequireApiKeyService<S>;
-    type InitError = ();
-    type Future = std::future::Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        std::future::ready(Ok(RequireApiKeyService { service: std::rc::Rc::new(service) }))
+async fn require_api_key(
+    req: ServiceRequest,
+    next: Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    // A key store lookup would await here.
+    actix_web::rt::task::yield_now().await;
+    let key = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if key.as_deref() == Some("k-admin") {
+        req.extensions_mut().insert(ApiKey("admin-7"));
     }
-}
-
-struct RequireApiKeyService<S> {
-    service: std::rc::Rc<S>,
-}
-
-impl<S> Service<ServiceRequest> for RequireApiKeyService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error> + 'static,
-{
-    type Response = ServiceResponse;
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<ServiceResponse, actix_web::Error>>;
-
-    actix_web::dev::forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = self.service.clone();
-        Box::pin(async move {
-            // A key store lookup would await here.
-            actix_web::rt::task::yield_now().await;
-            let key = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
-            if key.as_deref() == Some("k-admin") {
-                req.extensions_mut().insert(ApiKey("admin-7"));
-            }
-            service.call(req).await
-        })
-    }
+    next.call(req).await
 }
 
 async fn resolve_from_api_key(req: HttpRequest) -> Result<Option<authz_actix::Actor>, std::convert::Infallible> {
@@ -234,7 +203,7 @@ async fn me(actor: authz_actix::CurrentActor) -> HttpResponse {
 async fn credentials_attached_by_scope_middleware_reach_the_resolver() {
     let app = test::init_service(App::new().wrap(ResolveActor::new(resolve_from_api_key)).configure(mount(|r| {
         r.service(health);
-        r.scope_with("/api", |s| s.wrap(RequireApiKey), |r| {
+        r.scope_with("/api", |s| s.wrap(from_fn(require_api_key)), |r| {
             r.service(reports).service(me);
         });
     })))
@@ -408,7 +377,7 @@ async fn a_panic_before_the_gate_leaves_no_actor_for_the_next_request() {
         r.scope_with("/boom", |s| s.wrap(PanicsWhenPolled), |r| {
             r.service(reports);
         });
-        r.scope_with("/api", |s| s.wrap(RequireApiKey), |r| {
+        r.scope_with("/api", |s| s.wrap(from_fn(require_api_key)), |r| {
             r.service(reports_again);
         });
     })))
