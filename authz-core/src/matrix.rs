@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 use crate::actor::{ActorId, Principal};
 use crate::catalog::Catalog;
 use crate::permission::Permission;
-use crate::route::{Access, RouteMeta};
+use crate::registry;
+use crate::route::{Access, RouteMeta, RoutePolicy};
 use crate::set::PermissionSet;
 
 /// The JSON schema identifier written in every JSON rendering.
@@ -180,91 +181,25 @@ impl Matrix {
 
     /// JSON, schema [`SCHEMA`]: every field of every record, source locations included.
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(256 + self.endpoints.len() * 400);
-        let _ = write!(out, "{{\n  \"schema\": {},\n  \"endpoints\": [", json_str(SCHEMA));
         let roles = self.catalog.map(Catalog::roles).unwrap_or_default();
         let views: Vec<(&str, RoleView)> = match self.catalog {
             Some(c) => roles.iter().map(|r| (r.name, RoleView(role_set(c, r.name)))).collect(),
             None => Vec::new(),
         };
-        for (i, e) in self.endpoints.iter().enumerate() {
-            let r = &e.route;
-            out.push_str(if i == 0 { "\n    {" } else { ",\n    {" });
-            let _ = write!(out, "\"path\": {}, \"method\": {}, ", json_str(&e.path), json_str(&e.method));
-            let _ = write!(out, "\"operation\": {}, ", json_str(r.operation));
-            match &r.access {
-                Access::Public { reason } => {
-                    let _ = write!(out, "\"access\": \"public\", \"public_reason\": {}, ", json_str(reason));
-                    out.push_str("\"requirement\": null, \"permissions\": [], \"deny_status\": null, ");
-                }
-                Access::Gated { requirement, deny } => {
-                    out.push_str("\"access\": \"gated\", \"public_reason\": null, ");
-                    let _ = write!(out, "\"requirement\": {}, ", json_str(&requirement.to_string()));
-                    let perms: Vec<String> = requirement.permissions().iter().map(|p| json_str(p.as_str())).collect();
-                    let _ = write!(out, "\"permissions\": [{}], \"deny_status\": {}, ", perms.join(", "), deny.status());
-                }
-            }
-            match r.policy {
-                Some(p) => {
-                    let meta = p.resolve();
-                    let _ = write!(
-                        out,
-                        "\"policy\": {{\"path\": {}, \"name\": {}, \"use\": {}, \"summary\": {}, \"rule\": {}}}, ",
-                        json_str(p.path),
-                        json_str(p.name()),
-                        json_str(if r.policy_filters { "filter" } else { "enforce" }),
-                        meta.map_or("null".to_owned(), |m| json_str(m.summary)),
-                        meta.and_then(|m| m.rule).map_or("null".to_owned(), json_str),
-                    );
-                }
-                None => out.push_str("\"policy\": null, "),
-            }
-            match r.visibility {
-                Some(v) => {
-                    let _ = write!(out, "\"visibility\": {{\"path\": {}, \"name\": {}}}, ", json_str(v.path), json_str(v.name()));
-                }
-                None => out.push_str("\"visibility\": null, "),
-            }
-            out.push_str("\"roles\": {");
-            for (j, (name, view)) in views.iter().enumerate() {
-                if j > 0 {
-                    out.push_str(", ");
-                }
-                let _ = write!(out, "{}: {}", json_str(name), json_str(outcome(view, r).key()));
-            }
-            out.push_str("}, ");
-            let _ = write!(
-                out,
-                "\"handler\": {}, \"module\": {}, \"file\": {}, \"line\": {}}}",
-                json_str(r.handler),
-                json_str(r.module),
-                json_str(r.file),
-                r.line
-            );
-        }
-        out.push_str("\n  ],\n  \"roles\": [");
-        for (i, role) in roles.iter().enumerate() {
-            let perms: Vec<String> = role.permissions.iter().map(|p| json_str(p.as_str())).collect();
-            let _ = write!(
-                out,
-                "{}\n    {{\"name\": {}, \"permissions\": [{}]}}",
-                if i == 0 { "" } else { "," },
-                json_str(role.name),
-                perms.join(", ")
-            );
-        }
-        out.push_str(if roles.is_empty() { "],\n  \"permissions\": [" } else { "\n  ],\n  \"permissions\": [" });
-        let permissions = self.catalog.map(Catalog::permissions).unwrap_or_default();
-        for (i, def) in permissions.iter().enumerate() {
-            let _ = write!(
-                out,
-                "{}\n    {{\"name\": {}, \"description\": {}}}",
-                if i == 0 { "" } else { "," },
-                json_str(def.permission.as_str()),
-                json_str(def.description)
-            );
-        }
-        out.push_str(if permissions.is_empty() { "]\n}\n" } else { "\n  ]\n}\n" });
+        let document = json::Document {
+            schema: SCHEMA,
+            endpoints: self.endpoints.iter().map(|e| json::Endpoint::new(e, &views)).collect(),
+            roles: roles.iter().map(|r| json::Role { name: r.name, permissions: r.permissions.iter().map(Permission::as_str).collect() }).collect(),
+            permissions: self
+                .catalog
+                .map(Catalog::permissions)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| json::PermissionEntry { name: d.permission.as_str(), description: d.description })
+                .collect(),
+        };
+        let mut out = serde_json::to_string_pretty(&document).unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
+        out.push('\n');
         out
     }
 
@@ -306,10 +241,9 @@ fn outcome(view: &RoleView, route: &RouteMeta) -> RoleOutcome {
             if !requirement.is_satisfied_by(view) {
                 RoleOutcome::Denied(deny.status())
             } else if let Some(policy) = route.policy {
-                if route.policy_filters {
-                    RoleOutcome::Filtered(policy.name())
-                } else {
-                    RoleOutcome::DependsOnPolicy(policy.name())
+                match policy {
+                    RoutePolicy::Filter(p) => RoleOutcome::Filtered(p.name()),
+                    RoutePolicy::Enforce(p) => RoleOutcome::DependsOnPolicy(p.name()),
                 }
             } else {
                 RoleOutcome::Allowed
@@ -325,8 +259,8 @@ fn required_text(route: &RouteMeta) -> String {
         Access::Public { reason } => format!("none (public: {reason})"),
         Access::Gated { requirement, .. } => {
             if let crate::Requirement::Authenticated = requirement
-                && !route.policy_filters
-                && let Some(rule) = route.policy.and_then(|p| p.resolve()).and_then(|m| m.rule)
+                && let Some(RoutePolicy::Enforce(policy)) = route.policy
+                && let Some(rule) = registry::policy(policy).and_then(|m| m.rule)
             {
                 return rule.to_owned();
             }
@@ -338,9 +272,10 @@ fn required_text(route: &RouteMeta) -> String {
 fn policy_text(route: &RouteMeta) -> String {
     match route.policy {
         None => "—".to_owned(),
-        Some(p) => {
-            let verb = if route.policy_filters { " filters the results" } else { "" };
-            match p.resolve() {
+        Some(applied) => {
+            let p = applied.policy();
+            let verb = if applied.filters() { " filters the results" } else { "" };
+            match registry::policy(p) {
                 Some(meta) if !meta.summary.is_empty() => format!("`{}`{verb}: {}", p.name(), meta.summary),
                 _ => format!("`{}`{verb}", p.name()),
             }
@@ -352,7 +287,7 @@ fn unauthorized_text(route: &RouteMeta) -> String {
     match &route.access {
         Access::Public { .. } => "—".to_owned(),
         Access::Gated { requirement, deny } => {
-            if route.policy_filters && matches!(requirement, crate::Requirement::Authenticated) {
+            if route.policy.is_some_and(RoutePolicy::filters) && matches!(requirement, crate::Requirement::Authenticated) {
                 return "200, filtered".to_owned();
             }
             match (deny, route.visibility) {
@@ -373,26 +308,6 @@ fn md_code(text: &str) -> String {
     format!("`{}`", text.replace('`', "'").replace('|', "\\|").replace(['\n', '\r'], " "))
 }
 
-fn json_str(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn csv(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
@@ -407,9 +322,128 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(json_str("a\"b\\c\nd\u{1}"), r#""a\"b\\c\nd\u0001""#);
         assert_eq!(csv("plain"), "plain");
         assert_eq!(csv("a, \"b\""), "\"a, \"\"b\"\"\"");
         assert_eq!(md("a|b\nc"), "a\\|b c");
+    }
+}
+
+/// The JSON rendering's shape: field order as documented in `docs/matrix-json.md`.
+mod json {
+    use serde::Serialize;
+
+    use super::{outcome, Endpoint as Row, RoleView};
+    use crate::registry;
+    use crate::route::{Access, RoutePolicy};
+
+    #[derive(Serialize)]
+    pub(super) struct Document<'a> {
+        pub(super) schema: &'static str,
+        pub(super) endpoints: Vec<Endpoint<'a>>,
+        pub(super) roles: Vec<Role>,
+        pub(super) permissions: Vec<PermissionEntry>,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct Role {
+        pub(super) name: &'static str,
+        pub(super) permissions: Vec<&'static str>,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct PermissionEntry {
+        pub(super) name: &'static str,
+        pub(super) description: &'static str,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct Endpoint<'a> {
+        path: &'a str,
+        method: &'a str,
+        operation: &'static str,
+        access: &'static str,
+        public_reason: Option<&'static str>,
+        requirement: Option<String>,
+        permissions: Vec<&'static str>,
+        deny_status: Option<u16>,
+        policy: Option<Policy>,
+        visibility: Option<Visibility>,
+        roles: Outcomes<'a>,
+        handler: &'static str,
+        module: &'static str,
+        file: &'static str,
+        line: u32,
+    }
+
+    #[derive(Serialize)]
+    struct Policy {
+        path: &'static str,
+        name: &'static str,
+        #[serde(rename = "use")]
+        applied: &'static str,
+        summary: Option<&'static str>,
+        rule: Option<&'static str>,
+    }
+
+    /// Role name → outcome, in the catalog's role order.
+    struct Outcomes<'a>(Vec<(&'a str, &'static str)>);
+
+    impl Serialize for Outcomes<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_map(self.0.iter().copied())
+        }
+    }
+
+    #[derive(Serialize)]
+    struct Visibility {
+        path: &'static str,
+        name: &'static str,
+    }
+
+    impl<'a> Endpoint<'a> {
+        pub(super) fn new(e: &'a Row, views: &[(&'a str, RoleView)]) -> Self {
+            let r = &e.route;
+            let (access, public_reason, requirement, permissions, deny_status) = match &r.access {
+                Access::Public { reason } => ("public", Some(*reason), None, Vec::new(), None),
+                Access::Gated { requirement, deny } => (
+                    "gated",
+                    None,
+                    Some(requirement.to_string()),
+                    requirement.permissions().iter().map(|p| p.as_str()).collect(),
+                    Some(deny.status()),
+                ),
+            };
+            let policy = r.policy.map(|applied| {
+                let p = applied.policy();
+                let meta = registry::policy(p);
+                Policy {
+                    path: p.path,
+                    name: p.name(),
+                    applied: match applied {
+                        RoutePolicy::Enforce(_) => "enforce",
+                        RoutePolicy::Filter(_) => "filter",
+                    },
+                    summary: meta.map(|m| m.summary),
+                    rule: meta.and_then(|m| m.rule),
+                }
+            });
+            Endpoint {
+                path: &e.path,
+                method: &e.method,
+                operation: r.operation,
+                access,
+                public_reason,
+                requirement,
+                permissions,
+                deny_status,
+                policy,
+                visibility: r.visibility.map(|v| Visibility { path: v.path, name: v.name() }),
+                roles: Outcomes(views.iter().map(|(name, view)| (*name, outcome(view, r).key())).collect()),
+                handler: r.handler,
+                module: r.module,
+                file: r.file,
+                line: r.line,
+            }
+        }
     }
 }

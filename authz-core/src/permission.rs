@@ -48,7 +48,7 @@ pub enum InvalidPermission {
     #[error("missing `:`; a permission has the form `resource:action`")]
     MissingColon,
     /// There is more than one `:`.
-    #[error("more than one `:`; a permission has exactly one, as in `resource:action`")]
+    #[error("more than one `:`; expected `resource:action`")]
     ExtraColon,
     /// The part before the colon is empty.
     #[error("the resource part before `:` is empty")]
@@ -57,7 +57,7 @@ pub enum InvalidPermission {
     #[error("the action part after `:` is empty")]
     EmptyAction,
     /// A part starts with something other than a lowercase ASCII letter.
-    #[error("each part must start with a lowercase letter `a-z`; found {found} at byte {at}")]
+    #[error("{found} at byte {at}; each part starts with `a-z`")]
     BadStart {
         /// Byte offset of the offending character.
         at: usize,
@@ -65,7 +65,7 @@ pub enum InvalidPermission {
         found: Found,
     },
     /// A part contains a character outside `[a-z0-9_-]`.
-    #[error("only `a-z`, `0-9`, `_` and `-` may follow; found {found} at byte {at}")]
+    #[error("{found} at byte {at}; only `a-z`, `0-9`, `_` and `-` may follow")]
     BadChar {
         /// Byte offset of the offending character.
         at: usize,
@@ -73,7 +73,7 @@ pub enum InvalidPermission {
         found: Found,
     },
     /// Longer than [`Permission::MAX_LEN`] bytes.
-    #[error("a permission is at most {} bytes long", Permission::MAX_LEN)]
+    #[error("longer than {} bytes", Permission::MAX_LEN)]
     TooLong,
 }
 
@@ -84,7 +84,7 @@ pub struct Found(pub u8);
 impl fmt::Display for Found {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            b'A'..=b'Z' => write!(f, "uppercase `{}` (permissions are lowercase)", self.0 as char),
+            b'A'..=b'Z' => write!(f, "uppercase `{}`", self.0 as char),
             b' ' => f.write_str("a space"),
             b if b.is_ascii_graphic() => write!(f, "`{}`", b as char),
             b if b.is_ascii() => write!(f, "control byte 0x{b:02x}"),

@@ -23,11 +23,8 @@ pub struct RouteMeta {
     pub path: &'static str,
     /// Who may call the route.
     pub access: Access,
-    /// The policy function the service applies to the loaded resource, if any.
-    pub policy: Option<PolicyRef>,
-    /// Whether `policy` filters the results (a list answers only what the actor may see) rather
-    /// than refusing the request (`filter = ...` instead of `policy = ...`).
-    pub policy_filters: bool,
+    /// The policy function the service applies, if any, and how.
+    pub policy: Option<RoutePolicy>,
     /// The policy that decides whether the actor may know the resource exists: when it refuses,
     /// the service answers 404 whatever the route's denial (`visibility = ...`).
     pub visibility: Option<PolicyRef>,
@@ -75,6 +72,29 @@ impl RouteMeta {
     }
 }
 
+/// A policy a route's service applies, and how it applies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoutePolicy {
+    /// `policy = path`: the service refuses what the policy does not allow.
+    Enforce(PolicyRef),
+    /// `filter = path`: the service answers only what the policy lets the actor see.
+    Filter(PolicyRef),
+}
+
+impl RoutePolicy {
+    /// The policy function.
+    pub fn policy(self) -> PolicyRef {
+        match self {
+            RoutePolicy::Enforce(p) | RoutePolicy::Filter(p) => p,
+        }
+    }
+
+    /// Whether the policy narrows results rather than refusing the request.
+    pub fn filters(self) -> bool {
+        matches!(self, RoutePolicy::Filter(_))
+    }
+}
+
 /// A reference to a policy function, as written in `policy = path::to::fn`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicyRef {
@@ -86,25 +106,6 @@ impl PolicyRef {
     /// The function's name: the last path segment.
     pub fn name(&self) -> &'static str {
         self.path.rsplit("::").next().unwrap_or(self.path)
-    }
-
-    /// The record of the policy function, when it is marked `#[policy]`.
-    ///
-    /// Found by name; when several modules declare a policy of that name, the one whose module
-    /// path ends with the written path's module part is chosen.
-    pub fn resolve(&self) -> Option<&'static PolicyMeta> {
-        let name = self.name();
-        let mut candidates = crate::registry::policies().iter().filter(|p| p.name == name);
-        let first = candidates.next()?;
-        let qualifier = self.path.strip_suffix(name).map(|q| q.trim_end_matches("::")).unwrap_or_default();
-        let qualifier = qualifier.trim_start_matches("crate::").trim_start_matches("self::");
-        if qualifier.is_empty() {
-            return Some(first);
-        }
-        std::iter::once(first)
-            .chain(candidates)
-            .find(|p| p.module.ends_with(qualifier))
-            .or(Some(first))
     }
 }
 

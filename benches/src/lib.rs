@@ -1,7 +1,7 @@
 //! Fixtures shared by authz's benchmarks and the HTTP comparison server.
 
 use authz_core::matrix::{Endpoint, Matrix};
-use authz_core::{Access, Catalog, Deny, Permission, PermissionDef, PolicyRef, Requirement, RoleDef, RouteMeta};
+use authz_core::{Access, Catalog, Deny, Permission, PermissionDef, PolicyRef, Requirement, RoleDef, RouteMeta, RoutePolicy};
 
 const READ: Permission = Permission::new("project:read");
 const WRITE: Permission = Permission::new("project:write");
@@ -24,7 +24,7 @@ pub static CATALOG: Catalog = Catalog::new(
     ],
 );
 
-const fn route(methods: &'static [&'static str], access: Access, policy: Option<PolicyRef>, operation: &'static str) -> RouteMeta {
+const fn route(methods: &'static [&'static str], access: Access, policy: Option<RoutePolicy>, operation: &'static str) -> RouteMeta {
     RouteMeta {
         handler: "handler",
         module: "bench::handlers",
@@ -34,7 +34,6 @@ const fn route(methods: &'static [&'static str], access: Access, policy: Option<
         path: "/{id}",
         access,
         policy,
-        policy_filters: false,
         visibility: None,
         operation,
     }
@@ -48,7 +47,7 @@ static TEMPLATES: [RouteMeta; 6] = [
     route(
         &["PATCH"],
         Access::Gated { requirement: Requirement::Authenticated, deny: Deny::Forbidden },
-        Some(PolicyRef { path: "policies::can_edit" }),
+        Some(RoutePolicy::Enforce(PolicyRef { path: "policies::can_edit" })),
         "Update an item",
     ),
     route(
