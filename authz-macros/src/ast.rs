@@ -75,8 +75,29 @@ fn route_kind(attr: &Attribute) -> Option<String> {
     (last == "route" || METHOD_MACROS.iter().any(|(m, _)| *m == last)).then_some(last)
 }
 
-const WHAT_TO_DO: &str = "put an actix route attribute such as `#[get(\"/path\")]` directly below \
-                          `#[require_permission(...)]`; if it is already there but above, move it below";
+/// The route attribute written right above the declaring attribute, if any: actix's macro then
+/// expanded first, and the function reached this one without it. Only the source can tell, read
+/// from the declaring attribute's line upwards over attributes and comments.
+fn route_attribute_above() -> Option<String> {
+    if !proc_macro::is_available() {
+        return None;
+    }
+    let call = proc_macro::Span::call_site();
+    let text = std::fs::read_to_string(call.local_file()?).ok()?;
+    let above = text.lines().take(call.line().checked_sub(1)?);
+    for line in above.collect::<Vec<_>>().into_iter().rev() {
+        let line = line.trim();
+        if line.starts_with("//") {
+            continue;
+        }
+        let name = line.strip_prefix("#[")?.split(['(', ']']).next()?.trim();
+        let last = name.rsplit("::").next()?;
+        if last == "route" || METHOD_MACROS.iter().any(|(m, _)| *m == last) {
+            return Some(name.to_owned());
+        }
+    }
+    None
+}
 
 impl Handler {
     /// Reads the function and its route attribute, or says precisely what is missing. `macro_name`
@@ -99,10 +120,15 @@ impl Handler {
             ));
         }
         if let Some(again) = func.attrs.iter().find(|a| is_declaration(a)) {
-            return Err(syn::Error::new_spanned(
-                again,
-                "a route has exactly one declaration: one `#[require_permission(...)]` (combine requirements with `any(...)` or `all(...)`) or one `#[public(...)]`",
-            ));
+            let same = again.path().segments.last().is_some_and(|s| s.ident == macro_name);
+            let message = if same && macro_name == "require_permission" {
+                "one `#[require_permission]` per route; combine requirements with `any(...)` or `all(...)`".to_owned()
+            } else if same {
+                format!("duplicate `#[{macro_name}]`")
+            } else {
+                "a route is either `#[public]` or `#[require_permission]`, not both".to_owned()
+            };
+            return Err(syn::Error::new_spanned(again, message));
         }
         if let Some(routes) = func.attrs.iter().find(|a| a.path().is_ident("routes")) {
             return Err(syn::Error::new_spanned(
@@ -112,13 +138,22 @@ impl Handler {
         }
         let mut found = func.attrs.iter().enumerate().filter_map(|(i, a)| route_kind(a).map(|k| (i, k, a)));
         let Some((route_index, kind, attr)) = found.next() else {
+            if let Some(above) = route_attribute_above() {
+                return Err(syn::Error::new(
+                    proc_macro2::Span::call_site(),
+                    format!("`#[{above}]` is above `#[{macro_name}]`: move it below, so this attribute can read it"),
+                ));
+            }
             return Err(syn::Error::new(
                 func.sig.ident.span(),
-                format!("no route attribute found on `{}`: {}", func.sig.ident, WHAT_TO_DO.replace("require_permission", macro_name)),
+                format!("`{}` has no route attribute: add one, like `#[get(\"/path\")]`, below `#[{macro_name}]`", func.sig.ident),
             ));
         };
         if let Some((_, _, second)) = found.next() {
-            return Err(syn::Error::new_spanned(second, "a gated handler has exactly one route attribute; for several methods on one path use `#[route(\"/path\", method = \"GET\", method = \"POST\")]`, otherwise declare one handler per route"));
+            return Err(syn::Error::new_spanned(
+                second,
+                "a handler has one route attribute; for several methods: `#[route(\"/path\", method = \"GET\", method = \"POST\")]`",
+            ));
         }
         let route = RouteAttr::parse(kind, attr)?;
         Ok(Handler { func, route_index, route })

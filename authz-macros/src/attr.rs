@@ -34,29 +34,46 @@ pub struct CatalogArgs {
 }
 
 impl CatalogArgs {
+    /// `catalog!()` or `catalog!(path = "...", crate = path)`.
     pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<CatalogArgs> {
-        let mut path = None;
-        let mut krate = None;
-        parse_keyed(tokens, &["path", "crate"], "expected `path = \"...\"` or `crate = path`", |errors, key, value| {
-            match key.to_string().as_str() {
-                "path" => set(errors, &mut path, key, parse_string(value, "path", "path = \"authz.toml\"")),
-                "crate" => set(errors, &mut krate, key, parse_crate(value)),
-                _ => return false,
-            }
-            true
-        })?;
+        let (path, krate) = string_and_crate(tokens, "path", "path = \"authz.toml\"")?;
         Ok(CatalogArgs { path, krate })
     }
 }
 
-/// Arguments made only of `key = value` pairs. `on_key` stores each value and returns `false`
-/// for a key it does not know; `positional` is the message for anything that is not a pair.
-fn parse_keyed(
+/// The arguments of `catalog!` and `#[policy]`: an optional string under `key` (`example` shows
+/// it) and an optional `crate = path`.
+fn string_and_crate(tokens: proc_macro2::TokenStream, key: &'static str, example: &str) -> syn::Result<(Option<LitStr>, Option<syn::Path>)> {
+    let keys = [key, "crate"];
+    let mut value = None;
+    let mut krate = None;
+    parse_args(
+        tokens,
+        &keys,
+        &format!("expected {}", one_of(&keys)),
+        |errors, expr| errors.push(syn::Error::new_spanned(expr, format!("expected `{example}` or `crate = path`"))),
+        |errors, name, v| match name.to_string().as_str() {
+            "crate" => set(errors, &mut krate, name, parse_crate(v)),
+            other if other == key => set(errors, &mut value, name, parse_string(v, key, example)),
+            _ => false,
+        },
+    )?
+    .finish()?;
+    Ok((value, krate))
+}
+
+/// The one argument parser of every macro: comma-separated positional values and `key = value`
+/// pairs, in any order. `positional` takes each positional value; `on_key` stores a pair's value
+/// and returns `false` for a key it does not know, reported as "unknown argument" followed by
+/// `expected` and the nearest of `keys`. Errors accumulate: the caller adds its own, then
+/// reports them all at once with [`Errors::finish`].
+fn parse_args(
     tokens: proc_macro2::TokenStream,
     keys: &[&str],
-    positional: &str,
+    expected: &str,
+    mut positional: impl FnMut(&mut Errors, Expr),
     mut on_key: impl FnMut(&mut Errors, &Ident, &Expr) -> bool,
-) -> syn::Result<()> {
+) -> syn::Result<Errors> {
     let RawArgs(raw) = syn::parse2(tokens)?;
     let mut errors = Errors::default();
     for arg in raw {
@@ -64,16 +81,13 @@ fn parse_keyed(
             RawArg::KeyValue { key, value } => {
                 if !on_key(&mut errors, &key, &value) {
                     let name = key.to_string();
-                    errors.push(syn::Error::new(
-                        key.span(),
-                        format!("unknown argument `{name}`; expected one of {}{}", list(keys), suggest(&name, keys)),
-                    ));
+                    errors.push(syn::Error::new(key.span(), format!("unknown argument `{name}`; {expected}{}", suggest(&name, keys))));
                 }
             }
-            RawArg::Requirement(expr) => errors.push(syn::Error::new_spanned(expr, positional)),
+            RawArg::Requirement(expr) => positional(&mut errors, expr),
         }
     }
-    errors.finish()
+    Ok(errors)
 }
 
 fn parse_crate(value: &Expr) -> syn::Result<syn::Path> {
@@ -85,9 +99,7 @@ pub fn check_catalog(args: &Args) -> syn::Result<Option<std::rc::Rc<crate::catal
     use crate::catalog::{self, Lookup};
     match catalog::for_crate() {
         Lookup::Absent => Ok(None),
-        Lookup::Broken { message, report: true } => Err(catalog::broken_error(&message, Span::call_site())),
-        // Reported by the first declaration of this compilation; the build fails there.
-        Lookup::Broken { report: false, .. } => Ok(None),
+        Lookup::Broken(message) => Err(catalog::broken_error(&message, Span::call_site())),
         Lookup::Present(found) => {
             let mut errors = Errors::default();
             if let AccessArgs::Gated { requirement, .. } = &args.access {
@@ -138,6 +150,7 @@ pub enum ReqExpr {
 const KEYS: &[&str] = &["deny", "policy", "filter", "visibility", "operation", "crate"];
 const COMBINATORS: &[&str] = &["any", "all"];
 const DENY_VALUES: &[&str] = &["forbidden", "not_found"];
+const POLICY_PATH: &str = "a path to a policy function, like `policies::can_view_project`";
 
 /// One comma-separated argument before interpretation.
 enum RawArg {
@@ -170,8 +183,6 @@ impl Parse for RawArgs {
 impl Args {
     /// Parses and checks the attribute's arguments, reporting every mistake at once.
     pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
-        let RawArgs(raw) = syn::parse2(tokens)?;
-        let mut errors = Errors::default();
         let mut requirement: Option<ReqExpr> = None;
         let mut deny = None;
         let mut policy = None;
@@ -179,38 +190,27 @@ impl Args {
         let mut visibility = None;
         let mut operation = None;
         let mut krate = None;
-
-        for arg in raw {
-            match arg {
-                RawArg::Requirement(expr) => {
-                    if requirement.is_some() {
-                        errors.push(syn::Error::new_spanned(
-                            &expr,
-                            "only one requirement per route; combine several with `any(...)` or `all(...)`",
-                        ));
-                        continue;
-                    }
-                    if let Some(r) = errors.ok(parse_requirement(&expr, false)) {
-                        requirement = Some(r);
-                    }
+        let mut errors = parse_args(
+            tokens,
+            KEYS,
+            &format!("expected {}", one_of(KEYS)),
+            |errors, expr| {
+                if requirement.is_some() {
+                    errors.push(syn::Error::new_spanned(&expr, "only one requirement per route; combine them with `any(...)` or `all(...)`"));
+                } else if let Some(r) = errors.ok(parse_requirement(&expr, false)) {
+                    requirement = Some(r);
                 }
-                RawArg::KeyValue { key, value } => {
-                    let name = key.to_string();
-                    match name.as_str() {
-                        "deny" => set(&mut errors, &mut deny, &key, parse_deny(&value)),
-                        "policy" => set(&mut errors, &mut policy, &key, parse_path(&value, "policy", "a path to a policy function, like `policies::can_edit_project`")),
-                        "filter" => set(&mut errors, &mut filter, &key, parse_path(&value, "filter", "a path to a policy function, like `policies::can_view_project`")),
-                        "visibility" => set(&mut errors, &mut visibility, &key, parse_path(&value, "visibility", "a path to a policy function, like `policies::can_view_project`")),
-                        "operation" => set(&mut errors, &mut operation, &key, parse_operation(&value)),
-                        "crate" => set(&mut errors, &mut krate, &key, parse_crate(&value)),
-                        _ => errors.push(syn::Error::new(
-                            key.span(),
-                            format!("unknown argument `{name}`; expected one of {}{}", list(KEYS), suggest(&name, KEYS)),
-                        )),
-                    }
-                }
-            }
-        }
+            },
+            |errors, key, value| match key.to_string().as_str() {
+                "deny" => set(errors, &mut deny, key, parse_deny(value)),
+                "policy" => set(errors, &mut policy, key, parse_path(value, "policy", POLICY_PATH)),
+                "filter" => set(errors, &mut filter, key, parse_path(value, "filter", POLICY_PATH)),
+                "visibility" => set(errors, &mut visibility, key, parse_path(value, "visibility", POLICY_PATH)),
+                "operation" => set(errors, &mut operation, key, parse_operation(value)),
+                "crate" => set(errors, &mut krate, key, parse_crate(value)),
+                _ => false,
+            },
+        )?;
 
         if let (Some(_), Some(f)) = (&policy, &filter) {
             errors.push(syn::Error::new_spanned(
@@ -223,8 +223,7 @@ impl Args {
             None if errors.is_empty() => {
                 errors.push(syn::Error::new(
                     Span::call_site(),
-                    "missing requirement: expected a permission such as `\"project:write\"`, \
-                     `any(...)`, `all(...)`, a permission constant, or `authenticated`",
+                    "missing requirement, such as `\"project:write\"`, `any(...)`, `all(...)` or `authenticated`",
                 ));
                 None
             }
@@ -248,39 +247,32 @@ impl Args {
     /// `#[public("reason", operation = "...", crate = path)]`.
     pub fn parse_public(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
         const PUBLIC_KEYS: &[&str] = &["operation", "crate"];
-        let RawArgs(raw) = syn::parse2(tokens)?;
-        let mut errors = Errors::default();
         let mut reason: Option<LitStr> = None;
         let mut operation = None;
         let mut krate = None;
-        for arg in raw {
-            match arg {
-                RawArg::Requirement(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. })) if reason.is_none() => {
+        let mut errors = parse_args(
+            tokens,
+            PUBLIC_KEYS,
+            &format!("`#[public]` takes a reason, then {}", one_of(PUBLIC_KEYS)),
+            |errors, expr| match expr {
+                _ if reason.is_some() => errors.push(syn::Error::new_spanned(expr, "`#[public]` takes one reason")),
+                Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => {
                     if lit.value().trim().is_empty() {
                         errors.push(syn::Error::new_spanned(&lit, "the reason cannot be empty; say why anyone may call this route"));
                     }
                     reason = Some(lit);
                 }
-                RawArg::Requirement(expr) if reason.is_some() => {
-                    errors.push(syn::Error::new_spanned(expr, "`#[public]` takes one reason"));
-                }
-                RawArg::Requirement(expr) => errors.push(syn::Error::new_spanned(
+                expr => errors.push(syn::Error::new_spanned(
                     expr,
                     "expected the reason this route is open, as a string: `#[public(\"load balancer health checks\")]`",
                 )),
-                RawArg::KeyValue { key, value } => {
-                    let name = key.to_string();
-                    match name.as_str() {
-                        "operation" => set(&mut errors, &mut operation, &key, parse_operation(&value)),
-                        "crate" => set(&mut errors, &mut krate, &key, parse_crate(&value)),
-                        _ => errors.push(syn::Error::new(
-                            key.span(),
-                            format!("unknown argument `{name}`; `#[public]` takes a reason, then {}{}", list(PUBLIC_KEYS), suggest(&name, PUBLIC_KEYS)),
-                        )),
-                    }
-                }
-            }
-        }
+            },
+            |errors, key, value| match key.to_string().as_str() {
+                "operation" => set(errors, &mut operation, key, parse_operation(value)),
+                "crate" => set(errors, &mut krate, key, parse_crate(value)),
+                _ => false,
+            },
+        )?;
         if reason.is_none() && errors.is_empty() {
             errors.push(syn::Error::new(
                 Span::call_site(),
@@ -300,37 +292,23 @@ impl Args {
 }
 
 impl PolicyArgs {
-    /// `#[policy]` or `#[policy(rule = "...", crate = path)]`.
+    /// `#[policy]` or `#[policy(rule = "...", crate = path)]`; the rule is in the matrix's words.
     pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<PolicyArgs> {
-        let mut rule = None;
-        let mut krate = None;
-        parse_keyed(
-            tokens,
-            &["rule", "crate"],
-            "expected `rule = \"...\"`, the rule in the matrix's words, like `rule = \"project:write OR owner\"`",
-            |errors, key, value| {
-                match key.to_string().as_str() {
-                    "rule" => set(errors, &mut rule, key, parse_string(value, "rule", "rule = \"project:write OR owner\"")),
-                    "crate" => set(errors, &mut krate, key, parse_crate(value)),
-                    _ => return false,
-                }
-                true
-            },
-        )?;
+        let (rule, krate) = string_and_crate(tokens, "rule", "rule = \"project:write OR owner\"")?;
         Ok(PolicyArgs { rule, krate })
     }
 }
 
 /// Stores a key's value, reporting a duplicate at the second occurrence (one helper for every
 /// key, so no key can check the wrong slot).
-fn set<T>(errors: &mut Errors, slot: &mut Option<T>, key: &Ident, value: syn::Result<T>) {
+/// Returns `true`: the key is known.
+fn set<T>(errors: &mut Errors, slot: &mut Option<T>, key: &Ident, value: syn::Result<T>) -> bool {
     if slot.is_some() {
         errors.push(syn::Error::new(key.span(), format!("duplicate argument `{key}`")));
-        return;
-    }
-    if let Some(v) = errors.ok(value) {
+    } else if let Some(v) = errors.ok(value) {
         *slot = Some(v);
     }
+    true
 }
 
 fn parse_requirement(expr: &Expr, nested: bool) -> syn::Result<ReqExpr> {
@@ -416,9 +394,15 @@ fn parse_requirement(expr: &Expr, nested: bool) -> syn::Result<ReqExpr> {
 
 fn check_literal(lit: &LitStr) -> syn::Result<()> {
     let value = lit.value();
-    authz_core::permission::validate(&value)
-        .map(drop)
-        .map_err(|e| syn::Error::new(lit.span(), format!("invalid permission `{}`: {e}", value.escape_debug())))
+    authz_core::permission::validate(&value).map(drop).map_err(|e| {
+        // A long value is cut: the span already shows it whole.
+        let shown: String = value.escape_debug().to_string();
+        let shown = match shown.char_indices().nth(40) {
+            Some((at, _)) => format!("{}…", &shown[..at]),
+            None => shown,
+        };
+        syn::Error::new(lit.span(), format!("invalid permission `{shown}`: {e}"))
+    })
 }
 
 fn parse_deny(value: &Expr) -> syn::Result<DenyKind> {
@@ -463,6 +447,14 @@ fn parse_string(value: &Expr, key: &str, example: &str) -> syn::Result<LitStr> {
         }
         Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s.clone()),
         other => Err(syn::Error::new_spanned(other, format!("`{key}` expects a string literal, like `{example}`"))),
+    }
+}
+
+/// "`a` or `b`", "one of `a`, `b`, `c`".
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [a, b] => format!("`{a}` or `{b}`"),
+        _ => format!("one of {}", list(names)),
     }
 }
 

@@ -8,12 +8,14 @@
 //! admin = ["project:read"]
 //! ```
 //!
-//! The file is read from the root of the crate being compiled (`CARGO_MANIFEST_DIR`). The first
-//! expansion that consults it (and every `catalog!`) emits `include_bytes!` of it, so cargo
-//! rebuilds the crate when the file changes. Parsed files are cached per process, keyed by path
-//! and contents.
+//! The file is read from the root of the crate being compiled (`CARGO_MANIFEST_DIR`). Every
+//! expansion that consults it emits `include_bytes!` of it, so cargo rebuilds the crate when the
+//! file changes, and every expansion that finds it broken reports it: nothing depends on which
+//! expansion runs first, or on a process compiling one crate only (an IDE's proc-macro server
+//! reuses its process). Parsed files are cached per process, keyed by path and contents, which
+//! only saves work.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -41,9 +43,8 @@ pub enum Lookup {
     /// No `authz.toml`, and none required.
     Absent,
     Present(Rc<Catalog>),
-    /// The file is broken, or required and missing. The message is reported once per compilation
-    /// (by the first macro that reads the catalog) so fifty handlers do not print fifty copies.
-    Broken { message: String, report: bool },
+    /// The file is broken, or required and missing.
+    Broken(String),
 }
 
 /// Parsed files by path, with the text they were parsed from.
@@ -51,7 +52,6 @@ type Cache = HashMap<PathBuf, (String, Result<Rc<Catalog>, String>)>;
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(HashMap::new());
-    static REPORTED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The catalog of the crate being compiled.
@@ -60,10 +60,7 @@ pub fn for_crate() -> Lookup {
         return Lookup::Absent;
     };
     let path = dir.join(FILE_NAME);
-    let broken = |message: String| {
-        let report = !REPORTED.with(|r| r.replace(true));
-        Lookup::Broken { message, report }
-    };
+    let broken = Lookup::Broken;
     if !path.exists() {
         return match required_by_manifest(&dir) {
             Ok(false) => Lookup::Absent,
@@ -303,23 +300,6 @@ pub fn constant_name(permission: &str) -> String {
 impl Catalog {
     pub fn index_of(&self, permission: &str) -> Option<usize> {
         self.permissions.iter().position(|(p, _)| p == permission)
-    }
-
-    /// `include_bytes!` of the file from the first declaration of this compilation only: one
-    /// mention is enough for cargo's dependency tracking, and 200 handlers need not repeat it.
-    pub fn track_once(&self) -> TokenStream {
-        thread_local! {
-            static TRACKED: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
-        }
-        let first = TRACKED.with(|t| {
-            let mut tracked = t.borrow_mut();
-            let first = !tracked.contains(&self.path);
-            if first {
-                tracked.push(self.path.clone());
-            }
-            first
-        });
-        if first { self.track() } else { TokenStream::new() }
     }
 
     /// `include_bytes!` of the file, so cargo rebuilds when it changes.

@@ -44,16 +44,26 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         }
         AccessArgs::Public { reason } => quote!(#private::Access::Public { reason: #reason }),
     };
-    let policy_ref = |path: Option<&syn::Path>| match path {
-        Some(p) => {
-            let text = path_text(p);
-            quote!(::core::option::Option::Some(#private::PolicyRef { path: #text }))
-        }
+    let policy_ref = |p: &syn::Path| {
+        let text = path_text(p);
+        quote!(#private::PolicyRef { path: #text })
+    };
+    let some = |value: Option<TokenStream>| match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
         None => quote!(::core::option::Option::None),
     };
-    let policy = policy_ref(args.policy.as_ref().or(args.filter.as_ref()));
-    let policy_filters = args.filter.is_some();
-    let visibility = policy_ref(args.visibility.as_ref());
+    let policy = some(match (&args.policy, &args.filter) {
+        (Some(p), _) => Some({
+            let p = policy_ref(p);
+            quote!(#private::RoutePolicy::Enforce(#p))
+        }),
+        (None, Some(p)) => Some({
+            let p = policy_ref(p);
+            quote!(#private::RoutePolicy::Filter(#p))
+        }),
+        (None, None) => None,
+    });
+    let visibility = some(args.visibility.as_ref().map(policy_ref));
 
     let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
     let guards = &route.guards;
@@ -101,7 +111,6 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                 path: #path,
                 access: #access,
                 policy: #policy,
-                policy_filters: #policy_filters,
                 visibility: #visibility,
                 operation: #operation,
             };
@@ -133,7 +142,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let user_route_macro = route.macro_path.clone();
     let mut checks = compile_checks(&args);
     if let Some(catalog) = &catalog {
-        checks.extend(catalog.track_once());
+        checks.extend(catalog.track());
     }
     checks.extend(record);
     checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));
@@ -229,7 +238,12 @@ fn requirement_tokens(req: &ReqExpr, private: &TokenStream, catalog: Option<&Cat
             Some(slot) => quote!(#private::Requirement::Permission(#private::Permission::__slotted(#lit, #slot))),
             None => quote!(#private::Requirement::Permission(#private::Permission::new(#lit))),
         },
-        ReqExpr::Path(path) => quote!(#private::Requirement::Permission(#path)),
+        // A typed constant at the user's token: a constant of another type is reported there as
+        // "expected `Permission`", not as a mismatch inside authz's types.
+        ReqExpr::Path(path) => {
+            let permission = quote_spanned!(path.span()=> { const __AUTHZ_PERMISSION: #private::Permission = #path; __AUTHZ_PERMISSION });
+            quote!(#private::Requirement::Permission(#permission))
+        }
         ReqExpr::Authenticated => quote!(#private::Requirement::Authenticated),
         ReqExpr::Combinator { all, items } => {
             let items = items.iter().map(|i| requirement_tokens(i, private, catalog));

@@ -115,3 +115,21 @@ fn a_required_catalog_must_exist() {
     let out = probe.check();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A broken catalog is reported at every declaration that consults it, whatever ran first: no
+/// process-wide "reported already" state that a reused proc-macro process (an IDE's) would keep.
+#[test]
+fn a_broken_catalog_is_reported_at_every_declaration() {
+    let probe = Probe::new("catalog-probe-broken", "");
+    probe.write_catalog(Some("[permissions]\n\"report:read\" = \n"));
+    let second = "\n/// Write reports.\n#[authz_actix::require_permission(\"report:read\")]\n#[actix_web::post(\"/reports\")]\n\
+                  async fn write() -> actix_web::HttpResponse {\n    actix_web::HttpResponse::Ok().finish()\n}\n";
+    let main = MAIN.replace("authz_actix::catalog!();", "").replace("perms::REPORT_READ, reports", "reports, write");
+    std::fs::write(probe.dir.join("src/main.rs"), format!("{main}{second}")).expect("main.rs");
+    let out = probe.check();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    let reported: Vec<&str> = err.lines().filter(|l| l.contains("invalid permission catalog")).collect();
+    assert_eq!(reported.len(), 2, "one error per declaration: {err}");
+    assert_ne!(reported[0].split(':').nth(1), reported[1].split(':').nth(1), "at each declaration's line: {err}");
+}
