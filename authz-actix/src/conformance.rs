@@ -3,13 +3,13 @@
 //! matrix defers to a policy, with what the app's own oracle says.
 //!
 //! ```ignore
-//! use authz_actix::conformance::{Actor, Expected, Suite};
+//! use authz_actix::conformance::{Caller, Expected, Suite};
 //!
 //! let report = Suite::new(authz_actix::routes::matrix(routes, Some(&CATALOG)))
-//!     .actor(Actor::anonymous("anonymous"))
-//!     .actor(Actor::invalid("malformed token"))
-//!     .actor(Actor::with_roles("alice (admin)", &["admin"]))
-//!     .actor(Actor::with_roles("bob (member, owner)", &["member"]))
+//!     .actor(Caller::anonymous("anonymous"))
+//!     .actor(Caller::invalid("malformed token"))
+//!     .actor(Caller::with_roles("alice (admin)", &["admin"]))
+//!     .actor(Caller::with_roles("bob (member, owner)", &["member"]))
 //!     .param("id", "1")
 //!     .body("POST", "/projects", "application/json", r#"{"name":"x"}"#)
 //!     .oracle(|cell| match (cell.method(), cell.actor()) { /* policy rows */ _ => Expected::Skip })
@@ -43,7 +43,7 @@ use crate::matrix::{Endpoint, Matrix, RoleOutcome};
 
 /// Who sends a cell's request.
 #[derive(Debug, Clone)]
-pub struct Actor {
+pub struct Caller {
     name: String,
     kind: Kind,
 }
@@ -55,20 +55,20 @@ enum Kind {
     Roles(Vec<&'static str>),
 }
 
-impl Actor {
+impl Caller {
     /// No credentials at all.
     pub fn anonymous(name: impl Into<String>) -> Self {
-        Actor { name: name.into(), kind: Kind::Anonymous }
+        Caller { name: name.into(), kind: Kind::Anonymous }
     }
 
     /// Credentials that must not authenticate (malformed, revoked, ...): expected to get 401.
     pub fn invalid(name: impl Into<String>) -> Self {
-        Actor { name: name.into(), kind: Kind::Invalid }
+        Caller { name: name.into(), kind: Kind::Invalid }
     }
 
     /// An authenticated actor holding `roles`.
     pub fn with_roles(name: impl Into<String>, roles: &[&'static str]) -> Self {
-        Actor { name: name.into(), kind: Kind::Roles(roles.to_vec()) }
+        Caller { name: name.into(), kind: Kind::Roles(roles.to_vec()) }
     }
 
     /// The actor's name, as the fixture's credentials are keyed.
@@ -110,7 +110,7 @@ impl fmt::Display for Expected {
 #[derive(Debug)]
 pub struct Cell<'a> {
     endpoint: &'a Endpoint,
-    actor: &'a Actor,
+    actor: &'a Caller,
     uri: &'a str,
 }
 
@@ -210,7 +210,7 @@ type Oracle = Box<dyn Fn(&Cell<'_>) -> Expected>;
 /// The conformance run. See the [module docs](self).
 pub struct Suite {
     matrix: Matrix,
-    actors: Vec<Actor>,
+    actors: Vec<Caller>,
     params: Vec<(String, String)>,
     bodies: Vec<(String, String, String, Vec<u8>)>,
     oracle: Option<Oracle>,
@@ -229,7 +229,7 @@ impl Suite {
     }
 
     /// Adds an actor.
-    pub fn actor(mut self, actor: Actor) -> Self {
+    pub fn actor(mut self, actor: Caller) -> Self {
         self.actors.push(actor);
         self
     }

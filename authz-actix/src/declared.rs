@@ -6,7 +6,7 @@ use actix_web::{Resource, Route};
 
 use crate::gate::Gate;
 use crate::select::{Methods, Mount};
-use crate::{Access, RouteMeta};
+use authz_core::{Access, RouteMeta};
 
 /// A handler whose authorization is declared by `#[require_permission]` or `#[public]`.
 ///

@@ -9,7 +9,7 @@ use actix_web::error::InternalError;
 use actix_web::{Error, FromRequest, HttpRequest};
 use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
-use crate::resolve::Resolution;
+use crate::resolver::Resolution;
 use crate::{problem, Actor, AuthzError, Denied, Principal};
 
 /// The actor behind this request, from the app's [`Resolver`](crate::Resolver) — run here if no
@@ -58,13 +58,13 @@ impl<A: Principal> FromRequest for CurrentActor<A> {
     type Future = Either<Ready<Result<Self, Error>>, LocalBoxFuture<'static, Result<Self, Error>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        match crate::resolve::resolution(req) {
+        match crate::resolver::resolution(req) {
             Either::Left(known) => Either::Left(ready(extract(&known.into_inner()))),
             Either::Right(resolving) => {
                 let req = req.clone();
                 Either::Right(Box::pin(async move {
                     let resolution = resolving.await;
-                    crate::resolve::store(&req, &resolution);
+                    crate::resolver::store(&req, &resolution);
                     extract(&resolution)
                 }))
             }

@@ -12,31 +12,14 @@ use std::task::{Context, Poll};
 
 use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
-use crate::resolve::Resolution;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::{problem, Access, AuthzError, CompiledRequirement, Principal, Requirement, RouteMeta};
-
-/// One audit event per decision, target `authz`: allows at DEBUG, denials at INFO, and
-/// misconfiguration or resolver failure at ERROR. Fields are evaluated only when the event is
-/// enabled, so a disabled level costs nothing. No token or header is ever recorded.
-macro_rules! audit {
-    ($level:ident, $req:expr, $route:expr, $actor:expr, $decision:literal, $reason:expr, $status:expr) => {
-        tracing::$level!(
-            target: "authz",
-            actor = %$actor,
-            route = %$req.match_pattern().as_deref().unwrap_or($route.path),
-            method = %$req.method(),
-            handler = $route.handler,
-            requirement = %$route.requirement().map_or_else(|| "public".to_owned(), ToString::to_string),
-            decision = $decision,
-            reason = $reason,
-            status = $status,
-            "authorization decision"
-        )
-    };
-}
+use crate::audit::{actor_label, audit, audit_outcome, ANONYMOUS};
+use crate::handoff;
+use crate::resolver::Resolution;
+use crate::{problem, AuthzError, Principal};
+use authz_core::{Access, CompiledRequirement, Requirement, RouteMeta};
 
 /// Checks a route's requirement before anything of the handler runs — extractors included.
 ///
@@ -111,12 +94,12 @@ where
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let state = match crate::resolve::known(req.request()) {
+        let state = match crate::resolver::known(req.request()) {
             Some(known) => self.0.admit(req, known),
             // Called within `ResolveActor`'s routing call, it resolves the actor before polling
             // this; called later (behind scope middleware that defers), this resolves it.
             None => {
-                crate::select::await_actor(req.request());
+                handoff::await_actor(req.request());
                 State::Awaiting { req: Some(req) }
             }
         };
@@ -194,12 +177,12 @@ where
                 StateProj::Awaiting { req } => {
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
                     // `ResolveActor` resolved the actor for this very poll: no lookup needed.
-                    if let Some(handed) = crate::resolve::take_handed() {
+                    if let Some(handed) = handoff::take_handed() {
                         let next = this.inner.admit(req, handed);
                         this.state.set(next);
                         continue;
                     }
-                    let next = match crate::resolve::resolution(req.request()) {
+                    let next = match crate::resolver::resolution(req.request()) {
                         Either::Left(known) => this.inner.admit(req, known.into_inner()),
                         Either::Right(fut) => State::Resolving { fut, req: Some(req) },
                     };
@@ -208,7 +191,7 @@ where
                 StateProj::Resolving { fut, req } => {
                     let resolution = std::task::ready!(fut.as_mut().poll(cx));
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
-                    crate::resolve::store(req.request(), &resolution);
+                    crate::resolver::store(req.request(), &resolution);
                     let next = this.inner.admit(req, resolution);
                     this.state.set(next);
                 }
@@ -216,7 +199,7 @@ where
                     return Poll::Ready(res.take().map(|res| *res).ok_or_else(polled_after_completion));
                 }
                 StateProj::Calling { fut, request, resolution } => {
-                    let polled = crate::resolve::serving(resolution, || catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
+                    let polled = handoff::serving(resolution, || catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
                     return match polled {
                         Ok(Poll::Pending) => Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
@@ -239,22 +222,6 @@ where
 
 fn polled_after_completion() -> Error {
     actix_web::error::ErrorInternalServerError("polled after completion")
-}
-
-/// The audit event for a request the gate let through: a service-level refusal (a response
-/// built from an `AuthzError`) is the denial; anything else is the allow.
-fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta, resolution: &Resolution) {
-    let req = res.request();
-    // `actor_label` runs only when the event is enabled: an allow at DEBUG costs nothing in
-    // production.
-    // Only a 401, 403 or 404 can be a refusal: other answers skip the lookup.
-    let refusal = matches!(res.status().as_u16(), 401 | 403 | 404)
-        .then(|| res.response().extensions().get::<problem::Refusal>().copied())
-        .flatten();
-    match refusal {
-        Some(refusal) => audit!(info, req, route, actor_label(resolution), "deny", "refused by a service-level policy", refusal.status()),
-        None => audit!(debug, req, route, actor_label(resolution), "allow", "requirement met", res.status().as_u16()),
-    }
 }
 
 /// `res` with a boxed body; free when the body is boxed already, as a resource's endpoint boxes
@@ -284,15 +251,6 @@ fn satisfied(requirement: &Requirement, actor: &dyn Principal, compiled: &RefCel
     *cache = Some(fresh);
     answer
 }
-
-fn actor_label(resolution: &Resolution) -> String {
-    match resolution {
-        Resolution::Actor(actor) => actor.actor_id().to_string(),
-        _ => ANONYMOUS.to_owned(),
-    }
-}
-
-const ANONYMOUS: &str = "anonymous";
 
 // The refusal is built here either way; boxing it would only add an allocation per denial.
 #[allow(clippy::result_large_err)]

@@ -70,30 +70,45 @@
 //! or by a service policy whose `AuthzError` the handler returned — at INFO, failures at ERROR.
 #![deny(missing_docs)]
 
+// The request path, in the order a request meets it: `middleware` (routing observed through
+// `select`'s marks, the resolver started and its outcome passed on through `handoff`), `gate`
+// (the decision, `audit`), `extract` (the handler's `CurrentActor`). Registration: `routes`,
+// `declared`, `methods`. What a refusal looks like: `problem`.
+mod audit;
 mod declared;
 mod extract;
 mod gate;
+mod handoff;
 mod methods;
+mod middleware;
+mod resolver;
+mod select;
+
 pub mod build;
 pub mod conformance;
 pub mod problem;
-mod resolve;
 pub mod routes;
-mod select;
 #[cfg(feature = "test-kit")]
 pub mod test;
 
+pub use authz_core::matrix;
 pub use authz_core::{
-    is_owner, matrix, permission, registry, Access, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError,
-    CompiledRequirement, Decision, Deny,
-    InvalidPermission, Permission, PermissionDef, PermissionSet, PolicyRef, Principal, Requirement, RoleDef,
-    PolicyMeta, RouteMeta, UnknownRole,
+    is_owner, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny, InvalidPermission, Permission,
+    PermissionDef, PermissionSet, Principal, RoleDef, UnknownRole,
 };
 pub use declared::Declared;
 pub use extract::CurrentActor;
+pub use middleware::ResolveActor;
 pub use problem::Denied;
-pub use resolve::{ResolveActor, ResolveActorService, Resolver};
+pub use resolver::Resolver;
 pub use routes::{mount, Routes};
+
+/// The records behind every declaration: what `#[require_permission]`, `#[public]` and
+/// `#[policy]` record, what gates enforce and what the matrix renders.
+pub mod registry {
+    pub use authz_core::registry::{find, policies, policy, routes};
+    pub use authz_core::{Access, PolicyMeta, PolicyRef, Requirement, RouteMeta, RoutePolicy};
+}
 
 /// Gates an actix-web handler on a permission requirement.
 ///
@@ -335,6 +350,6 @@ pub mod __private {
     pub use authz_core::registry::ROUTES;
     pub use authz_core::registry::POLICIES;
     pub use authz_core::{
-        Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef, RouteMeta,
+        Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef, RouteMeta, RoutePolicy,
     };
 }

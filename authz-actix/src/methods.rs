@@ -72,7 +72,8 @@ impl MethodSet {
         }
     }
 
-    /// Every method in the set, `HEAD` included for `GET`.
+    /// Every method in the set, `HEAD` included for `GET`: what route introspection lists.
+    #[cfg(any(test, feature = "test-kit"))]
     pub(crate) fn names(&self) -> Vec<&'static str> {
         let mut names = self.names.to_vec();
         if self.standard & bit_of_name("HEAD") != 0 && !self.names.contains(&"HEAD") {

@@ -49,22 +49,18 @@ use actix_web::{web, Error, Scope};
 use crate::declared::{self, Declared};
 use crate::matrix::Endpoint;
 use crate::select::{DefaultService, Mount, ScopeMark};
-use crate::{Access, RouteMeta};
+use authz_core::{Access, RouteMeta};
 
-/// One registered route: its full path as served, its methods, and its declaration.
-#[derive(Debug, Clone)]
-pub struct Mounted {
-    /// Full path as served (scope prefixes included), actix pattern syntax.
-    pub path: String,
-    /// The methods the route answers (`HEAD` included for `GET` routes; empty: any method).
-    pub methods: Vec<&'static str>,
-    /// The declaration.
-    pub route: RouteMeta,
+/// One registered route: its full path as served, and its declaration.
+struct Row {
+    path: String,
+    route: RouteMeta,
 }
 
-impl Mounted {
-    /// The matrix rows of this route: one per declared method (`HEAD` is implied by `GET`).
-    pub fn endpoints(&self) -> impl Iterator<Item = Endpoint> + '_ {
+impl Row {
+    /// The matrix rows of this route: one per declared method (`HEAD` is implied by `GET`; `*`
+    /// for a public service, which answers any method).
+    fn endpoints(&self) -> impl Iterator<Item = Endpoint> + '_ {
         let declared: &[&str] = if self.route.methods.is_empty() { &["*"] } else { self.route.methods };
         declared.iter().map(|m| Endpoint { path: self.path.clone(), method: (*m).to_owned(), route: self.route })
     }
@@ -79,7 +75,7 @@ enum Sink<'a> {
 /// order (for the consistency check).
 #[derive(Default)]
 struct Layout {
-    rows: Vec<Mounted>,
+    rows: Vec<Row>,
     services: Vec<Service>,
     default: DefaultService,
 }
@@ -199,7 +195,6 @@ impl<'a> Routes<'a> {
             path: prefix,
             access: Access::Public { reason },
             policy: None,
-            policy_filters: false,
             visibility: None,
             operation: reason,
         };
@@ -294,11 +289,10 @@ impl<'a> Routes<'a> {
     }
 
     fn record(&mut self, path: String, route: RouteMeta, scope: bool, may_decline: bool) {
-        let methods_set = (!scope).then(|| crate::methods::MethodSet::for_route(route.methods));
-        let served = methods_set.map_or_else(Vec::new, |set| set.names());
+        let methods = (!scope).then(|| crate::methods::MethodSet::for_route(route.methods));
         let row = self.layout.rows.len();
-        self.layout.services.push(Service { pattern: path.clone(), scope, methods: methods_set, may_decline, end: 0, row: Some(row) });
-        self.layout.rows.push(Mounted { path, methods: served, route });
+        self.layout.services.push(Service { pattern: path.clone(), scope, methods, may_decline, end: 0, row: Some(row) });
+        self.layout.rows.push(Row { path, route });
     }
 }
 
@@ -320,16 +314,17 @@ where
             panic!("{error}");
         }
         cfg.default_service(layout.default.clone());
-        cfg.app_data(crate::resolve::ResolverSlot::default());
+        cfg.app_data(crate::resolver::ResolverSlot::default());
     }
 }
 
-/// The routes `routes` registers, with full paths, without building an app: for the matrix.
-pub fn collect<F>(routes: F) -> Vec<Mounted>
+/// The endpoints `routes` registers — full path, method, declaration — in registration order,
+/// without building an app.
+pub fn collect<F>(routes: F) -> Vec<Endpoint>
 where
     F: FnOnce(&mut Routes<'_>),
 {
-    record(routes).rows
+    record(routes).rows.iter().flat_map(Row::endpoints).collect()
 }
 
 fn record<F>(routes: F) -> Layout
@@ -365,7 +360,7 @@ where
     if let Err(error) = layout.check() {
         panic!("{error}");
     }
-    let endpoints = layout.rows.iter().flat_map(Mounted::endpoints).collect();
+    let endpoints = layout.rows.iter().flat_map(Row::endpoints).collect();
     crate::matrix::Matrix::new(endpoints, catalog)
 }
 

@@ -20,9 +20,6 @@
 //!
 //! The mark is a thread-local flag: routing runs on the calling thread, within the one `call`
 //! that clears it before and reads it after, so no other request can set or see it in between.
-//! The same holds for the request a gate called within that call leaves for `ResolveActor` to
-//! resolve (a gate called later, behind a middleware that defers, resolves by itself; the next
-//! routing call clears what it left).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -37,36 +34,15 @@ use crate::methods::MethodSet;
 
 thread_local! {
     static SELECTED: Cell<bool> = const { Cell::new(false) };
-    // The request a gate reached during the routing call, with no actor resolved yet.
-    static AWAITING_ACTOR: Cell<Option<actix_web::HttpRequest>> = const { Cell::new(None) };
 }
 
-/// What one routing call showed.
-pub(crate) struct Observed<T> {
-    pub(crate) routed: T,
-    /// Actix selected a service `mount` registered.
-    pub(crate) selected: bool,
-    /// A gate was called within the routing call and needs the request's actor: the caller may
-    /// resolve it now, with the app's resolver's own future type, and hand it to the gate
-    /// (`resolve::hand_over`).
-    pub(crate) awaiting_actor: Option<actix_web::HttpRequest>,
-}
-
-/// Runs `route` — one request through the app, whose routing is synchronous — and tells what
-/// actix selected.
+/// Runs `route` — one request through the app, whose routing is synchronous — and tells whether
+/// actix selected a service `mount` registered.
 #[inline]
-pub(crate) fn observe<T>(route: impl FnOnce() -> T) -> Observed<T> {
+pub(crate) fn observe<T>(route: impl FnOnce() -> T) -> (T, bool) {
     SELECTED.set(false);
-    AWAITING_ACTOR.with(|cell| drop(cell.take()));
     let routed = route();
-    Observed { routed, selected: SELECTED.replace(false), awaiting_actor: AWAITING_ACTOR.with(Cell::take) }
-}
-
-/// Called by a gate that needs an actor: see [`Observed::awaiting_actor`]. Outside a routing
-/// call nobody takes it, and the next routing call clears it.
-#[inline]
-pub(crate) fn await_actor(req: &actix_web::HttpRequest) {
-    AWAITING_ACTOR.with(|cell| drop(cell.replace(Some(req.clone()))));
+    (routed, SELECTED.replace(false))
 }
 
 #[inline]

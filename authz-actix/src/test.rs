@@ -36,8 +36,7 @@ use std::rc::Rc;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage};
 
-use crate::resolve::Refused;
-use crate::resolve::Resolution;
+use crate::resolver::Resolution;
 use crate::Principal;
 
 /// `req` as sent by `actor`: gates and [`CurrentActor`](crate::CurrentActor) take this actor
@@ -211,23 +210,23 @@ struct Probe {
 }
 
 #[derive(Clone)]
-pub(crate) struct ProbeHandle(Rc<Probe>);
+struct ProbeHandle(Rc<Probe>);
 
-impl ProbeHandle {
-    /// Routes `req` through `app` as `ResolveActor` does, records whether actix selected a
-    /// declared service, and drops what it routed unpolled.
-    pub(crate) fn answer<S, B>(&self, req: ServiceRequest, app: &S) -> Refused<B>
-    where
-        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-    {
-        if self.0.list {
-            *self.0.nodes.borrow_mut() = Some(nodes(&req));
-        }
-        let observed = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| app.call(req))));
-        self.0.selected.set(Some(observed.selected && observed.routed.is_ok()));
-        drop(observed);
-        Refused::error(actix_web::error::InternalError::from_response("probe", actix_web::HttpResponse::NoContent().finish()).into())
+/// Answers `req` when it is a probe of [`undeclared_routes`] (`Err(req)` otherwise): routes it
+/// through `app` as `ResolveActor` does, records whether actix selected a declared service, and
+/// drops what it routed unpolled. The answer is an error, as the request is consumed.
+pub(crate) fn answer_probe<S, B>(req: ServiceRequest, app: &S) -> Result<Error, ServiceRequest>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    let Some(ProbeHandle(probe)) = req.extensions().get::<ProbeHandle>().cloned() else { return Err(req) };
+    if probe.list {
+        *probe.nodes.borrow_mut() = Some(nodes(&req));
     }
+    let (routed, selected) = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| app.call(req))));
+    probe.selected.set(Some(selected && routed.is_ok()));
+    drop(routed);
+    Ok(actix_web::error::InternalError::from_response("probe", actix_web::HttpResponse::NoContent().finish()).into())
 }
 
 fn nodes(req: &ServiceRequest) -> Vec<Node> {

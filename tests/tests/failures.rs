@@ -12,7 +12,8 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{get, test, web, App, HttpMessage, HttpRequest, HttpResponse, Route};
-use authz_actix::{mount, public, require_permission, Access, ActorId, Permission, Principal, ResolveActor, RouteMeta};
+use authz_actix::registry::{Access, RouteMeta};
+use authz_actix::{mount, public, require_permission, ActorId, Permission, Principal, ResolveActor};
 use futures_util::future::LocalBoxFuture;
 
 /// Read reports.
@@ -60,9 +61,8 @@ static CLAIMED: RouteMeta = RouteMeta {
     line: line!(),
     methods: &["GET"],
     path: "/forged",
-    access: Access::Gated { requirement: authz_actix::Requirement::Permission(Permission::new("user:admin")), deny: authz_actix::Deny::Forbidden },
+    access: Access::Gated { requirement: authz_actix::registry::Requirement::Permission(Permission::new("user:admin")), deny: authz_actix::Deny::Forbidden },
     policy: None,
-    policy_filters: false,
     visibility: None,
     operation: "Forged",
 };

@@ -35,7 +35,7 @@ async fn list_users() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-fn record(handler: &str) -> &'static authz_actix::RouteMeta {
+fn record(handler: &str) -> &'static registry::RouteMeta {
     registry::find(module_path!(), handler).unwrap_or_else(|| panic!("no record for {handler}"))
 }
 
@@ -59,7 +59,8 @@ fn records_carry_what_the_matrix_needs() {
     let update = record("update_project");
     assert_eq!(update.operation, "Update project");
     assert_eq!(update.requirement().map(ToString::to_string).unwrap_or_default(), "authenticated");
-    assert_eq!(update.policy.map(|p| (p.path, p.name())), Some(("policies::can_edit_project", "can_edit_project")));
+    assert_eq!(update.policy, Some(registry::RoutePolicy::Enforce(registry::PolicyRef { path: "policies::can_edit_project" })));
+    assert_eq!(update.policy.map(|p| p.policy().name()), Some("can_edit_project"));
     assert_eq!(update.deny(), Some(Deny::Forbidden));
 
     // Without a doc comment the operation is the handler's name, made readable.

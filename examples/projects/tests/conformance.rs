@@ -3,7 +3,7 @@
 //! oracle written from the DESIGN table. Prints the figures.
 
 use actix_web::test;
-use authz_actix::conformance::{Actor, Credentials, Expected, Suite};
+use authz_actix::conformance::{Caller, Credentials, Expected, Suite};
 use projects::db::Db;
 use projects::model::NewProject;
 use projects::perms::{CATALOG, PROJECT_WRITE};
@@ -46,14 +46,14 @@ async fn fixture() -> (impl actix_web::dev::Service<actix_http::Request, Respons
 #[actix_rt::test]
 async fn every_route_method_and_actor_matches_the_matrix() {
     let report = Suite::new(authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)))
-        .actor(Actor::anonymous("anonymous"))
-        .actor(Actor::invalid("malformed token"))
-        .actor(Actor::invalid("revoked admin token"))
-        .actor(Actor::with_roles("alice (admin)", &["admin"]))
-        .actor(Actor::with_roles("erin (editor)", &["editor"]))
-        .actor(Actor::with_roles("carol (support)", &["support"]))
-        .actor(Actor::with_roles("bob (member, owner)", &["member"]))
-        .actor(Actor::with_roles("dave (member, non-owner)", &["member"]))
+        .actor(Caller::anonymous("anonymous"))
+        .actor(Caller::invalid("malformed token"))
+        .actor(Caller::invalid("revoked admin token"))
+        .actor(Caller::with_roles("alice (admin)", &["admin"]))
+        .actor(Caller::with_roles("erin (editor)", &["editor"]))
+        .actor(Caller::with_roles("carol (support)", &["support"]))
+        .actor(Caller::with_roles("bob (member, owner)", &["member"]))
+        .actor(Caller::with_roles("dave (member, non-owner)", &["member"]))
         .param("id", "1")
         .body("POST", "/projects", "application/json", r#"{"name":"Gemini"}"#)
         .body("PATCH", "/projects/{id}", "application/json", r#"{"name":"Apollo 2"}"#)

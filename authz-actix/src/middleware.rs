@@ -1,8 +1,7 @@
-//! The app-level middleware: deny by default (observed routing), and the app's resolver, run
-//! lazily where an actor is first needed.
+//! [`ResolveActor`], the app-level middleware: deny by default (actix's routing, observed), and
+//! the app's resolver, run before the first poll of a gate that waits for it.
 
 use std::any::Any;
-use std::cell::OnceCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -13,212 +12,12 @@ use std::task::{Context, Poll};
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::Method;
-use actix_web::{Error, HttpMessage, HttpRequest};
-use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
+use actix_web::{Error, HttpRequest};
+use futures_util::future::{ready, Either, Ready};
 
+use crate::handoff;
+use crate::resolver::{resolver_panicked, store, Resolver, ResolverSlot, Resolving};
 use crate::{problem, Principal};
-
-/// What resolution established for a request; stored in the request's extensions once known.
-#[derive(Clone)]
-pub(crate) enum Resolution {
-    /// No credentials, or credentials that identify nobody.
-    Anonymous,
-    /// An actor.
-    Actor(Rc<dyn Principal>),
-    /// The resolver failed or panicked, or none is installed: nothing may be decided.
-    Failed,
-}
-
-impl Resolution {
-    #[cfg(feature = "test-kit")]
-    pub(crate) fn actor<A: Principal>(actor: A) -> Self {
-        Resolution::Actor(Rc::new(actor))
-    }
-
-    /// The actor as its concrete type, when it is an `A`.
-    pub(crate) fn downcast<A: Principal>(actor: &Rc<dyn Principal>) -> Option<Rc<A>> {
-        let any: Rc<dyn Any> = actor.clone();
-        any.downcast::<A>().ok()
-    }
-}
-
-/// The app's way of finding the actor behind a request: bearer token, session cookie, JWT...
-///
-/// Implemented for any `Fn(HttpRequest) -> impl Future<Output = Result<Option<A>, E>>`:
-/// `Ok(Some(actor))` for a caller, `Ok(None)` for no or unusable credentials (gated routes then
-/// answer 401), `Err(e)` when it cannot tell (a database outage: gated routes answer 500 and the
-/// error is logged; the request is never served as anyone).
-///
-/// It runs after routing and after every scope middleware, at the first gate or
-/// [`CurrentActor`](crate::CurrentActor) of the request, so credentials a scope middleware
-/// attaches are there to read, and `#[public]` routes never run it.
-pub trait Resolver: 'static {
-    /// The actor type this resolver produces.
-    type Actor: Principal;
-    /// Why resolution failed; logged, never sent to the client.
-    type Error: fmt::Display;
-    /// The resolution in progress.
-    type Future: Future<Output = Result<Option<Self::Actor>, Self::Error>> + 'static;
-
-    /// Starts resolving the actor for `req`.
-    fn resolve(&self, req: HttpRequest) -> Self::Future;
-}
-
-impl<F, Fut, A, E> Resolver for F
-where
-    F: Fn(HttpRequest) -> Fut + 'static,
-    Fut: Future<Output = Result<Option<A>, E>> + 'static,
-    A: Principal,
-    E: fmt::Display,
-{
-    type Actor = A;
-    type Error = E;
-    type Future = Fut;
-
-    fn resolve(&self, req: HttpRequest) -> Fut {
-        self(req)
-    }
-}
-
-/// A resolver of any type, for gates and extractors that cannot name it.
-trait ErasedResolver {
-    fn start(&self, req: HttpRequest) -> LocalBoxFuture<'static, Resolution>;
-}
-
-impl<R: Resolver> ErasedResolver for R {
-    fn start(&self, req: HttpRequest) -> LocalBoxFuture<'static, Resolution> {
-        match catch_unwind(AssertUnwindSafe(|| self.resolve(req))) {
-            Ok(fut) => Box::pin(Resolving { fut }),
-            Err(_) => Box::pin(ready(resolver_panicked())),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The app's resolver at work: its outcome as a [`Resolution`], a panic included.
-    struct Resolving<F> {
-        #[pin]
-        fut: F,
-    }
-}
-
-impl<F, A, E> Future for Resolving<F>
-where
-    F: Future<Output = Result<Option<A>, E>>,
-    A: Principal,
-    E: fmt::Display,
-{
-    type Output = Resolution;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Resolution> {
-        let fut = self.project().fut;
-        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(Ok(Some(actor)))) => Poll::Ready(Resolution::Actor(Rc::new(actor))),
-            Ok(Poll::Ready(Ok(None))) => Poll::Ready(Resolution::Anonymous),
-            Ok(Poll::Ready(Err(error))) => {
-                tracing::error!(target: "authz", %error, "actor resolver failed; gated routes refuse this request");
-                Poll::Ready(Resolution::Failed)
-            }
-            Err(_) => Poll::Ready(resolver_panicked()),
-        }
-    }
-}
-
-fn resolver_panicked() -> Resolution {
-    tracing::error!(target: "authz", "actor resolver panicked; gated routes refuse this request");
-    Resolution::Failed
-}
-
-/// Where [`mount`](crate::mount) lets [`ResolveActor`] leave the app's resolver for gates and
-/// extractors: app data, so one lookup finds it, per app instance.
-#[derive(Default)]
-pub(crate) struct ResolverSlot(OnceCell<Rc<dyn ErasedResolver>>);
-
-thread_local! {
-    // A resolution `ResolveActor` hands to the gate it polls first, for that one poll.
-    static HANDED: std::cell::Cell<Option<Resolution>> = const { std::cell::Cell::new(None) };
-    // The resolution of the request whose handler a gate is polling, for its `CurrentActor`.
-    static SERVING: std::cell::Cell<Option<Resolution>> = const { std::cell::Cell::new(None) };
-}
-
-/// Runs `poll` — the first poll of a routed request whose gate awaits `resolution` — with the
-/// resolution handed over for [`take_handed`]. Returns it if no gate took it. Nothing is left
-/// behind, even if `poll` panics: another request's gate must never find it.
-#[inline]
-fn hand_over<T>(resolution: Resolution, poll: impl FnOnce() -> T) -> (T, Option<Resolution>) {
-    /// Clears the hand-over if `poll` unwinds.
-    struct Clear;
-    impl Drop for Clear {
-        fn drop(&mut self) {
-            HANDED.with(|cell| drop(cell.take()));
-        }
-    }
-    HANDED.with(|cell| drop(cell.replace(Some(resolution))));
-    let clear = Clear;
-    let out = poll();
-    let untaken = HANDED.with(std::cell::Cell::take);
-    std::mem::forget(clear);
-    (out, untaken)
-}
-
-/// The resolution [`hand_over`] passes to the gate polled within it.
-#[inline]
-pub(crate) fn take_handed() -> Option<Resolution> {
-    HANDED.with(std::cell::Cell::take)
-}
-
-/// Runs `poll` — a gate polling its handler — with `resolution` as the request's, for the
-/// handler's [`CurrentActor`](crate::CurrentActor): no per-request storage on this path.
-#[inline]
-pub(crate) fn serving<T>(resolution: &Resolution, poll: impl FnOnce() -> T) -> T {
-    /// Restores the outer value when dropped — also if `poll` unwinds: no later request may
-    /// read this one's actor.
-    struct Restore(Option<Resolution>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let outer = self.0.take();
-            SERVING.with(|cell| drop(cell.replace(outer)));
-        }
-    }
-    let _restore = Restore(SERVING.with(|cell| cell.replace(Some(resolution.clone()))));
-    poll()
-}
-
-/// The request's resolution, if it is known already: the one its gate is serving, or stored.
-#[inline]
-pub(crate) fn known(req: &HttpRequest) -> Option<Resolution> {
-    let serving = SERVING.with(|cell| {
-        let current = cell.take();
-        let copy = current.clone();
-        cell.set(current);
-        copy
-    });
-    serving.or_else(|| req.extensions().get::<Resolution>().cloned())
-}
-
-/// The request's resolution: known already (stored), or the app's resolver started on it. The
-/// caller stores what a started resolver produces, with [`store`].
-pub(crate) fn resolution(req: &HttpRequest) -> Either<Ready<Resolution>, LocalBoxFuture<'static, Resolution>> {
-    if let Some(known) = known(req) {
-        return Either::Left(ready(known));
-    }
-    match req.app_data::<ResolverSlot>().and_then(|slot| slot.0.get()) {
-        Some(resolver) => Either::Right(resolver.start(req.clone())),
-        None => {
-            tracing::error!(
-                target: "authz",
-                "no actor resolver: wrap the app in `authz_actix::ResolveActor` and register its routes with `authz_actix::mount`"
-            );
-            Either::Left(ready(Resolution::Failed))
-        }
-    }
-}
-
-/// Keeps `resolution` for the rest of the request (later gates and extractors).
-pub(crate) fn store(req: &HttpRequest, resolution: &Resolution) {
-    req.extensions_mut().insert(resolution.clone());
-}
 
 /// The app-level middleware: deny by default, and the app's [`Resolver`].
 ///
@@ -322,26 +121,26 @@ where
         if !self.linked.get() {
             self.link(&req);
         }
+        // The test kit's route listing: answered without polling what actix routed.
         #[cfg(feature = "test-kit")]
-        {
-            let probe = req.extensions().get::<crate::test::ProbeHandle>().cloned();
-            if let Some(probe) = probe {
-                return Either::Left(probe.answer(req, &self.service));
-            }
-        }
+        let req = match crate::test::answer_probe(req, &self.service) {
+            Ok(answered) => return Either::Left(Refused::error(answered)),
+            Err(req) => req,
+        };
         // Routing consumes the request: what a refusal names is taken first (a method clone, a
         // stack copy of the path).
         let (method, path) = (req.method().clone(), LogPath::new(req.path()));
         let body = problem::has_body(&req);
-        let observed = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
-        match observed.routed {
-            Ok(fut) if observed.selected => {
+        let ((routed, selected), awaiting) =
+            handoff::awaiting_actor(|| crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req)))));
+        match routed {
+            Ok(fut) if selected => {
                 // The route's gate needs the actor, and every middleware on the way to it ran:
                 // resolve it here, with the resolver's own future (no allocation), before the
                 // gate is polled.
-                let (resolving, req) = match observed.awaiting_actor {
+                let (resolving, req) = match awaiting {
                     Some(req) => match catch_unwind(AssertUnwindSafe(|| self.resolver.resolve(req.clone()))) {
-                        Ok(fut) => (Some(Resolving { fut }), Some(req)),
+                        Ok(fut) => (Some(Resolving::new(fut)), Some(req)),
                         Err(_) => {
                             store(&req, &resolver_panicked());
                             (None, None)
@@ -368,10 +167,7 @@ where
 impl<S, R: Resolver> ResolveActorService<S, R> {
     fn link(&self, req: &ServiceRequest) {
         match req.app_data::<ResolverSlot>() {
-            Some(slot) => {
-                let resolver: Rc<dyn ErasedResolver> = self.resolver.clone();
-                let _ = slot.0.set(resolver);
-            }
+            Some(slot) => slot.link(self.resolver.clone()),
             None => tracing::error!(
                 target: "authz",
                 "no routes registered with `authz_actix::mount`: every request is refused"
@@ -501,7 +297,7 @@ where
         let req = this.req;
         let poll = move || match handed {
             Some(resolution) => {
-                let (poll, untaken) = hand_over(resolution, || fut.poll(cx));
+                let (poll, untaken) = handoff::hand_over(resolution, || fut.poll(cx));
                 // No gate was polled yet (a middleware between delays it): it finds the actor
                 // in the request. Either way the request clone goes now, before any extractor.
                 if let (Some(resolution), Some(req)) = (untaken, req.take()) {
