@@ -38,6 +38,21 @@ fn user_id(actor: &Actor) -> Option<i64> {
     }
 }
 
+/// Project `id` loaded with `select` (bound to `$1`), if `actor` may know it exists: a hidden
+/// project is `NotFound`, exactly like a missing one. Every read and write starts here.
+async fn visible(conn: &mut sqlx::AnyConnection, select: &'static str, actor: &Actor, id: i64) -> Result<Project, ServiceError> {
+    let row = sqlx::query(select).bind(id).fetch_optional(&mut *conn).await?;
+    let project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::NotFound)?;
+    Authorizer::require(can_view_project(actor, &project), Deny::NotFound)?;
+    Ok(project)
+}
+
+/// `Invalid` unless `owner` names a user.
+async fn require_user(conn: &mut sqlx::AnyConnection, owner: i64) -> Result<(), ServiceError> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(owner).fetch_optional(&mut *conn).await?;
+    exists.map(drop).ok_or(ServiceError::Invalid("`owner_id` does not name a user"))
+}
+
 impl ProjectService {
     pub fn new(db: Db) -> Self {
         ProjectService { db }
@@ -69,10 +84,8 @@ impl ProjectService {
     /// The project, if `actor` may see it; a hidden project is `NotFound`, exactly like a
     /// missing one.
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<Project, ServiceError> {
-        let row = sqlx::query(concat!("SELECT ", project_columns!(), " FROM projects WHERE id = $1")).bind(id).fetch_optional(&self.db.pool).await?;
-        let project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::NotFound)?;
-        Authorizer::require(can_view_project(actor, &project), Deny::NotFound)?;
-        Ok(project)
+        let mut conn = self.db.pool.acquire().await?;
+        visible(&mut conn, concat!("SELECT ", project_columns!(), " FROM projects WHERE id = $1"), actor, id).await
     }
 
     /// Creates a project owned by `new.owner_id`, or by the actor.
@@ -81,10 +94,7 @@ impl ProjectService {
         check_name(&new.name).map_err(ServiceError::Invalid)?;
         let owner = new.owner_id.or(user_id(actor)).ok_or(ServiceError::Invalid("`owner_id` is required"))?;
         let mut tx = self.db.pool.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(owner).fetch_optional(&mut *tx).await?;
-        if exists.is_none() {
-            return Err(ServiceError::Invalid("`owner_id` does not name a user"));
-        }
+        require_user(&mut tx, owner).await?;
         let row = sqlx::query(concat!(
             "INSERT INTO projects (name, owner_id, is_public, is_archived, is_locked, allow_owner_edits, updated_at) \
              VALUES ($1, $2, $3, FALSE, $4, $5, $6) RETURNING ",
@@ -111,18 +121,10 @@ impl ProjectService {
             check_name(name).map_err(ServiceError::Invalid)?;
         }
         let mut tx = self.db.pool.begin().await?;
-        let row = sqlx::query(self.select_for_update())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let mut project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::NotFound)?;
-        Authorizer::require(can_view_project(actor, &project), Deny::NotFound)?;
+        let mut project = visible(&mut tx, self.select_for_update(), actor, id).await?;
         Authorizer::require(can_edit_project(actor, &project, &patch), Deny::Forbidden)?;
         if let Some(owner) = patch.owner_id {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(owner).fetch_optional(&mut *tx).await?;
-            if exists.is_none() {
-                return Err(ServiceError::Invalid("`owner_id` does not name a user"));
-            }
+            require_user(&mut tx, owner).await?;
         }
         patch.apply(&mut project);
         sqlx::query(
@@ -147,12 +149,7 @@ impl ProjectService {
     /// Deletes the project: 404 when the actor cannot see it, 403 when it may not delete it.
     pub async fn delete(&self, actor: &Actor, id: i64) -> Result<(), ServiceError> {
         let mut tx = self.db.pool.begin().await?;
-        let row = sqlx::query(self.select_for_update())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::NotFound)?;
-        Authorizer::require(can_view_project(actor, &project), Deny::NotFound)?;
+        let project = visible(&mut tx, self.select_for_update(), actor, id).await?;
         Authorizer::require(can_delete_project(actor, &project), Deny::Forbidden)?;
         sqlx::query("DELETE FROM projects WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
