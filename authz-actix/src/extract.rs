@@ -58,7 +58,7 @@ impl<A: Principal> FromRequest for CurrentActor<A> {
     type Future = Either<Ready<Result<Self, Error>>, LocalBoxFuture<'static, Result<Self, Error>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        match crate::resolver::resolution(req) {
+        match crate::handoff::resolution(req) {
             Either::Left(known) => Either::Left(ready(extract(&known.into_inner()))),
             Either::Right(resolving) => {
                 let req = req.clone();

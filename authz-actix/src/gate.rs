@@ -94,7 +94,7 @@ where
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let state = match crate::resolver::known(req.request()) {
+        let state = match handoff::known(req.request()) {
             Some(known) => self.0.admit(req, known),
             // Called within `ResolveActor`'s routing call, it resolves the actor before polling
             // this; called later (behind scope middleware that defers), this resolves it.
@@ -182,7 +182,7 @@ where
                         this.state.set(next);
                         continue;
                     }
-                    let next = match crate::resolver::resolution(req.request()) {
+                    let next = match handoff::resolution(req.request()) {
                         Either::Left(known) => this.inner.admit(req, known.into_inner()),
                         Either::Right(fut) => State::Resolving { fut, req: Some(req) },
                     };

@@ -10,8 +10,9 @@
 use std::cell::Cell;
 
 use actix_web::HttpRequest;
+use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
-use crate::resolver::Resolution;
+use crate::resolver::{self, Resolution};
 
 thread_local! {
     // The request a gate reached during the routing call, with no actor resolved yet.
@@ -83,13 +84,24 @@ pub(crate) fn serving<T>(resolution: &Resolution, poll: impl FnOnce() -> T) -> T
     poll()
 }
 
-/// The resolution of the request whose handler a gate is polling on this thread, if any.
+/// The request's resolution, if it is known already: the one its gate is serving on this
+/// thread, or stored.
 #[inline]
-pub(crate) fn serving_now() -> Option<Resolution> {
-    SERVING.with(|cell| {
+pub(crate) fn known(req: &HttpRequest) -> Option<Resolution> {
+    let serving = SERVING.with(|cell| {
         let current = cell.take();
         let copy = current.clone();
         cell.set(current);
         copy
-    })
+    });
+    serving.or_else(|| resolver::stored(req))
+}
+
+/// The request's resolution: known already, or the app's resolver started on it. The caller
+/// stores what a started resolver produces, with [`resolver::store`].
+pub(crate) fn resolution(req: &HttpRequest) -> Either<Ready<Resolution>, LocalBoxFuture<'static, Resolution>> {
+    match known(req) {
+        Some(known) => Either::Left(ready(known)),
+        None => resolver::start(req),
+    }
 }

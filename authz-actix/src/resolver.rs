@@ -147,18 +147,14 @@ impl ResolverSlot {
 }
 
 
-/// The request's resolution, if it is known already: the one its gate is serving, or stored.
+/// The resolution stored for the request, if any.
 #[inline]
-pub(crate) fn known(req: &HttpRequest) -> Option<Resolution> {
-    crate::handoff::serving_now().or_else(|| req.extensions().get::<Resolution>().cloned())
+pub(crate) fn stored(req: &HttpRequest) -> Option<Resolution> {
+    req.extensions().get::<Resolution>().cloned()
 }
 
-/// The request's resolution: known already (stored), or the app's resolver started on it. The
-/// caller stores what a started resolver produces, with [`store`].
-pub(crate) fn resolution(req: &HttpRequest) -> Either<Ready<Resolution>, LocalBoxFuture<'static, Resolution>> {
-    if let Some(known) = known(req) {
-        return Either::Left(ready(known));
-    }
+/// The app's resolver, started on `req`; `Failed` at once when the app has none.
+pub(crate) fn start(req: &HttpRequest) -> Either<Ready<Resolution>, LocalBoxFuture<'static, Resolution>> {
     match req.app_data::<ResolverSlot>().and_then(|slot| slot.0.get()) {
         Some(resolver) => Either::Right(resolver.start(req.clone())),
         None => {
@@ -175,4 +171,3 @@ pub(crate) fn resolution(req: &HttpRequest) -> Either<Ready<Resolution>, LocalBo
 pub(crate) fn store(req: &HttpRequest, resolution: &Resolution) {
     req.extensions_mut().insert(resolution.clone());
 }
-
