@@ -20,7 +20,7 @@ use authz_core::{Access, RouteMeta};
     note = "every route states who may call it: add `#[require_permission(\"resource:action\")]` or `#[public(\"reason\")]` above its route attribute"
 )]
 pub trait Declared: crate::__private::Sealed + 'static {
-    /// The handler's record, as linked into the registry.
+    /// The handler's record: what the gate enforces and the matrix shows.
     fn route() -> &'static RouteMeta;
 
     #[doc(hidden)]

@@ -24,8 +24,7 @@ use authz_core::{Access, CompiledRequirement, Requirement, RouteMeta};
 /// Checks a route's requirement before anything of the handler runs — extractors included.
 ///
 /// Installed by authz on every gated route's resource, as its outermost middleware. It reads its
-/// requirement from the handler's record, the same record the registry holds and the matrix is
-/// rendered from.
+/// requirement from the handler's record, the same record the matrix is rendered from.
 #[derive(Clone, Copy)]
 pub(crate) struct Gate {
     route: &'static RouteMeta,

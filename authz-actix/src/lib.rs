@@ -104,9 +104,9 @@ pub use resolver::Resolver;
 pub use routes::{mount, Routes};
 
 /// The records behind every declaration: what `#[require_permission]`, `#[public]` and
-/// `#[policy]` record, what gates enforce and what the matrix renders.
-pub mod registry {
-    pub use authz_core::registry::{find, policies, policy, routes};
+/// `#[policy]` record, what gates enforce and what the matrix renders. A handler's record is
+/// [`Declared::route`]; a policy's is reached through the routes that name it.
+pub mod records {
     pub use authz_core::{Access, PolicyMeta, PolicyRef, Requirement, RouteMeta, RoutePolicy};
 }
 
@@ -137,8 +137,10 @@ pub mod registry {
 ///   policy in the service).
 /// - `deny = forbidden` (default, `403`) or `deny = not_found` (`404` identical to a missing
 ///   resource: hides existence).
-/// - `policy = path::to::fn`: the policy function the service enforces on the loaded resource. The
-///   path is checked by the compiler and recorded for the matrix.
+/// - `policy = path::to::fn`: the policy function the service enforces on the loaded resource,
+///   marked [`#[policy]`](macro@policy): the matrix shows its doc summary and rule. The path is
+///   checked by the compiler; a function not marked `#[policy]` is an error there
+///   ("expected type, found function").
 /// - `filter = path::to::fn`: instead of `policy`, for a route whose policy narrows the results
 ///   (a list shows only what the actor may see) rather than refusing; the matrix says
 ///   "200, filtered".
@@ -160,6 +162,7 @@ pub mod registry {
 /// }
 /// mod policies {
 ///     /// Owners, or holders of `project:write`, edit live projects.
+///     #[authz_actix::policy(rule = "project:write OR owner")]
 ///     pub fn can_edit_project(_actor: &authz_actix::Actor, _project: &()) -> bool { true }
 /// }
 ///
@@ -222,8 +225,10 @@ pub use authz_macros::public;
 
 /// Records a policy function, so the matrix names it with its doc summary.
 ///
-/// The function is emitted unchanged. Routes refer to it with
-/// `#[require_permission(..., policy = path::to::it)]`; services call it.
+/// The function is emitted unchanged, plus a hidden item of the same name in the type namespace
+/// that carries its record. Routes refer to it with
+/// `#[require_permission(..., policy = path::to::it)]` (or `filter =`, `visibility =`), which
+/// reaches the record through that path; services call the function. A free function only.
 ///
 /// # Syntax
 ///
@@ -304,37 +309,21 @@ pub use authz_macros::policy;
 /// ```
 pub use authz_macros::catalog;
 
-// Not public API. The registry's one entry point for generated code: swapping linkme for another
-// mechanism changes this macro only.
+// Not public API. The route record and what names it; emitted through this macro so that a
+// wrong `crate = path` fails once, on the path, instead of cascading.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __authz_register_route {
-    // The items (the handler's `Declared` impl) name the record; emitted here so that a wrong
-    // `crate = path` fails once, on the path, instead of cascading.
     ($record:expr; $($item:item)*) => {
-        #[$crate::__private::distributed_slice($crate::__private::ROUTES)]
-        #[linkme(crate = $crate::__private::linkme)]
         static __AUTHZ_ROUTE: $crate::__private::RouteMeta = $record;
 
         $($item)*
     };
 }
 
-// Not public API. The same, for policy records.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __authz_register_policy {
-    ($item:item) => {
-        #[$crate::__private::distributed_slice($crate::__private::POLICIES)]
-        #[linkme(crate = $crate::__private::linkme)]
-        $item
-    };
-}
-
 // Not public API. Used by generated code only; may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::__authz_register_policy as register_policy;
     pub use crate::__authz_register_route as register_route;
     pub use crate::declared::{register_outside, Declared};
     pub use actix_web::dev::{AppService, HttpServiceFactory};
@@ -346,9 +335,14 @@ pub mod __private {
     /// The supertrait that keeps [`Declared`] to what the macros generate. Implementing it by
     /// hand gains nothing: authz builds a declared handler's resource from its record alone.
     pub trait Sealed {}
-    pub use authz_core::linkme::{self, distributed_slice};
-    pub use authz_core::registry::ROUTES;
-    pub use authz_core::registry::POLICIES;
+
+    /// The record of a function marked `#[policy]`, implemented on the braced struct the marker
+    /// emits under the function's name.
+    pub trait PolicyRecord {
+        /// The record.
+        const META: &'static PolicyMeta;
+    }
+
     pub use authz_core::{
         Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef, RouteMeta, RoutePolicy,
     };

@@ -51,16 +51,12 @@
 //! [authz]: https://docs.rs/authz-actix
 #![deny(missing_docs)]
 
-#[doc(hidden)]
-pub use linkme;
-
 mod actor;
 mod catalog;
 mod compiled;
 mod decision;
 pub mod matrix;
 pub mod permission;
-pub mod registry;
 mod requirement;
 mod route;
 mod set;

@@ -9,7 +9,6 @@ use std::fmt::Write as _;
 use crate::actor::{ActorId, Principal};
 use crate::catalog::Catalog;
 use crate::permission::Permission;
-use crate::registry;
 use crate::route::{Access, RouteMeta, RoutePolicy};
 use crate::set::PermissionSet;
 
@@ -260,7 +259,7 @@ fn required_text(route: &RouteMeta) -> String {
         Access::Gated { requirement, .. } => {
             if let crate::Requirement::Authenticated = requirement
                 && let Some(RoutePolicy::Enforce(policy)) = route.policy
-                && let Some(rule) = registry::policy(policy).and_then(|m| m.rule)
+                && let Some(rule) = policy.meta.rule
             {
                 return rule.to_owned();
             }
@@ -275,9 +274,9 @@ fn policy_text(route: &RouteMeta) -> String {
         Some(applied) => {
             let p = applied.policy();
             let verb = if applied.filters() { " filters the results" } else { "" };
-            match registry::policy(p) {
-                Some(meta) if !meta.summary.is_empty() => format!("`{}`{verb}: {}", p.name(), meta.summary),
-                _ => format!("`{}`{verb}", p.name()),
+            match p.meta.summary {
+                "" => format!("`{}`{verb}", p.name()),
+                summary => format!("`{}`{verb}: {summary}", p.name()),
             }
         }
     }
@@ -333,8 +332,7 @@ mod json {
     use serde::Serialize;
 
     use super::{outcome, Endpoint as Row, RoleView};
-    use crate::registry;
-    use crate::route::{Access, RoutePolicy};
+        use crate::route::{Access, RoutePolicy};
 
     #[derive(Serialize)]
     pub(super) struct Document<'a> {
@@ -381,7 +379,7 @@ mod json {
         name: &'static str,
         #[serde(rename = "use")]
         applied: &'static str,
-        summary: Option<&'static str>,
+        summary: &'static str,
         rule: Option<&'static str>,
     }
 
@@ -415,7 +413,6 @@ mod json {
             };
             let policy = r.policy.map(|applied| {
                 let p = applied.policy();
-                let meta = registry::policy(p);
                 Policy {
                     path: p.path,
                     name: p.name(),
@@ -423,8 +420,8 @@ mod json {
                         RoutePolicy::Enforce(_) => "enforce",
                         RoutePolicy::Filter(_) => "filter",
                     },
-                    summary: meta.map(|m| m.summary),
-                    rule: meta.and_then(|m| m.rule),
+                    summary: p.meta.summary,
+                    rule: p.meta.rule,
                 }
             });
             Endpoint {

@@ -95,17 +95,28 @@ impl RoutePolicy {
     }
 }
 
-/// A reference to a policy function, as written in `policy = path::to::fn`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A reference to a policy function, as written in `policy = path::to::fn`, with the record its
+/// `#[policy]` marker emits beside it.
+#[derive(Debug, Clone, Copy)]
 pub struct PolicyRef {
     /// The path as written, e.g. `policies::can_edit_project`.
     pub path: &'static str,
+    /// The policy's record.
+    pub meta: &'static PolicyMeta,
 }
 
+impl PartialEq for PolicyRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.meta, other.meta) || (self.meta.module == other.meta.module && self.meta.name == other.meta.name)
+    }
+}
+
+impl Eq for PolicyRef {}
+
 impl PolicyRef {
-    /// The function's name: the last path segment.
+    /// The function's name.
     pub fn name(&self) -> &'static str {
-        self.path.rsplit("::").next().unwrap_or(self.path)
+        self.meta.name
     }
 }
 

@@ -15,9 +15,10 @@ use crate::catalog::{self, Catalog};
 ///
 /// - The route attribute is read, not run: the macro emits a unit struct named like the handler,
 ///   as actix's route macros do, implementing `HttpServiceFactory` and `Declared`.
-/// - The record (`RouteMeta`) is a `static` linked into the registry from inside an anonymous
-///   `const` block, so no user code can name it; `Declared::route` returns that same record, so
-///   route registration accepts only declared handlers.
+/// - The record (`RouteMeta`) is a `static` inside an anonymous `const` block, so no user code
+///   can name it; `Declared::route` returns it, and route registration accepts only declared
+///   handlers. Nothing is collected at link time: the matrix is rendered from the routes the app
+///   registers, and a policy's record is reached through the path the route names.
 /// - authz builds the handler's resource from the record (path, method guard, gate as the
 ///   outermost middleware: after routing, before any extractor or the body), so what the matrix
 ///   shows is exactly what is enforced. `Declared` supplies only the user's `guard`/`wrap`
@@ -44,9 +45,13 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         }
         AccessArgs::Public { reason } => quote!(#private::Access::Public { reason: #reason }),
     };
+    // The record `#[policy]` emits beside the function, reached through the path as written
+    // (a braced struct of the function's name lives in the type namespace): a function not
+    // marked `#[policy]` is an error at the user's path.
     let policy_ref = |p: &syn::Path| {
         let text = path_text(p);
-        quote!(#private::PolicyRef { path: #text })
+        let meta = quote_spanned!(p.span()=> <#p as #private::PolicyRecord>::META);
+        quote!(#private::PolicyRef { path: #text, meta: #meta })
     };
     let some = |value: Option<TokenStream>| match value {
         Some(value) => quote!(::core::option::Option::Some(#value)),
@@ -75,6 +80,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let wrappers = &route.wrappers;
     func.attrs.remove(route_index);
     let docs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let authorization = authorization_docs(&args, &route, catalog.as_deref());
     let vis = &func.vis;
     // A unit struct named like the handler, as actix's route macros generate. authz builds its
     // resource from the record (path, methods — `HEAD` with `GET` — and the gate); the handler
@@ -82,6 +88,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     // block that holds the record, so its body cannot name the record.
     let service = quote_spanned! {attr_span=>
         #(#docs)*
+        #(#[doc = #authorization])*
         #[allow(non_camel_case_types)]
         #vis struct #ident;
 
@@ -140,7 +147,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     // The user's route macro (`get`, `actix_web::post`, ...) is read, not run; naming it here
     // keeps the user's import used, so the rewrite causes no warning.
     let user_route_macro = route.macro_path.clone();
-    let mut checks = compile_checks(&args);
+    let mut checks = TokenStream::new();
     if let Some(catalog) = &catalog {
         checks.extend(catalog.track());
     }
@@ -213,20 +220,91 @@ pub fn expand_policy(args: PolicyArgs, func: syn::ItemFn) -> TokenStream {
         Some(rule) => quote!(::core::option::Option::Some(#rule)),
         None => quote!(::core::option::Option::None),
     };
+    let ident = &func.sig.ident;
+    let vis = &func.vis;
+    // The policy's record, named like the function in the type namespace, so a route's
+    // `policy = path::to::it` reaches it through the same path; spanned at the function's name,
+    // where a typo's "similar name" note points.
+    let record_type = quote_spanned! {ident.span()=>
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #ident {}
+    };
     quote! {
         #func
+
+        #record_type
+
         const _: () = {
-            #private::register_policy! {
-                static __AUTHZ_POLICY: #private::PolicyMeta = #private::PolicyMeta {
-                    name: #name,
-                    module: ::core::module_path!(),
-                    summary: #summary,
-                    file: ::core::file!(),
-                    line: ::core::line!(),
-                    rule: #rule,
-                };
+            static __AUTHZ_POLICY: #private::PolicyMeta = #private::PolicyMeta {
+                name: #name,
+                module: ::core::module_path!(),
+                summary: #summary,
+                file: ::core::file!(),
+                line: ::core::line!(),
+                rule: #rule,
+            };
+
+            impl #private::PolicyRecord for #ident {
+                const META: &'static #private::PolicyMeta = &__AUTHZ_POLICY;
             }
         };
+    }
+}
+
+/// The `# Authorization` section appended to the handler's doc comment, so `cargo doc` and IDE
+/// hovers say what the route requires: one `#[doc]` line per element.
+pub(crate) fn authorization_docs(args: &Args, route: &crate::ast::RouteAttr, catalog: Option<&Catalog>) -> Vec<String> {
+    let methods = if route.methods.is_empty() { "any method".to_owned() } else { route.methods.join(", ") };
+    let mut lines = vec![
+        String::new(),
+        "# Authorization".to_owned(),
+        String::new(),
+        format!("`{methods} {}` (relative to its scope).", route.path.value()),
+        String::new(),
+    ];
+    match &args.access {
+        AccessArgs::Public { reason } => lines.push(format!("**Public**: {}. No actor is required.", reason.value())),
+        AccessArgs::Gated { requirement, deny } => {
+            let required = match requirement {
+                ReqExpr::Authenticated => "any authenticated actor".to_owned(),
+                other => format!("`{}`", requirement_text(other, catalog, false)),
+            };
+            lines.push(format!("- **Requires** {required}; `401` without an actor."));
+            lines.push(match deny {
+                DenyKind::Forbidden => "- **Refused** with `403`.".to_owned(),
+                DenyKind::NotFound => "- **Refused** with `404`, identical to a missing resource (hides existence).".to_owned(),
+            });
+            if let Some(p) = &args.policy {
+                lines.push(format!("- **Policy** `{}`, enforced by the service on the loaded resource.", path_text(p)));
+            }
+            if let Some(p) = &args.filter {
+                lines.push(format!("- **Filter** `{}`: the results list only what the actor may see.", path_text(p)));
+            }
+            if let Some(p) = &args.visibility {
+                lines.push(format!("- **Visibility** `{}`: `404` when it refuses.", path_text(p)));
+            }
+        }
+    }
+    lines
+}
+
+/// A requirement as the matrix writes it; a constant named like a catalog permission
+/// (`PROJECT_WRITE`) shows as that permission.
+fn requirement_text(req: &ReqExpr, catalog: Option<&Catalog>, nested: bool) -> String {
+    match req {
+        ReqExpr::Literal(lit) => lit.value(),
+        ReqExpr::Path(path) => {
+            let last = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            catalog
+                .and_then(|c| c.permissions.iter().find(|(p, _)| catalog::constant_name(p) == last))
+                .map_or_else(|| path_text(path), |(p, _)| p.clone())
+        }
+        ReqExpr::Authenticated => "authenticated".to_owned(),
+        ReqExpr::Combinator { all, items } => {
+            let joined = items.iter().map(|i| requirement_text(i, catalog, true)).collect::<Vec<_>>().join(if *all { " AND " } else { " OR " });
+            if nested && items.len() > 1 { format!("({joined})") } else { joined }
+        }
     }
 }
 
@@ -251,16 +329,6 @@ fn requirement_tokens(req: &ReqExpr, private: &TokenStream, catalog: Option<&Cat
             quote!(#private::Requirement::#variant(&[#(#items),*]))
         }
     }
-}
-
-/// Items that make the compiler check paths the record does not otherwise use, with the user's
-/// spans.
-fn compile_checks(args: &Args) -> TokenStream {
-    let mut checks = TokenStream::new();
-    for policy in [&args.policy, &args.filter, &args.visibility].into_iter().flatten() {
-        checks.extend(quote_spanned!(policy.span()=> #[allow(unused_imports)] use #policy as _;));
-    }
-    checks
 }
 
 /// The first non-empty line of the doc comment, or the handler's name made readable.
@@ -340,4 +408,69 @@ fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
         Item::Type(i) => &mut i.attrs,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use crate::ast::Handler;
+    use crate::attr::Args;
+
+    /// The `#[doc]` strings of the unit struct a declaration expands to, in order.
+    fn docs_of(args: Args, item: proc_macro2::TokenStream) -> Vec<String> {
+        let handler = Handler::parse(item, "require_permission").unwrap_or_else(|e| panic!("{e}"));
+        let file: syn::File = syn::parse2(super::expand(args, None, handler)).unwrap_or_else(|e| panic!("{e}"));
+        let Some(syn::Item::Struct(service)) = file.items.first() else { panic!("the unit struct comes first") };
+        service
+            .attrs
+            .iter()
+            .filter_map(|a| match &a.meta {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn gated_handlers_document_what_they_require_after_the_users_docs() {
+        let args = Args::parse(quote!(any("project:read", all("project:write", "user:admin")), deny = not_found, visibility = policies::can_view))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let docs = docs_of(args, quote!(
+            /// Read a project.
+            #[get("/projects/{id}")]
+            async fn read_project() {}
+        ));
+        assert_eq!(
+            docs,
+            [
+                " Read a project.",
+                "",
+                "# Authorization",
+                "",
+                "`GET /projects/{id}` (relative to its scope).",
+                "",
+                "- **Requires** `project:read OR (project:write AND user:admin)`; `401` without an actor.",
+                "- **Refused** with `404`, identical to a missing resource (hides existence).",
+                "- **Visibility** `policies::can_view`: `404` when it refuses.",
+            ]
+        );
+    }
+
+    #[test]
+    fn policy_routes_and_public_routes_say_so() {
+        let args = Args::parse(quote!(authenticated, policy = crate::policy::can_edit)).unwrap_or_else(|e| panic!("{e}"));
+        let docs = docs_of(args, quote!(#[route("/p", method = "PUT", method = "PATCH")] async fn edit() {}));
+        assert!(docs.contains(&"`PUT, PATCH /p` (relative to its scope).".to_owned()), "{docs:?}");
+        assert!(docs.contains(&"- **Requires** any authenticated actor; `401` without an actor.".to_owned()), "{docs:?}");
+        assert!(docs.contains(&"- **Refused** with `403`.".to_owned()), "{docs:?}");
+        assert!(docs.contains(&"- **Policy** `crate::policy::can_edit`, enforced by the service on the loaded resource.".to_owned()), "{docs:?}");
+
+        let public = Args::parse_public(quote!("load balancer probes")).unwrap_or_else(|e| panic!("{e}"));
+        let docs = docs_of(public, quote!(#[get("/health")] async fn health() {}));
+        assert_eq!(docs.last().map(String::as_str), Some("**Public**: load balancer probes. No actor is required."));
+    }
 }

@@ -1,7 +1,7 @@
 //! Fixtures shared by authz's benchmarks and the HTTP comparison server.
 
 use authz_core::matrix::{Endpoint, Matrix};
-use authz_core::{Access, Catalog, Deny, Permission, PermissionDef, PolicyRef, Requirement, RoleDef, RouteMeta, RoutePolicy};
+use authz_core::{Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef, RouteMeta, RoutePolicy};
 
 const READ: Permission = Permission::new("project:read");
 const WRITE: Permission = Permission::new("project:write");
@@ -39,6 +39,15 @@ const fn route(methods: &'static [&'static str], access: Access, policy: Option<
     }
 }
 
+static CAN_EDIT: PolicyMeta = PolicyMeta {
+    name: "can_edit",
+    module: "bench::policies",
+    summary: "Owners and editors edit items",
+    rule: Some("item:write OR owner"),
+    file: "benches/src/lib.rs",
+    line: 1,
+};
+
 /// The kinds of row a real app has: single permissions, `any`, `all`, hidden reads, policy
 /// routes, public routes.
 static TEMPLATES: [RouteMeta; 6] = [
@@ -47,7 +56,7 @@ static TEMPLATES: [RouteMeta; 6] = [
     route(
         &["PATCH"],
         Access::Gated { requirement: Requirement::Authenticated, deny: Deny::Forbidden },
-        Some(RoutePolicy::Enforce(PolicyRef { path: "policies::can_edit" })),
+        Some(RoutePolicy::Enforce(PolicyRef { path: "policies::can_edit", meta: &CAN_EDIT })),
         "Update an item",
     ),
     route(

@@ -12,7 +12,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{get, test, web, App, HttpMessage, HttpRequest, HttpResponse, Route};
-use authz_actix::registry::{Access, RouteMeta};
+use authz_actix::records::{Access, RouteMeta};
 use authz_actix::{mount, public, require_permission, ActorId, Permission, Principal, ResolveActor};
 use futures_util::future::LocalBoxFuture;
 
@@ -61,7 +61,7 @@ static CLAIMED: RouteMeta = RouteMeta {
     line: line!(),
     methods: &["GET"],
     path: "/forged",
-    access: Access::Gated { requirement: authz_actix::registry::Requirement::Permission(Permission::new("user:admin")), deny: authz_actix::Deny::Forbidden },
+    access: Access::Gated { requirement: authz_actix::records::Requirement::Permission(Permission::new("user:admin")), deny: authz_actix::Deny::Forbidden },
     policy: None,
     visibility: None,
     operation: "Forged",

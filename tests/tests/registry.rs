@@ -1,13 +1,15 @@
-//! Each `#[require_permission]` links exactly one record into the registry, carrying what the
-//! matrix needs: operation (from the doc comment unless given), methods, path, requirement,
-//! denial, policy, and where it was declared.
+//! Each `#[require_permission]` emits exactly one record, carrying what the matrix needs:
+//! operation (from the doc comment unless given), methods, path, requirement, denial, policy, and
+//! where it was declared; a route's policy record is the one `#[policy]` emitted.
 
 use actix_web::{get, patch, HttpResponse};
-use authz_actix::{registry, require_permission, Deny};
+use authz_actix::records::RouteMeta;
+use authz_actix::{require_permission, Declared, Deny};
 
 #[allow(dead_code)] // referenced by the attribute only; a real service calls it
 mod policies {
     /// Owners or editors edit live projects.
+    #[authz_actix::policy(rule = "project:write OR owner")]
     pub fn can_edit_project(_actor: &authz_actix::Actor, _owner: i64) -> bool {
         false
     }
@@ -35,14 +37,13 @@ async fn list_users() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-fn record(handler: &str) -> &'static registry::RouteMeta {
-    registry::find(module_path!(), handler).unwrap_or_else(|| panic!("no record for {handler}"))
+fn record<D: Declared>(_: D) -> &'static RouteMeta {
+    D::route()
 }
 
 #[test]
 fn records_carry_what_the_matrix_needs() {
-    let _ = (read_project, update_project, list_users);
-    let read = record("read_project");
+    let read = record(read_project);
     assert_eq!(read.operation, "Read a project");
     assert_eq!(read.methods, ["GET"]);
     assert_eq!(read.path, "/projects/{id}");
@@ -56,16 +57,19 @@ fn records_carry_what_the_matrix_needs() {
         .map(|i| i as u32 + 1);
     assert_eq!(Some(read.line), attr_line, "the line of the attribute");
 
-    let update = record("update_project");
+    let update = record(update_project);
     assert_eq!(update.operation, "Update project");
     assert_eq!(update.requirement().map(ToString::to_string).unwrap_or_default(), "authenticated");
-    assert_eq!(update.policy, Some(registry::RoutePolicy::Enforce(registry::PolicyRef { path: "policies::can_edit_project" })));
-    assert_eq!(update.policy.map(|p| p.policy().name()), Some("can_edit_project"));
+    let policy = update.policy.map(|p| (p.filters(), p.policy()));
+    let (filters, policy) = policy.unwrap_or_else(|| panic!("no policy: {update:?}"));
+    assert!(!filters, "`policy =` enforces");
+    assert_eq!((policy.path, policy.name()), ("policies::can_edit_project", "can_edit_project"));
+    // The record `#[policy]` emitted beside the function.
+    assert_eq!(policy.meta.summary, "Owners or editors edit live projects");
+    assert_eq!(policy.meta.rule, Some("project:write OR owner"));
+    assert_eq!(policy.meta.module, concat!(module_path!(), "::policies"));
     assert_eq!(update.deny(), Some(Deny::Forbidden));
 
     // Without a doc comment the operation is the handler's name, made readable.
-    assert_eq!(record("list_users").operation, "List users");
-
-    let mine: Vec<_> = registry::routes().iter().filter(|r| r.module == module_path!()).collect();
-    assert_eq!(mine.len(), 3, "one record per declaration");
+    assert_eq!(record(list_users).operation, "List users");
 }

@@ -2,6 +2,7 @@ use actix_web::{get, HttpResponse};
 use authz_actix::require_permission;
 
 mod policies {
+    #[authz_actix::policy]
     pub fn can_edit(_: &authz_actix::Actor) -> bool {
         true
     }

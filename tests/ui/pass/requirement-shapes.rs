@@ -12,6 +12,7 @@ mod perms {
 
 mod policies {
     /// Owners or editors.
+    #[authz_actix::policy]
     pub fn can_edit_project(_actor: &authz_actix::Actor, _owner: i64) -> bool {
         false
     }
