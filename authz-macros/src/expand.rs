@@ -227,7 +227,7 @@ pub fn expand_policy(args: PolicyArgs, func: syn::ItemFn) -> TokenStream {
     // where a typo's "similar name" note points.
     let record_type = quote_spanned! {ident.span()=>
         #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
+        #[allow(non_camel_case_types, dead_code, missing_docs, missing_debug_implementations)]
         #vis struct #ident {}
     };
     quote! {
@@ -411,6 +411,7 @@ fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)] // a failed expectation in a test
 mod tests {
     use quote::quote;
 
