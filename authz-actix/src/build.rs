@@ -17,9 +17,10 @@
 //! }
 //! ```
 //!
-//! `my-app matrix [--format md|json|csv] [--out FILE] [--check FILE]`: prints the matrix, writes
-//! it to `FILE`, or compares it with `FILE` and exits with status 1 and a unified diff on stderr
-//! when the file is stale.
+//! `my-app matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]`: prints
+//! the matrix, writes it to `FILE`, compares it with `FILE` and exits with status 1 and a unified
+//! diff on stderr when the file is stale, or prints the access changes since `OLD.json` (a JSON
+//! matrix, e.g. the base branch's) and exits with status 1 when access widened.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -134,7 +135,7 @@ pub fn assert_fresh(path: impl AsRef<Path>, matrix: &Matrix, regenerate: &str) {
     }
 }
 
-const USAGE: &str = "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE]";
+const USAGE: &str = "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]";
 
 /// What the `matrix` subcommand was asked, parsed: for apps that parse their command line
 /// themselves (clap, say) and hand the flags over as they are.
@@ -146,18 +147,21 @@ pub struct MatrixCommand {
     pub out: Option<PathBuf>,
     /// Compare this file with the code.
     pub check: Option<PathBuf>,
+    /// Print the access changes since this JSON matrix.
+    pub diff: Option<PathBuf>,
 }
 
 /// The `matrix` subcommand: parses `args` (what follows `matrix`), then prints, writes or checks.
 ///
-/// Exit status: 0 on success, 1 when `--check` finds the file stale (diff on stderr), 2 on a usage
-/// or I/O error.
+/// Exit status: 0 on success, 1 when `--check` finds the file stale (diff on stderr) or `--diff`
+/// finds that access widened (a role gains an endpoint, or an endpoint becomes public), 2 on a
+/// usage or I/O error.
 pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: &str) -> ExitCode {
     let mut command = MatrixCommand::default();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
-            "--format" | "--out" | "--check" => match args.next() {
+            "--format" | "--out" | "--check" | "--diff" => match args.next() {
                 Some(v) => v,
                 None => return usage(&format!("{arg} needs a value")),
             },
@@ -173,6 +177,7 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
                 None => return usage(&format!("unknown format `{value}`; expected md, json or csv")),
             },
             "--out" => command.out = Some(PathBuf::from(value)),
+            "--diff" => command.diff = Some(PathBuf::from(value)),
             _ => command.check = Some(PathBuf::from(value)),
         }
     }
@@ -182,8 +187,11 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
 impl MatrixCommand {
     /// Prints, writes or checks `matrix`, as [`run`] does once it has parsed its arguments.
     pub fn execute(&self, matrix: &Matrix, regenerate: &str) -> ExitCode {
-        if self.out.is_some() && self.check.is_some() {
-            return usage("--out and --check cannot be combined");
+        if [self.out.is_some(), self.check.is_some(), self.diff.is_some()].iter().filter(|x| **x).count() > 1 {
+            return usage("--out, --check and --diff cannot be combined");
+        }
+        if let Some(base) = &self.diff {
+            return diff(base, matrix);
         }
         let target = self.out.as_deref().or(self.check.as_deref());
         let format = self.format.or_else(|| target.map(Format::for_path)).unwrap_or(Format::Markdown);
@@ -214,6 +222,36 @@ impl MatrixCommand {
                 print!("{rendered}");
                 ExitCode::SUCCESS
             }
+        }
+    }
+}
+
+/// `--diff`: the access changes since `base`, on stdout; 1 when access widened.
+fn diff(base: &Path, matrix: &Matrix) -> ExitCode {
+    let text = match std::fs::read_to_string(base) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", base.display());
+            return ExitCode::from(2);
+        }
+    };
+    match matrix.diff_from_json(&text) {
+        Ok(changes) if changes.is_empty() => {
+            eprintln!("no access changes since {}", base.display());
+            ExitCode::SUCCESS
+        }
+        Ok(changes) => {
+            print!("{changes}");
+            if changes.widened() {
+                eprintln!("access widened since {}", base.display());
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", base.display());
+            ExitCode::from(2)
         }
     }
 }

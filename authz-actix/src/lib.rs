@@ -91,7 +91,7 @@ pub mod routes;
 #[cfg(feature = "test-kit")]
 pub mod test;
 
-pub use authz_core::matrix;
+pub use authz_core::{diff, matrix};
 pub use authz_core::{
     is_owner, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny, InvalidPermission, Permission,
     PermissionDef, PermissionSet, Principal, RoleDef, UnknownRole,

@@ -55,6 +55,7 @@ mod actor;
 mod catalog;
 mod compiled;
 mod decision;
+pub mod diff;
 pub mod matrix;
 pub mod permission;
 mod requirement;

@@ -6,7 +6,7 @@
 //! projects users token NAME                issues another token
 //! projects users revoke NAME               revokes every token of NAME
 //! projects users list
-//! projects matrix [--format md|json|csv] [--out FILE] [--check FILE]
+//! projects matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]
 //! projects archive-stale [--days 90]       archives projects untouched for that long
 //! ```
 
@@ -61,6 +61,9 @@ enum Command {
         /// Compare FILE with the code; exit 1 with a diff when stale.
         #[arg(long)]
         check: Option<PathBuf>,
+        /// Print, per role, the access changes since OLD (a JSON matrix); exit 1 when access widened.
+        #[arg(long, value_name = "OLD")]
+        diff: Option<PathBuf>,
     },
     /// Archive every live project not updated for DAYS days, as the system actor
     /// `archive-stale`, through the same service and policies as the API.
@@ -106,8 +109,8 @@ fn parse_format(text: &str) -> Result<Format, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Matrix { format, out, check } = cli.command {
-        let command = MatrixCommand { format, out, check };
+    if let Command::Matrix { format, out, check, diff } = cli.command {
+        let command = MatrixCommand { format, out, check, diff };
         return command.execute(&authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)), REGENERATE);
     }
     tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::stderr).init();
