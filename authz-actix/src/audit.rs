@@ -29,19 +29,20 @@ macro_rules! audit {
 pub(crate) use audit;
 
 /// The audit event for a request the gate let through: a service-level refusal (a response
-/// built from an `AuthzError`) is the denial; anything else is the allow.
-pub(crate) fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta, resolution: &Resolution) {
+/// built from an `AuthzError`) is the denial, and is returned; anything else is the allow.
+pub(crate) fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta, resolution: &Resolution) -> Option<problem::Refusal> {
     let req = res.request();
     // `actor_label` runs only when the event is enabled: an allow at DEBUG costs nothing in
     // production.
     // Only a 401, 403 or 404 can be a refusal: other answers skip the lookup.
     let refusal = matches!(res.status().as_u16(), 401 | 403 | 404)
-        .then(|| res.response().extensions().get::<problem::Refusal>().copied())
+        .then(|| res.response().extensions().get::<problem::Mark>().copied())
         .flatten();
     match refusal {
         Some(refusal) => audit!(info, req, route, actor_label(resolution), "deny", "refused by a service-level policy", refusal.status()),
         None => audit!(debug, req, route, actor_label(resolution), "allow", "requirement met", res.status().as_u16()),
     }
+    refusal.map(problem::Mark::refusal)
 }
 
 pub(crate) fn actor_label(resolution: &Resolution) -> String {

@@ -34,6 +34,12 @@ pub trait Declared: crate::__private::Sealed + 'static {
     #[doc(hidden)]
     /// The handler, behind the route attribute's own middleware (`wrap = "..."`).
     fn __authz_handler() -> Route;
+
+    #[doc(hidden)]
+    /// `responder = path::to::fn`: how this route's refusals are shaped, in place of the app's.
+    fn __authz_responder() -> Option<crate::problem::RouteResponder> {
+        None
+    }
 }
 
 /// A guard the route attribute named, boxed so that every handler's guards have one type.
@@ -61,7 +67,7 @@ pub(crate) fn register<F: Declared>(config: &mut AppService, mount: Mount) {
     }
     let resource = resource.guard(Methods::new(route.methods, mount)).route(F::__authz_handler());
     match route.access {
-        Access::Gated { .. } => resource.wrap(Gate::new(route)).register(config),
+        Access::Gated { .. } => resource.wrap(Gate::new(route, F::__authz_responder())).register(config),
         Access::Public { .. } => resource.register(config),
     }
 }

@@ -10,7 +10,8 @@ use actix_web::{Error, FromRequest, HttpRequest};
 use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
 use crate::resolver::Resolution;
-use crate::{problem, Actor, AuthzError, Denied, Principal};
+use crate::problem::{self, Refusal};
+use crate::{Actor, Principal};
 
 /// The actor behind this request, from the app's [`Resolver`](crate::Resolver) — run here if no
 /// gate ran it before (on a `#[public]` route, say), at most once per request.
@@ -59,21 +60,22 @@ impl<A: Principal> FromRequest for CurrentActor<A> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         match crate::handoff::resolution(req) {
-            Either::Left(known) => Either::Left(ready(extract(&known.into_inner()))),
+            Either::Left(known) => Either::Left(ready(extract(req, &known.into_inner()))),
             Either::Right(resolving) => {
                 let req = req.clone();
                 Either::Right(Box::pin(async move {
                     let resolution = resolving.await;
                     crate::resolver::store(&req, &resolution);
-                    extract(&resolution)
+                    extract(&req, &resolution)
                 }))
             }
         }
     }
 }
 
-fn extract<A: Principal>(resolution: &Resolution) -> Result<CurrentActor<A>, Error> {
-    let internal = || InternalError::from_response("authorization unavailable", problem::internal_error()).into();
+fn extract<A: Principal>(req: &HttpRequest, resolution: &Resolution) -> Result<CurrentActor<A>, Error> {
+    let refused = |refusal| InternalError::from_response("authorization refused", problem::shaped(req, refusal, None)).into();
+    let internal = || refused(Refusal::Internal);
     match resolution {
         Resolution::Actor(actor) => match Resolution::downcast::<A>(actor) {
             Some(actor) => Ok(CurrentActor(actor)),
@@ -86,7 +88,7 @@ fn extract<A: Principal>(resolution: &Resolution) -> Result<CurrentActor<A>, Err
                 Err(internal())
             }
         },
-        Resolution::Anonymous => Err(Denied(AuthzError::Unauthenticated).into()),
+        Resolution::Anonymous => Err(refused(Refusal::Unauthenticated)),
         Resolution::Failed => Err(internal()),
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::{Error, HttpResponse};
+use actix_web::Error;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -18,7 +18,8 @@ use std::rc::Rc;
 use crate::audit::{actor_label, audit, audit_outcome, ANONYMOUS};
 use crate::handoff;
 use crate::resolver::Resolution;
-use crate::{problem, AuthzError, Principal};
+use crate::problem::{self, Refusal, RouteResponder};
+use crate::{AuthzError, Principal};
 use authz_core::{Access, CompiledRequirement, Requirement, RouteMeta};
 
 /// Checks a route's requirement before anything of the handler runs — extractors included.
@@ -28,11 +29,13 @@ use authz_core::{Access, CompiledRequirement, Requirement, RouteMeta};
 #[derive(Clone, Copy)]
 pub(crate) struct Gate {
     route: &'static RouteMeta,
+    // `responder = ...` of the route, in place of the app's.
+    responder: Option<RouteResponder>,
 }
 
 impl Gate {
-    pub(crate) const fn new(route: &'static RouteMeta) -> Self {
-        Gate { route }
+    pub(crate) const fn new(route: &'static RouteMeta, responder: Option<RouteResponder>) -> Self {
+        Gate { route, responder }
     }
 }
 
@@ -57,7 +60,7 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(GateService(Rc::new(Inner { service, route: self.route, compiled: RefCell::new(None) }))))
+        ready(Ok(GateService(Rc::new(Inner { service, route: self.route, responder: self.responder, compiled: RefCell::new(None) }))))
     }
 }
 
@@ -67,6 +70,7 @@ pub(crate) struct GateService<S>(Rc<Inner<S>>);
 struct Inner<S> {
     service: S,
     route: &'static RouteMeta,
+    responder: Option<RouteResponder>,
     // The requirement compiled against the catalog of the actors seen (one per app in practice),
     // so a check is a few ANDs. Per worker: services are not shared across threads.
     compiled: RefCell<Option<CompiledRequirement>>,
@@ -110,18 +114,23 @@ impl<S, B> Inner<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
+    #[cold]
+    fn refuse(&self, req: ServiceRequest, refusal: Refusal) -> State<S::Future> {
+        let response = problem::shaped(req.request(), refusal, self.responder);
+        State::Refused { res: Some(Box::new(problem::refusal(req, response))) }
+    }
+
     /// Decides `req` for `resolution`; calls the handler when allowed.
-    #[allow(clippy::result_large_err)] // the refusal is built here either way
     fn admit(&self, req: ServiceRequest, resolution: Resolution) -> State<S::Future> {
         match catch_unwind(AssertUnwindSafe(|| decide(&req, &resolution, self.route, &self.compiled))) {
             Ok(Ok(())) => {
                 let request = req.request().clone();
                 State::Calling { fut: self.service.call(req), request: Some(request), resolution }
             }
-            Ok(Err(response)) => State::Refused { res: Some(Box::new(problem::refusal(req, response))) },
+            Ok(Err(refusal)) => self.refuse(req, refusal),
             Err(_) => {
                 audit!(error, req, self.route, actor_label(&resolution), "deny", "the actor's permission check panicked", 500);
-                State::Refused { res: Some(Box::new(problem::refusal(req, problem::internal_error()))) }
+                self.refuse(req, Refusal::Internal)
             }
         }
     }
@@ -202,15 +211,25 @@ where
                     return match polled {
                         Ok(Poll::Pending) => Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
-                            audit_outcome(&res, route, resolution);
-                            Poll::Ready(Ok(boxed(res)))
+                            let refusal = audit_outcome(&res, route, resolution);
+                            match refusal {
+                                // A service's `Denied` knows no request: shaped here, as every
+                                // other refusal of the app is.
+                                Some(refusal) if problem::custom(res.request(), this.inner.responder) => {
+                                    let (request, _) = res.into_parts();
+                                    let response = problem::shaped(&request, refusal, this.inner.responder);
+                                    Poll::Ready(Ok(ServiceResponse::new(request, response)))
+                                }
+                                _ => Poll::Ready(Ok(boxed(res))),
+                            }
                         }
                         Ok(Poll::Ready(Err(e))) => Poll::Ready(Err(e)),
                         Err(_) => {
                             let Some(request) = request.take() else { return Poll::Ready(Err(polled_after_completion())) };
                             let id = actor_label(resolution);
                             audit!(error, request, route, id, "deny", "handler panicked; refused with a generic error", 500);
-                            Poll::Ready(Ok(ServiceResponse::new(request, problem::internal_error())))
+                            let response = problem::shaped(&request, Refusal::Internal, this.inner.responder);
+                            Poll::Ready(Ok(ServiceResponse::new(request, response)))
                         }
                     };
                 }
@@ -251,18 +270,16 @@ fn satisfied(requirement: &Requirement, actor: &dyn Principal, compiled: &RefCel
     answer
 }
 
-// The refusal is built here either way; boxing it would only add an allocation per denial.
-#[allow(clippy::result_large_err)]
 fn decide(
     req: &ServiceRequest,
     resolution: &Resolution,
     route: &'static RouteMeta,
     compiled: &RefCell<Option<CompiledRequirement>>,
-) -> Result<(), HttpResponse> {
+) -> Result<(), Refusal> {
     let Access::Gated { requirement, deny } = &route.access else {
         // Public routes carry no gate; a record that says otherwise cannot be enforced.
         audit!(error, req, route, ANONYMOUS, "deny", "gate installed on a public route record", 500);
-        return Err(problem::internal_error());
+        return Err(Refusal::Internal);
     };
     match resolution {
         Resolution::Actor(actor) => {
@@ -271,18 +288,17 @@ fn decide(
                 // The allow (or a service-level refusal) is audited when the handler answers.
                 Ok(())
             } else {
-                let err = AuthzError::from(*deny);
                 audit!(info, req, route, id, "deny", "requirement not met", deny.status());
-                Err(problem::response(err))
+                Err(Refusal::from(AuthzError::from(*deny)))
             }
         }
         Resolution::Anonymous => {
             audit!(info, req, route, ANONYMOUS, "deny", "no authenticated actor", 401);
-            Err(problem::response(AuthzError::Unauthenticated))
+            Err(Refusal::Unauthenticated)
         }
         Resolution::Failed => {
             audit!(error, req, route, ANONYMOUS, "deny", "actor resolution failed", 500);
-            Err(problem::internal_error())
+            Err(Refusal::Internal)
         }
     }
 }

@@ -115,8 +115,9 @@ pub mod records {
 /// # Syntax
 ///
 /// ```text
-/// #[require_permission(REQUIREMENT [, deny = forbidden | not_found] [, policy = path::to::fn]
-///                      [, operation = "..."] [, crate = path])]
+/// #[require_permission(REQUIREMENT [, deny = forbidden | not_found]
+///                      [, policy = path::to::fn | filter = path::to::fn] [, visibility = path::to::fn]
+///                      [, operation = "..."] [, responder = path::to::fn] [, crate = path])]
 /// #[get("/path")]   // or post, put, patch, delete, head, options, trace, connect, route
 /// async fn handler(...) -> ... { ... }
 ///
@@ -148,6 +149,9 @@ pub mod records {
 ///   exists; the service answers 404 when it refuses, and the matrix says so.
 /// - `operation = "..."`: the operation's name in the matrix; defaults to the first line of the
 ///   handler's doc comment.
+/// - `responder = path::to::fn`: a `fn(&HttpRequest, problem::Refusal) -> HttpResponse` that
+///   shapes this route's refusals (the gate's, and its service's `Denied`), in place of the
+///   app's [`Routes::responder`].
 /// - `crate = path`: where `authz_actix` is, when the app renamed or re-exported it.
 ///
 /// # Examples
@@ -326,6 +330,7 @@ macro_rules! __authz_register_route {
 pub mod __private {
     pub use crate::__authz_register_route as register_route;
     pub use crate::declared::{register_outside, Declared};
+    pub use crate::problem::RouteResponder;
     pub use actix_web::dev::{AppService, HttpServiceFactory};
     pub use actix_web::guard::{fn_guard, Guard};
     pub use actix_web::Route;

@@ -1,14 +1,35 @@
-//! Denial responses: `application/problem+json` (RFC 9457) with generic text.
+//! Denial responses: `application/problem+json` (RFC 9457) with generic text, or the app's own
+//! shape through a [responder](crate::Routes::responder).
 //!
 //! Every body here is a fixed string: no permission name, policy, actor or internal detail ever
 //! reaches the client. The 404 is produced by one function whether the resource is missing or
-//! hidden, which is what makes the two byte-identical; install [`not_found`] as the app's default
-//! service so unmatched paths answer the same bytes too.
+//! hidden, which is what makes the two byte-identical — with a responder too, since every refusal
+//! goes through it: the gate's, a service's `Denied` returned by a gated handler (reshaped at the
+//! gate), `CurrentActor`'s, the default service's and `ResolveActor`'s.
+//!
+//! ```
+//! use actix_web::{HttpRequest, HttpResponse};
+//! use authz_actix::problem::Refusal;
+//!
+//! /// Refusals in the app's JSON:API error envelope.
+//! fn json_api(_req: &HttpRequest, refusal: Refusal) -> HttpResponse {
+//!     HttpResponse::build(refusal.status())
+//!         .content_type("application/vnd.api+json")
+//!         .body(format!(r#"{{"errors":[{{"status":"{}"}}]}}"#, refusal.status().as_u16()))
+//! }
+//!
+//! let app = actix_web::App::new().configure(authz_actix::mount(|r| {
+//!     r.responder(json_api);
+//! }));
+//! ```
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use crate::AuthzError;
 
@@ -30,21 +51,129 @@ fn problem_with(status: StatusCode, body: &'static str) -> HttpResponse {
         .body(body)
 }
 
-/// Marks a response as an authorization refusal, so the gate audits it as the denial.
+/// Marks a response as an authorization refusal, so the gate audits it as the denial (and
+/// reshapes it with the app's responder).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Refusal(AuthzError);
+pub(crate) struct Mark(AuthzError);
 
-impl Refusal {
+impl Mark {
     pub(crate) fn status(self) -> u16 {
         self.0.status()
     }
+
+    pub(crate) fn refusal(self) -> Refusal {
+        Refusal::from(self.0)
+    }
 }
 
-/// The response for `err`. A 401 carries `WWW-Authenticate: Bearer`.
+/// A refusal a [responder](crate::Routes::responder) shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// `401`: no actor could be established.
+    Unauthenticated,
+    /// `403`: the actor may not do this.
+    Forbidden,
+    /// `404`: missing, or hidden (the two must not differ).
+    NotFound,
+    /// `500`: authorization could not be decided, or the route is undeclared.
+    Internal,
+}
+
+impl Refusal {
+    /// The status every response to this refusal carries.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Refusal::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Refusal::Forbidden => StatusCode::FORBIDDEN,
+            Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error(self) -> Option<AuthzError> {
+        match self {
+            Refusal::Unauthenticated => Some(AuthzError::Unauthenticated),
+            Refusal::Forbidden => Some(AuthzError::Forbidden),
+            Refusal::NotFound => Some(AuthzError::NotFound),
+            Refusal::Internal => None,
+        }
+    }
+}
+
+impl From<AuthzError> for Refusal {
+    fn from(err: AuthzError) -> Self {
+        match err {
+            AuthzError::Unauthenticated => Refusal::Unauthenticated,
+            AuthzError::Forbidden => Refusal::Forbidden,
+            AuthzError::NotFound => Refusal::NotFound,
+        }
+    }
+}
+
+/// A route's own responder, `#[require_permission(..., responder = path::to::fn)]`.
+pub type RouteResponder = fn(&HttpRequest, Refusal) -> HttpResponse;
+
+/// The app's responder, installed by [`mount`](crate::mount) from
+/// [`Routes::responder`](crate::Routes::responder).
+#[derive(Clone)]
+pub(crate) struct AppResponder(pub(crate) Rc<dyn Fn(&HttpRequest, Refusal) -> HttpResponse>);
+
+/// The response for `err`, generic. A 401 carries `WWW-Authenticate: Bearer`.
 pub fn response(err: AuthzError) -> HttpResponse {
     let mut res = bare_response(err);
-    res.extensions_mut().insert(Refusal(err));
+    res.extensions_mut().insert(Mark(err));
     res
+}
+
+/// The response to `req` for `refusal`, in the app's shape when it declared a
+/// [responder](crate::Routes::responder), else generic: what an app's own code answers to stay
+/// identical to authz's refusals (a public handler's "not found", say).
+pub fn respond(req: &HttpRequest, refusal: Refusal) -> HttpResponse {
+    shaped(req, refusal, None)
+}
+
+/// `refusal` for `req`: the route's responder, else the app's, else the generic body. A responder
+/// that panics or answers another status is not trusted: the generic body answers, and the
+/// failure is logged. A 401 always carries `WWW-Authenticate`.
+pub(crate) fn shaped(req: &HttpRequest, refusal: Refusal, route: Option<RouteResponder>) -> HttpResponse {
+    let app = || req.app_data::<AppResponder>().map(|a| a.0.clone());
+    let custom = match (route, route.is_none().then(app).flatten()) {
+        (Some(f), _) => Some(catch_unwind(AssertUnwindSafe(|| f(req, refusal)))),
+        (None, Some(f)) => Some(catch_unwind(AssertUnwindSafe(|| f(req, refusal)))),
+        (None, None) => None,
+    };
+    let mut res = match custom {
+        None => generic(refusal),
+        Some(Ok(res)) if res.status() == refusal.status() => res,
+        Some(Ok(res)) => {
+            tracing::error!(target: "authz", expected = %refusal.status(), answered = %res.status(), "refusal responder answered another status; generic body sent");
+            generic(refusal)
+        }
+        Some(Err(_)) => {
+            tracing::error!(target: "authz", status = %refusal.status(), "refusal responder panicked; generic body sent");
+            generic(refusal)
+        }
+    };
+    if refusal == Refusal::Unauthenticated && !res.headers().contains_key(header::WWW_AUTHENTICATE) {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if let Some(err) = refusal.error() {
+        res.extensions_mut().insert(Mark(err));
+    }
+    res
+}
+
+/// Whether `req`'s app or route shapes refusals itself.
+pub(crate) fn custom(req: &HttpRequest, route: Option<RouteResponder>) -> bool {
+    route.is_some() || req.app_data::<AppResponder>().is_some()
+}
+
+fn generic(refusal: Refusal) -> HttpResponse {
+    match refusal.error() {
+        Some(err) => bare_response(err),
+        None => internal_error(),
+    }
 }
 
 fn bare_response(err: AuthzError) -> HttpResponse {
@@ -76,12 +205,8 @@ pub fn internal_error() -> HttpResponse {
 ///     r.default_service(web::to(problem::not_found)); // what `mount` installs anyway
 /// }));
 /// ```
-pub async fn not_found() -> HttpResponse {
-    not_found_response()
-}
-
-pub(crate) fn not_found_response() -> HttpResponse {
-    bare_response(AuthzError::NotFound)
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    respond(&req, Refusal::NotFound)
 }
 
 /// `response` as the answer to `req`, refused before anything read its body. When the request
@@ -172,6 +297,8 @@ impl ResponseError for Denied {
         StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
+    /// The generic body; behind a gate, the app's responder reshapes it (a `Denied` knows no
+    /// request).
     fn error_response(&self) -> HttpResponse {
         response(self.0)
     }

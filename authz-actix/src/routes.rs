@@ -78,6 +78,7 @@ struct Layout {
     rows: Vec<Row>,
     services: Vec<Service>,
     default: DefaultService,
+    responder: Option<crate::problem::AppResponder>,
 }
 
 /// One service `Routes` registered, as actix's router sees it.
@@ -288,6 +289,31 @@ impl<'a> Routes<'a> {
         self
     }
 
+    /// Declares how the app's refusals look — `401`, `403`, `404` and `500` — in place of authz's
+    /// generic `application/problem+json`: `responder(&req, refusal)` builds each response. Every
+    /// refusal goes through it (the gate's; a service's `Denied` returned by a gated handler,
+    /// reshaped at the gate; [`CurrentActor`](crate::CurrentActor)'s; the default service's 404;
+    /// `ResolveActor`'s 500s), so a hidden resource's 404 stays byte-identical to a missing one's.
+    /// A responder that panics or answers another status than the refusal's is ignored for that
+    /// response (generic body, ERROR logged): it can change the shape of a refusal, never turn it
+    /// into something else. A `401` gets `WWW-Authenticate: Bearer` unless the responder set one.
+    /// Top level only, once. See [`problem`](crate::problem) for an example; a route overrides it
+    /// with `#[require_permission(..., responder = path::to::fn)]`.
+    ///
+    /// # Panics
+    ///
+    /// Inside a scope, or when called twice.
+    #[track_caller]
+    pub fn responder<F>(&mut self, responder: F) -> &mut Self
+    where
+        F: Fn(&actix_web::HttpRequest, crate::problem::Refusal) -> actix_web::HttpResponse + 'static,
+    {
+        assert!(self.root, "authz: `Routes::responder` is for the top level `Routes` of `mount`, not a scope");
+        assert!(self.layout.responder.is_none(), "authz: `Routes::responder` called twice");
+        self.layout.responder = Some(crate::problem::AppResponder(std::rc::Rc::new(responder)));
+        self
+    }
+
     fn record(&mut self, path: String, route: RouteMeta, scope: bool, may_decline: bool) {
         let methods = (!scope).then(|| crate::methods::MethodSet::for_route(route.methods));
         let row = self.layout.rows.len();
@@ -315,6 +341,9 @@ where
         }
         cfg.default_service(layout.default.clone());
         cfg.app_data(crate::resolver::ResolverSlot::default());
+        if let Some(responder) = layout.responder {
+            cfg.app_data(responder);
+        }
     }
 }
 

@@ -132,7 +132,8 @@ impl DefaultService {
 }
 
 async fn not_found(req: ServiceRequest) -> Result<ServiceResponse<BoxBody>, Error> {
-    Ok(crate::problem::refusal(req, crate::problem::not_found_response()))
+    let response = crate::problem::shaped(req.request(), crate::problem::Refusal::NotFound, None);
+    Ok(crate::problem::refusal(req, response))
 }
 
 /// Boxes a default service for [`DefaultService::set`].

@@ -18,6 +18,8 @@ pub struct Args {
     /// `visibility = path`: when this policy refuses, the answer is 404.
     pub visibility: Option<syn::Path>,
     pub operation: Option<LitStr>,
+    /// `responder = path`: shapes this route's refusals in place of the app's responder.
+    pub responder: Option<syn::Path>,
     pub krate: Option<syn::Path>,
 }
 
@@ -147,7 +149,7 @@ pub enum ReqExpr {
     Combinator { all: bool, items: Vec<ReqExpr> },
 }
 
-const KEYS: &[&str] = &["deny", "policy", "filter", "visibility", "operation", "crate"];
+const KEYS: &[&str] = &["deny", "policy", "filter", "visibility", "operation", "responder", "crate"];
 const COMBINATORS: &[&str] = &["any", "all"];
 const DENY_VALUES: &[&str] = &["forbidden", "not_found"];
 const POLICY_PATH: &str = "a path to a policy function, like `policies::can_view_project`";
@@ -189,6 +191,7 @@ impl Args {
         let mut filter: Option<syn::Path> = None;
         let mut visibility = None;
         let mut operation = None;
+        let mut responder = None;
         let mut krate = None;
         let mut errors = parse_args(
             tokens,
@@ -207,6 +210,7 @@ impl Args {
                 "filter" => set(errors, &mut filter, key, parse_path(value, "filter", POLICY_PATH)),
                 "visibility" => set(errors, &mut visibility, key, parse_path(value, "visibility", POLICY_PATH)),
                 "operation" => set(errors, &mut operation, key, parse_operation(value)),
+                "responder" => set(errors, &mut responder, key, parse_path(value, "responder", "a path to a function `fn(&HttpRequest, Refusal) -> HttpResponse`")),
                 "crate" => set(errors, &mut krate, key, parse_crate(value)),
                 _ => false,
             },
@@ -240,6 +244,7 @@ impl Args {
             filter,
             visibility,
             operation,
+            responder,
             krate,
         })
     }
@@ -286,6 +291,7 @@ impl Args {
             filter: None,
             visibility: None,
             operation,
+            responder: None,
             krate,
         })
     }

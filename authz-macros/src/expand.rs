@@ -70,6 +70,16 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     });
     let visibility = some(args.visibility.as_ref().map(policy_ref));
 
+    // A function of another signature is an error at the user's path.
+    let responder = args.responder.as_ref().map(|path| {
+        let typed = quote_spanned!(path.span()=> let __authz_responder: #private::RouteResponder = #path;);
+        quote! {
+            fn __authz_responder() -> ::core::option::Option<#private::RouteResponder> {
+                #typed
+                ::core::option::Option::Some(__authz_responder)
+            }
+        }
+    });
     let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
     let guards = &route.guards;
     let guard_list = if guards.is_empty() {
@@ -140,6 +150,8 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                 fn __authz_handler() -> #private::Route {
                     #ident::__authz_service()
                 }
+
+                #responder
             }
         );
     };
@@ -283,6 +295,9 @@ pub(crate) fn authorization_docs(args: &Args, route: &crate::ast::RouteAttr, cat
             }
             if let Some(p) = &args.visibility {
                 lines.push(format!("- **Visibility** `{}`: `404` when it refuses.", path_text(p)));
+            }
+            if let Some(p) = &args.responder {
+                lines.push(format!("- **Refusals** shaped by `{}`.", path_text(p)));
             }
         }
     }
