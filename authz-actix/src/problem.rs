@@ -117,7 +117,10 @@ pub type RouteResponder = fn(&HttpRequest, Refusal) -> HttpResponse;
 /// The app's responder, installed by [`mount`](crate::mount) from
 /// [`Routes::responder`](crate::Routes::responder).
 #[derive(Clone)]
-pub(crate) struct AppResponder(pub(crate) Rc<dyn Fn(&HttpRequest, Refusal) -> HttpResponse>);
+pub(crate) struct AppResponder(pub(crate) Rc<ShapeFn>);
+
+/// What shapes a refusal for a request.
+pub(crate) type ShapeFn = dyn Fn(&HttpRequest, Refusal) -> HttpResponse;
 
 /// The response for `err`, generic. A 401 carries `WWW-Authenticate: Bearer`.
 pub fn response(err: AuthzError) -> HttpResponse {
