@@ -86,6 +86,8 @@ mod select;
 
 pub mod build;
 pub mod conformance;
+#[cfg(feature = "utoipa")]
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 #[cfg(feature = "test-kit")]

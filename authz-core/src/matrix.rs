@@ -97,6 +97,11 @@ impl Matrix {
         &self.endpoints
     }
 
+    /// The catalog the matrix was built with, if any.
+    pub fn catalog(&self) -> Option<&'static Catalog> {
+        self.catalog
+    }
+
     /// How `role` fares on `endpoint`, or `None` when the catalog has no such role.
     pub fn role_outcome(&self, role: &str, endpoint: &Endpoint) -> Option<RoleOutcome> {
         self.roles_outcome(&[role], endpoint)

@@ -89,6 +89,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     };
     let wrappers = &route.wrappers;
     func.attrs.remove(route_index);
+    let openapi = openapi_path(&mut func, &route);
     let docs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
     let authorization = authorization_docs(&args, &route, catalog.as_deref());
     let vis = &func.vis;
@@ -167,6 +168,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));
     quote! {
         #service
+        #openapi
         const _: () = { #checks };
     }
 }
@@ -262,6 +264,89 @@ pub fn expand_policy(args: PolicyArgs, func: syn::ItemFn) -> TokenStream {
             }
         };
     }
+}
+
+/// A `#[utoipa::path(...)]` written below the declaration: taken off the function (which ends up
+/// inside the generated service, where utoipa's `__path_NAME` item could not be named) and put on
+/// a signature-only copy in a hidden module, whose `__path_NAME` is re-exported beside the
+/// handler — where `#[openapi(paths(NAME))]` looks for it, as when the attribute is written above.
+/// The route's method and path are added to the attribute's arguments unless it gives its own.
+fn openapi_path(func: &mut syn::ItemFn, route: &crate::ast::RouteAttr) -> TokenStream {
+    let is_utoipa_path = |a: &syn::Attribute| {
+        let segments: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+        segments == ["utoipa", "path"]
+    };
+    let Some(index) = func.attrs.iter().position(is_utoipa_path) else { return TokenStream::new() };
+    let attr = func.attrs.remove(index);
+    let args = match &attr.meta {
+        syn::Meta::List(list) => list.tokens.clone(),
+        _ => TokenStream::new(),
+    };
+    let (has_method, has_path) = utoipa_args(&args);
+    let mut injected = TokenStream::new();
+    if !has_method {
+        let methods: Vec<syn::Ident> =
+            route.methods.iter().map(|m| syn::Ident::new(&m.to_ascii_lowercase(), proc_macro2::Span::call_site())).collect();
+        injected.extend(match methods.as_slice() {
+            [one] => quote!(#one,),
+            many => quote!(method(#(#many),*),),
+        });
+    }
+    if !has_path {
+        let path = &route.path;
+        injected.extend(quote!(path = #path,));
+    }
+    let ident = &func.sig.ident;
+    let vis = &func.vis;
+    let module = syn::Ident::new(&format!("__authz_openapi_{ident}"), ident.span());
+    let shadow_path = syn::Ident::new(&format!("__path_{ident}"), ident.span());
+    let mut sig = func.sig.clone();
+    // The copy is never called: its argument patterns become plain bindings.
+    for (i, input) in sig.inputs.iter_mut().enumerate() {
+        if let syn::FnArg::Typed(typed) = input {
+            let name = syn::Ident::new(&format!("__authz_arg{i}"), proc_macro2::Span::call_site());
+            *typed.pat = syn::parse_quote!(#name);
+        }
+    }
+    let docs = func.attrs.iter().filter(|a| a.path().is_ident("doc"));
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_snake_case, unused_imports)]
+        mod #module {
+            use super::*;
+
+            #(#docs)*
+            #[utoipa::path(#injected #args)]
+            #[allow(dead_code, unused_variables, clippy::unused_async)]
+            pub #sig {
+                ::core::unreachable!()
+            }
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        #vis use #module::#shadow_path;
+    }
+}
+
+/// Whether `#[utoipa::path(...)]`'s arguments name an HTTP method, and a `path`.
+fn utoipa_args(args: &TokenStream) -> (bool, bool) {
+    const METHODS: &[&str] = &["get", "post", "put", "delete", "patch", "head", "options", "trace", "method"];
+    let mut segments: Vec<Vec<proc_macro2::TokenTree>> = vec![Vec::new()];
+    for tree in args.clone() {
+        match &tree {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == ',' => segments.push(Vec::new()),
+            _ => segments.last_mut().map(|s| s.push(tree)).unwrap_or_default(),
+        }
+    }
+    let first = |s: &Vec<proc_macro2::TokenTree>| match s.first() {
+        Some(proc_macro2::TokenTree::Ident(i)) => Some(i.to_string()),
+        _ => None,
+    };
+    let has_method = segments.iter().any(|s| first(s).is_some_and(|i| METHODS.contains(&i.as_str())));
+    let has_path = segments.iter().any(|s| {
+        first(s).as_deref() == Some("path") && matches!(s.get(1), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '=')
+    });
+    (has_method, has_path)
 }
 
 /// The `# Authorization` section appended to the handler's doc comment, so `cargo doc` and IDE

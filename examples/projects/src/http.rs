@@ -54,6 +54,7 @@ impl ResponseError for ApiError {
 }
 
 /// Health check.
+#[utoipa::path(path = "/health", tag = "service", responses((status = 200, description = "The service is up")))]
 #[public("load balancer and uptime probes")]
 #[get("/health")]
 async fn health() -> HttpResponse {
@@ -62,6 +63,7 @@ async fn health() -> HttpResponse {
 
 /// List projects.
 #[require_permission(authenticated, filter = crate::policy::can_view_project)]
+#[utoipa::path(path = "/projects", tag = "projects", responses((status = 200, description = "The projects the actor may see")))]
 #[get("")]
 async fn list_projects(actor: CurrentActor, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(svc.list(&actor).await?))
@@ -69,6 +71,7 @@ async fn list_projects(actor: CurrentActor, svc: web::Data<ProjectService>) -> R
 
 /// Create a project.
 #[require_permission(perms::PROJECT_WRITE)]
+#[utoipa::path(path = "/projects", tag = "projects", responses((status = 201, description = "The created project"), (status = 422, description = "Invalid fields")))]
 #[post("")]
 async fn create_project(
     actor: CurrentActor,
@@ -79,6 +82,7 @@ async fn create_project(
 }
 
 /// Read a project.
+#[utoipa::path(path = "/projects/{id}", tag = "projects", responses((status = 200, description = "The project")))]
 #[require_permission(authenticated, policy = crate::policy::can_view_project, deny = not_found)]
 #[get("/{id}")]
 async fn read_project(actor: CurrentActor, id: web::Path<i64>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
@@ -87,6 +91,7 @@ async fn read_project(actor: CurrentActor, id: web::Path<i64>, svc: web::Data<Pr
 
 /// Update a project.
 #[require_permission(authenticated, policy = crate::policy::can_edit_project, visibility = crate::policy::can_view_project)]
+#[utoipa::path(path = "/projects/{id}", tag = "projects", responses((status = 200, description = "The updated project"), (status = 422, description = "Invalid fields")))]
 #[patch("/{id}")]
 async fn update_project(
     actor: CurrentActor,
@@ -98,6 +103,7 @@ async fn update_project(
 }
 
 /// Delete a project.
+#[utoipa::path(path = "/projects/{id}", tag = "projects", responses((status = 204, description = "Deleted")))]
 #[require_permission(perms::PROJECT_DELETE, policy = crate::policy::can_delete_project, visibility = crate::policy::can_view_project)]
 #[delete("/{id}")]
 async fn delete_project(actor: CurrentActor, id: web::Path<i64>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
@@ -107,14 +113,54 @@ async fn delete_project(actor: CurrentActor, id: web::Path<i64>, svc: web::Data<
 
 /// List users.
 #[require_permission(perms::USER_ADMIN)]
+#[utoipa::path(path = "/admin/users", tag = "admin", responses((status = 200, description = "Every user with their roles")))]
 #[get("/users")]
 async fn list_users(users: web::Data<Users>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(users.list().await?))
 }
 
+/// The OpenAPI document.
+#[utoipa::path(path = "/openapi.json", tag = "service", responses((status = 200, description = "This document")))]
+#[public("the API's own description, for client generators and API browsers")]
+#[get("/openapi.json")]
+async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(doc.0.clone())
+}
+
+/// The rendered OpenAPI document, served as is.
+#[derive(Debug, Clone)]
+pub struct OpenApiJson(pub String);
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "projects", description = "The projects service: authz end to end."),
+    paths(health, openapi_json, list_projects, create_project, read_project, update_project, delete_project, list_users)
+)]
+struct ApiDoc;
+
+/// The service's OpenAPI document: the handlers' `#[utoipa::path]`s, with what each requires
+/// added from the same declarations as the matrix.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
+    authz_actix::openapi::apply(&mut doc, &authz_actix::routes::matrix(routes, Some(&crate::perms::CATALOG)), "bearer");
+    doc
+}
+
+/// The document as committed in `docs/openapi.json` and served at `/openapi.json`; rendered
+/// once per process.
+pub fn openapi_text() -> String {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let mut text = openapi().to_pretty_json().unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
+        text.push('\n');
+        text
+    })
+    .clone()
+}
+
 /// Every route of the service: mounted by `serve`, rendered by `matrix`.
 pub fn routes(r: &mut Routes<'_>) {
-    r.service(health);
+    r.service(health).service(openapi_json);
     r.scope("/projects", |r| {
         r.service(list_projects).service(create_project);
         r.service(read_project).service(update_project).service(delete_project);
@@ -174,6 +220,7 @@ pub fn app(
         .wrap(ResolveActor::new(resolver(users.clone())))
         .app_data(web::Data::new(ProjectService::new(db)))
         .app_data(web::Data::new(users))
+        .app_data(web::Data::new(OpenApiJson(openapi_text())))
         .configure(input_config)
         .configure(mount(routes))
 }

@@ -7,6 +7,7 @@
 //! projects users revoke NAME               revokes every token of NAME
 //! projects users list
 //! projects matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]
+//! projects openapi [--out FILE] [--check FILE]
 //! projects archive-stale [--days 90]       archives projects untouched for that long
 //! ```
 
@@ -65,6 +66,15 @@ enum Command {
         #[arg(long, value_name = "OLD")]
         diff: Option<PathBuf>,
     },
+    /// Print, write or check the OpenAPI document (what `/openapi.json` serves).
+    Openapi {
+        /// Write the document to FILE.
+        #[arg(long, conflicts_with = "check")]
+        out: Option<PathBuf>,
+        /// Compare FILE with the code; exit 1 with a diff when stale.
+        #[arg(long)]
+        check: Option<PathBuf>,
+    },
     /// Archive every live project not updated for DAYS days, as the system actor
     /// `archive-stale`, through the same service and policies as the API.
     ArchiveStale {
@@ -107,11 +117,45 @@ fn parse_format(text: &str) -> Result<Format, String> {
     Format::parse(text).ok_or_else(|| format!("unknown format `{text}`; expected md, json or csv"))
 }
 
+/// `projects openapi`: prints, writes or checks the document, as `matrix` does the matrix.
+fn openapi(out: Option<PathBuf>, check: Option<PathBuf>) -> ExitCode {
+    let text = projects::http::openapi_text();
+    match (out, check) {
+        (Some(path), _) => match authz_actix::build::write_file(&path, &text) {
+            Ok(()) => {
+                eprintln!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+        (None, Some(path)) => match authz_actix::build::check_file(&path, &text) {
+            Ok(()) => {
+                eprintln!("{} is up to date", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(stale) => {
+                eprintln!("{stale}\nregenerate with `cargo run -p projects -- openapi --out docs/openapi.json`");
+                ExitCode::from(1)
+            }
+        },
+        (None, None) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Matrix { format, out, check, diff } = cli.command {
         let command = MatrixCommand { format, out, check, diff };
         return command.execute(&authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)), REGENERATE);
+    }
+    if let Command::Openapi { out, check } = cli.command {
+        return openapi(out, check);
     }
     tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::stderr).init();
     match actix_web::rt::System::new().block_on(run(cli.command)) {
@@ -167,7 +211,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("archived {} project(s): {archived:?}", archived.len());
         }
         // Rendered before any runtime starts, in `main`.
-        Command::Matrix { .. } => {}
+        Command::Matrix { .. } | Command::Openapi { .. } => {}
     }
     Ok(())
 }

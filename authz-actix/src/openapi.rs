@@ -1,0 +1,310 @@
+//! The declarations in an app's OpenAPI document (feature `utoipa`): what every operation
+//! requires, how it refuses, and the permission catalog — from the same records as the matrix,
+//! so the document cannot drift from the code either.
+//!
+//! Handlers keep their `#[utoipa::path]`, above or below `#[require_permission]`; the document
+//! is built as usual, then [`apply`] adds to every declared operation:
+//!
+//! - `security`: the app's scheme for a gated operation (`[]`, none, for a public one);
+//! - `x-authz`: the requirement, its permissions, the denial, the policies or the public reason —
+//!   the matrix row, as data;
+//! - the `401`, `403` and `404` responses the matrix says the operation can give, with the
+//!   `application/problem+json` schema (`Problem`);
+//!
+//! and to the document: the security scheme (HTTP bearer unless the app declared it) and
+//! `x-authz-catalog` (every permission with its description and the roles that grant it).
+//! [`check`] reports operations one side has and the other lacks.
+//!
+//! ```
+//! # #[cfg(feature = "utoipa")] {
+//! use actix_web::{get, HttpResponse};
+//! use authz_actix::{require_permission, Routes};
+//! use utoipa::OpenApi;
+//!
+//! /// List reports.
+//! #[utoipa::path(get, path = "/reports", responses((status = 200, description = "The reports")))]
+//! #[require_permission("report:read")]
+//! #[get("/reports")]
+//! async fn reports() -> HttpResponse { HttpResponse::Ok().finish() }
+//!
+//! #[derive(OpenApi)]
+//! #[openapi(paths(reports))]
+//! struct ApiDoc;
+//!
+//! fn routes(r: &mut Routes<'_>) { r.service(reports); }
+//!
+//! let matrix = authz_actix::routes::matrix(routes, None);
+//! let mut doc = ApiDoc::openapi();
+//! authz_actix::openapi::apply(&mut doc, &matrix, "bearer");
+//! authz_actix::openapi::check(&doc, &matrix).unwrap();
+//! let json = doc.to_json().unwrap();
+//! assert!(json.contains(r#""x-authz":{"#));
+//! # }
+//! ```
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde_json::{json, Value};
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Components, ContentBuilder, OpenApi, RefOr, ResponseBuilder, Schema};
+
+use authz_core::{Access, Deny, RouteMeta, RoutePolicy};
+
+use crate::matrix::{Endpoint, Matrix};
+
+/// The name of the problem+json schema under `components.schemas`.
+pub const PROBLEM_SCHEMA: &str = "Problem";
+
+/// Adds what each declared operation requires to `doc` (see the [module docs](self)); `scheme`
+/// names the security scheme gated operations require (declared as HTTP bearer when `doc`
+/// has none of that name).
+pub fn apply(doc: &mut OpenApi, matrix: &Matrix, scheme: &str) {
+    let mut any_refusal = false;
+    for endpoint in matrix.endpoints() {
+        let Some(operation) = operation_mut(doc, endpoint) else { continue };
+        let route = &endpoint.route;
+        match &route.access {
+            Access::Public { .. } => operation.security = Some(Vec::new()),
+            Access::Gated { .. } => {
+                operation.security = Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
+            }
+        }
+        for status in statuses(route) {
+            any_refusal = true;
+            let response = ResponseBuilder::new()
+                .description(describe(status))
+                .content("application/problem+json", ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(PROBLEM_SCHEMA)))).build())
+                .build();
+            operation.responses.responses.entry(status.to_string()).or_insert(RefOr::T(response));
+        }
+        let extensions = operation.extensions.get_or_insert_with(Extensions::default);
+        extensions.insert("x-authz".to_owned(), x_authz(route));
+    }
+    let components = doc.components.get_or_insert_with(Components::new);
+    if any_refusal {
+        components.schemas.entry(PROBLEM_SCHEMA.to_owned()).or_insert_with(problem_schema);
+    }
+    components
+        .security_schemes
+        .entry(scheme.to_owned())
+        .or_insert_with(|| RefOr::T(SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer))));
+    if let Some(catalog) = matrix.catalog() {
+        let permissions: Vec<Value> = catalog
+            .permissions()
+            .iter()
+            .map(|def| {
+                let roles: Vec<&str> =
+                    catalog.roles().iter().filter(|r| r.permissions.contains(&def.permission)).map(|r| r.name).collect();
+                json!({ "name": def.permission.as_str(), "description": def.description, "roles": roles })
+            })
+            .collect();
+        let roles: Vec<Value> = catalog
+            .roles()
+            .iter()
+            .map(|r| json!({ "name": r.name, "permissions": r.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>() }))
+            .collect();
+        let extensions = doc.extensions.get_or_insert_with(Extensions::default);
+        extensions.insert("x-authz-catalog".to_owned(), json!({ "permissions": permissions, "roles": roles }));
+    }
+}
+
+/// The statuses a declared operation can refuse with, as the matrix says.
+fn statuses(route: &RouteMeta) -> Vec<u16> {
+    let Access::Gated { requirement, deny } = &route.access else { return Vec::new() };
+    let mut out = vec![401];
+    // A list narrowed by its policy refuses no authenticated actor.
+    let filtered_only = route.policy.is_some_and(RoutePolicy::filters) && matches!(requirement, authz_core::Requirement::Authenticated);
+    match deny {
+        Deny::NotFound => out.push(404),
+        Deny::Forbidden if !filtered_only => out.push(403),
+        Deny::Forbidden => {}
+    }
+    if route.visibility.is_some() && !out.contains(&404) {
+        out.push(404);
+    }
+    out
+}
+
+fn describe(status: u16) -> &'static str {
+    match status {
+        401 => "No valid credentials",
+        403 => "The actor may not do this",
+        404 => "Not found, or hidden from the actor",
+        _ => "Refused",
+    }
+}
+
+/// The matrix row as data.
+fn x_authz(route: &RouteMeta) -> Value {
+    let policy = |p: RoutePolicy| {
+        let r = p.policy();
+        json!({ "name": r.name(), "use": if p.filters() { "filter" } else { "enforce" }, "summary": r.meta.summary, "rule": r.meta.rule })
+    };
+    match &route.access {
+        Access::Public { reason } => json!({ "access": "public", "public_reason": reason, "operation": route.operation }),
+        Access::Gated { requirement, deny } => json!({
+            "access": "gated",
+            "requirement": requirement.to_string(),
+            "permissions": requirement.permissions().iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            "deny": match deny { Deny::Forbidden => "forbidden", Deny::NotFound => "not_found" },
+            "deny_status": deny.status(),
+            "policy": route.policy.map(policy),
+            "visibility": route.visibility.map(|v| v.name()),
+            "operation": route.operation,
+        }),
+    }
+}
+
+fn problem_schema() -> RefOr<Schema> {
+    let schema: Schema = serde_json::from_value(json!({
+        "type": "object",
+        "description": "An RFC 9457 problem: generic text, never a permission name or internal detail",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": { "type": "string", "example": "about:blank" },
+            "title": { "type": "string", "example": "Forbidden" },
+            "status": { "type": "integer", "example": 403 },
+            "detail": { "type": "string", "example": "You do not have permission to perform this action." }
+        }
+    }))
+    .unwrap_or_default();
+    RefOr::T(schema)
+}
+
+/// The operation of `doc` that documents `endpoint`, if any.
+fn operation_mut<'a>(doc: &'a mut OpenApi, endpoint: &Endpoint) -> Option<&'a mut Operation> {
+    let method = http_method(&endpoint.method)?;
+    let path = normalize(&endpoint.path);
+    let item = doc.paths.paths.iter_mut().find(|(p, _)| normalize(p) == path).map(|(_, item)| item)?;
+    match method {
+        HttpMethod::Get => item.get.as_mut(),
+        HttpMethod::Post => item.post.as_mut(),
+        HttpMethod::Put => item.put.as_mut(),
+        HttpMethod::Delete => item.delete.as_mut(),
+        HttpMethod::Options => item.options.as_mut(),
+        HttpMethod::Head => item.head.as_mut(),
+        HttpMethod::Patch => item.patch.as_mut(),
+        HttpMethod::Trace => item.trace.as_mut(),
+    }
+}
+
+fn http_method(method: &str) -> Option<HttpMethod> {
+    Some(match method {
+        "GET" => HttpMethod::Get,
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "DELETE" => HttpMethod::Delete,
+        "OPTIONS" => HttpMethod::Options,
+        "HEAD" => HttpMethod::Head,
+        "PATCH" => HttpMethod::Patch,
+        "TRACE" => HttpMethod::Trace,
+        _ => return None,
+    })
+}
+
+/// An actix pattern as OpenAPI writes it: `{id:\d+}` → `{id}`, a trailing `*` dropped.
+fn normalize(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    // Depth of `{}` nesting; inside a segment, whether its `:regex` part is being skipped.
+    let mut depth = 0usize;
+    let mut skipping = false;
+    for c in path.chars() {
+        match (depth, c) {
+            (0, '{') => {
+                depth = 1;
+                skipping = false;
+                out.push(c);
+            }
+            (0, _) => out.push(c),
+            (_, '{') => depth += 1,
+            (_, '}') => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push(c);
+                }
+            }
+            (1, ':') => skipping = true,
+            (_, _) if !skipping => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim_end_matches('*').to_owned()
+}
+
+/// Operations one inventory has and the other lacks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// `METHOD /path` declared (in the matrix) but not in the document.
+    pub undocumented: Vec<String>,
+    /// `METHOD /path` in the document but declared nowhere.
+    pub undeclared: Vec<String>,
+}
+
+impl fmt::Display for Drift {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the OpenAPI document and the declared routes differ:")?;
+        for op in &self.undocumented {
+            writeln!(f, "  - {op}: declared, not in the document (add `#[utoipa::path]` and list it in `paths(...)`)")?;
+        }
+        for op in &self.undeclared {
+            writeln!(f, "  - {op}: in the document, not declared (register it through `Routes`)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Drift {}
+
+/// Checks that `doc` documents exactly the operations `matrix` declares (public services, which
+/// answer any method, are not operations and are skipped; a `GET` row's implied `HEAD` is not
+/// required in the document).
+pub fn check(doc: &OpenApi, matrix: &Matrix) -> Result<(), Drift> {
+    let declared: BTreeSet<(String, String)> = matrix
+        .endpoints()
+        .iter()
+        .filter(|e| http_method(&e.method).is_some())
+        .map(|e| (normalize(&e.path), e.method.clone()))
+        .collect();
+    let mut documented = BTreeSet::new();
+    for (path, item) in &doc.paths.paths {
+        let methods = [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PUT", item.put.is_some()),
+            ("DELETE", item.delete.is_some()),
+            ("OPTIONS", item.options.is_some()),
+            ("HEAD", item.head.is_some()),
+            ("PATCH", item.patch.is_some()),
+            ("TRACE", item.trace.is_some()),
+        ];
+        for (method, present) in methods {
+            if present {
+                documented.insert((normalize(path), method.to_owned()));
+            }
+        }
+    }
+    let label = |(p, m): &(String, String)| format!("{m} {p}");
+    let drift = Drift {
+        undocumented: declared.difference(&documented).map(label).collect(),
+        undeclared: documented
+            .difference(&declared)
+            // `HEAD` is served with every `GET`.
+            .filter(|(p, m)| !(m == "HEAD" && declared.contains(&(p.clone(), "GET".to_owned()))))
+            .map(label)
+            .collect(),
+    };
+    if drift.undocumented.is_empty() && drift.undeclared.is_empty() { Ok(()) } else { Err(drift) }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn patterns_read_as_openapi_paths() {
+        assert_eq!(super::normalize("/projects/{id:\\d+}"), "/projects/{id}");
+        assert_eq!(super::normalize("/files/{tail}*"), "/files/{tail}");
+        assert_eq!(super::normalize("/a/{x}/b/{y:[a-z]{2}}"), "/a/{x}/b/{y}");
+    }
+}
