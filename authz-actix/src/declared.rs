@@ -60,14 +60,26 @@ impl Guard for Boxed {
 /// accepts actix has selected the resource), and for a gated route the gate as the outermost
 /// middleware — after routing, before the handler's extractors and body.
 pub(crate) fn register<F: Declared>(config: &mut AppService, mount: Mount) {
-    let route = F::route();
-    let mut resource = Resource::new(route.path).name(F::__authz_resource_name());
-    for guard in F::__authz_guards() {
+    // Everything past reading `F` is one function for all handlers: less to compile per handler.
+    build(config, mount, F::route(), F::__authz_resource_name(), F::__authz_guards(), F::__authz_handler(), F::__authz_responder());
+}
+
+fn build(
+    config: &mut AppService,
+    mount: Mount,
+    route: &'static RouteMeta,
+    name: &'static str,
+    guards: Vec<Box<dyn Guard>>,
+    handler: Route,
+    responder: Option<crate::problem::RouteResponder>,
+) {
+    let mut resource = Resource::new(route.path).name(name);
+    for guard in guards {
         resource = resource.guard(Boxed(guard));
     }
-    let resource = resource.guard(Methods::new(route.methods, mount)).route(F::__authz_handler());
+    let resource = resource.guard(Methods::new(route.methods, mount)).route(handler);
     match route.access {
-        Access::Gated { .. } => resource.wrap(Gate::new(route, F::__authz_responder())).register(config),
+        Access::Gated { .. } => resource.wrap(Gate::new(route, responder)).register(config),
         Access::Public { .. } => resource.register(config),
     }
 }

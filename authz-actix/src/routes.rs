@@ -38,7 +38,6 @@
 //! (docs/routing.md, "Deny by default").
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::panic::Location;
 
 use actix_web::body::MessageBody;
@@ -143,12 +142,13 @@ where
     }
 }
 
-/// Registers a declared handler, its method guard marking the requests actix routes to it.
-struct InMount<F>(PhantomData<F>);
+/// Registers a declared handler, its method guard marking the requests actix routes to it. Not
+/// generic: one type (and one vtable) for every handler.
+struct InMount(fn(&mut AppService, Mount));
 
-impl<F: Declared> HttpServiceFactory for InMount<F> {
+impl HttpServiceFactory for InMount {
     fn register(self, config: &mut AppService) {
-        declared::register::<F>(config, Mount::MOUNTED);
+        (self.0)(config, Mount::MOUNTED);
     }
 }
 
@@ -171,7 +171,7 @@ impl<'a> Routes<'a> {
         let may_decline = !F::__authz_guards().is_empty();
         self.record(path, *route, false, may_decline);
         if let Sink::Actix(cfg) = &mut self.sink {
-            cfg.service(InMount::<F>(PhantomData));
+            cfg.service(InMount(declared::register::<F>));
         }
         self
     }
