@@ -158,9 +158,21 @@ pub fn openapi_text() -> String {
     .clone()
 }
 
+/// The API browser page at `/scalar`, built when the app is: the document it shows is rendered
+/// from these same routes, so building it while `routes` runs would recurse.
+struct ApiBrowser;
+
+impl actix_web::dev::HttpServiceFactory for ApiBrowser {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        use utoipa_scalar::Servable as _;
+        utoipa_scalar::Scalar::with_url("", openapi()).register(config);
+    }
+}
+
 /// Every route of the service: mounted by `serve`, rendered by `matrix`.
 pub fn routes(r: &mut Routes<'_>) {
     r.service(health).service(openapi_json);
+    r.public_service("/scalar", "API browser page for /openapi.json", ApiBrowser);
     r.scope("/projects", |r| {
         r.service(list_projects).service(create_project);
         r.service(read_project).service(update_project).service(delete_project);

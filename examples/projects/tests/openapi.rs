@@ -27,7 +27,8 @@ async fn the_served_document_matches_the_matrix_row_for_row() {
     let json: Value = serde_json::from_slice(&body).expect("JSON");
     let rows: Value = serde_json::from_str(&matrix().to_json()).expect("matrix JSON");
 
-    let endpoints = rows["endpoints"].as_array().expect("endpoints");
+    // Public services (`*`, any method: the API browser page) are not operations.
+    let endpoints: Vec<&Value> = rows["endpoints"].as_array().expect("endpoints").iter().filter(|r| r["method"] != "*").collect();
     assert_eq!(endpoints.len(), 8, "seven operations of the contract, and the document itself");
     for row in endpoints {
         let (path, method) = (row["path"].as_str().expect("path"), row["method"].as_str().expect("method"));
