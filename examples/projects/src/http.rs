@@ -206,8 +206,9 @@ fn input_config(cfg: &mut web::ServiceConfig) {
         let response = problem(StatusCode::BAD_REQUEST, "Bad Request", "The request body is not valid JSON for this operation.");
         actix_web::error::InternalError::from_response(err, response).into()
     }));
-    cfg.app_data(web::PathConfig::default().error_handler(|err, _| {
-        actix_web::error::InternalError::from_response(err, authz_actix::problem::response(authz_actix::AuthzError::NotFound)).into()
+    cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
+        let not_found = authz_actix::problem::respond(req, authz_actix::problem::Refusal::NotFound);
+        actix_web::error::InternalError::from_response(err, not_found).into()
     }));
 }
 
