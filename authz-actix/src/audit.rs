@@ -5,6 +5,36 @@ use authz_core::RouteMeta;
 
 use crate::problem;
 use crate::resolver::Resolution;
+use crate::AuthzError;
+
+/// The resource a request names: its path parameters as actix decoded them (`id=7`), each value
+/// cut to 64 characters and escaped, so a crafted path cannot forge or flood a log line; `-` for
+/// a route without parameters.
+pub(crate) struct Resource<'a>(pub(crate) &'a actix_web::dev::Path<actix_web::dev::Url>);
+
+impl std::fmt::Display for Resource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut any = false;
+        for (name, value) in self.0.iter() {
+            if any {
+                f.write_str(",")?;
+            }
+            any = true;
+            write!(f, "{name}=")?;
+            let mut chars = value.chars();
+            for c in chars.by_ref().take(64) {
+                write!(f, "{}", c.escape_debug())?;
+            }
+            if chars.next().is_some() {
+                f.write_str("…")?;
+            }
+        }
+        if !any {
+            f.write_str("-")?;
+        }
+        Ok(())
+    }
+}
 
 /// One audit event per decision, target `authz`: allows at DEBUG, denials at INFO, and
 /// misconfiguration or resolver failure at ERROR. Fields are evaluated only when the event is
@@ -15,6 +45,7 @@ macro_rules! audit {
             target: "authz",
             actor = %$actor,
             route = %$req.match_pattern().as_deref().unwrap_or($route.path),
+            resource = %$crate::audit::Resource($req.match_info()),
             method = %$req.method(),
             handler = $route.handler,
             requirement = %$route.requirement().map_or_else(|| "public".to_owned(), ToString::to_string),
@@ -38,8 +69,11 @@ pub(crate) fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMe
     let refusal = matches!(res.status().as_u16(), 401 | 403 | 404)
         .then(|| res.response().extensions().get::<problem::Mark>().copied())
         .flatten();
-    match refusal {
-        Some(refusal) => audit!(info, req, route, actor_label(resolution), "deny", "refused by a service-level policy", refusal.status()),
+    match refusal.map(problem::Mark::error) {
+        // Answered as a hidden one, logged as what it is.
+        Some(AuthzError::Missing) => audit!(info, req, route, actor_label(resolution), "not_found", "no such resource", 404),
+        Some(AuthzError::NotFound) => audit!(info, req, route, actor_label(resolution), "deny", "hidden by a service-level policy", 404),
+        Some(err) => audit!(info, req, route, actor_label(resolution), "deny", "refused by a service-level policy", err.status()),
         None => audit!(debug, req, route, actor_label(resolution), "allow", "requirement met", res.status().as_u16()),
     }
     refusal.map(problem::Mark::refusal)

@@ -66,8 +66,10 @@
 //!   worker keeps serving.
 //!
 //! Every request to a gated route emits one `tracing` event with target `authz` (actor id, route
-//! pattern, method, requirement, decision, reason, status): allows at DEBUG, denials — by the gate
-//! or by a service policy whose `AuthzError` the handler returned — at INFO, failures at ERROR.
+//! pattern, the resource its path names, method, requirement, decision, reason, status): allows at
+//! DEBUG, denials — by the gate or by a service policy whose `AuthzError` the handler returned — at
+//! INFO, failures at ERROR. A service's `AuthzError::Missing` is answered as a hidden resource is
+//! and logged as `decision="not_found"`, so the log tells missing from hidden and the client cannot.
 #![deny(missing_docs)]
 
 // The request path, in the order a request meets it: `middleware` (routing observed through

@@ -57,8 +57,8 @@ fn problem_with(status: StatusCode, body: &'static str) -> HttpResponse {
 pub(crate) struct Mark(AuthzError);
 
 impl Mark {
-    pub(crate) fn status(self) -> u16 {
-        self.0.status()
+    pub(crate) fn error(self) -> AuthzError {
+        self.0
     }
 
     pub(crate) fn refusal(self) -> Refusal {
@@ -106,7 +106,7 @@ impl From<AuthzError> for Refusal {
         match err {
             AuthzError::Unauthenticated => Refusal::Unauthenticated,
             AuthzError::Forbidden => Refusal::Forbidden,
-            AuthzError::NotFound => Refusal::NotFound,
+            AuthzError::NotFound | AuthzError::Missing => Refusal::NotFound,
         }
     }
 }
@@ -187,7 +187,7 @@ fn bare_response(err: AuthzError) -> HttpResponse {
             res
         }
         AuthzError::Forbidden => problem(err, FORBIDDEN),
-        AuthzError::NotFound => problem(err, NOT_FOUND),
+        AuthzError::NotFound | AuthzError::Missing => problem(err, NOT_FOUND),
     }
 }
 

@@ -82,9 +82,14 @@ pub enum AuthzError {
     /// The actor may not do this.
     #[error("forbidden")]
     Forbidden,
-    /// Not found — or hidden from this actor; the two are indistinguishable on purpose.
+    /// Hidden from this actor: answered exactly as a missing resource (`404`), so the two are
+    /// indistinguishable on purpose — what [`Deny::NotFound`] refuses with.
     #[error("not found")]
     NotFound,
+    /// The resource does not exist. Answered byte for byte as [`NotFound`](Self::NotFound); only
+    /// the audit log tells the two apart ("not found" rather than a denial).
+    #[error("not found")]
+    Missing,
 }
 
 impl AuthzError {
@@ -93,7 +98,7 @@ impl AuthzError {
         match self {
             AuthzError::Unauthenticated => 401,
             AuthzError::Forbidden => 403,
-            AuthzError::NotFound => 404,
+            AuthzError::NotFound | AuthzError::Missing => 404,
         }
     }
 

@@ -42,7 +42,8 @@ fn user_id(actor: &Actor) -> Option<i64> {
 /// project is `NotFound`, exactly like a missing one. Every read and write starts here.
 async fn visible(conn: &mut sqlx::AnyConnection, select: &'static str, actor: &Actor, id: i64) -> Result<Project, ServiceError> {
     let row = sqlx::query(select).bind(id).fetch_optional(&mut *conn).await?;
-    let project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::NotFound)?;
+    // Missing: answered as a hidden project is, logged as not found.
+    let project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::Missing)?;
     Authorizer::require(can_view_project(actor, &project), Deny::NotFound)?;
     Ok(project)
 }

@@ -61,4 +61,31 @@ async fn one_event_per_denial_with_the_route_and_no_token() {
         }
     }
     println!("denials audited: {denials}, one event each, no token text");
+
+    // A hidden project and a missing one: the same bytes to the client, told apart in the log,
+    // each naming the project.
+    let hidden = test::call_service(&app, get_as(&private, &token("dave"))).await;
+    let hidden_log = logs.take();
+    let missing_uri = format!("/projects/{}", p.id + 1000);
+    let missing = test::call_service(&app, get_as(&missing_uri, &token("dave"))).await;
+    let missing_log = logs.take();
+    assert_eq!((hidden.status(), missing.status()), (actix_web::http::StatusCode::NOT_FOUND, actix_web::http::StatusCode::NOT_FOUND));
+    assert_eq!(test::read_body(hidden).await, test::read_body(missing).await);
+    let event = |lines: &[String]| lines.iter().find(|l| l.contains("authorization decision")).cloned().unwrap_or_default();
+    let (hidden_event, missing_event) = (event(&hidden_log), event(&missing_log));
+    assert!(hidden_event.contains("decision=\"deny\"") && hidden_event.contains("hidden by a service-level policy"), "{hidden_event}");
+    assert!(hidden_event.contains(&format!("resource=id={}", p.id)), "{hidden_event}");
+    assert!(missing_event.contains("decision=\"not_found\"") && missing_event.contains("no such resource"), "{missing_event}");
+    assert!(missing_event.contains(&format!("resource=id={}", p.id + 1000)), "{missing_event}");
+
+    // A crafted id cannot break the log line: decoded, escaped, cut.
+    let crafted = format!("/projects/1%0Adecision=allow{}", "9".repeat(100));
+    let _ = test::call_service(&app, get_as(&crafted, &token("dave"))).await;
+    for line in logs.take() {
+        assert!(!line.starts_with("decision=allow"), "a forged log line: {line}");
+    }
+}
+
+fn get_as(uri: &str, token: &str) -> actix_http::Request {
+    test::TestRequest::get().uri(uri).insert_header(("authorization", format!("Bearer {token}"))).to_request()
 }
