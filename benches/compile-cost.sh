@@ -6,6 +6,7 @@
 # annotated/plain ratios.
 #
 #   bash benches/compile-cost.sh [HANDLERS=200]
+#   PROFILES=dev bash benches/compile-cost.sh     # one profile only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -79,7 +80,7 @@ PY
 generate annotated
 generate plain
 target=$work/target
-for profile in dev release; do
+for profile in ${PROFILES:-dev release}; do
     flag=""; [ "$profile" = release ] && flag="--release"
     for kind in plain annotated; do
         (cd "$work/$kind" && CARGO_TARGET_DIR=$target cargo build -q --offline $flag)
@@ -98,6 +99,8 @@ rows = [(p, r, k, float(w), float(c)) for p, r, k, w, c in (l.split() for l in o
 print("| profile | plain wall (s) | annotated wall (s) | wall ratio | plain CPU (s) | annotated CPU (s) | CPU ratio |")
 print("|---|---|---|---|---|---|---|")
 for profile in ("dev", "release"):
+    if not any(r[0] == profile for r in rows):
+        continue
     pick = lambda kind, col: statistics.mean(r[col] for r in rows if r[0] == profile and r[2] == kind)
     pw, aw, pc, ac = pick("plain", 3), pick("annotated", 3), pick("plain", 4), pick("annotated", 4)
     print(f"| {profile} | {pw:.2f} | {aw:.2f} | {aw / pw:.3f} | {pc:.2f} | {ac:.2f} | {ac / pc:.3f} |")

@@ -24,22 +24,27 @@ pub trait Declared: crate::__private::Sealed + 'static {
     fn route() -> &'static RouteMeta;
 
     #[doc(hidden)]
-    /// The name of the handler's actix resource: the route's `name = "..."`, else the function's.
-    fn __authz_resource_name() -> &'static str;
+    /// Whether the route attribute has guards of its own (`guard = "..."`), which may decline a
+    /// request the path matches.
+    const __AUTHZ_GUARDED: bool;
 
     #[doc(hidden)]
+    /// What the route attribute adds to the record: built once, when the resource is.
+    fn __authz_parts() -> Parts;
+}
+
+/// What a handler's route attribute contributes to its resource, besides the record.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)]
+pub struct Parts {
+    /// The actix resource name: the route's `name = "..."`, else the function's.
+    pub name: &'static str,
     /// The route attribute's own guards (`guard = "..."`), in order.
-    fn __authz_guards() -> Vec<Box<dyn Guard>>;
-
-    #[doc(hidden)]
+    pub guards: Vec<Box<dyn Guard>>,
     /// The handler, behind the route attribute's own middleware (`wrap = "..."`).
-    fn __authz_handler() -> Route;
-
-    #[doc(hidden)]
+    pub handler: Route,
     /// `responder = path::to::fn`: how this route's refusals are shaped, in place of the app's.
-    fn __authz_responder() -> Option<crate::problem::RouteResponder> {
-        None
-    }
+    pub responder: Option<crate::problem::RouteResponder>,
 }
 
 /// A guard the route attribute named, boxed so that every handler's guards have one type.
@@ -61,18 +66,11 @@ impl Guard for Boxed {
 /// middleware — after routing, before the handler's extractors and body.
 pub(crate) fn register<F: Declared>(config: &mut AppService, mount: Mount) {
     // Everything past reading `F` is one function for all handlers: less to compile per handler.
-    build(config, mount, F::route(), F::__authz_resource_name(), F::__authz_guards(), F::__authz_handler(), F::__authz_responder());
+    build(config, mount, F::route(), F::__authz_parts());
 }
 
-fn build(
-    config: &mut AppService,
-    mount: Mount,
-    route: &'static RouteMeta,
-    name: &'static str,
-    guards: Vec<Box<dyn Guard>>,
-    handler: Route,
-    responder: Option<crate::problem::RouteResponder>,
-) {
+fn build(config: &mut AppService, mount: Mount, route: &'static RouteMeta, parts: Parts) {
+    let Parts { name, guards, handler, responder } = parts;
     let mut resource = Resource::new(route.path).name(name);
     for guard in guards {
         resource = resource.guard(Boxed(guard));

@@ -317,14 +317,12 @@ pub use authz_macros::policy;
 /// ```
 pub use authz_macros::catalog;
 
-// Not public API. The route record and what names it; emitted through this macro so that a
-// wrong `crate = path` fails once, on the path, instead of cascading.
+// Not public API. The route record and the items that name it, emitted through this macro so
+// that a wrong `crate = path` fails once, on that path, instead of once per use inside.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __authz_register_route {
-    ($record:expr; $($item:item)*) => {
-        static __AUTHZ_ROUTE: $crate::__private::RouteMeta = $record;
-
+    ($($item:item)*) => {
         $($item)*
     };
 }
@@ -333,7 +331,7 @@ macro_rules! __authz_register_route {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__authz_register_route as register_route;
-    pub use crate::declared::{register_outside, Declared};
+    pub use crate::declared::{register_outside, Declared, Parts};
     pub use crate::problem::RouteResponder;
     pub use actix_web::dev::{AppService, HttpServiceFactory};
     pub use actix_web::guard::{fn_guard, Guard};

@@ -168,7 +168,7 @@ impl<'a> Routes<'a> {
         let _ = handler;
         let route = F::route();
         let path = join(&self.prefix, route.path);
-        let may_decline = !F::__authz_guards().is_empty();
+        let may_decline = F::__AUTHZ_GUARDED;
         self.record(path, *route, false, may_decline);
         if let Sink::Actix(cfg) = &mut self.sink {
             cfg.service(InMount(declared::register::<F>));

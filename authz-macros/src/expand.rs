@@ -71,15 +71,13 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let visibility = some(args.visibility.as_ref().map(policy_ref));
 
     // A function of another signature is an error at the user's path.
-    let responder = args.responder.as_ref().map(|path| {
-        let typed = quote_spanned!(path.span()=> let __authz_responder: #private::RouteResponder = #path;);
-        quote! {
-            fn __authz_responder() -> ::core::option::Option<#private::RouteResponder> {
-                #typed
-                ::core::option::Option::Some(__authz_responder)
-            }
+    let responder = match &args.responder {
+        Some(path) => {
+            let typed = quote_spanned!(path.span()=> { let __authz_responder: #private::RouteResponder = #path; __authz_responder });
+            quote!(::core::option::Option::Some(#typed))
         }
-    });
+        None => quote!(::core::option::Option::None),
+    };
     let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
     let guards = &route.guards;
     let guard_list = if guards.is_empty() {
@@ -117,10 +115,11 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
             }
         }
     };
+    let guarded = !guards.is_empty();
     // Call-site spans: `line!()` in the record is the line of the declaration.
     let record = quote! {
-        #private::register_route!(
-            #private::RouteMeta {
+        #private::register_route! {
+            static __AUTHZ_ROUTE: #private::RouteMeta = #private::RouteMeta {
                 handler: #handler_name,
                 module: ::core::module_path!(),
                 file: ::core::file!(),
@@ -136,25 +135,22 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
             impl #private::Sealed for #ident {}
 
             impl #private::Declared for #ident {
+                const __AUTHZ_GUARDED: bool = #guarded;
+
                 fn route() -> &'static #private::RouteMeta {
                     &__AUTHZ_ROUTE
                 }
 
-                fn __authz_resource_name() -> &'static str {
-                    #resource_name
+                fn __authz_parts() -> #private::Parts {
+                    #private::Parts {
+                        name: #resource_name,
+                        guards: #guard_list,
+                        handler: #ident::__authz_service(),
+                        responder: #responder,
+                    }
                 }
-
-                fn __authz_guards() -> #private::Vec<#private::Box<dyn #private::Guard>> {
-                    #guard_list
-                }
-
-                fn __authz_handler() -> #private::Route {
-                    #ident::__authz_service()
-                }
-
-                #responder
             }
-        );
+        }
     };
 
     // The user's route macro (`get`, `actix_web::post`, ...) is read, not run; naming it here

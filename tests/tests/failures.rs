@@ -11,7 +11,7 @@ use std::time::Duration;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{get, test, web, App, HttpMessage, HttpRequest, HttpResponse, Route};
+use actix_web::{get, test, web, App, HttpMessage, HttpRequest, HttpResponse};
 use authz_actix::records::{Access, RouteMeta};
 use authz_actix::{mount, public, require_permission, ActorId, Permission, Principal, ResolveActor};
 use futures_util::future::LocalBoxFuture;
@@ -72,17 +72,19 @@ struct Forged;
 impl authz_actix::__private::Sealed for Forged {}
 
 impl authz_actix::Declared for Forged {
+    const __AUTHZ_GUARDED: bool = false;
+
     fn route() -> &'static RouteMeta {
         &CLAIMED
     }
-    fn __authz_resource_name() -> &'static str {
-        "forged"
-    }
-    fn __authz_guards() -> Vec<Box<dyn actix_web::guard::Guard>> {
-        Vec::new()
-    }
-    fn __authz_handler() -> Route {
-        web::get().to(|| async { HttpResponse::Ok().body("secret") })
+
+    fn __authz_parts() -> authz_actix::__private::Parts {
+        authz_actix::__private::Parts {
+            name: "forged",
+            guards: Vec::new(),
+            handler: web::get().to(|| async { HttpResponse::Ok().body("secret") }),
+            responder: None,
+        }
     }
 }
 
