@@ -40,7 +40,6 @@ pub(crate) fn await_actor(req: &HttpRequest) {
     AWAITING_ACTOR.with(|cell| drop(cell.replace(Some(req.clone()))));
 }
 
-
 /// Runs `poll` — the first poll of a routed request whose gate awaits `resolution` — with the
 /// resolution handed over for [`take_handed`]. Returns it if no gate took it. Nothing is left
 /// behind, even if `poll` panics: another request's gate must never find it.

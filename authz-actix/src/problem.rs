@@ -5,7 +5,9 @@
 //! reaches the client. The 404 is produced by one function whether the resource is missing or
 //! hidden, which is what makes the two byte-identical — with a responder too, since every refusal
 //! goes through it: the gate's, a service's `Denied` returned by a gated handler (reshaped at the
-//! gate), `CurrentActor`'s, the default service's and `ResolveActor`'s.
+//! gate), `CurrentActor`'s and the default service's. `ResolveActor`'s own 500 (a request routed
+//! to an undeclared service, or a panic outside any gate) stays generic: routing consumed the
+//! request, so there is none to hand a responder.
 //!
 //! ```
 //! use actix_web::{HttpRequest, HttpResponse};
