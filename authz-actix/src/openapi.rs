@@ -2,8 +2,10 @@
 //! requires, how it refuses, and the permission catalog — from the same records as the matrix,
 //! so the document cannot drift from the code either.
 //!
-//! Handlers keep their `#[utoipa::path]`, above or below `#[require_permission]`; the document
-//! is built as usual, then [`apply`] adds to every declared operation:
+//! Handlers keep their `#[utoipa::path]` (or `#[path]` with utoipa's macro imported), above or
+//! below `#[require_permission]`; below it, the route attribute's method and path are used unless
+//! the attribute gives its own. The document is built as usual, then [`apply`] adds to every
+//! declared operation:
 //!
 //! - `security`: the app's scheme for a gated operation (`[]`, none, for a public one);
 //! - `x-authz`: the requirement, its permissions, the denial, the policies or the public reason —

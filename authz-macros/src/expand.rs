@@ -268,12 +268,22 @@ pub fn expand_policy(args: PolicyArgs, func: syn::ItemFn) -> TokenStream {
 /// handler — where `#[openapi(paths(NAME))]` looks for it, as when the attribute is written above.
 /// The route's method and path are added to the attribute's arguments unless it gives its own.
 fn openapi_path(func: &mut syn::ItemFn, route: &crate::ast::RouteAttr) -> TokenStream {
+    // `#[utoipa::path(...)]`, or `#[path(...)]` with utoipa's macro imported (the list form is no
+    // built-in attribute on a function).
     let is_utoipa_path = |a: &syn::Attribute| {
         let segments: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
-        segments == ["utoipa", "path"]
+        segments == ["utoipa", "path"] || (segments == ["path"] && matches!(a.meta, syn::Meta::List(_)))
     };
     let Some(index) = func.attrs.iter().position(is_utoipa_path) else { return TokenStream::new() };
     let attr = func.attrs.remove(index);
+    // In the hidden module a bare `path` would be ambiguous with the built-in `#[path]`; the
+    // user's import is named once here so that it stays used.
+    let written = attr.path().clone();
+    let (macro_path, keep_import): (syn::Path, TokenStream) = if written.is_ident("path") {
+        (syn::parse_quote!(utoipa::path), quote_spanned!(written.span()=> const _: () = { #[allow(unused_imports)] use self::path as _; };))
+    } else {
+        (written, TokenStream::new())
+    };
     let args = match &attr.meta {
         syn::Meta::List(list) => list.tokens.clone(),
         _ => TokenStream::new(),
@@ -312,7 +322,7 @@ fn openapi_path(func: &mut syn::ItemFn, route: &crate::ast::RouteAttr) -> TokenS
             use super::*;
 
             #(#docs)*
-            #[utoipa::path(#injected #args)]
+            #[#macro_path(#injected #args)]
             #[allow(dead_code, unused_variables, clippy::unused_async)]
             pub #sig {
                 ::core::unreachable!()
@@ -321,6 +331,7 @@ fn openapi_path(func: &mut syn::ItemFn, route: &crate::ast::RouteAttr) -> TokenS
         #[doc(hidden)]
         #[allow(unused_imports)]
         #vis use #module::#shadow_path;
+        #keep_import
     }
 }
 

@@ -29,12 +29,26 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+mod imported {
+    use actix_web::{delete, HttpResponse};
+    use authz_actix::require_permission;
+    use utoipa::path;
+
+    /// Below, through an imported `path`.
+    #[require_permission("project:delete")]
+    #[path(responses((status = 204, description = "Deleted")))]
+    #[delete("/reports/{id}")]
+    pub async fn delete_report() -> HttpResponse {
+        HttpResponse::NoContent().finish()
+    }
+}
+
 #[derive(OpenApi)]
-#[openapi(paths(reports, update_report, health))]
+#[openapi(paths(reports, update_report, health, imported::delete_report))]
 struct ApiDoc;
 
 fn routes(r: &mut Routes<'_>) {
-    r.service(reports).service(update_report).service(health);
+    r.service(reports).service(update_report).service(health).service(imported::delete_report);
 }
 
 fn main() {
