@@ -138,6 +138,15 @@ pub fn respond(req: &HttpRequest, refusal: Refusal) -> HttpResponse {
     shaped(req, refusal, None)
 }
 
+/// The answer to `req` for a resource that does not exist: byte for byte what a hidden one gets
+/// ([`respond`] with [`Refusal::NotFound`]; a responder cannot tell the two apart), audited as
+/// not found rather than as a denial — `Denied(AuthzError::Missing)` for code that has a request.
+pub fn missing(req: &HttpRequest) -> HttpResponse {
+    let mut res = respond(req, Refusal::NotFound);
+    res.extensions_mut().insert(Mark(AuthzError::Missing));
+    res
+}
+
 /// `refusal` for `req`: the route's responder, else the app's, else the generic body. A responder
 /// that panics or answers another status is not trusted: the generic body answers, and the
 /// failure is logged. A 401 always carries `WWW-Authenticate`.

@@ -207,8 +207,7 @@ fn input_config(cfg: &mut web::ServiceConfig) {
         actix_web::error::InternalError::from_response(err, response).into()
     }));
     cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
-        let not_found = authz_actix::problem::respond(req, authz_actix::problem::Refusal::NotFound);
-        actix_web::error::InternalError::from_response(err, not_found).into()
+        actix_web::error::InternalError::from_response(err, authz_actix::problem::missing(req)).into()
     }));
 }
 

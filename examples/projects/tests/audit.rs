@@ -81,9 +81,12 @@ async fn one_event_per_denial_with_the_route_and_no_token() {
     // A crafted id cannot break the log line: decoded, escaped, cut.
     let crafted = format!("/projects/1%0Adecision=allow{}", "9".repeat(100));
     let _ = test::call_service(&app, get_as(&crafted, &token("dave"))).await;
-    for line in logs.take() {
+    let lines = logs.take();
+    for line in &lines {
         assert!(!line.starts_with("decision=allow"), "a forged log line: {line}");
     }
+    // Not a number: no such project, and logged as such.
+    assert!(lines.iter().any(|l| l.contains("decision=\"not_found\"") && l.contains("resource=id=1\\ndecision=allow")), "{lines:#?}");
 }
 
 fn get_as(uri: &str, token: &str) -> actix_http::Request {
