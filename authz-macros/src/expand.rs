@@ -518,7 +518,6 @@ fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::panic)] // a failed expectation in a test
 mod tests {
     use quote::quote;
 
@@ -526,11 +525,13 @@ mod tests {
     use crate::attr::Args;
 
     /// The `#[doc]` strings of the unit struct a declaration expands to, in order.
-    fn docs_of(args: Args, item: proc_macro2::TokenStream) -> Vec<String> {
-        let handler = Handler::parse(item, "require_permission").unwrap_or_else(|e| panic!("{e}"));
-        let file: syn::File = syn::parse2(super::expand(args, None, handler)).unwrap_or_else(|e| panic!("{e}"));
-        let Some(syn::Item::Struct(service)) = file.items.first() else { panic!("the unit struct comes first") };
-        service
+    fn docs_of(args: Args, item: proc_macro2::TokenStream) -> syn::Result<Vec<String>> {
+        let handler = Handler::parse(item, "require_permission")?;
+        let file: syn::File = syn::parse2(super::expand(args, None, handler))?;
+        let Some(syn::Item::Struct(service)) = file.items.first() else {
+            return Err(syn::Error::new(proc_macro2::Span::call_site(), "the expansion does not start with the unit struct"));
+        };
+        Ok(service
             .attrs
             .iter()
             .filter_map(|a| match &a.meta {
@@ -540,18 +541,17 @@ mod tests {
                 },
                 _ => None,
             })
-            .collect()
+            .collect())
     }
 
     #[test]
-    fn gated_handlers_document_what_they_require_after_the_users_docs() {
-        let args = Args::parse(quote!(any("project:read", all("project:write", "user:admin")), deny = not_found, visibility = policies::can_view))
-            .unwrap_or_else(|e| panic!("{e}"));
+    fn gated_handlers_document_what_they_require_after_the_users_docs() -> syn::Result<()> {
+        let args = Args::parse(quote!(any("project:read", all("project:write", "user:admin")), deny = not_found, visibility = policies::can_view))?;
         let docs = docs_of(args, quote!(
             /// Read a project.
             #[get("/projects/{id}")]
             async fn read_project() {}
-        ));
+        ))?;
         assert_eq!(
             docs,
             [
@@ -566,19 +566,21 @@ mod tests {
                 "- **Visibility** `policies::can_view`: `404` when it refuses.",
             ]
         );
+        Ok(())
     }
 
     #[test]
-    fn policy_routes_and_public_routes_say_so() {
-        let args = Args::parse(quote!(authenticated, policy = crate::policy::can_edit)).unwrap_or_else(|e| panic!("{e}"));
-        let docs = docs_of(args, quote!(#[route("/p", method = "PUT", method = "PATCH")] async fn edit() {}));
+    fn policy_routes_and_public_routes_say_so() -> syn::Result<()> {
+        let args = Args::parse(quote!(authenticated, policy = crate::policy::can_edit))?;
+        let docs = docs_of(args, quote!(#[route("/p", method = "PUT", method = "PATCH")] async fn edit() {}))?;
         assert!(docs.contains(&"`PUT, PATCH /p` (relative to its scope).".to_owned()), "{docs:?}");
         assert!(docs.contains(&"- **Requires** any authenticated actor; `401` without an actor.".to_owned()), "{docs:?}");
         assert!(docs.contains(&"- **Refused** with `403`.".to_owned()), "{docs:?}");
         assert!(docs.contains(&"- **Policy** `crate::policy::can_edit`, enforced by the service on the loaded resource.".to_owned()), "{docs:?}");
 
-        let public = Args::parse_public(quote!("load balancer probes")).unwrap_or_else(|e| panic!("{e}"));
-        let docs = docs_of(public, quote!(#[get("/health")] async fn health() {}));
+        let public = Args::parse_public(quote!("load balancer probes"))?;
+        let docs = docs_of(public, quote!(#[get("/health")] async fn health() {}))?;
         assert_eq!(docs.last().map(String::as_str), Some("**Public**: load balancer probes. No actor is required."));
+        Ok(())
     }
 }
