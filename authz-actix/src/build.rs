@@ -196,32 +196,42 @@ impl MatrixCommand {
         let target = self.out.as_deref().or(self.check.as_deref());
         let format = self.format.or_else(|| target.map(Format::for_path)).unwrap_or(Format::Markdown);
         let rendered = format.render(matrix, regenerate);
-        match (&self.out, &self.check) {
-            (Some(path), _) => match write_file(path, &rendered) {
-                Ok(()) => {
-                    eprintln!("wrote {} ({} endpoints)", path.display(), matrix.endpoints().len());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: cannot write {}: {e}", path.display());
-                    ExitCode::from(2)
-                }
-            },
-            (None, Some(path)) => match check_file(path, &rendered) {
-                Ok(()) => {
-                    eprintln!("{} is up to date ({} endpoints)", path.display(), matrix.endpoints().len());
-                    ExitCode::SUCCESS
-                }
-                Err(stale) => {
-                    eprintln!("{stale}");
-                    eprintln!("regenerate with `{regenerate}`");
-                    ExitCode::from(1)
-                }
-            },
-            (None, None) => {
-                print!("{rendered}");
+        let summary = format!("{} endpoints", matrix.endpoints().len());
+        emit(&rendered, self.out.as_deref(), self.check.as_deref(), regenerate, &summary)
+    }
+}
+
+/// What a generating command does with `text`, a file kept in the repository: writes it to
+/// `out`, compares it with `check` (exit status 1 and a diff on stderr when stale), or prints it.
+/// `regenerate` is the command that rewrites the file; `summary` is said after "wrote"/"up to
+/// date" (e.g. `7 endpoints`). For an app's own generated files, such as an OpenAPI document.
+pub fn emit(text: &str, out: Option<&Path>, check: Option<&Path>, regenerate: &str, summary: &str) -> ExitCode {
+    let summary = if summary.is_empty() { String::new() } else { format!(" ({summary})") };
+    match (out, check) {
+        (Some(path), _) => match write_file(path, text) {
+            Ok(()) => {
+                eprintln!("wrote {}{summary}", path.display());
                 ExitCode::SUCCESS
             }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+        (None, Some(path)) => match check_file(path, text) {
+            Ok(()) => {
+                eprintln!("{} is up to date{summary}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(stale) => {
+                eprintln!("{stale}");
+                eprintln!("regenerate with `{regenerate}`");
+                ExitCode::from(1)
+            }
+        },
+        (None, None) => {
+            print!("{text}");
+            ExitCode::SUCCESS
         }
     }
 }

@@ -83,6 +83,8 @@ mod gate;
 mod handoff;
 mod methods;
 mod middleware;
+#[cfg(any(feature = "test-kit", feature = "utoipa"))]
+mod pattern;
 mod resolver;
 mod select;
 
@@ -111,7 +113,7 @@ pub use routes::{mount, Routes};
 /// `#[policy]` record, what gates enforce and what the matrix renders. A handler's record is
 /// [`Declared::route`]; a policy's is reached through the routes that name it.
 pub mod records {
-    pub use authz_core::{Access, PolicyMeta, PolicyRef, Requirement, RouteMeta, RoutePolicy};
+    pub use authz_core::{Access, PolicyMeta, PolicyRef, Refusals, Requirement, RouteMeta, RoutePolicy};
 }
 
 /// Gates an actix-web handler on a permission requirement.

@@ -49,7 +49,7 @@ use std::fmt;
 
 use serde_json::{json, Value};
 use utoipa::openapi::extensions::Extensions;
-use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Components, ContentBuilder, OpenApi, RefOr, ResponseBuilder, Schema};
 
@@ -74,7 +74,7 @@ pub fn apply(doc: &mut OpenApi, matrix: &Matrix, scheme: &str) {
                 operation.security = Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
             }
         }
-        for status in statuses(route) {
+        for &status in route.refusals().statuses() {
             any_refusal = true;
             let response = ResponseBuilder::new()
                 .description(describe(status))
@@ -111,23 +111,6 @@ pub fn apply(doc: &mut OpenApi, matrix: &Matrix, scheme: &str) {
         let extensions = doc.extensions.get_or_insert_with(Extensions::default);
         extensions.insert("x-authz-catalog".to_owned(), json!({ "permissions": permissions, "roles": roles }));
     }
-}
-
-/// The statuses a declared operation can refuse with, as the matrix says.
-fn statuses(route: &RouteMeta) -> Vec<u16> {
-    let Access::Gated { requirement, deny } = &route.access else { return Vec::new() };
-    let mut out = vec![401];
-    // A list narrowed by its policy refuses no authenticated actor.
-    let filtered_only = route.policy.is_some_and(RoutePolicy::filters) && matches!(requirement, authz_core::Requirement::Authenticated);
-    match deny {
-        Deny::NotFound => out.push(404),
-        Deny::Forbidden if !filtered_only => out.push(403),
-        Deny::Forbidden => {}
-    }
-    if route.visibility.is_some() && !out.contains(&404) {
-        out.push(404);
-    }
-    out
 }
 
 fn describe(status: u16) -> &'static str {
@@ -176,64 +159,34 @@ fn problem_schema() -> RefOr<Schema> {
     RefOr::T(schema)
 }
 
-/// The operation of `doc` that documents `endpoint`, if any.
-fn operation_mut<'a>(doc: &'a mut OpenApi, endpoint: &Endpoint) -> Option<&'a mut Operation> {
-    let method = http_method(&endpoint.method)?;
-    let path = normalize(&endpoint.path);
-    let item = doc.paths.paths.iter_mut().find(|(p, _)| normalize(p) == path).map(|(_, item)| item)?;
-    match method {
-        HttpMethod::Get => item.get.as_mut(),
-        HttpMethod::Post => item.post.as_mut(),
-        HttpMethod::Put => item.put.as_mut(),
-        HttpMethod::Delete => item.delete.as_mut(),
-        HttpMethod::Options => item.options.as_mut(),
-        HttpMethod::Head => item.head.as_mut(),
-        HttpMethod::Patch => item.patch.as_mut(),
-        HttpMethod::Trace => item.trace.as_mut(),
-    }
-}
+/// The methods an OpenAPI path item has an operation for.
+const METHODS: [&str; 8] = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"];
 
-fn http_method(method: &str) -> Option<HttpMethod> {
+/// The operation slot of `item` for `method` (upper case), if OpenAPI has one.
+fn slot<'a>(item: &'a mut PathItem, method: &str) -> Option<&'a mut Option<Operation>> {
     Some(match method {
-        "GET" => HttpMethod::Get,
-        "POST" => HttpMethod::Post,
-        "PUT" => HttpMethod::Put,
-        "DELETE" => HttpMethod::Delete,
-        "OPTIONS" => HttpMethod::Options,
-        "HEAD" => HttpMethod::Head,
-        "PATCH" => HttpMethod::Patch,
-        "TRACE" => HttpMethod::Trace,
+        "GET" => &mut item.get,
+        "POST" => &mut item.post,
+        "PUT" => &mut item.put,
+        "DELETE" => &mut item.delete,
+        "OPTIONS" => &mut item.options,
+        "HEAD" => &mut item.head,
+        "PATCH" => &mut item.patch,
+        "TRACE" => &mut item.trace,
         _ => return None,
     })
 }
 
+/// The operation of `doc` that documents `endpoint`, if any.
+fn operation_mut<'a>(doc: &'a mut OpenApi, endpoint: &Endpoint) -> Option<&'a mut Operation> {
+    let path = normalize(&endpoint.path);
+    let item = doc.paths.paths.iter_mut().find(|(p, _)| normalize(p) == path).map(|(_, item)| item)?;
+    slot(item, &endpoint.method)?.as_mut()
+}
+
 /// An actix pattern as OpenAPI writes it: `{id:\d+}` → `{id}`, a trailing `*` dropped.
 fn normalize(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    // Depth of `{}` nesting; inside a segment, whether its `:regex` part is being skipped.
-    let mut depth = 0usize;
-    let mut skipping = false;
-    for c in path.chars() {
-        match (depth, c) {
-            (0, '{') => {
-                depth = 1;
-                skipping = false;
-                out.push(c);
-            }
-            (0, _) => out.push(c),
-            (_, '{') => depth += 1,
-            (_, '}') => {
-                depth -= 1;
-                if depth == 0 {
-                    out.push(c);
-                }
-            }
-            (1, ':') => skipping = true,
-            (_, _) if !skipping => out.push(c),
-            _ => {}
-        }
-    }
-    out.trim_end_matches('*').to_owned()
+    crate::pattern::rewrite_params(path, |name| format!("{{{name}}}")).trim_end_matches('*').to_owned()
 }
 
 /// Operations one inventory has and the other lacks.
@@ -267,24 +220,15 @@ pub fn check(doc: &OpenApi, matrix: &Matrix) -> Result<(), Drift> {
     let declared: BTreeSet<(String, String)> = matrix
         .endpoints()
         .iter()
-        .filter(|e| http_method(&e.method).is_some())
+        .filter(|e| METHODS.contains(&e.method.as_str()))
         .map(|e| (normalize(&e.path), e.method.clone()))
         .collect();
     let mut documented = BTreeSet::new();
-    for (path, item) in &doc.paths.paths {
-        let methods = [
-            ("GET", item.get.is_some()),
-            ("POST", item.post.is_some()),
-            ("PUT", item.put.is_some()),
-            ("DELETE", item.delete.is_some()),
-            ("OPTIONS", item.options.is_some()),
-            ("HEAD", item.head.is_some()),
-            ("PATCH", item.patch.is_some()),
-            ("TRACE", item.trace.is_some()),
-        ];
-        for (method, present) in methods {
-            if present {
-                documented.insert((normalize(path), method.to_owned()));
+    // A copy, to read the slots through the one method-to-slot mapping.
+    for (path, mut item) in doc.paths.paths.clone() {
+        for method in METHODS {
+            if slot(&mut item, method).is_some_and(|op| op.is_some()) {
+                documented.insert((normalize(&path), method.to_owned()));
             }
         }
     }

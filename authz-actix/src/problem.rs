@@ -151,11 +151,9 @@ pub fn missing(req: &HttpRequest) -> HttpResponse {
 /// that panics or answers another status is not trusted: the generic body answers, and the
 /// failure is logged. A 401 always carries `WWW-Authenticate`.
 pub(crate) fn shaped(req: &HttpRequest, refusal: Refusal, route: Option<RouteResponder>) -> HttpResponse {
-    let app = || req.app_data::<AppResponder>().map(|a| a.0.clone());
-    let custom = match (route, route.is_none().then(app).flatten()) {
-        (Some(f), _) => Some(catch_unwind(AssertUnwindSafe(|| f(req, refusal)))),
-        (None, Some(f)) => Some(catch_unwind(AssertUnwindSafe(|| f(req, refusal)))),
-        (None, None) => None,
+    let custom = match route {
+        Some(f) => Some(catch_unwind(AssertUnwindSafe(|| f(req, refusal)))),
+        None => req.app_data::<AppResponder>().map(|app| catch_unwind(AssertUnwindSafe(|| (app.0)(req, refusal)))),
     };
     let mut res = match custom {
         None => generic(refusal),

@@ -169,26 +169,7 @@ where
 /// A concrete path that `pattern` matches, by actix's own matcher: each `{param}` filled in.
 fn sample_path(pattern: &str) -> Option<String> {
     let rdef = actix_web::dev::ResourceDef::new(pattern);
-    ["1", "a", "a1"].into_iter().map(|value| fill(pattern, value)).find(|path| rdef.is_match(path))
-}
-
-fn fill(pattern: &str, value: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut depth = 0usize;
-    for c in pattern.chars() {
-        match c {
-            '{' => {
-                if depth == 0 {
-                    out.push_str(value);
-                }
-                depth += 1;
-            }
-            '}' if depth > 0 => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
+    ["1", "a", "a1"].into_iter().map(|value| crate::pattern::rewrite_params(pattern, |_| value.to_owned())).find(|path| rdef.is_match(path))
 }
 
 /// One thing the app serves, from route introspection.

@@ -68,5 +68,5 @@ pub use catalog::{Catalog, CatalogError, PermissionDef, RoleDef, UnknownRole};
 pub use decision::{Authorizer, AuthzError, Decision, Deny};
 pub use permission::{InvalidPermission, Permission};
 pub use requirement::Requirement;
-pub use route::{Access, PolicyMeta, PolicyRef, RouteMeta, RoutePolicy};
+pub use route::{Access, PolicyMeta, PolicyRef, Refusals, RouteMeta, RoutePolicy};
 pub use set::PermissionSet;

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::actor::{ActorId, Principal};
 use crate::catalog::Catalog;
 use crate::permission::Permission;
-use crate::route::{Access, RouteMeta, RoutePolicy};
+use crate::route::{Access, Refusals, RouteMeta, RoutePolicy};
 use crate::set::PermissionSet;
 
 /// The JSON schema identifier written in every JSON rendering.
@@ -288,18 +288,12 @@ fn policy_text(route: &RouteMeta) -> String {
 }
 
 fn unauthorized_text(route: &RouteMeta) -> String {
-    match &route.access {
-        Access::Public { .. } => "—".to_owned(),
-        Access::Gated { requirement, deny } => {
-            if route.policy.is_some_and(RoutePolicy::filters) && matches!(requirement, crate::Requirement::Authenticated) {
-                return "200, filtered".to_owned();
-            }
-            match (deny, route.visibility) {
-                (crate::Deny::NotFound, _) => "404 (hides existence)".to_owned(),
-                (crate::Deny::Forbidden, None) => "403".to_owned(),
-                (crate::Deny::Forbidden, Some(v)) => format!("404 if `{}` refuses (hides existence), else 403", v.name()),
-            }
-        }
+    match route.refusals() {
+        Refusals::None => "—".to_owned(),
+        Refusals::Filtered => "200, filtered".to_owned(),
+        Refusals::Forbidden => "403".to_owned(),
+        Refusals::Hidden => "404 (hides existence)".to_owned(),
+        Refusals::HiddenOrForbidden(v) => format!("404 if `{}` refuses (hides existence), else 403", v.name()),
     }
 }
 

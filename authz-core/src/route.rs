@@ -70,6 +70,50 @@ impl RouteMeta {
     pub fn is_public(&self) -> bool {
         matches!(self.access, Access::Public { .. })
     }
+
+    /// How the route answers an authenticated actor it does not serve: the matrix's
+    /// "Unauthorized response", and the refusals an API document lists. The one place this is
+    /// decided.
+    pub fn refusals(&self) -> Refusals {
+        let Access::Gated { requirement, deny } = &self.access else { return Refusals::None };
+        // A list narrowed by its policy refuses no authenticated actor.
+        if self.policy.is_some_and(RoutePolicy::filters) && matches!(requirement, Requirement::Authenticated) {
+            return Refusals::Filtered;
+        }
+        match (deny, self.visibility) {
+            (Deny::NotFound, _) => Refusals::Hidden,
+            (Deny::Forbidden, None) => Refusals::Forbidden,
+            (Deny::Forbidden, Some(visibility)) => Refusals::HiddenOrForbidden(visibility),
+        }
+    }
+}
+
+/// How a route answers an authenticated actor it does not serve ([`RouteMeta::refusals`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusals {
+    /// A public route refuses nobody.
+    None,
+    /// Every authenticated actor is served; the filter policy narrows the results.
+    Filtered,
+    /// `403`.
+    Forbidden,
+    /// `404`, identical to a missing resource.
+    Hidden,
+    /// `404` when this visibility policy refuses, else `403`.
+    HiddenOrForbidden(PolicyRef),
+}
+
+impl Refusals {
+    /// Every status the route can refuse with; a gated route also answers `401` without an actor.
+    pub fn statuses(self) -> &'static [u16] {
+        match self {
+            Refusals::None => &[],
+            Refusals::Filtered => &[401],
+            Refusals::Forbidden => &[401, 403],
+            Refusals::Hidden => &[401, 404],
+            Refusals::HiddenOrForbidden(_) => &[401, 403, 404],
+        }
+    }
 }
 
 /// A policy a route's service applies, and how it applies it.

@@ -342,7 +342,11 @@ fn utoipa_args(args: &TokenStream) -> (bool, bool) {
     for tree in args.clone() {
         match &tree {
             proc_macro2::TokenTree::Punct(p) if p.as_char() == ',' => segments.push(Vec::new()),
-            _ => segments.last_mut().map(|s| s.push(tree)).unwrap_or_default(),
+            _ => {
+                if let Some(segment) = segments.last_mut() {
+                    segment.push(tree);
+                }
+            }
         }
     }
     let first = |s: &Vec<proc_macro2::TokenTree>| match s.first() {

@@ -119,33 +119,8 @@ fn parse_format(text: &str) -> Result<Format, String> {
 
 /// `projects openapi`: prints, writes or checks the document, as `matrix` does the matrix.
 fn openapi(out: Option<PathBuf>, check: Option<PathBuf>) -> ExitCode {
-    let text = projects::http::openapi_text();
-    match (out, check) {
-        (Some(path), _) => match authz_actix::build::write_file(&path, &text) {
-            Ok(()) => {
-                eprintln!("wrote {}", path.display());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                ExitCode::from(2)
-            }
-        },
-        (None, Some(path)) => match authz_actix::build::check_file(&path, &text) {
-            Ok(()) => {
-                eprintln!("{} is up to date", path.display());
-                ExitCode::SUCCESS
-            }
-            Err(stale) => {
-                eprintln!("{stale}\nregenerate with `cargo run -p projects -- openapi --out docs/openapi.json`");
-                ExitCode::from(1)
-            }
-        },
-        (None, None) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
-    }
+    let regenerate = "cargo run -p projects -- openapi --out docs/openapi.json";
+    authz_actix::build::emit(&projects::http::openapi_text(), out.as_deref(), check.as_deref(), regenerate, "")
 }
 
 fn main() -> ExitCode {
