@@ -181,3 +181,40 @@ pub struct PolicyMeta {
     /// Source line of the declaration.
     pub line: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::permission::Permission;
+
+    static VIEW: PolicyMeta = PolicyMeta { name: "can_view", module: "m", summary: "", rule: None, file: "f", line: 1 };
+
+    fn route(requirement: Requirement, deny: Deny, policy: Option<RoutePolicy>, visibility: Option<PolicyRef>) -> RouteMeta {
+        RouteMeta {
+            handler: "h",
+            module: "m",
+            file: "f",
+            line: 1,
+            methods: &["GET"],
+            path: "/x",
+            access: Access::Gated { requirement, deny },
+            policy,
+            visibility,
+            operation: "X",
+        }
+    }
+
+    #[test]
+    fn one_rule_says_how_a_route_refuses() {
+        let view = PolicyRef { path: "can_view", meta: &VIEW };
+        let read = Requirement::Permission(Permission::new("a:read"));
+        // A filtered list refuses no authenticated actor, visibility policy or not.
+        let list = route(Requirement::Authenticated, Deny::Forbidden, Some(RoutePolicy::Filter(view)), Some(view));
+        assert_eq!((list.refusals(), list.refusals().statuses()), (Refusals::Filtered, &[401][..]));
+        assert_eq!(route(read, Deny::NotFound, None, None).refusals().statuses(), [401, 404]);
+        assert_eq!(route(read, Deny::Forbidden, None, None).refusals().statuses(), [401, 403]);
+        assert_eq!(route(read, Deny::Forbidden, Some(RoutePolicy::Enforce(view)), Some(view)).refusals(), Refusals::HiddenOrForbidden(view));
+        let public = RouteMeta { access: Access::Public { reason: "probes" }, ..route(read, Deny::Forbidden, None, None) };
+        assert_eq!(public.refusals().statuses(), [0u16; 0]);
+    }
+}
