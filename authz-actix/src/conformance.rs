@@ -261,9 +261,11 @@ impl Suite {
             Kind::Roles(roles) => roles,
         };
         match self.matrix.roles_outcome(roles, cell.endpoint) {
-            Some(RoleOutcome::Public | RoleOutcome::Allowed) => Expected::Success,
+            // Held globally, a role that meets a scoped requirement meets it in every scope.
+            Some(RoleOutcome::Public | RoleOutcome::Allowed | RoleOutcome::InScope(_)) => Expected::Success,
             Some(RoleOutcome::Denied(status)) => Expected::Status(status),
-            Some(RoleOutcome::DependsOnPolicy(_) | RoleOutcome::Filtered(_)) | None => {
+            // Whether the actor is a member of the scope in the path is the app's data.
+            Some(RoleOutcome::DependsOnPolicy(_) | RoleOutcome::Filtered(_) | RoleOutcome::DeniedInScope(..)) | None => {
                 self.oracle.as_ref().map_or(Expected::Skip, |oracle| oracle(cell))
             }
         }

@@ -20,7 +20,7 @@ use crate::handoff;
 use crate::resolver::Resolution;
 use crate::problem::{self, Refusal, RouteResponder};
 use crate::{AuthzError, Principal};
-use authz_core::{Access, CompiledRequirement, Requirement, RouteMeta};
+use authz_core::{Access, CompiledRequirement, GrantError, Grants, Requirement, RouteMeta, Scope, ScopeRef, ScopedCheck};
 
 /// Checks a route's requirement before anything of the handler runs — extractors included.
 ///
@@ -123,13 +123,59 @@ where
     /// Decides `req` for `resolution`; calls the handler when allowed.
     fn admit(&self, req: ServiceRequest, resolution: Resolution) -> State<S::Future> {
         match catch_unwind(AssertUnwindSafe(|| decide(&req, &resolution, self.route, &self.compiled))) {
-            Ok(Ok(())) => {
-                let request = req.request().clone();
-                State::Calling { fut: self.service.call(req), request: Some(request), resolution }
-            }
+            Ok(Ok(Verdict::Allow)) => self.call(req, resolution),
+            Ok(Ok(Verdict::InScope(scope))) => self.ask_store(req, resolution, scope),
             Ok(Err(refusal)) => self.refuse(req, refusal),
             Err(_) => {
                 audit!(error, req, self.route, actor_label(&resolution), "deny", "the actor's permission check panicked", 500);
+                self.refuse(req, Refusal::Internal)
+            }
+        }
+    }
+
+    fn call(&self, req: ServiceRequest, resolution: Resolution) -> State<S::Future> {
+        let request = req.request().clone();
+        State::Calling { fut: self.service.call(req), request: Some(request), resolution }
+    }
+
+    /// Global permissions did not suffice: the actor's roles in `scope` decide, from the app's
+    /// grant store (through this worker's cache).
+    fn ask_store(&self, req: ServiceRequest, resolution: Resolution, scope: Scope) -> State<S::Future> {
+        let (Resolution::Actor(actor), Access::Gated { requirement, .. }) = (&resolution, &self.route.access) else {
+            return self.refuse(req, Refusal::Internal);
+        };
+        let Some(grants) = req.app_data::<Grants>().cloned() else {
+            audit!(error, req, self.route, actor.actor_id(), "deny", "scoped route but no `Grants` in the app data", 500);
+            return self.refuse(req, Refusal::Internal);
+        };
+        let actor = actor.clone();
+        let fut = Box::pin(async move { grants.check(&*actor, scope, requirement).await });
+        State::Scoping { fut, req: Some(req), resolution }
+    }
+
+    /// The store's answer for a scoped route.
+    fn scoped(&self, req: ServiceRequest, resolution: Resolution, answer: Result<ScopedCheck, GrantError>) -> State<S::Future> {
+        let (Access::Gated { deny, scope: Some(ScopeRef { outsiders, .. }), .. }, Resolution::Actor(actor)) = (&self.route.access, &resolution)
+        else {
+            return self.refuse(req, Refusal::Internal);
+        };
+        let id = actor.actor_id();
+        match answer {
+            Ok(check) => match check.refusal(*deny, *outsiders) {
+                None => self.call(req, resolution),
+                Some(denial) => {
+                    if check.member == Some(true) {
+                        audit!(info, req, self.route, id, "deny", "requirement not met in the scope", denial.status());
+                    } else {
+                        audit!(info, req, self.route, id, "deny", "no role in the scope", denial.status());
+                    }
+                    self.refuse(req, Refusal::from(AuthzError::from(denial)))
+                }
+            },
+            // Fail closed.
+            Err(e) => {
+                tracing::error!(target: "authz", error = %e, "grant store failed");
+                audit!(error, req, self.route, id, "deny", "grant store failed", 500);
                 self.refuse(req, Refusal::Internal)
             }
         }
@@ -154,6 +200,8 @@ pin_project_lite::pin_project! {
     enum State<F> {
         Awaiting { req: Option<ServiceRequest> },
         Resolving { fut: LocalBoxFuture<'static, Resolution>, req: Option<ServiceRequest> },
+        // Asking the grant store for the actor's roles in the route's scope.
+        Scoping { fut: LocalBoxFuture<'static, Result<ScopedCheck, GrantError>>, req: Option<ServiceRequest>, resolution: Resolution },
         // The handler, with the actor it is served for (for its `CurrentActor` and the audit).
         Calling { #[pin] fut: F, request: Option<actix_web::HttpRequest>, resolution: Resolution },
         // Boxed: an allowed request's future carries no room for a response.
@@ -201,6 +249,15 @@ where
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
                     crate::resolver::store(req.request(), &resolution);
                     let next = this.inner.admit(req, resolution);
+                    this.state.set(next);
+                }
+                StateProj::Scoping { fut, req, resolution } => {
+                    let answer = std::task::ready!(catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))).unwrap_or_else(|_| {
+                        Poll::Ready(Err(GrantError::new(std::io::Error::other("the grant store panicked"))))
+                    }));
+                    let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
+                    let resolution = std::mem::replace(resolution, Resolution::Failed);
+                    let next = this.inner.scoped(req, resolution, answer);
                     this.state.set(next);
                 }
                 StateProj::Refused { res } => {
@@ -270,13 +327,20 @@ fn satisfied(requirement: &Requirement, actor: &dyn Principal, compiled: &RefCel
     answer
 }
 
+/// What the gate does with a request once the actor is known.
+enum Verdict {
+    Allow,
+    /// Global permissions fall short; the actor's roles in this scope decide.
+    InScope(Scope),
+}
+
 fn decide(
     req: &ServiceRequest,
     resolution: &Resolution,
     route: &'static RouteMeta,
     compiled: &RefCell<Option<CompiledRequirement>>,
-) -> Result<(), Refusal> {
-    let Access::Gated { requirement, deny } = &route.access else {
+) -> Result<Verdict, Refusal> {
+    let Access::Gated { requirement, deny, scope } = &route.access else {
         // Public routes carry no gate; a record that says otherwise cannot be enforced.
         audit!(error, req, route, ANONYMOUS, "deny", "gate installed on a public route record", 500);
         return Err(Refusal::Internal);
@@ -286,7 +350,17 @@ fn decide(
             let id = actor.actor_id();
             if satisfied(requirement, &**actor, compiled) {
                 // The allow (or a service-level refusal) is audited when the handler answers.
-                Ok(())
+                Ok(Verdict::Allow)
+            } else if let Some(scope) = scope {
+                // The id as actix decoded it, in its one canonical spelling; anything else names
+                // no scope and is answered as a missing one, before any store is asked.
+                match req.match_info().get(scope.param).and_then(Scope::parse_id) {
+                    Some(id) => Ok(Verdict::InScope(Scope::new(scope.kind, id))),
+                    None => {
+                        audit!(info, req, route, id, "not_found", "the path names no scope", 404);
+                        Err(Refusal::NotFound)
+                    }
+                }
             } else {
                 audit!(info, req, route, id, "deny", "requirement not met", deny.status());
                 Err(Refusal::from(AuthzError::from(*deny)))

@@ -97,10 +97,11 @@ pub mod routes;
 #[cfg(feature = "test-kit")]
 pub mod test;
 
-pub use authz_core::{diff, matrix};
+pub use authz_core::{condition, diff, matrix};
 pub use authz_core::{
-    is_owner, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny, InvalidPermission, Permission,
-    PermissionDef, PermissionSet, Principal, RoleDef, UnknownRole,
+    is_owner, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny, GrantError, GrantStore, Grants,
+    InvalidPermission, Permission, PermissionDef, PermissionSet, Principal, RoleDef, Scope, ScopedCheck, Scopes, StoreFuture,
+    UnknownRole,
 };
 pub use declared::Declared;
 pub use extract::CurrentActor;
@@ -113,7 +114,7 @@ pub use routes::{mount, Routes};
 /// `#[policy]` record, what gates enforce and what the matrix renders. A handler's record is
 /// [`Declared::route`]; a policy's is reached through the routes that name it.
 pub mod records {
-    pub use authz_core::{Access, PolicyMeta, PolicyRef, Refusals, Requirement, RouteMeta, RoutePolicy};
+    pub use authz_core::{Access, PolicyMeta, PolicyRef, Refusals, Requirement, RouteMeta, RoutePolicy, ScopeRef};
 }
 
 /// Gates an actix-web handler on a permission requirement.
@@ -354,5 +355,6 @@ pub mod __private {
 
     pub use authz_core::{
         Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef, RouteMeta, RoutePolicy,
+        ScopeRef,
     };
 }

@@ -14,6 +14,10 @@
 //!   plain `fn(&Actor, &Resource) -> bool` (or `-> Decision` to carry a reason), unit-testable
 //!   without a server. Services load the resource, call [`Authorizer::require`] with the policy's
 //!   answer and a [`Deny`] kind, then mutate.
+//! - A role can also be held inside a [`Scope`] (team 7): a [`GrantStore`] says which, and
+//!   [`Grants`] checks a requirement there — global permissions first, then the scope's roles,
+//!   cached per worker. A policy's list form is a [`condition::Condition`], evaluated on rows in
+//!   Rust and rendered as SQL by the store crate, so lists and checks cannot disagree.
 //!
 //! ```
 //! use authz_core::{is_owner, Actor, Authorizer, AuthzError, Catalog, Decision, Deny, Permission,
@@ -54,12 +58,15 @@
 mod actor;
 mod catalog;
 mod compiled;
+pub mod condition;
 mod decision;
 pub mod diff;
+mod grants;
 pub mod matrix;
 pub mod permission;
 mod requirement;
 mod route;
+mod scope;
 mod set;
 
 pub use actor::{is_owner, Actor, ActorId, Principal};
@@ -69,4 +76,6 @@ pub use decision::{Authorizer, AuthzError, Decision, Deny};
 pub use permission::{InvalidPermission, Permission};
 pub use requirement::Requirement;
 pub use route::{Access, PolicyMeta, PolicyRef, Refusals, RouteMeta, RoutePolicy};
+pub use grants::{GrantError, GrantStore, Grants, ScopedCheck, Scopes, StoreFuture, DEFAULT_CAPACITY, DEFAULT_TTL};
+pub use scope::{Scope, ScopeRef};
 pub use set::PermissionSet;

@@ -47,6 +47,12 @@ pub enum RoleOutcome {
     Filtered(&'static str),
     /// Refused with this status.
     Denied(u16),
+    /// Scoped route: the role's permissions meet the requirement inside the scope where the role
+    /// is held (everywhere, for a role held globally).
+    InScope(&'static str),
+    /// Scoped route: refused with the first status to a member of the scope, the second to an
+    /// actor holding no role there.
+    DeniedInScope(&'static str, u16, u16),
 }
 
 impl RoleOutcome {
@@ -57,6 +63,10 @@ impl RoleOutcome {
             RoleOutcome::DependsOnPolicy(p) => format!("depends on policy `{p}`"),
             RoleOutcome::Filtered(p) => format!("allowed, filtered by `{p}`"),
             RoleOutcome::Denied(status) => format!("denied ({status})"),
+            RoleOutcome::InScope(kind) => format!("allowed in the {kind} where the role is held"),
+            RoleOutcome::DeniedInScope(kind, member, outsider) => {
+                format!("denied ({member} in the {kind} where the role is held, {outsider} elsewhere)")
+            }
         }
     }
 
@@ -66,7 +76,8 @@ impl RoleOutcome {
             RoleOutcome::Allowed => "allowed",
             RoleOutcome::DependsOnPolicy(_) => "policy",
             RoleOutcome::Filtered(_) => "filtered",
-            RoleOutcome::Denied(_) => "denied",
+            RoleOutcome::Denied(_) | RoleOutcome::DeniedInScope(..) => "denied",
+            RoleOutcome::InScope(_) => "scoped",
         }
     }
 }
@@ -141,6 +152,13 @@ impl Matrix {
             out.push_str(" |\n");
         }
         out.push_str("\nEvery route that is not public answers `401` to a request without a valid actor.\n");
+        if let Some(kind) = self.endpoints.iter().find_map(|e| e.route.scope()).map(|s| s.kind) {
+            let _ = writeln!(
+                out,
+                "A requirement `in {kind} {{…}}` is met by global permissions, or by a role held in the {kind} the path names; \
+                 an id that is not a number answers 404, as a missing {kind} does."
+            );
+        }
 
         if let Some(catalog) = self.catalog {
             let roles = catalog.roles();
@@ -241,14 +259,19 @@ fn role_set(catalog: &'static Catalog, role: &str) -> PermissionSet {
 fn outcome(view: &RoleView, route: &RouteMeta) -> RoleOutcome {
     match &route.access {
         Access::Public { .. } => RoleOutcome::Public,
-        Access::Gated { requirement, deny } => {
+        Access::Gated { requirement, deny, scope } => {
             if !requirement.is_satisfied_by(view) {
-                RoleOutcome::Denied(deny.status())
+                match scope {
+                    Some(s) if s.outsiders != *deny => RoleOutcome::DeniedInScope(s.kind, deny.status(), s.outsiders.status()),
+                    _ => RoleOutcome::Denied(deny.status()),
+                }
             } else if let Some(policy) = route.policy {
                 match policy {
                     RoutePolicy::Filter(p) => RoleOutcome::Filtered(p.name()),
                     RoutePolicy::Enforce(p) => RoleOutcome::DependsOnPolicy(p.name()),
                 }
+            } else if let Some(s) = scope {
+                RoleOutcome::InScope(s.kind)
             } else {
                 RoleOutcome::Allowed
             }
@@ -261,6 +284,11 @@ fn outcome(view: &RoleView, route: &RouteMeta) -> RoleOutcome {
 fn required_text(route: &RouteMeta) -> String {
     match &route.access {
         Access::Public { reason } => format!("none (public: {reason})"),
+        Access::Gated { requirement, scope: Some(scope), .. } => {
+            let text = requirement.to_string();
+            let text = if text.contains(' ') { format!("({text})") } else { text };
+            format!("{text} {}", scope.qualifier())
+        }
         Access::Gated { requirement, .. } => {
             if let crate::Requirement::Authenticated = requirement
                 && let Some(RoutePolicy::Enforce(policy)) = route.policy
@@ -294,6 +322,7 @@ fn unauthorized_text(route: &RouteMeta) -> String {
         Refusals::Forbidden => "403".to_owned(),
         Refusals::Hidden => "404 (hides existence)".to_owned(),
         Refusals::HiddenOrForbidden(v) => format!("404 if `{}` refuses (hides existence), else 403", v.name()),
+        Refusals::HiddenFromOutsiders(s) => format!("404 without a role in the {} (hides it), else 403", s.kind),
     }
 }
 
@@ -363,6 +392,7 @@ mod json {
         requirement: Option<String>,
         permissions: Vec<&'static str>,
         deny_status: Option<u16>,
+        scope: Option<Scope>,
         policy: Option<Policy>,
         visibility: Option<Visibility>,
         roles: Outcomes<'a>,
@@ -370,6 +400,13 @@ mod json {
         module: &'static str,
         file: &'static str,
         line: u32,
+    }
+
+    #[derive(Serialize)]
+    struct Scope {
+        kind: &'static str,
+        param: &'static str,
+        outsiders_status: u16,
     }
 
     #[derive(Serialize)]
@@ -402,10 +439,10 @@ mod json {
             let r = &e.route;
             let (access, public_reason, requirement, permissions, deny_status) = match &r.access {
                 Access::Public { reason } => ("public", Some(*reason), None, Vec::new(), None),
-                Access::Gated { requirement, deny } => (
+                Access::Gated { requirement, deny, .. } => (
                     "gated",
                     None,
-                    Some(requirement.to_string()),
+                    Some(super::required_text(r)),
                     requirement.permissions().iter().map(|p| p.as_str()).collect(),
                     Some(deny.status()),
                 ),
@@ -432,6 +469,7 @@ mod json {
                 requirement,
                 permissions,
                 deny_status,
+                scope: r.scope().map(|s| Scope { kind: s.kind, param: s.param, outsiders_status: s.outsiders.status() }),
                 policy,
                 visibility: r.visibility.map(|v| Visibility { path: v.path, name: v.name() }),
                 roles: Outcomes(views.iter().map(|(name, view)| (*name, outcome(view, r).key())).collect()),

@@ -45,6 +45,16 @@ impl Requirement {
         }
     }
 
+    /// Whether permissions answered by `has` meet the requirement.
+    pub fn is_met_by(&self, has: &dyn Fn(Permission) -> bool) -> bool {
+        match self {
+            Requirement::Authenticated => true,
+            Requirement::Permission(p) => has(*p),
+            Requirement::Any(items) => items.iter().any(|r| r.is_met_by(has)),
+            Requirement::All(items) => items.iter().all(|r| r.is_met_by(has)),
+        }
+    }
+
     /// Every permission named anywhere in the expression, in order of appearance.
     pub fn permissions(&self) -> Vec<Permission> {
         let mut out = Vec::new();

@@ -2,6 +2,7 @@
 
 use crate::decision::Deny;
 use crate::requirement::Requirement;
+use crate::scope::ScopeRef;
 
 /// Everything one `#[require_permission]` or `#[public]` declares, as `static` data in the binary.
 ///
@@ -46,6 +47,9 @@ pub enum Access {
         requirement: Requirement,
         /// How a refusal is answered.
         deny: Deny,
+        /// Where the requirement applies when it is scoped (`scope = team(path = "team_id")`):
+        /// global permissions, or roles held in the scope the path names.
+        scope: Option<ScopeRef>,
     },
 }
 
@@ -66,6 +70,14 @@ impl RouteMeta {
         }
     }
 
+    /// Where the requirement applies, for a scoped route.
+    pub fn scope(&self) -> Option<ScopeRef> {
+        match &self.access {
+            Access::Gated { scope, .. } => *scope,
+            Access::Public { .. } => None,
+        }
+    }
+
     /// Whether the route is open to anyone.
     pub fn is_public(&self) -> bool {
         matches!(self.access, Access::Public { .. })
@@ -75,10 +87,15 @@ impl RouteMeta {
     /// "Unauthorized response", and the refusals an API document lists. The one place this is
     /// decided.
     pub fn refusals(&self) -> Refusals {
-        let Access::Gated { requirement, deny } = &self.access else { return Refusals::None };
+        let Access::Gated { requirement, deny, scope } = &self.access else { return Refusals::None };
         // A list narrowed by its policy refuses no authenticated actor.
         if self.policy.is_some_and(RoutePolicy::filters) && matches!(requirement, Requirement::Authenticated) {
             return Refusals::Filtered;
+        }
+        if let Some(scope) = scope
+            && scope.outsiders != *deny
+        {
+            return Refusals::HiddenFromOutsiders(*scope);
         }
         match (deny, self.visibility) {
             (Deny::NotFound, _) => Refusals::Hidden,
@@ -101,6 +118,9 @@ pub enum Refusals {
     Hidden,
     /// `404` when this visibility policy refuses, else `403`.
     HiddenOrForbidden(PolicyRef),
+    /// `404` to an actor holding no role in the route's scope, `403` to a member lacking the
+    /// permission.
+    HiddenFromOutsiders(ScopeRef),
 }
 
 impl Refusals {
@@ -111,7 +131,7 @@ impl Refusals {
             Refusals::Filtered => &[401],
             Refusals::Forbidden => &[401, 403],
             Refusals::Hidden => &[401, 404],
-            Refusals::HiddenOrForbidden(_) => &[401, 403, 404],
+            Refusals::HiddenOrForbidden(_) | Refusals::HiddenFromOutsiders(_) => &[401, 403, 404],
         }
     }
 }
@@ -197,7 +217,7 @@ mod tests {
             line: 1,
             methods: &["GET"],
             path: "/x",
-            access: Access::Gated { requirement, deny },
+            access: Access::Gated { requirement, deny, scope: None },
             policy,
             visibility,
             operation: "X",
@@ -214,6 +234,11 @@ mod tests {
         assert_eq!(route(read, Deny::NotFound, None, None).refusals().statuses(), [401, 404]);
         assert_eq!(route(read, Deny::Forbidden, None, None).refusals().statuses(), [401, 403]);
         assert_eq!(route(read, Deny::Forbidden, Some(RoutePolicy::Enforce(view)), Some(view)).refusals(), Refusals::HiddenOrForbidden(view));
+        let team = ScopeRef { kind: "team", param: "team_id", outsiders: Deny::NotFound };
+        let scoped = RouteMeta { access: Access::Gated { requirement: read, deny: Deny::Forbidden, scope: Some(team) }, ..route(read, Deny::Forbidden, None, None) };
+        assert_eq!((scoped.refusals(), scoped.refusals().statuses()), (Refusals::HiddenFromOutsiders(team), &[401, 403, 404][..]));
+        let hidden = RouteMeta { access: Access::Gated { requirement: read, deny: Deny::NotFound, scope: Some(team) }, ..scoped };
+        assert_eq!(hidden.refusals(), Refusals::Hidden);
         let public = RouteMeta { access: Access::Public { reason: "probes" }, ..route(read, Deny::Forbidden, None, None) };
         assert_eq!(public.refusals().statuses(), [0u16; 0]);
     }

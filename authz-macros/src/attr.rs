@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 pub enum AccessArgs {
-    Gated { requirement: ReqExpr, deny: DenyKind },
+    Gated { requirement: ReqExpr, deny: DenyKind, scope: Option<ScopeArgs> },
     Public { reason: LitStr },
 }
 
@@ -131,6 +131,16 @@ pub struct PolicyArgs {
     pub krate: Option<syn::Path>,
 }
 
+/// `scope = team(path = "team_id", outsiders = not_found)`.
+pub struct ScopeArgs {
+    /// The scope kind (`team`), checked against the catalog's `[scopes]`.
+    pub kind: Ident,
+    /// The path parameter naming the scope's id.
+    pub param: LitStr,
+    /// How actors holding no role in the scope are refused; the route's `deny` by default.
+    pub outsiders: Option<DenyKind>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum DenyKind {
     Forbidden,
@@ -149,7 +159,8 @@ pub enum ReqExpr {
     Combinator { all: bool, items: Vec<ReqExpr> },
 }
 
-const KEYS: &[&str] = &["deny", "policy", "filter", "visibility", "operation", "responder", "crate"];
+const KEYS: &[&str] = &["deny", "scope", "policy", "filter", "visibility", "operation", "responder", "crate"];
+const SCOPE_EXAMPLE: &str = "scope = team(path = \"team_id\")";
 const COMBINATORS: &[&str] = &["any", "all"];
 const DENY_VALUES: &[&str] = &["forbidden", "not_found"];
 const POLICY_PATH: &str = "a path to a policy function, like `policies::can_view_project`";
@@ -187,6 +198,7 @@ impl Args {
     pub fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
         let mut requirement: Option<ReqExpr> = None;
         let mut deny = None;
+        let mut scope = None;
         let mut policy = None;
         let mut filter: Option<syn::Path> = None;
         let mut visibility = None;
@@ -206,6 +218,7 @@ impl Args {
             },
             |errors, key, value| match key.to_string().as_str() {
                 "deny" => set(errors, &mut deny, key, parse_deny(value)),
+                "scope" => set(errors, &mut scope, key, parse_scope(value)),
                 "policy" => set(errors, &mut policy, key, parse_path(value, "policy", POLICY_PATH)),
                 "filter" => set(errors, &mut filter, key, parse_path(value, "filter", POLICY_PATH)),
                 "visibility" => set(errors, &mut visibility, key, parse_path(value, "visibility", POLICY_PATH)),
@@ -239,6 +252,7 @@ impl Args {
                 // `finish` returned early on any error, and a missing requirement is one.
                 requirement: requirement.ok_or_else(|| syn::Error::new(Span::call_site(), "missing requirement"))?,
                 deny: deny.unwrap_or(DenyKind::Forbidden),
+                scope,
             },
             policy,
             filter,
@@ -428,6 +442,122 @@ fn parse_deny(value: &Expr) -> syn::Result<DenyKind> {
         }
     }
     Err(syn::Error::new_spanned(value, "expected `forbidden` (403) or `not_found` (404, hides existence)"))
+}
+
+/// `KIND(path = "param")` or `KIND(path = "param", outsiders = not_found)`.
+fn parse_scope(value: &Expr) -> syn::Result<ScopeArgs> {
+    let Expr::Call(call) = value else {
+        return Err(syn::Error::new_spanned(value, format!("expected a scope kind and its path parameter, like `{SCOPE_EXAMPLE}`")));
+    };
+    let kind = match &*call.func {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+        _ => None,
+    };
+    let Some(kind) = kind else {
+        return Err(syn::Error::new_spanned(&call.func, format!("expected a scope kind, like `{SCOPE_EXAMPLE}`")));
+    };
+    let mut param = None;
+    let mut outsiders = None;
+    let mut errors = Errors::default();
+    for arg in &call.args {
+        let Expr::Assign(assign) = arg else {
+            errors.push(syn::Error::new_spanned(arg, format!("expected `path = \"...\"` or `outsiders = not_found`, like `{SCOPE_EXAMPLE}`")));
+            continue;
+        };
+        let key = match &*assign.left {
+            Expr::Path(p) => p.path.get_ident().cloned(),
+            _ => None,
+        };
+        let Some(key) = key else {
+            errors.push(syn::Error::new_spanned(&assign.left, "expected `path` or `outsiders`"));
+            continue;
+        };
+        match key.to_string().as_str() {
+            "path" => {
+                let value = parse_string(&assign.right, "path", "path = \"team_id\"");
+                set(&mut errors, &mut param, &key, value);
+            }
+            "outsiders" => {
+                set(&mut errors, &mut outsiders, &key, parse_deny(&assign.right));
+            }
+            other => errors.push(syn::Error::new(
+                key.span(),
+                format!("unknown scope argument `{other}`; expected `path` or `outsiders`{}", suggest(other, &["path", "outsiders"])),
+            )),
+        }
+    }
+    if param.is_none() && errors.is_empty() {
+        errors.push(syn::Error::new_spanned(call, format!("missing `path = \"...\"`: the path parameter holding the {kind}'s id")));
+    }
+    errors.finish()?;
+    let param = param.ok_or_else(|| syn::Error::new_spanned(call, "missing `path`"))?;
+    Ok(ScopeArgs { kind, param, outsiders })
+}
+
+/// The parameter names of an actix path pattern: `{id}`, `{id:\d+}`, `{tail}*`.
+pub fn path_params(pattern: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        // A regex may hold braces (`{id:\d{3}}`): the name ends at `:` or the first `}`.
+        let end = after.find([':', '}']).unwrap_or(after.len());
+        out.push(after[..end].to_owned());
+        // Skip to the brace closing this segment, counting nested ones.
+        let mut depth = 1;
+        let mut consumed = after.len();
+        for (i, c) in after.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        consumed = i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &after[consumed..];
+    }
+    out
+}
+
+/// Checks a scoped requirement against its route and the catalog: the parameter is in the
+/// route's own path, the kind is declared, the requirement names a permission.
+pub fn check_scope(args: &Args, route_path: &LitStr, catalog: Option<&crate::catalog::Catalog>) -> syn::Result<()> {
+    let AccessArgs::Gated { requirement, scope: Some(scope), .. } = &args.access else { return Ok(()) };
+    let mut errors = Errors::default();
+    let kind = scope.kind.to_string();
+    if let Some(catalog) = catalog {
+        let kinds: Vec<&str> = catalog.scopes.iter().map(|(k, _)| k.as_str()).collect();
+        if !kinds.contains(&kind.as_str()) {
+            let declared = if kinds.is_empty() { "it declares none".to_owned() } else { format!("it declares {}", list(&kinds)) };
+            errors.push(syn::Error::new(
+                scope.kind.span(),
+                format!("unknown scope kind `{kind}`: declare it under `[scopes]` in `{}`; {declared}{}", catalog.display, suggest(&kind, &kinds)),
+            ));
+        }
+    }
+    if matches!(requirement, ReqExpr::Authenticated) {
+        errors.push(syn::Error::new(scope.kind.span(), "a scoped requirement needs a permission: `authenticated` holds in every scope"));
+    }
+    let params = path_params(&route_path.value());
+    let param = scope.param.value();
+    if params.is_empty() {
+        errors.push(syn::Error::new(
+            scope.param.span(),
+            format!("`{}` has no path parameter to name the {kind}: a scoped route needs one, like `/{{{param}}}/...`", route_path.value()),
+        ));
+    } else if !params.contains(&param) {
+        let names: Vec<&str> = params.iter().map(String::as_str).collect();
+        errors.push(syn::Error::new(
+            scope.param.span(),
+            format!("`{}` has no parameter `{param}`; it has {}{}", route_path.value(), list(&names), suggest(&param, &names)),
+        ));
+    }
+    errors.finish()
 }
 
 fn parse_path(value: &Expr, key: &str, what: &str) -> syn::Result<syn::Path> {

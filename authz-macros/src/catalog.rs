@@ -36,6 +36,8 @@ pub struct Catalog {
     pub display: String,
     pub permissions: Vec<(String, String)>,
     pub roles: Vec<(String, Vec<String>)>,
+    /// `[scopes]`: kind → description.
+    pub scopes: Vec<(String, String)>,
 }
 
 /// What the crate being compiled has.
@@ -163,6 +165,7 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
     let mut errors = Vec::new();
     let mut permissions: Vec<(String, String)> = Vec::new();
     let mut roles: Vec<(String, Vec<String>)> = Vec::new();
+    let mut scopes: Vec<(String, String)> = Vec::new();
     let mut saw_permissions = false;
 
     for (key, value) in doc.get_ref() {
@@ -217,16 +220,29 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
                     roles.push((role, list));
                 }
             }
-            ("permissions" | "roles", _) => errors.push(format!(
+            ("scopes", DeValue::Table(table)) => {
+                for (name, description) in table {
+                    let place = at(name.span().start);
+                    let kind = name.get_ref().to_string();
+                    if !valid_role_name(&kind) {
+                        errors.push(format!("{place}: scope kind `{kind}` must match `[a-z][a-z0-9_-]*`"));
+                    }
+                    match description.get_ref() {
+                        DeValue::String(d) if !d.trim().is_empty() => scopes.push((kind, d.to_string())),
+                        _ => errors.push(format!("{place}: scope kind `{kind}` needs a description: `{kind} = \"What it groups\"`")),
+                    }
+                }
+            }
+            ("permissions" | "roles" | "scopes", _) => errors.push(format!(
                 "{}: `{}` must be a table: `[{}]`",
                 at(key.span().start),
                 key.get_ref(),
                 key.get_ref()
             )),
             (other, _) => errors.push(format!(
-                "{}: unknown section `{other}`; `{FILE_NAME}` has `[permissions]` and `[roles]`{}",
+                "{}: unknown section `{other}`; `{FILE_NAME}` has `[permissions]`, `[roles]` and `[scopes]`{}",
                 at(key.span().start),
-                suggest(other, &["permissions", "roles"])
+                suggest(other, &["permissions", "roles", "scopes"])
             )),
         }
     }
@@ -264,7 +280,7 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
         }
     }
     if errors.is_empty() {
-        Ok(Catalog { path: path.to_owned(), display: shown.to_owned(), permissions, roles })
+        Ok(Catalog { path: path.to_owned(), display: shown.to_owned(), permissions, roles, scopes })
     } else {
         Err(errors.join("\n"))
     }

@@ -35,13 +35,23 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let methods = &route.methods;
     let path = &route.path;
     let access = match &args.access {
-        AccessArgs::Gated { requirement, deny } => {
+        AccessArgs::Gated { requirement, deny, scope } => {
             let requirement = requirement_tokens(requirement, &private, catalog.as_deref());
-            let deny = match deny {
+            let deny_tokens = |deny: &DenyKind| match deny {
                 DenyKind::Forbidden => quote!(#private::Deny::Forbidden),
                 DenyKind::NotFound => quote!(#private::Deny::NotFound),
             };
-            quote!(#private::Access::Gated { requirement: #requirement, deny: #deny })
+            let scope = match scope {
+                Some(scope) => {
+                    let kind = scope.kind.to_string();
+                    let param = &scope.param;
+                    let outsiders = deny_tokens(scope.outsiders.as_ref().unwrap_or(deny));
+                    quote!(::core::option::Option::Some(#private::ScopeRef { kind: #kind, param: #param, outsiders: #outsiders }))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            let deny = deny_tokens(deny);
+            quote!(#private::Access::Gated { requirement: #requirement, deny: #deny, scope: #scope })
         }
         AccessArgs::Public { reason } => quote!(#private::Access::Public { reason: #reason }),
     };
@@ -373,12 +383,21 @@ pub(crate) fn authorization_docs(args: &Args, route: &crate::ast::RouteAttr, cat
     ];
     match &args.access {
         AccessArgs::Public { reason } => lines.push(format!("**Public**: {}. No actor is required.", reason.value())),
-        AccessArgs::Gated { requirement, deny } => {
+        AccessArgs::Gated { requirement, deny, scope } => {
             let required = match requirement {
                 ReqExpr::Authenticated => "any authenticated actor".to_owned(),
                 other => format!("`{}`", requirement_text(other, catalog, false)),
             };
             lines.push(format!("- **Requires** {required}; `401` without an actor."));
+            if let Some(scope) = scope {
+                let (kind, param) = (scope.kind.to_string(), scope.param.value());
+                lines.push(format!(
+                    "- **Scope**: held globally, or through a role in the {kind} whose id is `{{{param}}}`; an id that is not a number answers `404`."
+                ));
+                if scope.outsiders.is_some_and(|o| o != *deny) {
+                    lines.push(format!("- **Outsiders** (no role in the {kind}) are refused with `404`, hiding it; members with `403`."));
+                }
+            }
             lines.push(match deny {
                 DenyKind::Forbidden => "- **Refused** with `403`.".to_owned(),
                 DenyKind::NotFound => "- **Refused** with `404`, identical to a missing resource (hides existence).".to_owned(),

@@ -69,7 +69,10 @@ fn declare(args: syn::Result<attr::Args>, item: TokenStream, macro_name: &str) -
         Ok((args, catalog))
     });
     match (args, handler) {
-        (Ok((args, catalog)), Ok(handler)) => expand::expand(args, catalog, handler),
+        (Ok((args, catalog)), Ok(handler)) => match attr::check_scope(&args, &handler.route.path, catalog.as_deref()) {
+            Ok(()) => expand::expand(args, catalog, handler),
+            Err(e) => expand::fallback(item, e),
+        },
         (Err(mut e), Err(h)) => {
             e.combine(h);
             expand::fallback(item, e)

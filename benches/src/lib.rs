@@ -51,23 +51,23 @@ static CAN_EDIT: PolicyMeta = PolicyMeta {
 /// The kinds of row a real app has: single permissions, `any`, `all`, hidden reads, policy
 /// routes, public routes.
 static TEMPLATES: [RouteMeta; 6] = [
-    route(&["GET"], Access::Gated { requirement: Requirement::Permission(READ), deny: Deny::NotFound }, None, "Read an item"),
-    route(&["POST"], Access::Gated { requirement: Requirement::Permission(WRITE), deny: Deny::Forbidden }, None, "Create an item"),
+    route(&["GET"], Access::Gated { requirement: Requirement::Permission(READ), deny: Deny::NotFound, scope: None }, None, "Read an item"),
+    route(&["POST"], Access::Gated { requirement: Requirement::Permission(WRITE), deny: Deny::Forbidden, scope: None }, None, "Create an item"),
     route(
         &["PATCH"],
-        Access::Gated { requirement: Requirement::Authenticated, deny: Deny::Forbidden },
+        Access::Gated { requirement: Requirement::Authenticated, deny: Deny::Forbidden, scope: None },
         Some(RoutePolicy::Enforce(PolicyRef { path: "policies::can_edit", meta: &CAN_EDIT })),
         "Update an item",
     ),
     route(
         &["DELETE"],
-        Access::Gated { requirement: Requirement::All(&[Requirement::Permission(DELETE), Requirement::Permission(WRITE)]), deny: Deny::Forbidden },
+        Access::Gated { requirement: Requirement::All(&[Requirement::Permission(DELETE), Requirement::Permission(WRITE)]), deny: Deny::Forbidden, scope: None },
         None,
         "Delete an item",
     ),
     route(
         &["PUT"],
-        Access::Gated { requirement: Requirement::Any(&[Requirement::Permission(ADMIN), Requirement::Permission(WRITE)]), deny: Deny::Forbidden },
+        Access::Gated { requirement: Requirement::Any(&[Requirement::Permission(ADMIN), Requirement::Permission(WRITE)]), deny: Deny::Forbidden, scope: None },
         None,
         "Replace an item",
     ),

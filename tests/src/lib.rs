@@ -152,3 +152,69 @@ pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
         .finish();
     (logs, tracing::subscriber::set_default(subscriber))
 }
+
+/// Grants held in memory, `(actor id, team id, role)`: a real [`GrantStore`] for tests, counting
+/// the queries it answers and failing on demand.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryGrants(std::sync::Arc<MemoryInner>);
+
+#[derive(Debug, Default)]
+pub struct MemoryInner {
+    pub rows: std::sync::Mutex<Vec<(i64, i64, &'static str)>>,
+    pub queries: std::sync::atomic::AtomicUsize,
+    pub epoch: std::sync::atomic::AtomicU64,
+    pub down: std::sync::atomic::AtomicBool,
+}
+
+impl MemoryGrants {
+    pub fn new(rows: &[(i64, i64, &'static str)]) -> Self {
+        let grants = MemoryGrants::default();
+        *grants.0.rows.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = rows.to_vec();
+        grants
+    }
+
+    pub fn queries(&self) -> usize {
+        self.0.queries.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Removes every grant of `actor` and announces it, as a store's invalidation feed would.
+    pub fn revoke(&self, actor: i64) {
+        self.0.rows.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|(a, _, _)| *a != actor);
+        self.0.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.0.down.store(down, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn rows(&self) -> Result<Vec<(i64, i64, &'static str)>, authz_actix::GrantError> {
+        self.0.queries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.0.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(authz_actix::GrantError::new(std::io::Error::other("grant store unreachable")));
+        }
+        Ok(self.0.rows.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
+    }
+}
+
+impl authz_actix::GrantStore for MemoryGrants {
+    fn roles_in<'a>(&'a self, actor: &'a authz_actix::ActorId, scope: authz_actix::Scope) -> authz_actix::StoreFuture<'a, Vec<String>> {
+        let rows = self.rows();
+        Box::pin(async move {
+            Ok(rows?.into_iter().filter(|(a, t, _)| actor == a && *t == scope.id).map(|(_, _, r)| r.to_owned()).collect())
+        })
+    }
+
+    fn scopes_with<'a>(
+        &'a self,
+        actor: &'a authz_actix::ActorId,
+        _kind: &'static str,
+        roles: &'a [&'static str],
+    ) -> authz_actix::StoreFuture<'a, Vec<i64>> {
+        let rows = self.rows();
+        Box::pin(async move { Ok(rows?.into_iter().filter(|(a, _, r)| actor == a && roles.contains(r)).map(|(_, t, _)| t).collect()) })
+    }
+
+    fn epoch(&self) -> u64 {
+        self.0.epoch.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

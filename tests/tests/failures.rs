@@ -61,7 +61,7 @@ static CLAIMED: RouteMeta = RouteMeta {
     line: line!(),
     methods: &["GET"],
     path: "/forged",
-    access: Access::Gated { requirement: authz_actix::records::Requirement::Permission(Permission::new("user:admin")), deny: authz_actix::Deny::Forbidden },
+    access: Access::Gated { requirement: authz_actix::records::Requirement::Permission(Permission::new("user:admin")), deny: authz_actix::Deny::Forbidden, scope: None },
     policy: None,
     visibility: None,
     operation: "Forged",

@@ -1,0 +1,446 @@
+//! Scoped grants: "which roles does this actor hold in team 7", from a shared store, cached per
+//! worker with a bound, and invalidated when the store says grants changed.
+//!
+//! The store ([`GrantStore`]) answers in role names; the catalog maps roles to permissions, as it
+//! does for global roles. [`Grants`] is what gates, services, CLIs and jobs ask: it checks global
+//! permissions first (no store query when they suffice), then the actor's roles in the scope —
+//! one store query per (actor, scope) until the cache entry expires or the store's epoch moves.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::actor::{ActorId, Principal};
+use crate::catalog::Catalog;
+use crate::decision::{AuthzError, Deny};
+use crate::permission::Permission;
+use crate::requirement::Requirement;
+use crate::scope::Scope;
+use crate::set::PermissionSet;
+
+/// A store's answer, boxed so stores are object safe.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, GrantError>> + Send + 'a>>;
+
+/// The store failed; whoever asked refuses (fails closed) and logs this.
+#[derive(Debug, thiserror::Error)]
+#[error("grant store: {0}")]
+pub struct GrantError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl GrantError {
+    /// Wraps any error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        GrantError(Box::new(error))
+    }
+}
+
+/// Where scoped role assignments live: a SQL table (`authz-sqlx`), or a relationship engine.
+///
+/// The two questions map onto a Zanzibar-style engine's `Check` (roles in one scope) and
+/// `LookupResources` (scopes where a role is held); [`epoch`](Self::epoch) is the cache's
+/// consistency token. See `docs/scaling.md`.
+pub trait GrantStore: Send + Sync + 'static {
+    /// The role names `actor` holds in `scope`.
+    fn roles_in<'a>(&'a self, actor: &'a ActorId, scope: Scope) -> StoreFuture<'a, Vec<String>>;
+
+    /// The ids of the scopes of `kind` where `actor` holds at least one of `roles`.
+    fn scopes_with<'a>(&'a self, actor: &'a ActorId, kind: &'static str, roles: &'a [&'static str]) -> StoreFuture<'a, Vec<i64>>;
+
+    /// A number that changes whenever an answer given earlier may no longer hold (an
+    /// invalidation arrived, or the store lost the feed that would have announced one): caches
+    /// drop everything when it moves. A store with no such feed keeps `0` and relies on the
+    /// cache's time to live.
+    fn epoch(&self) -> u64 {
+        0
+    }
+}
+
+/// What [`Grants::check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScopedCheck {
+    /// The requirement holds, globally or in the scope.
+    pub allowed: bool,
+    /// The actor holds some role in the scope; `None` when global permissions sufficed and the
+    /// store was not asked.
+    pub member: Option<bool>,
+}
+
+impl ScopedCheck {
+    /// `Ok` when allowed; otherwise `outsiders` for an actor holding no role in the scope and
+    /// `deny` for a member lacking the permission.
+    pub fn require(self, deny: Deny, outsiders: Deny) -> Result<(), AuthzError> {
+        match (self.allowed, self.member) {
+            (true, _) => Ok(()),
+            (false, Some(true)) => Err(deny.into()),
+            (false, _) => Err(outsiders.into()),
+        }
+    }
+
+    /// The denial this check calls for, `None` when allowed.
+    pub fn refusal(self, deny: Deny, outsiders: Deny) -> Option<Deny> {
+        match (self.allowed, self.member) {
+            (true, _) => None,
+            (false, Some(true)) => Some(deny),
+            (false, _) => Some(outsiders),
+        }
+    }
+}
+
+/// The scopes of one kind where an actor holds a permission: all of them (the permission is held
+/// globally), or these ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scopes {
+    /// Held globally: every scope.
+    All,
+    /// Held in these scopes only (sorted, no duplicates).
+    Only(Arc<[i64]>),
+}
+
+impl Scopes {
+    /// Whether scope `id` is among them.
+    pub fn contains(&self, id: i64) -> bool {
+        match self {
+            Scopes::All => true,
+            Scopes::Only(ids) => ids.binary_search(&id).is_ok(),
+        }
+    }
+
+    /// No scope at all.
+    pub fn none() -> Self {
+        Scopes::Only(Arc::from([]))
+    }
+}
+
+/// How long a cached answer is trusted when no invalidation arrives, by default.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(2);
+/// Cached answers per worker, by default.
+pub const DEFAULT_CAPACITY: usize = 10_000;
+
+/// The grant store behind a cache. Cheap to clone; clones share the cache. Give each worker its
+/// own cache with [`Grants::for_worker`].
+#[derive(Clone)]
+pub struct Grants {
+    shared: Arc<Shared>,
+    cache: Arc<Mutex<Cache>>,
+}
+
+struct Shared {
+    store: Box<dyn GrantStore>,
+    catalog: &'static Catalog,
+    ttl: Duration,
+    capacity: usize,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Roles(ActorId, Scope),
+    Scopes(ActorId, &'static str, Permission),
+}
+
+#[derive(Clone)]
+enum Value {
+    Roles { mask: u64, permissions: PermissionSet },
+    Scopes(Scopes),
+}
+
+#[derive(Default)]
+struct Cache {
+    epoch: u64,
+    entries: HashMap<Key, (Instant, Value)>,
+}
+
+impl fmt::Debug for Grants {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Grants").field("ttl", &self.shared.ttl).field("capacity", &self.shared.capacity).finish_non_exhaustive()
+    }
+}
+
+impl Grants {
+    /// `store`'s grants, with roles mapped to permissions by `catalog`; cached answers are
+    /// trusted for [`DEFAULT_TTL`], at most [`DEFAULT_CAPACITY`] of them.
+    pub fn new(store: impl GrantStore, catalog: &'static Catalog) -> Self {
+        Grants::with_limits(store, catalog, DEFAULT_TTL, DEFAULT_CAPACITY)
+    }
+
+    /// As [`new`](Self::new), trusting a cached answer for `ttl` and keeping at most `capacity`.
+    pub fn with_limits(store: impl GrantStore, catalog: &'static Catalog, ttl: Duration, capacity: usize) -> Self {
+        let shared = Shared { store: Box::new(store), catalog, ttl, capacity: capacity.max(1) };
+        Grants { shared: Arc::new(shared), cache: Arc::default() }
+    }
+
+    /// The same store with a cache of its own: one per actix worker, so workers never contend.
+    pub fn for_worker(&self) -> Grants {
+        Grants { shared: self.shared.clone(), cache: Arc::default() }
+    }
+
+    /// How long a cached answer is trusted without an invalidation.
+    pub fn ttl(&self) -> Duration {
+        self.shared.ttl
+    }
+
+    /// Drops every cached answer of this cache (a write made through this process).
+    pub fn invalidate(&self) {
+        self.lock().entries.clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
+        // The cache holds plain data: a panic elsewhere cannot leave it inconsistent.
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cached(&self, key: &Key) -> Option<Value> {
+        let epoch = self.shared.store.epoch();
+        let mut cache = self.lock();
+        if cache.epoch != epoch {
+            cache.entries.clear();
+            cache.epoch = epoch;
+            return None;
+        }
+        match cache.entries.get(key) {
+            Some((at, value)) if at.elapsed() < self.shared.ttl => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps `value`, unless the epoch moved while it was fetched (it may predate the change).
+    fn keep(&self, key: Key, value: Value, epoch_before: u64) {
+        if self.shared.store.epoch() != epoch_before {
+            return;
+        }
+        let mut cache = self.lock();
+        if cache.entries.len() >= self.shared.capacity {
+            let ttl = self.shared.ttl;
+            cache.entries.retain(|_, (at, _)| at.elapsed() < ttl);
+            if cache.entries.len() >= self.shared.capacity {
+                cache.entries.clear();
+            }
+        }
+        cache.entries.insert(key, (Instant::now(), value));
+    }
+
+    /// The permissions `actor` holds through roles in `scope` (not its global ones), and the mask
+    /// of those roles in catalog order (`0`: no role there). System actors hold no grants.
+    pub async fn in_scope(&self, actor: &ActorId, scope: Scope) -> Result<(PermissionSet, u64), GrantError> {
+        let catalog = self.shared.catalog;
+        if matches!(actor, ActorId::System(_)) {
+            return Ok((PermissionSet::empty(catalog), 0));
+        }
+        let key = Key::Roles(actor.clone(), scope);
+        if let Some(Value::Roles { mask, permissions }) = self.cached(&key) {
+            return Ok((permissions, mask));
+        }
+        let epoch = self.shared.store.epoch();
+        let names = self.shared.store.roles_in(actor, scope).await?;
+        let known: Vec<&String> = names
+            .iter()
+            .filter(|role| {
+                let declared = catalog.roles().iter().any(|r| r.name == role.as_str());
+                if !declared {
+                    tracing::warn!(target: "authz", actor = %actor, scope = %scope, role = %role, "ignoring a granted role the catalog does not declare");
+                }
+                declared
+            })
+            .collect();
+        let (permissions, mask) = catalog.permissions_for_roles(known).unwrap_or_else(|_| unreachable!("filtered to declared roles"));
+        self.keep(key, Value::Roles { mask, permissions }, epoch);
+        Ok((permissions, mask))
+    }
+
+    /// Whether `actor` meets `requirement` in `scope`: its global permissions first (no store
+    /// query when they suffice), then its roles in the scope.
+    pub async fn check(&self, actor: &dyn Principal, scope: Scope, requirement: &Requirement) -> Result<ScopedCheck, GrantError> {
+        if requirement.is_satisfied_by(actor) {
+            return Ok(ScopedCheck { allowed: true, member: None });
+        }
+        let (scoped, mask) = self.in_scope(actor.actor_id(), scope).await?;
+        let allowed = requirement.is_met_by(&|p| scoped.contains(p) || actor.has_permission(p));
+        Ok(ScopedCheck { allowed, member: Some(mask != 0) })
+    }
+
+    /// As [`check`](Self::check) for one permission, turned into a refusal: `outsiders` when the
+    /// actor holds no role in `scope`, `deny` when it does but not `permission`. For services,
+    /// CLIs and jobs.
+    pub async fn require(&self, actor: &dyn Principal, scope: Scope, permission: Permission, deny: Deny, outsiders: Deny) -> Result<Result<(), AuthzError>, GrantError> {
+        let check = self.check(actor, scope, &Requirement::Permission(permission)).await?;
+        Ok(check.require(deny, outsiders))
+    }
+
+    /// The scopes of `kind` where `actor` holds `permission`: [`Scopes::All`] when it holds it
+    /// globally (no store query), else the ids the store reports for the roles that grant it.
+    pub async fn scopes_with(&self, actor: &dyn Principal, kind: &'static str, permission: Permission) -> Result<Scopes, GrantError> {
+        if actor.has_permission(permission) {
+            return Ok(Scopes::All);
+        }
+        let id = actor.actor_id();
+        if matches!(id, ActorId::System(_)) {
+            return Ok(Scopes::none());
+        }
+        let key = Key::Scopes(id.clone(), kind, permission);
+        if let Some(Value::Scopes(scopes)) = self.cached(&key) {
+            return Ok(scopes);
+        }
+        let roles: Vec<&'static str> =
+            self.shared.catalog.roles().iter().filter(|r| r.permissions.contains(&permission)).map(|r| r.name).collect();
+        let epoch = self.shared.store.epoch();
+        let mut ids = if roles.is_empty() { Vec::new() } else { self.shared.store.scopes_with(id, kind, &roles).await? };
+        ids.sort_unstable();
+        ids.dedup();
+        let scopes = Scopes::Only(ids.into());
+        self.keep(key, Value::Scopes(scopes.clone()), epoch);
+        Ok(scopes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{PermissionDef, RoleDef};
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    const READ: Permission = Permission::new("doc:read");
+    const WRITE: Permission = Permission::new("doc:write");
+    static CATALOG: Catalog = Catalog::new(
+        &[PermissionDef { permission: READ, description: "r" }, PermissionDef { permission: WRITE, description: "w" }],
+        &[
+            RoleDef { name: "viewer", permissions: &[READ] },
+            RoleDef { name: "editor", permissions: &[READ, WRITE] },
+            RoleDef { name: "member", permissions: &[] },
+        ],
+    );
+
+    /// (actor, scope id, role) rows of kind `team`, counting queries.
+    #[derive(Default)]
+    struct Table {
+        rows: Mutex<Vec<(i64, i64, &'static str)>>,
+        queries: AtomicUsize,
+        epoch: AtomicU64,
+        fail: std::sync::atomic::AtomicBool,
+    }
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Table>);
+
+    impl GrantStore for Shared {
+        fn roles_in<'a>(&'a self, actor: &'a ActorId, scope: Scope) -> StoreFuture<'a, Vec<String>> {
+            self.0.queries.fetch_add(1, Ordering::SeqCst);
+            let fail = self.0.fail.load(Ordering::SeqCst);
+            let rows = self.0.rows.lock().unwrap().clone();
+            let actor = actor.clone();
+            Box::pin(async move {
+                if fail {
+                    return Err(GrantError::new(std::io::Error::other("down")));
+                }
+                Ok(rows.iter().filter(|(a, s, _)| actor == *a && *s == scope.id).map(|(_, _, r)| r.to_string()).collect())
+            })
+        }
+
+        fn scopes_with<'a>(&'a self, actor: &'a ActorId, _: &'static str, roles: &'a [&'static str]) -> StoreFuture<'a, Vec<i64>> {
+            self.0.queries.fetch_add(1, Ordering::SeqCst);
+            let rows = self.0.rows.lock().unwrap().clone();
+            let actor = actor.clone();
+            let roles = roles.to_vec();
+            Box::pin(async move { Ok(rows.iter().filter(|(a, _, r)| actor == *a && roles.contains(r)).map(|(_, s, _)| *s).collect()) })
+        }
+
+        fn epoch(&self) -> u64 {
+            self.0.epoch.load(Ordering::SeqCst)
+        }
+    }
+
+    /// Drives a future that never waits (the test store answers at once).
+    fn now<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the test store never waits"),
+        }
+    }
+
+    fn setup(rows: Vec<(i64, i64, &'static str)>) -> (Shared, Grants) {
+        let table = Shared::default();
+        *table.0.rows.lock().unwrap() = rows;
+        let grants = Grants::with_limits(table.clone(), &CATALOG, Duration::from_secs(60), 3);
+        (table, grants)
+    }
+
+    #[test]
+    fn scoped_roles_grant_inside_their_scope_only() {
+        let (_, grants) = setup(vec![(1, 7, "editor"), (1, 9, "viewer"), (2, 7, "member")]);
+        let erin = CATALOG.actor(1, ["member"]).unwrap();
+        let dave = CATALOG.actor(2, ["member"]).unwrap();
+        let write = Requirement::Permission(WRITE);
+        let team = |id| Scope::new("team", id);
+        assert_eq!(now(grants.check(&erin, team(7), &write)).unwrap(), ScopedCheck { allowed: true, member: Some(true) });
+        assert_eq!(now(grants.check(&erin, team(9), &write)).unwrap(), ScopedCheck { allowed: false, member: Some(true) });
+        assert_eq!(now(grants.check(&erin, team(8), &write)).unwrap(), ScopedCheck { allowed: false, member: Some(false) });
+        // A member without the permission is told 403; an outsider 404 when outsiders are hidden.
+        let member = now(grants.check(&dave, team(7), &write)).unwrap();
+        assert_eq!(member.require(Deny::Forbidden, Deny::NotFound), Err(AuthzError::Forbidden));
+        let outsider = now(grants.check(&dave, team(9), &write)).unwrap();
+        assert_eq!(outsider.require(Deny::Forbidden, Deny::NotFound), Err(AuthzError::NotFound));
+        assert_eq!(now(grants.scopes_with(&erin, "team", READ)).unwrap(), Scopes::Only(Arc::from([7, 9])));
+        assert_eq!(now(grants.scopes_with(&erin, "team", WRITE)).unwrap(), Scopes::Only(Arc::from([7])));
+    }
+
+    #[test]
+    fn global_permissions_need_no_query_and_system_actors_hold_no_grants() {
+        let (table, grants) = setup(vec![(1, 7, "editor")]);
+        let editor = CATALOG.actor(1, ["editor"]).unwrap();
+        let check = now(grants.check(&editor, Scope::new("team", 3), &Requirement::Permission(WRITE))).unwrap();
+        assert_eq!(check, ScopedCheck { allowed: true, member: None });
+        assert_eq!(now(grants.scopes_with(&editor, "team", WRITE)).unwrap(), Scopes::All);
+        let job = CATALOG.system_actor("job", &[]);
+        assert!(!now(grants.check(&job, Scope::new("team", 7), &Requirement::Permission(READ))).unwrap().allowed);
+        assert_eq!(table.0.queries.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn answers_are_cached_until_the_epoch_moves_and_the_cache_is_bounded() {
+        let (table, grants) = setup(vec![(1, 7, "editor")]);
+        let erin = CATALOG.actor(1, ["member"]).unwrap();
+        let write = Requirement::Permission(WRITE);
+        let team7 = Scope::new("team", 7);
+        assert!(now(grants.check(&erin, team7, &write)).unwrap().allowed);
+        assert!(now(grants.check(&erin, team7, &write)).unwrap().allowed);
+        assert_eq!(table.0.queries.load(Ordering::SeqCst), 1, "second check is a cache hit");
+        // Revoked; the cache still answers until the store's epoch moves.
+        table.0.rows.lock().unwrap().clear();
+        assert!(now(grants.check(&erin, team7, &write)).unwrap().allowed);
+        table.0.epoch.fetch_add(1, Ordering::SeqCst);
+        assert!(!now(grants.check(&erin, team7, &write)).unwrap().allowed);
+        // Capacity 3: a fourth scope evicts rather than grows.
+        for id in 10..20 {
+            let _ = now(grants.check(&erin, Scope::new("team", id), &write)).unwrap();
+            assert!(grants.lock().entries.len() <= 3);
+        }
+        // Another worker's cache is its own.
+        let other = grants.for_worker();
+        let before = table.0.queries.load(Ordering::SeqCst);
+        let _ = now(other.check(&erin, Scope::new("team", 19), &write)).unwrap();
+        assert_eq!(table.0.queries.load(Ordering::SeqCst), before + 1);
+    }
+
+    #[test]
+    fn a_store_error_is_an_error_and_is_not_cached() {
+        let (table, grants) = setup(vec![(1, 7, "editor")]);
+        let erin = CATALOG.actor(1, ["member"]).unwrap();
+        table.0.fail.store(true, Ordering::SeqCst);
+        assert!(now(grants.check(&erin, Scope::new("team", 7), &Requirement::Permission(WRITE))).is_err());
+        table.0.fail.store(false, Ordering::SeqCst);
+        assert!(now(grants.check(&erin, Scope::new("team", 7), &Requirement::Permission(WRITE))).unwrap().allowed);
+    }
+
+    #[test]
+    fn a_ttl_expires_answers() {
+        let table = Shared::default();
+        *table.0.rows.lock().unwrap() = vec![(1, 7, "editor")];
+        let grants = Grants::with_limits(table.clone(), &CATALOG, Duration::ZERO, 10);
+        let erin = CATALOG.actor(1, ["member"]).unwrap();
+        let _ = now(grants.in_scope(erin.id(), Scope::new("team", 7))).unwrap();
+        let _ = now(grants.in_scope(erin.id(), Scope::new("team", 7))).unwrap();
+        assert_eq!(table.0.queries.load(Ordering::SeqCst), 2);
+    }
+}
