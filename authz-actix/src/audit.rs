@@ -48,7 +48,7 @@ macro_rules! audit {
             resource = %$crate::audit::Resource($req.match_info()),
             method = %$req.method(),
             handler = $route.handler,
-            requirement = %$route.requirement().map_or_else(|| "public".to_owned(), ToString::to_string),
+            requirement = %$route.requirement_text().unwrap_or_else(|| "public".to_owned()),
             decision = $decision,
             reason = $reason,
             status = $status,

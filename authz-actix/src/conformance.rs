@@ -23,7 +23,8 @@
 //! 1. a public route: any 2xx, for everyone;
 //! 2. an anonymous or invalid-credential actor: 401;
 //! 3. the matrix outcome for the actor's roles: `allowed` → 2xx, `denied (N)` → N;
-//! 4. rows where the matrix says "depends on policy" or "filtered": the app's oracle (`Skip` to
+//! 4. rows where the matrix says "depends on policy", "filtered", or (scoped routes) depends on
+//!    the actor's roles in the scope the path names: the app's oracle (`Skip` to
 //!    leave the cell unchecked, counted as such).
 //!
 //! Every route with a refused cell must also have a *positive control*: some actor that gets a 2xx
@@ -261,11 +262,19 @@ impl Suite {
             Kind::Roles(roles) => roles,
         };
         match self.matrix.roles_outcome(roles, cell.endpoint) {
-            // Held globally, a role that meets a scoped requirement meets it in every scope.
-            Some(RoleOutcome::Public | RoleOutcome::Allowed | RoleOutcome::InScope(_)) => Expected::Success,
-            Some(RoleOutcome::Denied(status)) => Expected::Status(status),
-            // Whether the actor is a member of the scope in the path is the app's data.
-            Some(RoleOutcome::DependsOnPolicy(_) | RoleOutcome::Filtered(_) | RoleOutcome::DeniedInScope(..)) | None => {
+            Some(RoleOutcome::Public | RoleOutcome::Allowed) => Expected::Success,
+            // Refused by its global roles, an actor may still hold a role in the path's scope.
+            Some(RoleOutcome::Denied(status)) if cell.endpoint.route.scope().is_none() => Expected::Status(status),
+            // Scoped rows: whether the actor holds a role in the scope the path names, and
+            // whether that scope exists, is the app's data.
+            Some(
+                RoleOutcome::DependsOnPolicy(_)
+                | RoleOutcome::Filtered(_)
+                | RoleOutcome::InScope(_)
+                | RoleOutcome::DeniedInScope(..)
+                | RoleOutcome::Denied(_),
+            )
+            | None => {
                 self.oracle.as_ref().map_or(Expected::Skip, |oracle| oracle(cell))
             }
         }

@@ -132,7 +132,7 @@ fn x_authz(route: &RouteMeta) -> Value {
         Access::Public { reason } => json!({ "access": "public", "public_reason": reason, "operation": route.operation }),
         Access::Gated { requirement, deny, scope } => json!({
             "access": "gated",
-            "requirement": requirement.to_string(),
+            "requirement": route.requirement_text(),
             "scope": scope.map(|s| json!({ "kind": s.kind, "param": s.param, "outsiders_status": s.outsiders.status() })),
             "permissions": requirement.permissions().iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             "deny": match deny { Deny::Forbidden => "forbidden", Deny::NotFound => "not_found" },

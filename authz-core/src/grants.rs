@@ -55,6 +55,13 @@ pub trait GrantStore: Send + Sync + 'static {
     fn epoch(&self) -> u64 {
         0
     }
+
+    /// How long a cached answer may be trusted right now, when the store knows better than the
+    /// cache's own setting: long while an invalidation feed is connected, short while it is down.
+    /// `None` leaves it to [`Grants`]' time to live.
+    fn ttl(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// What [`Grants::check`] found.
@@ -175,9 +182,10 @@ impl Grants {
         Grants { shared: self.shared.clone(), cache: Arc::default() }
     }
 
-    /// How long a cached answer is trusted without an invalidation.
+    /// How long a cached answer is trusted now: the store's say ([`GrantStore::ttl`]), else the
+    /// cache's own setting.
     pub fn ttl(&self) -> Duration {
-        self.shared.ttl
+        self.shared.store.ttl().unwrap_or(self.shared.ttl)
     }
 
     /// Drops every cached answer of this cache (a write made through this process).
@@ -199,7 +207,7 @@ impl Grants {
             return None;
         }
         match cache.entries.get(key) {
-            Some((at, value)) if at.elapsed() < self.shared.ttl => Some(value.clone()),
+            Some((at, value)) if at.elapsed() < self.ttl() => Some(value.clone()),
             _ => None,
         }
     }
@@ -211,7 +219,7 @@ impl Grants {
         }
         let mut cache = self.lock();
         if cache.entries.len() >= self.shared.capacity {
-            let ttl = self.shared.ttl;
+            let ttl = self.ttl();
             cache.entries.retain(|_, (at, _)| at.elapsed() < ttl);
             if cache.entries.len() >= self.shared.capacity {
                 cache.entries.clear();

@@ -284,11 +284,6 @@ fn outcome(view: &RoleView, route: &RouteMeta) -> RoleOutcome {
 fn required_text(route: &RouteMeta) -> String {
     match &route.access {
         Access::Public { reason } => format!("none (public: {reason})"),
-        Access::Gated { requirement, scope: Some(scope), .. } => {
-            let text = requirement.to_string();
-            let text = if text.contains(' ') { format!("({text})") } else { text };
-            format!("{text} {}", scope.qualifier())
-        }
         Access::Gated { requirement, .. } => {
             if let crate::Requirement::Authenticated = requirement
                 && let Some(RoutePolicy::Enforce(policy)) = route.policy
@@ -296,7 +291,7 @@ fn required_text(route: &RouteMeta) -> String {
             {
                 return rule.to_owned();
             }
-            requirement.to_string()
+            route.requirement_text().unwrap_or_default()
         }
     }
 }
@@ -442,7 +437,7 @@ mod json {
                 Access::Gated { requirement, deny, .. } => (
                     "gated",
                     None,
-                    Some(super::required_text(r)),
+                    r.requirement_text(),
                     requirement.permissions().iter().map(|p| p.as_str()).collect(),
                     Some(deny.status()),
                 ),

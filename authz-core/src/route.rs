@@ -70,6 +70,19 @@ impl RouteMeta {
         }
     }
 
+    /// The requirement as the matrix JSON, API documents and audit events write it:
+    /// `project:write`, `a OR b`, and for a scoped route `project:write in team {team_id}`
+    /// (`(a OR b) in team {team_id}`). `None` for a public route.
+    pub fn requirement_text(&self) -> Option<String> {
+        let Access::Gated { requirement, scope, .. } = &self.access else { return None };
+        let text = requirement.to_string();
+        Some(match scope {
+            Some(scope) if text.contains(' ') => format!("({text}) {}", scope.qualifier()),
+            Some(scope) => format!("{text} {}", scope.qualifier()),
+            None => text,
+        })
+    }
+
     /// Where the requirement applies, for a scoped route.
     pub fn scope(&self) -> Option<ScopeRef> {
         match &self.access {

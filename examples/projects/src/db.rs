@@ -4,13 +4,16 @@ use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use authz_sqlx::SqlGrants;
 use sqlx::AnyPool;
 
-/// The database behind the service.
+/// The database behind the service, and the team grants stored in it.
 #[derive(Debug, Clone)]
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Scoped role assignments (`authz_grants`); clones share one invalidation feed.
+    pub grants: SqlGrants,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,14 +22,43 @@ pub enum Backend {
     Postgres,
 }
 
-/// Migrations, in order, per backend: (version, name, SQL). Each runs in a transaction and is
-/// recorded in `schema_migrations`, so a failed one leaves nothing half-applied.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-    include_str!("../migrations/postgres/0001_initial.sql"),
-)];
+/// One migration's statements on `backend`.
+type Statements = fn(Backend) -> Vec<&'static str>;
+
+/// Migrations, in order: (version, name, statements). Each runs in a transaction and is recorded
+/// in `schema_migrations`, so a failed one leaves nothing half-applied.
+const MIGRATIONS: &[(i64, &str, Statements)] = &[
+    (1, "initial", |backend| {
+        split(match backend {
+            Backend::Sqlite => include_str!("../migrations/sqlite/0001_initial.sql"),
+            Backend::Postgres => include_str!("../migrations/postgres/0001_initial.sql"),
+        })
+    }),
+    // Teams, the projects they hold, and authz's grant table (with its change trigger on
+    // PostgreSQL), whose statements authz-sqlx owns.
+    (2, "teams", |backend| {
+        let mut statements = split(match backend {
+            Backend::Sqlite => include_str!("../migrations/sqlite/0002_teams.sql"),
+            Backend::Postgres => include_str!("../migrations/postgres/0002_teams.sql"),
+        });
+        statements.extend_from_slice(authz_sqlx::migration(backend.into()));
+        statements
+    }),
+];
+
+/// A migration file's statements (the files hold no `;` inside a statement).
+fn split(sql: &'static str) -> Vec<&'static str> {
+    sql.split(';').map(str::trim).filter(|s| !s.is_empty()).collect()
+}
+
+impl From<Backend> for authz_sqlx::Backend {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => authz_sqlx::Backend::Sqlite,
+            Backend::Postgres => authz_sqlx::Backend::Postgres,
+        }
+    }
+}
 
 /// The default database: a SQLite file next to where the server runs.
 pub const DEFAULT_URL: &str = "sqlite://projects.db";
@@ -69,7 +101,7 @@ impl Db {
             }
             Backend::Postgres => AnyPoolOptions::new().max_connections(8).connect_with(options).await?,
         };
-        let db = Db { pool, backend };
+        let db = Db { grants: SqlGrants::new(pool.clone(), backend.into()), pool, backend };
         db.migrate().await?;
         Ok(db)
     }
@@ -92,7 +124,7 @@ impl Db {
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
             .execute(&self.pool)
             .await?;
-        for (version, name, sqlite, postgres) in MIGRATIONS {
+        for (version, name, statements) in MIGRATIONS {
             let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(*version)
                 .fetch_optional(&self.pool)
@@ -100,12 +132,8 @@ impl Db {
             if applied.is_some() {
                 continue;
             }
-            let sql = match self.backend {
-                Backend::Sqlite => sqlite,
-                Backend::Postgres => postgres,
-            };
             let mut tx = self.pool.begin().await?;
-            for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            for statement in statements(self.backend) {
                 sqlx::query(statement).execute(&mut *tx).await?;
             }
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")

@@ -6,10 +6,10 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, App, HttpRequest, HttpResponse, ResponseError};
-use authz_actix::{mount, public, require_permission, CurrentActor, ResolveActor, Routes};
+use authz_actix::{mount, public, require_permission, CurrentActor, Grants, ResolveActor, Routes};
 
 use crate::db::Db;
-use crate::model::{NewProject, ProjectPatch};
+use crate::model::{NewProject, NewTeamProject, ProjectPatch};
 use crate::perms;
 use crate::service::{ProjectService, ServiceError};
 use crate::users::{bearer_token, Users};
@@ -43,6 +43,10 @@ impl ResponseError for ApiError {
             ApiError::Service(ServiceError::Invalid(why)) => problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Content", why),
             ApiError::Service(ServiceError::Db(e)) => {
                 tracing::error!(error = %e, "storage error");
+                authz_actix::problem::internal_error()
+            }
+            ApiError::Service(ServiceError::Grants(e)) => {
+                tracing::error!(error = %e, "grant store error; refused");
                 authz_actix::problem::internal_error()
             }
             ApiError::Users(e) => {
@@ -111,6 +115,27 @@ async fn delete_project(actor: CurrentActor, id: web::Path<i64>, svc: web::Data<
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// List a team's projects.
+#[require_permission(perms::PROJECT_READ, scope = team(path = "team_id"), deny = not_found)]
+#[utoipa::path(path = "/teams/{team_id}/projects", tag = "teams", responses((status = 200, description = "The team's projects")))]
+#[get("/{team_id}/projects")]
+async fn list_team_projects(actor: CurrentActor, team_id: web::Path<i64>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(svc.list_team(&actor, team_id.into_inner()).await?))
+}
+
+/// Create a project in a team.
+#[require_permission(perms::PROJECT_WRITE, scope = team(path = "team_id", outsiders = not_found))]
+#[utoipa::path(path = "/teams/{team_id}/projects", tag = "teams", responses((status = 201, description = "The created project, with its `team_id`"), (status = 422, description = "Invalid fields")))]
+#[post("/{team_id}/projects")]
+async fn create_team_project(
+    actor: CurrentActor,
+    team_id: web::Path<i64>,
+    body: web::Json<NewTeamProject>,
+    svc: web::Data<ProjectService>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(svc.create_in_team(&actor, team_id.into_inner(), body.into_inner()).await?))
+}
+
 /// List users.
 #[require_permission(perms::USER_ADMIN)]
 #[utoipa::path(path = "/admin/users", tag = "admin", responses((status = 200, description = "Every user with their roles")))]
@@ -134,7 +159,18 @@ pub struct OpenApiJson(pub String);
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "projects", description = "The projects service: authz end to end."),
-    paths(health, openapi_json, list_projects, create_project, read_project, update_project, delete_project, list_users)
+    paths(
+        health,
+        openapi_json,
+        list_projects,
+        create_project,
+        read_project,
+        update_project,
+        delete_project,
+        list_team_projects,
+        create_team_project,
+        list_users
+    )
 )]
 struct ApiDoc;
 
@@ -176,6 +212,9 @@ pub fn routes(r: &mut Routes<'_>) {
     r.scope("/projects", |r| {
         r.service(list_projects).service(create_project);
         r.service(read_project).service(update_project).service(delete_project);
+    });
+    r.scope("/teams", |r| {
+        r.service(list_team_projects).service(create_team_project);
     });
     r.scope("/admin", |r| {
         r.service(list_users);
@@ -228,9 +267,13 @@ pub fn app(
     impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>,
 > {
     let users = Users::new(db.clone());
+    // Called once per worker: each gets its own cache of team grants, shared by the routes'
+    // gates and the service, over the store every worker and process shares.
+    let grants = Grants::new(db.grants.clone(), &crate::perms::CATALOG);
     App::new()
         .wrap(ResolveActor::new(resolver(users.clone())))
-        .app_data(web::Data::new(ProjectService::new(db)))
+        .app_data(grants.clone())
+        .app_data(web::Data::new(ProjectService::with_grants(db, grants)))
         .app_data(web::Data::new(users))
         .app_data(web::Data::new(OpenApiJson(openapi_text())))
         .configure(input_config)

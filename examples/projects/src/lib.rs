@@ -11,6 +11,7 @@ pub mod http;
 pub mod model;
 pub mod policy;
 pub mod service;
+pub mod teams;
 pub mod users;
 
 /// The permissions and roles of `authz.toml`: `perms::PROJECT_READ`, ..., `perms::CATALOG`.

@@ -8,6 +8,11 @@
 //! projects users list
 //! projects matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]
 //! projects openapi [--out FILE] [--check FILE]
+//! projects teams add NAME                  prints {"id":N,"name":"NAME"}
+//! projects teams list
+//! projects members add TEAM USER --role ROLE
+//! projects members revoke TEAM USER         removes every role USER holds in TEAM
+//! projects members list TEAM
 //! projects archive-stale [--days 90]       archives projects untouched for that long
 //! ```
 
@@ -20,6 +25,7 @@ use clap::{Parser, Subcommand};
 use projects::db::{Db, DEFAULT_URL};
 use projects::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE};
 use projects::service::ProjectService;
+use projects::teams::Teams;
 use projects::users::{demo, Users};
 use projects::REGENERATE;
 
@@ -50,6 +56,20 @@ enum Command {
         database: String,
         #[command(subcommand)]
         command: UsersCommand,
+    },
+    /// Manage teams.
+    Teams {
+        #[arg(long, default_value = DEFAULT_URL, global = true)]
+        database: String,
+        #[command(subcommand)]
+        command: TeamsCommand,
+    },
+    /// Manage who holds which role in which team.
+    Members {
+        #[arg(long, default_value = DEFAULT_URL, global = true)]
+        database: String,
+        #[command(subcommand)]
+        command: MembersCommand,
     },
     /// Print, write or check the endpoint-permission matrix.
     Matrix {
@@ -113,6 +133,31 @@ enum UsersCommand {
     List,
 }
 
+#[derive(Subcommand)]
+enum TeamsCommand {
+    /// Create a team and print it as JSON.
+    Add { name: String },
+    /// List teams.
+    List,
+}
+
+#[derive(Subcommand)]
+enum MembersCommand {
+    /// Grant USER the catalog role ROLE inside TEAM.
+    Add {
+        team: String,
+        user: String,
+        /// admin, editor, support or member.
+        #[arg(long)]
+        role: String,
+    },
+    /// Remove every role USER holds in TEAM; running servers refuse them there within a second
+    /// on PostgreSQL, within the cache's time to live on SQLite.
+    Revoke { team: String, user: String },
+    /// List a team's members and their roles.
+    List { team: String },
+}
+
 fn parse_format(text: &str) -> Result<Format, String> {
     Format::parse(text).ok_or_else(|| format!("unknown format `{text}`; expected md, json or csv"))
 }
@@ -151,7 +196,14 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     let line = DemoLine { id: user.id, user: &user.name, roles: &user.roles, token: &token };
                     println!("{}", serde_json::to_string(&line)?);
                 }
+                for team in projects::teams::demo(&Teams::new(db.clone())).await? {
+                    tracing::info!(team = team.id, name = %team.name, "demo team");
+                }
             }
+            // PostgreSQL: every change to the grant table reaches this process's caches within
+            // milliseconds; until the feed connects (and whenever it drops), cached grants live
+            // one second. Stops with the server.
+            let _feed = db.grants.listen(&database)?;
             let server = HttpServer::new(move || projects::http::app(db.clone())).bind(&bind)?;
             tracing::info!(%bind, %database, "listening");
             server.run().await?;
@@ -173,6 +225,35 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 UsersCommand::List => {
                     for user in users.list().await? {
                         println!("{}\t{}\t{}", user.id, user.name, user.roles.join(","));
+                    }
+                }
+            }
+        }
+        Command::Teams { database, command } => {
+            let teams = Teams::new(Db::connect(&database).await?);
+            match command {
+                TeamsCommand::Add { name } => println!("{}", serde_json::to_string(&teams.add(&name).await?)?),
+                TeamsCommand::List => {
+                    for team in teams.list().await? {
+                        println!("{}\t{}", team.id, team.name);
+                    }
+                }
+            }
+        }
+        Command::Members { database, command } => {
+            let teams = Teams::new(Db::connect(&database).await?);
+            match command {
+                MembersCommand::Add { team, user, role } => {
+                    let added = teams.add_member(&team, &user, &role).await?;
+                    eprintln!("{user} {} {role} in {team}", if added { "is now" } else { "was already" });
+                }
+                MembersCommand::Revoke { team, user } => {
+                    let n = teams.revoke_member(&team, &user).await?;
+                    eprintln!("revoked {n} role(s) of {user} in {team}");
+                }
+                MembersCommand::List { team } => {
+                    for (user, role) in teams.members(&team).await? {
+                        println!("{user}\t{role}");
                     }
                 }
             }

@@ -1,5 +1,6 @@
 //! The project resource and the request bodies that change it.
 
+use authz_actix::condition::{Field, Fields};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -14,6 +15,26 @@ pub struct Project {
     pub is_archived: bool,
     pub is_locked: bool,
     pub allow_owner_edits: bool,
+    /// The team holding the project; `null` projects belong to no team, and their JSON has no
+    /// `team_id` (as before teams existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<i64>,
+}
+
+/// The columns a policy's list form may name, as the database holds them.
+impl Fields for Project {
+    fn field(&self, column: &str) -> Field {
+        match column {
+            "id" => Field::Int(self.id),
+            "owner_id" => Field::Int(self.owner_id),
+            "team_id" => self.team_id.map_or(Field::Null, Field::Int),
+            "is_public" => Field::Bool(self.is_public),
+            "is_archived" => Field::Bool(self.is_archived),
+            "is_locked" => Field::Bool(self.is_locked),
+            "allow_owner_edits" => Field::Bool(self.allow_owner_edits),
+            _ => Field::Null,
+        }
+    }
 }
 
 /// The columns `Project::from_row` reads, as a literal for `concat!`, so every query stays a
@@ -27,7 +48,7 @@ macro_rules! project_columns {
          CAST(CASE WHEN is_public THEN 1 ELSE 0 END AS BIGINT) AS is_public, \
          CAST(CASE WHEN is_archived THEN 1 ELSE 0 END AS BIGINT) AS is_archived, \
          CAST(CASE WHEN is_locked THEN 1 ELSE 0 END AS BIGINT) AS is_locked, \
-         CAST(CASE WHEN allow_owner_edits THEN 1 ELSE 0 END AS BIGINT) AS allow_owner_edits"
+         CAST(CASE WHEN allow_owner_edits THEN 1 ELSE 0 END AS BIGINT) AS allow_owner_edits, team_id"
     };
 }
 
@@ -41,6 +62,7 @@ impl Project {
             is_archived: row.try_get::<i64, _>("is_archived")? != 0,
             is_locked: row.try_get::<i64, _>("is_locked")? != 0,
             allow_owner_edits: row.try_get::<i64, _>("allow_owner_edits")? != 0,
+            team_id: row.try_get("team_id")?,
         })
     }
 }
@@ -62,6 +84,20 @@ pub struct NewProject {
 
 fn yes() -> bool {
     true
+}
+
+/// `POST /teams/{team_id}/projects`: the project is the creator's, private, in the team.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTeamProject {
+    pub name: String,
+}
+
+/// A team, as `projects teams add` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
 }
 
 /// `PATCH /projects/{id}`: only the fields present change.

@@ -1,15 +1,51 @@
 //! The project policies: pure functions of an actor and a project, shared by the HTTP handlers,
 //! the CLI and the background job through `ProjectService`.
+//!
+//! An actor's permissions on a team's project include those of its roles in that team: the
+//! service hands policies the actor as it stands in the project's team
+//! ([`crate::service::ProjectService`] merges them), so `can_edit_project` and
+//! `can_delete_project` need not know about teams.
 
-use authz_actix::{is_owner, policy, Actor, Decision};
+use authz_actix::condition::Condition;
+use authz_actix::{is_owner, policy, Actor, ActorId, Decision, Scopes};
 
 use crate::model::{Project, ProjectPatch};
 use crate::perms::{PROJECT_DELETE, PROJECT_READ, PROJECT_WRITE};
 
-/// Public projects to anyone authenticated; private ones to project:read holders and the owner.
-#[policy(rule = "public, or project:read, or owner")]
-pub fn can_view_project(actor: &Actor, project: &Project) -> bool {
-    project.is_public || actor.has(PROJECT_READ) || is_owner(actor, project.owner_id)
+/// Who is looking: the actor, and the teams where it holds `project:read` through a team role
+/// ([`Scopes::All`] when it holds it globally).
+#[derive(Debug, Clone)]
+pub struct Viewer<'a> {
+    pub actor: &'a Actor,
+    pub teams: Scopes,
+}
+
+impl<'a> Viewer<'a> {
+    /// An actor already standing in the one project's team (its team permissions merged): no
+    /// other team matters.
+    pub fn in_place(actor: &'a Actor) -> Self {
+        Viewer { actor, teams: Scopes::none() }
+    }
+}
+
+/// `can_view_project`, once, as a condition on a project's columns: evaluated on a loaded
+/// project, and rendered as the list query's `WHERE` clause (`authz_sqlx::where_clause`).
+pub fn visible_projects(viewer: &Viewer<'_>) -> Condition {
+    if viewer.actor.has(PROJECT_READ) {
+        return Condition::Always;
+    }
+    let owner = match viewer.actor.id() {
+        ActorId::Int(id) => Condition::Eq("owner_id", *id),
+        _ => Condition::Never,
+    };
+    Condition::any([Condition::Is("is_public", true), owner, Condition::in_scopes("team_id", &viewer.teams)])
+}
+
+/// Public projects to anyone authenticated; private ones to project:read holders (globally, or in
+/// the project's team) and the owner.
+#[policy(rule = "public, or project:read (globally or in the project's team), or owner")]
+pub fn can_view_project(viewer: &Viewer<'_>, project: &Project) -> bool {
+    visible_projects(viewer).matches(project)
 }
 
 /// Not archived, and project:write or (owner and allow_owner_edits); protected fields need
@@ -61,16 +97,28 @@ mod tests {
             is_archived: false,
             is_locked: false,
             allow_owner_edits: true,
+            team_id: None,
         }
     }
 
+    fn view(actor: &Actor, teams: &[i64], project: &Project) -> bool {
+        let teams = Scopes::Only(teams.into());
+        can_view_project(&Viewer { actor, teams }, project)
+    }
+
     #[test]
-    fn view() {
+    fn view_rules() {
         let private = project(4);
-        assert!(can_view_project(&actor(4, "member"), &private), "owner");
-        assert!(!can_view_project(&actor(5, "member"), &private), "stranger");
-        assert!(can_view_project(&actor(3, "support"), &private), "project:read");
-        assert!(can_view_project(&actor(5, "member"), &Project { is_public: true, ..private }), "public");
+        assert!(view(&actor(4, "member"), &[], &private), "owner");
+        assert!(!view(&actor(5, "member"), &[], &private), "stranger");
+        assert!(view(&actor(3, "support"), &[], &private), "project:read");
+        assert!(view(&actor(5, "member"), &[], &Project { is_public: true, ..private.clone() }), "public");
+        let in_team = Project { team_id: Some(7), ..private.clone() };
+        assert!(view(&actor(5, "member"), &[7], &in_team), "project:read in the project's team");
+        assert!(!view(&actor(5, "member"), &[8], &in_team), "another team's reader");
+        assert!(!view(&actor(5, "member"), &[7], &private), "a team reader sees no team-less project");
+        let system = CATALOG.system_actor("job", &[]);
+        assert!(!can_view_project(&Viewer::in_place(&system), &Project { owner_id: 0, ..private }), "system actors own nothing");
     }
 
     #[test]

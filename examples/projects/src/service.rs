@@ -2,13 +2,16 @@
 //! between the check and the write. HTTP handlers, CLI commands and the background job all come
 //! through here with an `Actor`, so they share one set of rules.
 
-use authz_actix::{ActorId, Actor, Authorizer, AuthzError, Deny};
+use authz_actix::{ActorId, Actor, Authorizer, AuthzError, Deny, GrantError, Grants, Scope};
 
 use crate::db::{now, Backend, Db};
-use crate::model::{check_name, NewProject, Project, ProjectPatch};
+use crate::model::{check_name, NewProject, NewTeamProject, Project, ProjectPatch};
 use crate::project_columns;
 use crate::perms::{PROJECT_READ, PROJECT_WRITE};
-use crate::policy::{can_delete_project, can_edit_project, can_view_project};
+use crate::policy::{can_delete_project, can_edit_project, can_view_project, visible_projects, Viewer};
+
+/// The scope kind of teams, as `authz.toml` declares it.
+pub const TEAM: &str = "team";
 
 /// Why a service call failed.
 #[derive(Debug, thiserror::Error)]
@@ -22,12 +25,16 @@ pub enum ServiceError {
     /// Storage failed; details are logged, never shown.
     #[error("storage error")]
     Db(#[from] sqlx::Error),
+    /// The grant store failed: refused (fails closed), details logged.
+    #[error("grant store error")]
+    Grants(#[from] GrantError),
 }
 
 /// Projects, with every rule applied.
 #[derive(Debug, Clone)]
 pub struct ProjectService {
     db: Db,
+    grants: Grants,
 }
 
 /// The user id behind an actor; system actors have none.
@@ -38,15 +45,6 @@ fn user_id(actor: &Actor) -> Option<i64> {
     }
 }
 
-/// Project `id` loaded with `select` (bound to `$1`), if `actor` may know it exists: a hidden
-/// project is `NotFound`, exactly like a missing one. Every read and write starts here.
-async fn visible(conn: &mut sqlx::AnyConnection, select: &'static str, actor: &Actor, id: i64) -> Result<Project, ServiceError> {
-    let row = sqlx::query(select).bind(id).fetch_optional(&mut *conn).await?;
-    // Missing: answered as a hidden project is, logged as not found.
-    let project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::Missing)?;
-    Authorizer::require(can_view_project(actor, &project), Deny::NotFound)?;
-    Ok(project)
-}
 
 /// `Invalid` unless `owner` names a user.
 async fn require_user(conn: &mut sqlx::AnyConnection, owner: i64) -> Result<(), ServiceError> {
@@ -55,8 +53,47 @@ async fn require_user(conn: &mut sqlx::AnyConnection, owner: i64) -> Result<(), 
 }
 
 impl ProjectService {
+    /// Projects in `db`, with team roles from its grant table through a cache of its own.
     pub fn new(db: Db) -> Self {
-        ProjectService { db }
+        let grants = Grants::new(db.grants.clone(), &crate::perms::CATALOG);
+        ProjectService { db, grants }
+    }
+
+    /// As [`new`](Self::new), sharing `grants` — the cache the routes' gates fill (see
+    /// `http::app`), so a service check right after the gate's costs no query.
+    pub fn with_grants(db: Db, grants: Grants) -> Self {
+        ProjectService { db, grants }
+    }
+
+    /// `actor` as it stands in `team`: its global permissions plus those of its roles there
+    /// (one grant-store query, cached; none for a project without a team).
+    async fn standing(&self, actor: &Actor, team: Option<i64>) -> Result<Actor, ServiceError> {
+        let mut standing = actor.clone();
+        if let Some(team) = team {
+            let (scoped, _) = self.grants.in_scope(actor.id(), Scope::new(TEAM, team)).await?;
+            for permission in scoped.iter() {
+                standing.grant(permission);
+            }
+        }
+        Ok(standing)
+    }
+
+    /// Project `id` loaded with `select` (bound to `$1`), if `actor` may know it exists, with the
+    /// actor as it stands in the project's team: a hidden project is `NotFound`, exactly like a
+    /// missing one. Every read and write of one project starts here.
+    async fn visible(&self, conn: &mut sqlx::AnyConnection, select: &'static str, actor: &Actor, id: i64) -> Result<(Project, Actor), ServiceError> {
+        let row = sqlx::query(select).bind(id).fetch_optional(&mut *conn).await?;
+        // Missing: answered as a hidden project is, logged as not found.
+        let project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::Missing)?;
+        let standing = self.standing(actor, project.team_id).await?;
+        Authorizer::require(can_view_project(&Viewer::in_place(&standing), &project), Deny::NotFound)?;
+        Ok((project, standing))
+    }
+
+    /// Who `actor` is as a viewer of every project: the teams where it reads through a team role.
+    pub async fn viewer<'a>(&self, actor: &'a Actor) -> Result<Viewer<'a>, ServiceError> {
+        let teams = self.grants.scopes_with(actor, TEAM, PROJECT_READ).await?;
+        Ok(Viewer { actor, teams })
     }
 
     /// One project, row-locked on PostgreSQL until the transaction ends; SQLite has a single
@@ -68,17 +105,24 @@ impl ProjectService {
         }
     }
 
-    /// Every project `actor` may see: all of them with project:read, otherwise public and owned
-    /// ones — filtered by the database, not in memory.
+    /// Every project `actor` may see — `can_view_project`'s own condition, run by the database
+    /// as the `WHERE` clause (the test kit's property tests hold the two readings equal).
     pub async fn list(&self, actor: &Actor) -> Result<Vec<Project>, ServiceError> {
-        let rows = if actor.has(PROJECT_READ) {
-            sqlx::query(concat!("SELECT ", project_columns!(), " FROM projects ORDER BY id")).fetch_all(&self.db.pool).await?
-        } else {
-            sqlx::query(concat!("SELECT ", project_columns!(), " FROM projects WHERE is_public = TRUE OR owner_id = $1 ORDER BY id"))
-                .bind(user_id(actor).unwrap_or(-1))
-                .fetch_all(&self.db.pool)
-                .await?
-        };
+        let viewer = self.viewer(actor).await?;
+        let filter = authz_sqlx::where_clause(&visible_projects(&viewer), 1)
+            .map_err(|e| ServiceError::Db(sqlx::Error::Protocol(e.to_string())))?;
+        let sql = format!(concat!("SELECT ", project_columns!(), " FROM projects WHERE {} ORDER BY id"), filter.sql);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for value in filter.params {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(&self.db.pool).await?;
+        Ok(rows.iter().map(Project::from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Every project, for tests that hold the list to the policy.
+    pub async fn all(&self) -> Result<Vec<Project>, ServiceError> {
+        let rows = sqlx::query(concat!("SELECT ", project_columns!(), " FROM projects ORDER BY id")).fetch_all(&self.db.pool).await?;
         Ok(rows.iter().map(Project::from_row).collect::<Result<_, _>>()?)
     }
 
@@ -86,7 +130,50 @@ impl ProjectService {
     /// missing one.
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<Project, ServiceError> {
         let mut conn = self.db.pool.acquire().await?;
-        visible(&mut conn, concat!("SELECT ", project_columns!(), " FROM projects WHERE id = $1"), actor, id).await
+        let select = concat!("SELECT ", project_columns!(), " FROM projects WHERE id = $1");
+        Ok(self.visible(&mut conn, select, actor, id).await?.0)
+    }
+
+    /// `Ok` when `actor` holds `permission` in `team` (or globally); otherwise `outsiders` when it
+    /// holds no role there and `members` when it does — then `Missing` for a team that does not
+    /// exist, answered exactly as a hidden one.
+    async fn in_team(&self, actor: &Actor, team: i64, permission: authz_actix::Permission, members: Deny, outsiders: Deny) -> Result<(), ServiceError> {
+        self.grants.require(actor, Scope::new(TEAM, team), permission, members, outsiders).await??;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1").bind(team).fetch_optional(&self.db.pool).await?;
+        exists.map(drop).ok_or(ServiceError::Denied(AuthzError::Missing))
+    }
+
+    /// The projects of `team`, for an actor reading there (the route's gate asked the same
+    /// question; this answer comes from the worker's cache).
+    pub async fn list_team(&self, actor: &Actor, team: i64) -> Result<Vec<Project>, ServiceError> {
+        self.in_team(actor, team, PROJECT_READ, Deny::NotFound, Deny::NotFound).await?;
+        let rows = sqlx::query(concat!("SELECT ", project_columns!(), " FROM projects WHERE team_id = $1 ORDER BY id"))
+            .bind(team)
+            .fetch_all(&self.db.pool)
+            .await?;
+        Ok(rows.iter().map(Project::from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Creates a private project in `team`, owned by the actor: 404 to an actor with no role in
+    /// the team (or for a team that does not exist), 403 to a member without project:write.
+    pub async fn create_in_team(&self, actor: &Actor, team: i64, new: NewTeamProject) -> Result<Project, ServiceError> {
+        self.in_team(actor, team, PROJECT_WRITE, Deny::Forbidden, Deny::NotFound).await?;
+        check_name(&new.name).map_err(ServiceError::Invalid)?;
+        let owner = user_id(actor).ok_or(ServiceError::Invalid("a team project is owned by a user"))?;
+        let row = sqlx::query(concat!(
+            "INSERT INTO projects (name, owner_id, is_public, is_archived, is_locked, allow_owner_edits, updated_at, team_id) \
+             VALUES ($1, $2, FALSE, FALSE, FALSE, TRUE, $3, $4) RETURNING ",
+            project_columns!()
+        ))
+        .bind(new.name.trim())
+        .bind(owner)
+        .bind(now())
+        .bind(team)
+        .fetch_one(&self.db.pool)
+        .await?;
+        let project = Project::from_row(&row)?;
+        tracing::info!(actor = %actor.id(), project = project.id, team, "team project created");
+        Ok(project)
     }
 
     /// Creates a project owned by `new.owner_id`, or by the actor.
@@ -122,8 +209,8 @@ impl ProjectService {
             check_name(name).map_err(ServiceError::Invalid)?;
         }
         let mut tx = self.db.pool.begin().await?;
-        let mut project = visible(&mut tx, self.select_for_update(), actor, id).await?;
-        Authorizer::require(can_edit_project(actor, &project, &patch), Deny::Forbidden)?;
+        let (mut project, standing) = self.visible(&mut tx, self.select_for_update(), actor, id).await?;
+        Authorizer::require(can_edit_project(&standing, &project, &patch), Deny::Forbidden)?;
         if let Some(owner) = patch.owner_id {
             require_user(&mut tx, owner).await?;
         }
@@ -150,8 +237,8 @@ impl ProjectService {
     /// Deletes the project: 404 when the actor cannot see it, 403 when it may not delete it.
     pub async fn delete(&self, actor: &Actor, id: i64) -> Result<(), ServiceError> {
         let mut tx = self.db.pool.begin().await?;
-        let project = visible(&mut tx, self.select_for_update(), actor, id).await?;
-        Authorizer::require(can_delete_project(actor, &project), Deny::Forbidden)?;
+        let (project, standing) = self.visible(&mut tx, self.select_for_update(), actor, id).await?;
+        Authorizer::require(can_delete_project(&standing, &project), Deny::Forbidden)?;
         sqlx::query("DELETE FROM projects WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         tracing::info!(actor = %actor.id(), project = id, "project deleted");

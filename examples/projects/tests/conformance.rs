@@ -1,6 +1,8 @@
 //! The projects service against its own matrix, with `authz_actix::conformance`: every route ×
 //! method × actor on a fresh database, compared with the matrix — and, for policy rows, with an
-//! oracle written from the DESIGN table. Prints the figures.
+//! oracle written from the DESIGN table. Team routes run three times: on a team where some actors
+//! hold roles (apollo), on one where others do (zephyr), and on a team that does not exist.
+//! Prints the figures.
 
 use actix_web::test;
 use authz_actix::conformance::{Caller, Credentials, Expected, Suite};
@@ -8,10 +10,17 @@ use projects::db::Db;
 use projects::model::NewProject;
 use projects::perms::{CATALOG, PROJECT_WRITE};
 use projects::service::ProjectService;
+use projects::teams::Teams;
 use projects::users::{demo, Users};
 
-/// A fresh database: the demo users, a revoked user, and project 1 — private, owned by bob,
-/// owner edits allowed.
+/// Team memberships of the fixture, beyond the demo's (erin, editor in apollo): dave holds
+/// `member` (no permission) in apollo, bob `editor` in zephyr.
+const APOLLO: i64 = 1;
+const ZEPHYR: i64 = 2;
+const NO_TEAM: i64 = 99;
+
+/// A fresh database: the demo users and teams, a revoked user, and project 1 — private, owned by
+/// bob, owner edits allowed.
 async fn fixture() -> (impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error>, Credentials) {
     let db = Db::connect("sqlite::memory:").await.expect("database");
     let users = Users::new(db.clone());
@@ -35,6 +44,11 @@ async fn fixture() -> (impl actix_web::dev::Service<actix_http::Request, Respons
     users.revoke_tokens("rita").await.expect("revoke");
     credentials.insert("revoked admin token".to_owned(), bearer(&revoked));
     credentials.insert("malformed token".to_owned(), bearer("pat_not-a-token"));
+    let teams = Teams::new(db.clone());
+    let made = projects::teams::demo(&teams).await.expect("demo teams");
+    assert_eq!(made.iter().map(|t| t.id).collect::<Vec<_>>(), [APOLLO, ZEPHYR]);
+    teams.add_member("apollo", "dave", "member").await.expect("member");
+    teams.add_member("zephyr", "bob", "editor").await.expect("member");
     let seed = CATALOG.system_actor("conformance-seed", &[PROJECT_WRITE]);
     ProjectService::new(db.clone())
         .create(&seed, NewProject { name: "Apollo".into(), owner_id: Some(bob), allow_owner_edits: true, ..Default::default() })
@@ -43,9 +57,34 @@ async fn fixture() -> (impl actix_web::dev::Service<actix_http::Request, Respons
     (test::init_service(projects::http::app(db)).await, credentials)
 }
 
-#[actix_rt::test]
-async fn every_route_method_and_actor_matches_the_matrix() {
-    let report = Suite::new(authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)))
+/// The team-route answer for `actor` on team `team`, from the DESIGN table: reads need
+/// project:read globally or in the team, writes project:write; a missing team, or one where the
+/// actor holds no role, is hidden (404); a member without the permission gets 403 on writes.
+fn team_route(method: &str, actor: &str, team: i64) -> Expected {
+    let global_read = ["alice", "erin", "carol"].iter().any(|a| actor.starts_with(a));
+    let global_write = ["alice", "erin"].iter().any(|a| actor.starts_with(a));
+    // Roles in the team: erin editor and dave member in apollo; bob editor in zephyr.
+    let role = match (team, actor.split(' ').next().unwrap_or("")) {
+        (APOLLO, "erin") => Some("editor"),
+        (APOLLO, "dave") => Some("member"),
+        (ZEPHYR, "bob") => Some("editor"),
+        _ => None,
+    };
+    let exists = team == APOLLO || team == ZEPHYR;
+    let (global, in_team) = match method {
+        "GET" => (global_read, role == Some("editor")),
+        _ => (global_write, role == Some("editor")),
+    };
+    match (global || in_team, exists) {
+        (true, true) => Expected::Success,
+        (true, false) => Expected::Status(404),
+        (false, _) if method == "POST" && role.is_some() => Expected::Status(403),
+        (false, _) => Expected::Status(404),
+    }
+}
+
+async fn run(team: i64) -> authz_actix::conformance::Report {
+    Suite::new(authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)))
         .actor(Caller::anonymous("anonymous"))
         .actor(Caller::invalid("malformed token"))
         .actor(Caller::invalid("revoked admin token"))
@@ -55,14 +94,17 @@ async fn every_route_method_and_actor_matches_the_matrix() {
         .actor(Caller::with_roles("bob (member, owner)", &["member"]))
         .actor(Caller::with_roles("dave (member, non-owner)", &["member"]))
         .param("id", "1")
+        .param("team_id", &team.to_string())
         .body("POST", "/projects", "application/json", r#"{"name":"Gemini"}"#)
+        .body("POST", "/teams/{team_id}/projects", "application/json", r#"{"name":"Gemini"}"#)
         .body("PATCH", "/projects/{id}", "application/json", r#"{"name":"Apollo 2"}"#)
         // Project 1 is private, owned by bob, owner edits allowed, not archived or locked.
-        .oracle(|cell| {
+        .oracle(move |cell| {
             let reader = !cell.actor().starts_with("bob") && !cell.actor().starts_with("dave");
             let owner = cell.actor().starts_with("bob");
             let writer = cell.actor().starts_with("alice") || cell.actor().starts_with("erin");
             match (cell.method(), cell.path()) {
+                (method, "/teams/{team_id}/projects") => team_route(method, cell.actor(), team),
                 ("GET", "/projects") => Expected::Success,
                 ("GET", "/projects/{id}") if reader || owner => Expected::Success,
                 ("GET", "/projects/{id}") => Expected::Status(404),
@@ -74,8 +116,24 @@ async fn every_route_method_and_actor_matches_the_matrix() {
             }
         })
         .run(fixture)
-        .await;
-    println!("projects conformance: {report}");
-    report.assert_clean();
-    assert_eq!(report.unchecked, 0, "the oracle covers every policy row");
+        .await
+}
+
+#[actix_rt::test]
+async fn every_route_method_and_actor_matches_the_matrix() {
+    for team in [APOLLO, ZEPHYR] {
+        let report = run(team).await;
+        println!("projects conformance (team {team}): {report}");
+        report.assert_clean();
+        assert_eq!(report.unchecked, 0, "the oracle covers every policy row");
+    }
+}
+
+#[actix_rt::test]
+async fn a_team_that_does_not_exist_is_hidden_from_everyone() {
+    let report = run(NO_TEAM).await;
+    println!("projects conformance (no team): {report}");
+    assert!(report.mismatches.is_empty() && report.unchecked == 0, "{report}");
+    // Nobody is served there: the team routes are the only ones without a positive control.
+    assert_eq!(report.without_positive_control, ["GET /teams/{team_id}/projects", "POST /teams/{team_id}/projects"], "{report}");
 }

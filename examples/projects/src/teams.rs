@@ -1,0 +1,124 @@
+//! Teams and their members: who holds which catalog role inside which team. Roles are stored in
+//! authz's grant table (`authz_sqlx`), so every running server learns of a change — at once on
+//! PostgreSQL, through the table's trigger, within the cache's time to live on SQLite.
+
+use authz_actix::{ActorId, Scope};
+
+use crate::db::{now, Db};
+use crate::model::Team;
+use crate::perms::CATALOG;
+use crate::service::TEAM;
+use crate::users::{UserError, Users};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error("team names are 1 to 64 characters of a-z, 0-9, `_`, `-` and `.`")]
+    BadName,
+    #[error("a team named `{0}` already exists")]
+    Exists(String),
+    #[error("no team named `{0}`")]
+    NoSuchTeam(String),
+    #[error("unknown role `{0}`; roles: {roles}", roles = CATALOG.roles().iter().map(|r| r.name).collect::<Vec<_>>().join(", "))]
+    UnknownRole(String),
+    #[error("`{user}` holds no role in `{team}`")]
+    NotAMember { user: String, team: String },
+    #[error(transparent)]
+    Users(#[from] UserError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Teams and memberships.
+#[derive(Debug, Clone)]
+pub struct Teams {
+    db: Db,
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
+}
+
+impl Teams {
+    pub fn new(db: Db) -> Self {
+        Teams { db }
+    }
+
+    /// Creates team `name`.
+    pub async fn add(&self, name: &str) -> Result<Team, TeamError> {
+        if !valid_name(name) {
+            return Err(TeamError::BadName);
+        }
+        let mut tx = self.db.pool.begin().await?;
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1").bind(name).fetch_optional(&mut *tx).await?;
+        if taken.is_some() {
+            return Err(TeamError::Exists(name.to_owned()));
+        }
+        let id: i64 = sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Team { id, name: name.to_owned() })
+    }
+
+    pub async fn find(&self, name: &str) -> Result<Option<Team>, TeamError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1").bind(name).fetch_optional(&self.db.pool).await?;
+        Ok(id.map(|id| Team { id, name: name.to_owned() }))
+    }
+
+    /// Every team, by id.
+    pub async fn list(&self) -> Result<Vec<Team>, TeamError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM teams ORDER BY id").fetch_all(&self.db.pool).await?;
+        Ok(rows.into_iter().map(|(id, name)| Team { id, name }).collect())
+    }
+
+    async fn team_and_user(&self, team: &str, user: &str) -> Result<(Team, i64), TeamError> {
+        let found = self.find(team).await?.ok_or_else(|| TeamError::NoSuchTeam(team.to_owned()))?;
+        let user = Users::new(self.db.clone()).find(user).await?.ok_or_else(|| UserError::NoSuchUser(user.to_owned()))?;
+        Ok((found, user.id))
+    }
+
+    /// Grants `role` in `team` to `user`; `false` when they held it already.
+    pub async fn add_member(&self, team: &str, user: &str, role: &str) -> Result<bool, TeamError> {
+        if CATALOG.roles().iter().all(|r| r.name != role) {
+            return Err(TeamError::UnknownRole(role.to_owned()));
+        }
+        let (team, user) = self.team_and_user(team, user).await?;
+        Ok(self.db.grants.grant(&ActorId::Int(user), Scope::new(TEAM, team.id), role).await?)
+    }
+
+    /// Removes every role `user` holds in `team`; returns how many.
+    pub async fn revoke_member(&self, team: &str, user: &str) -> Result<u64, TeamError> {
+        let (found, id) = self.team_and_user(team, user).await?;
+        match self.db.grants.revoke(&ActorId::Int(id), Scope::new(TEAM, found.id), None).await? {
+            0 => Err(TeamError::NotAMember { user: user.to_owned(), team: team.to_owned() }),
+            n => Ok(n),
+        }
+    }
+
+    /// `(user id, role)` of every member of `team`.
+    pub async fn members(&self, team: &str) -> Result<Vec<(String, String)>, TeamError> {
+        let found = self.find(team).await?.ok_or_else(|| TeamError::NoSuchTeam(team.to_owned()))?;
+        Ok(self.db.grants.members(Scope::new(TEAM, found.id)).await?)
+    }
+}
+
+/// The demo's teams: `apollo`, where erin is an editor, and `zephyr`, where she holds nothing.
+pub const DEMO_TEAMS: &[(&str, &[(&str, &str)])] = &[("apollo", &[("erin", "editor")]), ("zephyr", &[])];
+
+/// Creates the missing demo teams and memberships.
+pub async fn demo(teams: &Teams) -> Result<Vec<Team>, TeamError> {
+    let mut out = Vec::new();
+    for (name, members) in DEMO_TEAMS {
+        let team = match teams.find(name).await? {
+            Some(team) => team,
+            None => teams.add(name).await?,
+        };
+        for (user, role) in *members {
+            teams.add_member(name, user, role).await?;
+        }
+        out.push(team);
+    }
+    Ok(out)
+}
