@@ -246,3 +246,54 @@ mod tests {
         assert_eq!(super::sample_path("/static").as_deref(), Some("/static"));
     }
 }
+
+/// Where a list query and its policy disagree: rows the list returned that the policy refuses,
+/// and rows the policy allows that the list left out (by id).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListDisagreement<Id> {
+    /// Listed, but the policy refuses them (the list leaks).
+    pub leaked: Vec<Id>,
+    /// Allowed by the policy, but not listed (the list hides).
+    pub missing: Vec<Id>,
+}
+
+impl<Id: std::fmt::Debug> std::fmt::Display for ListDisagreement<Id> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the list and the policy disagree: listed but refused {:?}; allowed but not listed {:?}", self.leaked, self.missing)
+    }
+}
+
+/// Holds a list to its policy: `listed` (what the list query returned for an actor) must be
+/// exactly the rows of `all` that `allows` lets that actor see — the check behind a policy's list
+/// form, meant for property tests over random rows, actors and grants.
+///
+/// ```
+/// # struct Row { id: i64, public: bool }
+/// let all = [Row { id: 1, public: true }, Row { id: 2, public: false }];
+/// let listed = [1, 2];
+/// let found = authz_actix::test::list_agrees(&all, &listed, |r| r.id, |r| r.public).unwrap_err();
+/// assert_eq!(found.leaked, [2]);
+/// ```
+pub fn list_agrees<T, Id: PartialEq + Clone>(
+    all: &[T],
+    listed: &[Id],
+    id: impl Fn(&T) -> Id,
+    allows: impl Fn(&T) -> bool,
+) -> Result<(), ListDisagreement<Id>> {
+    let mut found = ListDisagreement { leaked: Vec::new(), missing: Vec::new() };
+    for row in all {
+        let key = id(row);
+        match (listed.contains(&key), allows(row)) {
+            (true, false) => found.leaked.push(key),
+            (false, true) => found.missing.push(key),
+            _ => {}
+        }
+    }
+    // A listed id that is no row at all leaks too.
+    for key in listed {
+        if !all.iter().any(|row| id(row) == *key) {
+            found.leaked.push(key.clone());
+        }
+    }
+    if found.leaked.is_empty() && found.missing.is_empty() { Ok(()) } else { Err(found) }
+}

@@ -78,14 +78,35 @@ impl ProjectService {
         Ok(standing)
     }
 
-    /// Project `id` loaded with `select` (bound to `$1`), if `actor` may know it exists, with the
-    /// actor as it stands in the project's team: a hidden project is `NotFound`, exactly like a
-    /// missing one. Every read and write of one project starts here.
-    async fn visible(&self, conn: &mut sqlx::AnyConnection, select: &'static str, actor: &Actor, id: i64) -> Result<(Project, Actor), ServiceError> {
+    /// The actor as it stands in project `id`'s team, asked before any connection is held: on
+    /// SQLite the pool has one connection, which the load (or the transaction) would hold while
+    /// the grant store waits for it. A project's team never changes (no operation moves it), and
+    /// [`visible`](Self::visible) checks that the loaded project is in the team asked about.
+    async fn standing_for(&self, actor: &Actor, id: i64) -> Result<(Option<i64>, Actor), ServiceError> {
+        let team: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT team_id FROM projects WHERE id = $1").bind(id).fetch_optional(&self.db.pool).await?;
+        let team = team.flatten();
+        Ok((team, self.standing(actor, team).await?))
+    }
+
+    /// Project `id` loaded with `select` (bound to `$1`), if `actor` — standing as
+    /// [`standing_for`](Self::standing_for) found it in `team` — may know it exists: a hidden
+    /// project is `NotFound`, exactly like a missing one. Every read and write of one project
+    /// starts here.
+    async fn visible(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        select: &'static str,
+        (team, standing): (Option<i64>, Actor),
+        id: i64,
+    ) -> Result<(Project, Actor), ServiceError> {
         let row = sqlx::query(select).bind(id).fetch_optional(&mut *conn).await?;
         // Missing: answered as a hidden project is, logged as not found.
         let project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::Missing)?;
-        let standing = self.standing(actor, project.team_id).await?;
+        if project.team_id != team {
+            // Not reachable through this service; refuse rather than judge with another team's roles.
+            return Err(ServiceError::Invalid("the project changed teams during the request"));
+        }
         Authorizer::require(can_view_project(&Viewer::in_place(&standing), &project), Deny::NotFound)?;
         Ok((project, standing))
     }
@@ -129,9 +150,10 @@ impl ProjectService {
     /// The project, if `actor` may see it; a hidden project is `NotFound`, exactly like a
     /// missing one.
     pub async fn get(&self, actor: &Actor, id: i64) -> Result<Project, ServiceError> {
+        let standing = self.standing_for(actor, id).await?;
         let mut conn = self.db.pool.acquire().await?;
         let select = concat!("SELECT ", project_columns!(), " FROM projects WHERE id = $1");
-        Ok(self.visible(&mut conn, select, actor, id).await?.0)
+        Ok(self.visible(&mut conn, select, standing, id).await?.0)
     }
 
     /// `Ok` when `actor` holds `permission` in `team` (or globally); otherwise `outsiders` when it
@@ -208,8 +230,9 @@ impl ProjectService {
         if let Some(name) = &patch.name {
             check_name(name).map_err(ServiceError::Invalid)?;
         }
+        let standing = self.standing_for(actor, id).await?;
         let mut tx = self.db.pool.begin().await?;
-        let (mut project, standing) = self.visible(&mut tx, self.select_for_update(), actor, id).await?;
+        let (mut project, standing) = self.visible(&mut tx, self.select_for_update(), standing, id).await?;
         Authorizer::require(can_edit_project(&standing, &project, &patch), Deny::Forbidden)?;
         if let Some(owner) = patch.owner_id {
             require_user(&mut tx, owner).await?;
@@ -236,8 +259,9 @@ impl ProjectService {
 
     /// Deletes the project: 404 when the actor cannot see it, 403 when it may not delete it.
     pub async fn delete(&self, actor: &Actor, id: i64) -> Result<(), ServiceError> {
+        let standing = self.standing_for(actor, id).await?;
         let mut tx = self.db.pool.begin().await?;
-        let (project, standing) = self.visible(&mut tx, self.select_for_update(), actor, id).await?;
+        let (project, standing) = self.visible(&mut tx, self.select_for_update(), standing, id).await?;
         Authorizer::require(can_delete_project(&standing, &project), Deny::Forbidden)?;
         sqlx::query("DELETE FROM projects WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
