@@ -39,9 +39,13 @@ impl std::fmt::Display for Resource<'_> {
 /// One audit event per decision, target `authz`: allows at DEBUG, denials at INFO, and
 /// misconfiguration or resolver failure at ERROR. Fields are evaluated only when the event is
 /// enabled, so a disabled level costs nothing. No token or header is ever recorded.
+///
+/// A subscriber that panics (tracing-subscriber's `fmt` does when its writer fails and it
+/// reports that on a closed stderr) loses the event, not the request: the refusal is still
+/// answered.
 macro_rules! audit {
     ($level:ident, $req:expr, $route:expr, $actor:expr, $decision:literal, $reason:expr, $status:expr) => {
-        tracing::$level!(
+        ::std::mem::drop(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| tracing::$level!(
             target: "authz",
             actor = %$actor,
             route = %$req.match_pattern().as_deref().unwrap_or($route.path),
@@ -53,11 +57,21 @@ macro_rules! audit {
             reason = $reason,
             status = $status,
             "authorization decision"
-        )
+        ))))
     };
 }
 
 pub(crate) use audit;
+
+/// authz's own log events (failures it answers with a 500, responder trouble), guarded as
+/// [`audit!`] is: a panicking subscriber loses the line, never the answer.
+macro_rules! note {
+    ($level:ident, $($arg:tt)*) => {
+        ::std::mem::drop(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| tracing::$level!($($arg)*))))
+    };
+}
+
+pub(crate) use note;
 
 /// The audit event for a request the gate let through: a service-level refusal (a response
 /// built from an `AuthzError`) is the denial, and is returned; anything else is the allow.

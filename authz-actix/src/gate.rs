@@ -174,7 +174,7 @@ where
             },
             // Fail closed.
             Err(e) => {
-                tracing::error!(target: "authz", error = %e, "grant store failed");
+                crate::audit::note!(error, target: "authz", error = %e, "grant store failed");
                 audit!(error, req, self.route, id, "deny", "grant store failed", 500);
                 self.refuse(req, Refusal::Internal)
             }

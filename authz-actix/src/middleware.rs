@@ -157,7 +157,7 @@ where
                 Either::Left(undeclared(&method, &path, keep))
             }
             Err(_) => {
-                tracing::error!(target: "authz", path = %path, method = %method, "panic while routing the request; refused with a generic error");
+                crate::audit::note!(error, target: "authz", path = %path, method = %method, "panic while routing the request; refused with a generic error");
                 Either::Left(Refused::error(internal("panic while routing")))
             }
         }
@@ -168,7 +168,7 @@ impl<S, R: Resolver> ResolveActorService<S, R> {
     fn link(&self, req: &ServiceRequest) {
         match req.app_data::<ResolverSlot>() {
             Some(slot) => slot.link(self.resolver.clone()),
-            None => tracing::error!(
+            None => crate::audit::note!(error, 
                 target: "authz",
                 "no routes registered with `authz_actix::mount`: every request is refused"
             ),
@@ -236,7 +236,7 @@ impl fmt::Display for LogPath {
 /// The refusal of a request actix routed outside `mount`.
 #[cold]
 pub(crate) fn undeclared<B>(method: &Method, path: &LogPath, keep: Option<Box<dyn Any>>) -> Refused<B> {
-    tracing::error!(
+    crate::audit::note!(error, 
         target: "authz",
         path = %path,
         method = %method,
@@ -311,7 +311,7 @@ where
         match catch_unwind(AssertUnwindSafe(poll)) {
             Ok(poll) => poll,
             Err(_) => {
-                tracing::error!(target: "authz", "panic while serving the request; refused with a generic error");
+                crate::audit::note!(error, target: "authz", "panic while serving the request; refused with a generic error");
                 Poll::Ready(Err(internal("panic while serving")))
             }
         }

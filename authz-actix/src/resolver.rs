@@ -120,7 +120,7 @@ where
             Ok(Poll::Ready(Ok(Some(actor)))) => Poll::Ready(Resolution::Actor(Rc::new(actor))),
             Ok(Poll::Ready(Ok(None))) => Poll::Ready(Resolution::Anonymous),
             Ok(Poll::Ready(Err(error))) => {
-                tracing::error!(target: "authz", %error, "actor resolver failed; gated routes refuse this request");
+                crate::audit::note!(error, target: "authz", %error, "actor resolver failed; gated routes refuse this request");
                 Poll::Ready(Resolution::Failed)
             }
             Err(_) => Poll::Ready(resolver_panicked()),
@@ -129,7 +129,7 @@ where
 }
 
 pub(crate) fn resolver_panicked() -> Resolution {
-    tracing::error!(target: "authz", "actor resolver panicked; gated routes refuse this request");
+    crate::audit::note!(error, target: "authz", "actor resolver panicked; gated routes refuse this request");
     Resolution::Failed
 }
 
@@ -158,7 +158,7 @@ pub(crate) fn start(req: &HttpRequest) -> Either<Ready<Resolution>, LocalBoxFutu
     match req.app_data::<ResolverSlot>().and_then(|slot| slot.0.get()) {
         Some(resolver) => Either::Right(resolver.start(req.clone())),
         None => {
-            tracing::error!(
+            crate::audit::note!(error, 
                 target: "authz",
                 "no actor resolver: wrap the app in `authz_actix::ResolveActor` and register its routes with `authz_actix::mount`"
             );

@@ -396,3 +396,32 @@ async fn a_panic_before_the_gate_leaves_no_actor_for_the_next_request() {
     let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").to_request()).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// A subscriber layer that panics on every event, as tracing-subscriber's `fmt` does when its
+/// writer fails and it reports that with `eprintln!` on a closed stderr.
+struct PanickingLayer;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for PanickingLayer {
+    fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        panic!("the log writer failed");
+    }
+}
+
+#[actix_rt::test]
+async fn a_panicking_log_subscriber_loses_the_audit_event_not_the_answer() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(PanickingLayer));
+    let app = test::init_service(App::new().wrap(ResolveActor::new(authz_tests::resolve)).configure(mount(|r| {
+        r.service(reports);
+    })))
+    .await;
+    // Every refusal is audited at INFO or above: each would have panicked inside the gate.
+    for (token, status) in [(None, 401), (Some("member-3"), 403), (Some("down"), 500)] {
+        let mut req = test::TestRequest::get().uri("/reports");
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status().as_u16(), status, "{token:?}");
+    }
+}

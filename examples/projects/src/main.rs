@@ -177,7 +177,9 @@ fn main() -> ExitCode {
     if let Command::Openapi { out, check } = cli.command {
         return openapi(out, check);
     }
-    tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::stderr).init();
+    // A log write that fails (stderr closed) is dropped quietly: reporting it with `eprintln!`, the
+    // default, panics on the same closed stderr, inside whichever request was logging.
+    tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::stderr).log_internal_errors(false).init();
     match actix_web::rt::System::new().block_on(run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -97,10 +97,18 @@ impl Teams {
         }
     }
 
-    /// `(user id, role)` of every member of `team`.
+    /// `(user name, role)` of every member of `team`, by name then role.
     pub async fn members(&self, team: &str) -> Result<Vec<(String, String)>, TeamError> {
         let found = self.find(team).await?.ok_or_else(|| TeamError::NoSuchTeam(team.to_owned()))?;
-        Ok(self.db.grants.members(Scope::new(TEAM, found.id)).await?)
+        // Grants are keyed by the actor id as text (`authz_sqlx`); users by integer id.
+        Ok(sqlx::query_as(
+            "SELECT u.name, g.role FROM authz_grants g JOIN users u ON CAST(u.id AS TEXT) = g.actor \
+             WHERE g.scope_kind = $1 AND g.scope_id = $2 ORDER BY u.name, g.role",
+        )
+        .bind(TEAM)
+        .bind(found.id)
+        .fetch_all(&self.db.pool)
+        .await?)
     }
 }
 

@@ -2,73 +2,11 @@
 //! requests with the demo tokens it prints; `users` manages tokens (revoked and deleted ones get
 //! 401); `archive-stale` goes through the service as a logged system actor.
 
-use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+
 
 use authz_tests::http;
-
-const BIN: &str = env!("CARGO_BIN_EXE_projects");
-
-fn temp_db(name: &str) -> (PathBuf, String) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("projects-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}", dir.join("projects.db").display());
-    (dir, url)
-}
-
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port")
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `projects serve --demo`, returns the server and the JSON lines it printed.
-fn serve_demo(url: &str, addr: SocketAddr) -> (Server, Vec<serde_json::Value>) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--bind", &addr.to_string(), "--database", url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start projects");
-    let stdout = child.stdout.take().expect("stdout");
-    let server = Server(child);
-    let lines: Vec<serde_json::Value> = BufReader::new(stdout)
-        .lines()
-        .take(5)
-        .map(|l| serde_json::from_str(&l.expect("line")).expect("a JSON line per demo user"))
-        .collect();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while http(addr, "GET", "/health", &[]).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, lines)
-}
-
-fn token(lines: &[serde_json::Value], user: &str) -> String {
-    let line = lines.iter().find(|l| l["user"] == user).expect("demo user line");
-    line["token"].as_str().expect("token").to_owned()
-}
-
-fn get(addr: SocketAddr, path: &str, token: &str) -> u16 {
-    let auth = format!("Bearer {token}");
-    http(addr, "GET", path, &[("authorization", &auth)]).expect("response").status
-}
-
-fn run(args: &[&str]) -> std::process::Output {
-    Command::new(BIN).args(args).output().expect("run projects")
-}
+use support::process::{free_port, get, run, serve_demo, temp_db, token};
 
 #[test]
 fn serve_demo_answers_with_the_printed_tokens() {

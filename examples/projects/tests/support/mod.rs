@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses part of this
 
+pub mod process;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use projects::db::Db;
