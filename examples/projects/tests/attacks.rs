@@ -1,6 +1,8 @@
 //! Attacks on a real listening server (127.0.0.1 only, bounded loops): route-matching bypass
 //! attempts with and without `NormalizePath`, malformed credentials, client-supplied identity,
-//! faults during the check, and 10,000+ concurrent mixed requests. Each test prints its figures.
+//! faults during the check, scope confusion between teams (an id from another team in the path,
+//! in the body, both), revocation racing in-flight requests, and 10,000+ concurrent mixed
+//! requests. Each test prints its figures.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +14,7 @@ use projects::db::Db;
 use projects::model::{NewProject, Project};
 use projects::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE};
 use projects::service::ProjectService;
+use projects::teams::Teams;
 use projects::users::{demo, Users};
 
 struct World {
@@ -45,6 +48,10 @@ async fn world(normalize: bool) -> World {
     let private_bob = svc.create(&seed, NewProject { name: "private".into(), owner_id: Some(bob), ..Default::default() }).await.expect("p").id;
     let public_alice =
         svc.create(&seed, NewProject { name: "public".into(), owner_id: Some(alice), is_public: true, ..Default::default() }).await.expect("p").id;
+    // Teams 1 (apollo: erin editor, dave editor) and 2 (zephyr: nobody).
+    let teams = Teams::new(db.clone());
+    projects::teams::demo(&teams).await.expect("demo teams");
+    teams.add_member("apollo", "dave", "editor").await.expect("member");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     let server_db = db.clone();
@@ -124,6 +131,12 @@ async fn route_matching_bypass_attempts_never_succeed() {
             ("PATCH", private.clone(), Some(w.token("carol").to_owned()), br#"{"name":"x"}"#),
             ("DELETE", private.clone(), Some(w.token("bob").to_owned()), b""),
             ("DELETE", private.clone(), Some(w.token("erin").to_owned()), b""),
+            // dave is an editor in team 1 only; carol reads everywhere but holds no team role.
+            ("GET", "/teams/2/projects".to_owned(), None, b""),
+            ("GET", "/teams/2/projects".to_owned(), Some(w.token("dave").to_owned()), b""),
+            ("POST", "/teams/2/projects".to_owned(), Some(w.token("dave").to_owned()), br#"{"name":"x"}"#),
+            ("POST", "/teams/1/projects".to_owned(), Some(w.token("carol").to_owned()), br#"{"name":"x"}"#),
+            ("POST", "/teams/1/projects".to_owned(), Some(w.token("bob").to_owned()), br#"{"name":"x"}"#),
         ];
         let addr = w.addr;
         let (n, found) = client(move || {
@@ -173,8 +186,10 @@ async fn route_matching_bypass_attempts_never_succeed() {
         successes.extend(found);
         // Nothing changed: the private project is intact.
         let reader = CATALOG.system_actor("attack-check", &[PROJECT_READ]);
-        let p = ProjectService::new(w.db.clone()).get(&reader, w.private_bob).await.expect("still there");
+        let svc = ProjectService::new(w.db.clone());
+        let p = svc.get(&reader, w.private_bob).await.expect("still there");
         assert_eq!(p.name, "private");
+        assert!(svc.all().await.expect("all").iter().all(|p| p.team_id.is_none()), "no team project was created");
         w.handle.stop(true).await;
     }
     println!("bypass attempts: {attempts}, successes: {}", successes.len());
@@ -389,5 +404,126 @@ async fn ten_thousand_concurrent_mixed_requests_match_the_oracle() {
     println!("concurrent requests: {sent} over {THREADS} connections at a time, mismatches: {}", mismatches.len());
     assert!(sent >= 10_000);
     assert!(mismatches.is_empty(), "{:?}", &mismatches[..mismatches.len().min(10)]);
+    w.handle.stop(true).await;
+}
+
+/// `method path` with a JSON `body` as the named user.
+fn send(addr: SocketAddr, method: &str, path: &str, token: &str, body: &str) -> RawResponse {
+    let auth = format!("Bearer {token}");
+    let headers: [(&str, &[u8]); 2] = [("authorization", auth.as_bytes()), ("content-type", b"application/json")];
+    http_bytes(addr, method, path.as_bytes(), &headers, body.as_bytes()).expect("an answer")
+}
+
+#[actix_rt::test]
+async fn scope_confusion_never_crosses_teams() {
+    let w = world(false).await;
+    let svc = ProjectService::new(w.db.clone());
+    let alice = CATALOG.actor(w.id("alice"), ["admin"]).expect("alice");
+    let in_team_1 = svc.create_in_team(&alice, 1, projects::model::NewTeamProject { name: "one".into() }).await.expect("p").id;
+    let in_team_2 = svc.create_in_team(&alice, 2, projects::model::NewTeamProject { name: "two".into() }).await.expect("p").id;
+    let (addr, dave, erin) = (w.addr, w.token("dave").to_owned(), w.token("erin").to_owned());
+    let cases: Vec<(&str, String, &str, &str, u16)> = vec![
+        // An id from another team in the path.
+        ("GET", "/teams/2/projects".into(), "dave", "", 404),
+        ("POST", "/teams/2/projects".into(), "dave", r#"{"name":"x"}"#, 404),
+        ("GET", format!("/projects/{in_team_2}"), "dave", "", 404),
+        ("PATCH", format!("/projects/{in_team_2}"), "dave", r#"{"name":"x"}"#, 404),
+        // Deleting needs project:delete at the gate: 403 for any id, existing or not.
+        ("DELETE", format!("/projects/{in_team_2}"), "dave", "", 403),
+        ("DELETE", "/projects/9999".into(), "dave", "", 403),
+        // Other spellings of team 2 name no team for the gate; a global editor's handler reads
+        // them as actix's parser does, on her own global permission.
+        ("GET", "/teams/+2/projects".into(), "dave", "", 404),
+        ("GET", "/teams/02/projects".into(), "dave", "", 404),
+        ("GET", "/teams/2%20/projects".into(), "dave", "", 404),
+        ("GET", "/teams/%32/projects".into(), "dave", "", 404),
+        ("GET", "/teams/1%2F..%2F2/projects".into(), "dave", "", 404),
+        // Another team's id in the body: not a field anywhere, so refused as a bad body.
+        ("POST", "/teams/1/projects".into(), "dave", r#"{"name":"x","team_id":2}"#, 400),
+        ("PATCH", format!("/projects/{in_team_1}"), "dave", r#"{"team_id":2}"#, 400),
+        ("POST", "/projects".into(), "erin", r#"{"name":"x","team_id":2}"#, 400),
+        // Both: the path's team decides, before the body is read.
+        ("POST", "/teams/2/projects".into(), "dave", r#"{"name":"x","team_id":1}"#, 404),
+        // Legitimate controls: dave in team 1, erin (global editor) anywhere.
+        ("GET", "/teams/1/projects".into(), "dave", "", 200),
+        ("PATCH", format!("/projects/{in_team_1}"), "dave", r#"{"name":"renamed"}"#, 200),
+        ("GET", "/teams/2/projects".into(), "erin", "", 200),
+    ];
+    let n = cases.len();
+    let probe = dave.clone();
+    let hidden = client(move || send(addr, "GET", "/teams/99/projects", &probe, "")).await;
+    let answers = client(move || {
+        cases
+            .into_iter()
+            .map(|(method, path, who, body, want)| {
+                let token = if who == "dave" { &dave } else { &erin };
+                let res = send(addr, method, &path, token, body);
+                (format!("{method} {path} {body} as {who}"), want, res)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    for (what, want, res) in &answers {
+        assert_eq!(res.status, *want, "{what}");
+        if *want == 404 && what.contains("/teams/") {
+            assert_eq!(res.body, hidden.body, "{what}: the body of a team that does not exist");
+        }
+    }
+    // Nothing moved between teams, nothing was created in team 2.
+    let all = svc.all().await.expect("all");
+    let team_of = |id: i64| all.iter().find(|p| p.id == id).and_then(|p| p.team_id);
+    assert_eq!((team_of(in_team_1), team_of(in_team_2)), (Some(1), Some(2)));
+    assert_eq!(all.iter().filter(|p| p.team_id == Some(2)).count(), 1);
+    println!("scope confusion: {n} attempts, all answered as the team in the path allows");
+    w.handle.stop(true).await;
+}
+
+#[actix_rt::test]
+async fn no_request_started_after_a_revocation_is_served() {
+    let w = world(false).await;
+    let (addr, dave) = (w.addr, w.token("dave").to_owned());
+    // Warm both workers' caches with dave's grant in team 1.
+    let warm = dave.clone();
+    client(move || (0..20).for_each(|_| assert_eq!(send(addr, "GET", "/teams/1/projects", &warm, "").status, 200))).await;
+    let revoked_at: Arc<std::sync::OnceLock<std::time::Instant>> = Arc::default();
+    let racers: Vec<_> = (0..4)
+        .map(|_| {
+            let (dave, revoked_at) = (dave.clone(), revoked_at.clone());
+            std::thread::spawn(move || {
+                let mut late_successes = 0;
+                let mut created = 0;
+                let start = std::time::Instant::now();
+                while start.elapsed() < std::time::Duration::from_millis(1500) {
+                    let sent = std::time::Instant::now();
+                    let status = send(addr, "POST", "/teams/1/projects", &dave, r#"{"name":"race"}"#).status;
+                    if status == 201 {
+                        created += 1;
+                        if revoked_at.get().is_some_and(|at| sent > *at) {
+                            late_successes += 1;
+                        }
+                    } else {
+                        assert_eq!(status, 404, "refused as an outsider");
+                    }
+                }
+                (created, late_successes)
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Revoked in this process: the store's epoch moves before `revoke` returns.
+    let dave_id = authz_actix::ActorId::Int(w.id("dave"));
+    w.db.grants.revoke(&dave_id, authz_actix::Scope::new(projects::service::TEAM, 1), None).await.expect("revoke");
+    revoked_at.set(std::time::Instant::now()).expect("once");
+    let mut created = 0;
+    let mut late = 0;
+    for racer in racers {
+        let (c, l) = client(move || racer.join().expect("racer")).await;
+        created += c;
+        late += l;
+    }
+    let stored = ProjectService::new(w.db.clone()).all().await.expect("all").iter().filter(|p| p.name == "race").count();
+    println!("revocation race: {created} created before the revocation, {late} after it");
+    assert_eq!(late, 0, "a request sent after the revocation was served");
+    assert_eq!(stored, created, "every 201 is one stored project, nothing else");
     w.handle.stop(true).await;
 }
