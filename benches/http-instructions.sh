@@ -7,6 +7,8 @@
 #
 #   bash benches/http-instructions.sh [SECONDS=4] [--fillers]
 #   ROUTE=/open bash benches/http-instructions.sh ...   # a `#[public]` route: unguarded and authz only
+#   ROUTE=/g/7/item ...                   # a global permission on a path with a team id
+#   ROUTE=/teams/7/item CALLER=tess ...   # the same permission held in team 7 only (scoped, cached)
 #
 # --fillers puts 20 routes with a path parameter before the measured one in every server: routing
 # then walks past them.
@@ -41,9 +43,9 @@ if [ "$route" != /item ]; then
 fi
 for i in $servers; do
     url="http://127.0.0.1:$((base + i))$route"
-    wrk -t1 -c4 -d1s -H "Authorization: Bearer erin" "$url" >/dev/null
+    wrk -t1 -c4 -d1s -H "Authorization: Bearer ${CALLER:-erin}" "$url" >/dev/null
     callgrind_control -i on "$server" >/dev/null 2>&1
-    result=$(wrk -t1 -c4 -d"${seconds}s" -H "Authorization: Bearer erin" "$url")
+    result=$(wrk -t1 -c4 -d"${seconds}s" -H "Authorization: Bearer ${CALLER:-erin}" "$url")
     callgrind_control -i off "$server" >/dev/null 2>&1
     callgrind_control -d "${names[$i]}" "$server" >/dev/null 2>&1
     callgrind_control -z "$server" >/dev/null 2>&1

@@ -161,16 +161,9 @@ where
         };
         let id = actor.actor_id();
         match answer {
-            Ok(check) => match check.refusal(*deny, *outsiders) {
-                None => self.call(req, resolution),
-                Some(denial) => {
-                    if check.member == Some(true) {
-                        audit!(info, req, self.route, id, "deny", "requirement not met in the scope", denial.status());
-                    } else {
-                        audit!(info, req, self.route, id, "deny", "no role in the scope", denial.status());
-                    }
-                    self.refuse(req, Refusal::from(AuthzError::from(denial)))
-                }
+            Ok(check) => match scoped_verdict(&req, self.route, id, check, *deny, *outsiders) {
+                Ok(_) => self.call(req, resolution),
+                Err(refusal) => self.refuse(req, refusal),
             },
             // Fail closed.
             Err(e) => {
@@ -314,17 +307,46 @@ fn boxed<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse<B
 /// requirement asks the actor permission by permission.
 #[inline]
 fn satisfied(requirement: &Requirement, actor: &dyn Principal, compiled: &RefCell<Option<CompiledRequirement>>) -> bool {
-    let Some(set) = actor.permission_set() else {
-        return requirement.is_satisfied_by(actor);
-    };
+    match actor.permission_set() {
+        Some(set) => satisfied_by_set(requirement, set, compiled),
+        None => requirement.is_satisfied_by(actor),
+    }
+}
+
+/// The compiled check of a permission set (compiled on first use, per worker).
+#[inline]
+fn satisfied_by_set(requirement: &Requirement, set: &authz_core::PermissionSet, compiled: &RefCell<Option<CompiledRequirement>>) -> bool {
     let mut cache = compiled.borrow_mut();
     if let Some(answer) = cache.as_ref().and_then(|c| c.check(set)) {
         return answer;
     }
     let fresh = requirement.compile(set.catalog());
-    let answer = fresh.check(set).unwrap_or_else(|| requirement.is_satisfied_by(actor));
+    let answer = fresh.check(set).unwrap_or_else(|| requirement.is_satisfied_by_set(set));
     *cache = Some(fresh);
     answer
+}
+
+/// The answer for a scoped route once the actor's roles in the scope are known: served, or
+/// refused — `outsiders` for an actor with no role there, `deny` for a member — and audited.
+fn scoped_verdict(
+    req: &ServiceRequest,
+    route: &'static RouteMeta,
+    id: &authz_core::ActorId,
+    check: ScopedCheck,
+    deny: authz_core::Deny,
+    outsiders: authz_core::Deny,
+) -> Result<Verdict, Refusal> {
+    match check.refusal(deny, outsiders) {
+        None => Ok(Verdict::Allow),
+        Some(denial) => {
+            if check.member == Some(true) {
+                audit!(info, req, route, id, "deny", "requirement not met in the scope", denial.status());
+            } else {
+                audit!(info, req, route, id, "deny", "no role in the scope", denial.status());
+            }
+            Err(Refusal::from(AuthzError::from(denial)))
+        }
+    }
 }
 
 /// What the gate does with a request once the actor is known.
@@ -355,7 +377,17 @@ fn decide(
                 // The id as actix decoded it, in its one canonical spelling; anything else names
                 // no scope and is answered as a missing one, before any store is asked.
                 match req.match_info().get(scope.param).and_then(Scope::parse_id) {
-                    Some(id) => Ok(Verdict::InScope(Scope::new(scope.kind, id))),
+                    Some(scope_id) => {
+                        let in_scope = Scope::new(scope.kind, scope_id);
+                        // Fast path: this worker's cache knows the actor's roles there.
+                        let cached = req.app_data::<Grants>().and_then(|grants| grants.cached(id, in_scope));
+                        let Some((scoped, mask)) = cached else { return Ok(Verdict::InScope(in_scope)) };
+                        let allowed = match actor.permission_set() {
+                            Some(global) => satisfied_by_set(requirement, &global.union(&scoped), compiled),
+                            None => requirement.is_met_by(&|p| scoped.contains(p) || actor.has_permission(p)),
+                        };
+                        scoped_verdict(req, route, id, ScopedCheck { allowed, member: Some(mask != 0) }, *deny, scope.outsiders)
+                    }
                     None => {
                         audit!(info, req, route, id, "not_found", "the path names no scope", 404);
                         Err(Refusal::NotFound)

@@ -123,6 +123,7 @@ pub mod records {
 ///
 /// ```text
 /// #[require_permission(REQUIREMENT [, deny = forbidden | not_found]
+///                      [, scope = KIND(path = "param" [, outsiders = forbidden | not_found])]
 ///                      [, policy = path::to::fn | filter = path::to::fn] [, visibility = path::to::fn]
 ///                      [, operation = "..."] [, responder = path::to::fn] [, crate = path])]
 /// #[get("/path")]   // or post, put, patch, delete, head, options, trace, connect, route
@@ -145,6 +146,14 @@ pub mod records {
 ///   policy in the service).
 /// - `deny = forbidden` (default, `403`) or `deny = not_found` (`404` identical to a missing
 ///   resource: hides existence).
+/// - `scope = team(path = "team_id")`: the requirement holds globally, or through a role the
+///   actor holds in the scope whose id is the path parameter `{team_id}` — asked of the app's
+///   [`Grants`] (its app data) when global permissions fall short; no `Grants` or a store error
+///   refuses with `500`. The kind must be declared under `[scopes]` in `authz.toml`, and the
+///   parameter in the route's own path. The id must be spelled canonically (digits, no sign, no
+///   leading zero): anything else is answered as a missing resource (`404`) without asking the
+///   store. `outsiders = not_found` answers `404` to an actor holding no role in the scope (hiding
+///   it) while members lacking the permission get `deny`; by default outsiders get `deny` too.
 /// - `policy = path::to::fn`: the policy function the service enforces on the loaded resource,
 ///   marked [`#[policy]`](macro@policy): the matrix shows its doc summary and rule. The path is
 ///   checked by the compiler; a function not marked `#[policy]` is an error there

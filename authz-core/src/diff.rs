@@ -122,10 +122,20 @@ struct Row {
     public_reason: Option<String>,
     requirement: Option<String>,
     deny_status: Option<u16>,
+    // Absent in matrices written before scoped requirements existed.
+    #[serde(default)]
+    scope: Option<ScopeRow>,
     policy: Option<PolicyRow>,
     visibility: Option<NamedRow>,
     #[serde(default)]
     roles: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Clone, PartialEq, Eq)]
+struct ScopeRow {
+    kind: String,
+    param: String,
+    outsiders_status: u16,
 }
 
 #[derive(Deserialize, Clone, PartialEq, Eq)]
@@ -161,9 +171,17 @@ impl Row {
         self.access == "public"
     }
 
-    /// Whether `role` is served (by the permissions; a policy may still refuse per resource).
-    fn serves(&self, role: &str) -> bool {
-        self.public() || self.roles.get(role).is_some_and(|outcome| outcome != "denied")
+    /// How far `role` reaches here: 0 refused, 1 only inside a scope where it is held (a scoped
+    /// route), 2 everywhere (a policy may still refuse per resource).
+    fn reach(&self, role: &str) -> u8 {
+        if self.public() {
+            return 2;
+        }
+        match self.roles.get(role).map(String::as_str) {
+            None | Some("denied") => 0,
+            Some("scoped") => 1,
+            Some(_) => 2,
+        }
     }
 }
 
@@ -217,14 +235,17 @@ fn diff(base: &Document, head: &Document) -> MatrixDiff {
             if old.is_some_and(|r| r.public()) || new.is_some_and(|r| r.public()) {
                 continue;
             }
-            let was = old.is_some_and(|r| r.serves(role));
-            let is = new.is_some_and(|r| r.serves(role));
-            match (was, is, old, new) {
-                (false, true, _, Some(new)) => {
-                    changes.push(Change::Gained { role: (*role).to_owned(), endpoint: new.label(), requirement: new.requirement() })
+            let was = old.map_or(0, |r| r.reach(role));
+            let is = new.map_or(0, |r| r.reach(role));
+            // A role that reached an endpoint inside its scopes only and now reaches it everywhere
+            // (or the reverse) gains (loses) it where it is held in a scope.
+            let who = if was.min(is) == 1 { format!("{role} (held in a scope)") } else { (*role).to_owned() };
+            match (was.cmp(&is), old, new) {
+                (std::cmp::Ordering::Less, _, Some(new)) => {
+                    changes.push(Change::Gained { role: who, endpoint: new.label(), requirement: new.requirement() })
                 }
-                (true, false, Some(old), _) => {
-                    changes.push(Change::Lost { role: (*role).to_owned(), endpoint: old.label(), requirement: old.requirement() })
+                (std::cmp::Ordering::Greater, Some(old), _) => {
+                    changes.push(Change::Lost { role: who, endpoint: old.label(), requirement: old.requirement() })
                 }
                 _ => {}
             }
@@ -248,6 +269,12 @@ fn field_changes(old: &Row, new: &Row) -> Vec<String> {
     if old.deny_status != new.deny_status {
         let status = |s: Option<u16>| s.map_or_else(|| "none".to_owned(), |s| s.to_string());
         out.push(format!("denial {} → {}", status(old.deny_status), status(new.deny_status)));
+    }
+    if old.scope != new.scope {
+        let scope = |s: &Option<ScopeRow>| {
+            s.as_ref().map_or_else(|| "none".to_owned(), |s| format!("{} {{{}}} (outsiders {})", s.kind, s.param, s.outsiders_status))
+        };
+        out.push(format!("scope {} → {}", scope(&old.scope), scope(&new.scope)));
     }
     if old.policy != new.policy {
         let policy = |p: &Option<PolicyRow>| p.as_ref().map_or_else(|| "none".to_owned(), |p| format!("`{}` ({})", p.name, p.applied));

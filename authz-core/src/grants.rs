@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::actor::{ActorId, Principal};
@@ -122,28 +122,103 @@ impl Scopes {
 
 /// How long a cached answer is trusted when no invalidation arrives, by default.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(2);
-/// Cached answers per worker, by default.
+/// Cached answers per thread (an actix worker is one thread), by default.
 pub const DEFAULT_CAPACITY: usize = 10_000;
 
-/// The grant store behind a cache. Cheap to clone; clones share the cache. Give each worker its
-/// own cache with [`Grants::for_worker`].
+/// The store behind a cache. Cheap to clone; clones share the store and the caches.
+///
+/// The cache is per thread — an actix worker is one thread — so a lookup takes no lock and
+/// workers never contend: a `RefCell` in thread-local storage, a hash map keyed by a 64-bit mix
+/// of (actor, scope), and a coarse clock (a 10 ms tick kept by one process-wide thread) instead
+/// of reading the time per lookup. Entries live until the store's [`GrantStore::epoch`] moves,
+/// their time to live passes, or the cache is full (then expired entries go, and if that is not
+/// enough, all of them).
 #[derive(Clone)]
 pub struct Grants {
     shared: Arc<Shared>,
-    cache: Arc<Mutex<Cache>>,
 }
 
 struct Shared {
+    id: u64,
     store: Box<dyn GrantStore>,
     catalog: &'static Catalog,
     ttl: Duration,
     capacity: usize,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// What a cache entry is about: roles in one scope, or the scopes where a permission is held.
+#[derive(Clone, PartialEq, Eq)]
 enum Key {
     Roles(ActorId, Scope),
     Scopes(ActorId, &'static str, Permission),
+}
+
+/// A [`Key`] to look up, borrowed: a lookup allocates nothing.
+#[derive(Clone, Copy)]
+enum KeyRef<'a> {
+    Roles(&'a ActorId, Scope),
+    Scopes(&'a ActorId, &'static str, Permission),
+}
+
+/// One splitmix64 step.
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A cheap fingerprint of a short name (a scope kind, a permission): its length and first and
+/// last bytes. Enough to spread the few kinds an app has; equality compares them whole.
+#[inline]
+fn prefix(s: &str) -> u64 {
+    let bytes = s.as_bytes();
+    let (first, last) = (bytes.first().copied().unwrap_or(0), bytes.last().copied().unwrap_or(0));
+    (bytes.len() as u64) << 16 | u64::from(first) << 8 | u64::from(last)
+}
+
+/// FNV-1a over a text id, whose bytes all matter.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xCBF2_9CE4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3))
+}
+
+/// Name equality, first by address: a route's scope kind and its cache entry share the literal.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
+}
+
+impl KeyRef<'_> {
+    /// A 64-bit mix of the key, so the map needs no hashing of its own.
+    #[inline]
+    fn hash(self) -> u64 {
+        let actor = |id: &ActorId| match id {
+            ActorId::Int(n) => *n as u64,
+            ActorId::Text(s) => fnv(s),
+            ActorId::System(name) => fnv(name) ^ 0x5157,
+        };
+        match self {
+            KeyRef::Roles(a, scope) => mix(actor(a) ^ (scope.id as u64).rotate_left(29) ^ prefix(scope.kind)),
+            KeyRef::Scopes(a, kind, p) => mix(actor(a) ^ prefix(kind).rotate_left(40) ^ fnv(p.as_str()) ^ 0x5C0F),
+        }
+    }
+
+    #[inline]
+    fn is(self, key: &Key) -> bool {
+        match (self, key) {
+            (KeyRef::Roles(a, s), Key::Roles(b, t)) => s.id == t.id && a == b && same(s.kind, t.kind),
+            (KeyRef::Scopes(a, k, p), Key::Scopes(b, l, q)) => a == b && same(k, l) && p == *q,
+            _ => false,
+        }
+    }
+
+    fn owned(self) -> Key {
+        match self {
+            KeyRef::Roles(a, s) => Key::Roles(a.clone(), s),
+            KeyRef::Scopes(a, k, p) => Key::Scopes(a.clone(), k, p),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -152,10 +227,70 @@ enum Value {
     Scopes(Scopes),
 }
 
+/// A map keyed by an already mixed `u64`: the identity is the hash.
+#[derive(Default)]
+struct Premixed(u64);
+
+impl std::hash::Hasher for Premixed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed; this path is never taken, and stays correct if it is.
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 #[derive(Default)]
 struct Cache {
     epoch: u64,
-    entries: HashMap<Key, (Instant, Value)>,
+    // hash → (key, tick stored, answer); a colliding key simply replaces the entry.
+    entries: HashMap<u64, (Key, u64, Value), std::hash::BuildHasherDefault<Premixed>>,
+}
+
+thread_local! {
+    // This thread's caches, one per `Grants` (by id), newest last; a few at most in practice.
+    static CACHES: std::cell::RefCell<Vec<(u64, Cache)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Caches a thread keeps for `Grants` that may be gone; beyond this the oldest is dropped.
+const CACHES_PER_THREAD: usize = 16;
+
+/// The coarse clock: ticks of [`TICK`] since the process's first `Grants`, kept by one thread.
+const TICK: Duration = Duration::from_millis(10);
+const _: () = assert!(TICK.as_millis() == 10, "`ticks` counts hundredths of a second");
+
+/// `d` in ticks, rounded down, in `u64` arithmetic (`Duration::as_millis` is a `u128`, and its
+/// division costs more than the rest of a lookup).
+#[inline]
+fn ticks(d: Duration) -> u64 {
+    d.as_secs() * 100 + u64::from(d.subsec_millis()) / 10
+}
+
+fn tick() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static TICKS: AtomicU64 = AtomicU64::new(0);
+    static STARTED: std::sync::OnceLock<Option<Instant>> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(|| {
+        let spawned = std::thread::Builder::new().name("authz-grants-clock".into()).spawn(|| {
+            let start = Instant::now();
+            loop {
+                std::thread::sleep(TICK);
+                TICKS.store(ticks(start.elapsed()), Ordering::Relaxed);
+            }
+        });
+        // Without the thread, every lookup reads the time itself (slower, as correct).
+        if spawned.is_ok() { None } else { Some(Instant::now()) }
+    });
+    match started {
+        None => TICKS.load(Ordering::Relaxed),
+        Some(start) => ticks(start.elapsed()),
+    }
 }
 
 impl fmt::Debug for Grants {
@@ -166,20 +301,19 @@ impl fmt::Debug for Grants {
 
 impl Grants {
     /// `store`'s grants, with roles mapped to permissions by `catalog`; cached answers are
-    /// trusted for [`DEFAULT_TTL`], at most [`DEFAULT_CAPACITY`] of them.
+    /// trusted for [`DEFAULT_TTL`], at most [`DEFAULT_CAPACITY`] of them per thread.
     pub fn new(store: impl GrantStore, catalog: &'static Catalog) -> Self {
         Grants::with_limits(store, catalog, DEFAULT_TTL, DEFAULT_CAPACITY)
     }
 
-    /// As [`new`](Self::new), trusting a cached answer for `ttl` and keeping at most `capacity`.
+    /// As [`new`](Self::new), trusting a cached answer for `ttl` and keeping at most `capacity`
+    /// per thread.
     pub fn with_limits(store: impl GrantStore, catalog: &'static Catalog, ttl: Duration, capacity: usize) -> Self {
-        let shared = Shared { store: Box::new(store), catalog, ttl, capacity: capacity.max(1) };
-        Grants { shared: Arc::new(shared), cache: Arc::default() }
-    }
-
-    /// The same store with a cache of its own: one per actix worker, so workers never contend.
-    pub fn for_worker(&self) -> Grants {
-        Grants { shared: self.shared.clone(), cache: Arc::default() }
+        static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _ = tick();
+        let shared = Shared { id, store: Box::new(store), catalog, ttl, capacity: capacity.max(1) };
+        Grants { shared: Arc::new(shared) }
     }
 
     /// How long a cached answer is trusted now: the store's say ([`GrantStore::ttl`]), else the
@@ -188,44 +322,83 @@ impl Grants {
         self.shared.store.ttl().unwrap_or(self.shared.ttl)
     }
 
-    /// Drops every cached answer of this cache (a write made through this process).
+    /// Drops every answer this thread's cache holds (after a write made through this thread).
     pub fn invalidate(&self) {
-        self.lock().entries.clear();
+        self.with_cache(|cache| cache.entries.clear());
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
-        // The cache holds plain data: a panic elsewhere cannot leave it inconsistent.
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn cached(&self, key: &Key) -> Option<Value> {
+    /// Runs `f` on this thread's cache for these grants, made current with the store's epoch.
+    fn with_cache<T>(&self, f: impl FnOnce(&mut Cache) -> T) -> T {
         let epoch = self.shared.store.epoch();
-        let mut cache = self.lock();
-        if cache.epoch != epoch {
-            cache.entries.clear();
-            cache.epoch = epoch;
-            return None;
-        }
-        match cache.entries.get(key) {
-            Some((at, value)) if at.elapsed() < self.ttl() => Some(value.clone()),
+        CACHES.with(|caches| {
+            let mut caches = caches.borrow_mut();
+            let at = match caches.iter().position(|(id, _)| *id == self.shared.id) {
+                Some(at) => at,
+                None => {
+                    if caches.len() >= CACHES_PER_THREAD {
+                        caches.remove(0);
+                    }
+                    caches.push((self.shared.id, Cache { epoch, entries: HashMap::default() }));
+                    caches.len() - 1
+                }
+            };
+            let cache = &mut caches[at].1;
+            if cache.epoch != epoch {
+                cache.entries.clear();
+                cache.epoch = epoch;
+            }
+            f(cache)
+        })
+    }
+
+    #[inline]
+    fn lookup(&self, key: KeyRef<'_>) -> Option<Value> {
+        let hash = key.hash();
+        let ttl_ticks = ticks(self.ttl());
+        let now = tick();
+        self.with_cache(|cache| match cache.entries.get(&hash) {
+            Some((stored, at, value)) if key.is(stored) && now.saturating_sub(*at) < ttl_ticks => Some(value.clone()),
             _ => None,
-        }
+        })
     }
 
     /// Keeps `value`, unless the epoch moved while it was fetched (it may predate the change).
-    fn keep(&self, key: Key, value: Value, epoch_before: u64) {
+    fn keep(&self, key: KeyRef<'_>, value: Value, epoch_before: u64) {
         if self.shared.store.epoch() != epoch_before {
             return;
         }
-        let mut cache = self.lock();
-        if cache.entries.len() >= self.shared.capacity {
-            let ttl = self.ttl();
-            cache.entries.retain(|_, (at, _)| at.elapsed() < ttl);
-            if cache.entries.len() >= self.shared.capacity {
-                cache.entries.clear();
+        let (capacity, now) = (self.shared.capacity, tick());
+        let ttl_ticks = ticks(self.ttl());
+        self.with_cache(|cache| {
+            if cache.entries.len() >= capacity {
+                cache.entries.retain(|_, (_, at, _)| now.saturating_sub(*at) < ttl_ticks);
+                if cache.entries.len() >= capacity {
+                    cache.entries.clear();
+                }
             }
+            cache.entries.insert(key.hash(), (key.owned(), now, value));
+        });
+    }
+
+    /// The permissions `actor` holds through roles in `scope`, and the mask of those roles, when
+    /// this thread's cache knows them — no store query, no waiting: the gate's fast path.
+    pub fn cached(&self, actor: &ActorId, scope: Scope) -> Option<(PermissionSet, u64)> {
+        if matches!(actor, ActorId::System(_)) {
+            return Some((PermissionSet::empty(self.shared.catalog), 0));
         }
-        cache.entries.insert(key, (Instant::now(), value));
+        match self.lookup(KeyRef::Roles(actor, scope))? {
+            Value::Roles { mask, permissions } => Some((permissions, mask)),
+            Value::Scopes(_) => None,
+        }
+    }
+
+    /// [`check`](Self::check) when this thread's cache can answer it without the store.
+    pub fn check_cached(&self, actor: &dyn Principal, scope: Scope, requirement: &Requirement) -> Option<ScopedCheck> {
+        if requirement.is_satisfied_by(actor) {
+            return Some(ScopedCheck { allowed: true, member: None });
+        }
+        let (scoped, mask) = self.cached(actor.actor_id(), scope)?;
+        Some(ScopedCheck { allowed: meets(requirement, actor, &scoped), member: Some(mask != 0) })
     }
 
     /// The permissions `actor` holds through roles in `scope` (not its global ones), and the mask
@@ -235,8 +408,8 @@ impl Grants {
         if matches!(actor, ActorId::System(_)) {
             return Ok((PermissionSet::empty(catalog), 0));
         }
-        let key = Key::Roles(actor.clone(), scope);
-        if let Some(Value::Roles { mask, permissions }) = self.cached(&key) {
+        let key = KeyRef::Roles(actor, scope);
+        if let Some(Value::Roles { mask, permissions }) = self.lookup(key) {
             return Ok((permissions, mask));
         }
         let epoch = self.shared.store.epoch();
@@ -263,8 +436,7 @@ impl Grants {
             return Ok(ScopedCheck { allowed: true, member: None });
         }
         let (scoped, mask) = self.in_scope(actor.actor_id(), scope).await?;
-        let allowed = requirement.is_met_by(&|p| scoped.contains(p) || actor.has_permission(p));
-        Ok(ScopedCheck { allowed, member: Some(mask != 0) })
+        Ok(ScopedCheck { allowed: meets(requirement, actor, &scoped), member: Some(mask != 0) })
     }
 
     /// As [`check`](Self::check) for one permission, turned into a refusal: `outsiders` when the
@@ -285,8 +457,8 @@ impl Grants {
         if matches!(id, ActorId::System(_)) {
             return Ok(Scopes::none());
         }
-        let key = Key::Scopes(id.clone(), kind, permission);
-        if let Some(Value::Scopes(scopes)) = self.cached(&key) {
+        let key = KeyRef::Scopes(id, kind, permission);
+        if let Some(Value::Scopes(scopes)) = self.lookup(key) {
             return Ok(scopes);
         }
         let roles: Vec<&'static str> =
@@ -301,11 +473,21 @@ impl Grants {
     }
 }
 
+/// Whether `actor`'s global permissions plus `scoped` meet `requirement`: one union of bitsets
+/// when the actor has one over the same catalog, else permission by permission.
+fn meets(requirement: &Requirement, actor: &dyn Principal, scoped: &PermissionSet) -> bool {
+    match actor.permission_set() {
+        Some(global) if std::ptr::eq(global.catalog(), scoped.catalog()) => requirement.is_satisfied_by_set(&global.union(scoped)),
+        _ => requirement.is_met_by(&|p| scoped.contains(p) || actor.has_permission(p)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::{PermissionDef, RoleDef};
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::sync::Mutex;
 
     const READ: Permission = Permission::new("doc:read");
     const WRITE: Permission = Permission::new("doc:write");
@@ -422,12 +604,19 @@ mod tests {
         // Capacity 3: a fourth scope evicts rather than grows.
         for id in 10..20 {
             let _ = now(grants.check(&erin, Scope::new("team", id), &write)).unwrap();
-            assert!(grants.lock().entries.len() <= 3);
+            assert!(grants.with_cache(|c| c.entries.len()) <= 3);
         }
-        // Another worker's cache is its own.
-        let other = grants.for_worker();
+        // Another thread (an actix worker) has a cache of its own; this one still answers.
         let before = table.0.queries.load(Ordering::SeqCst);
-        let _ = now(other.check(&erin, Scope::new("team", 19), &write)).unwrap();
+        assert!(grants.check_cached(&erin, Scope::new("team", 19), &write).is_some());
+        let other = grants.clone();
+        let erin2 = erin.clone();
+        std::thread::spawn(move || {
+            assert!(other.check_cached(&erin2, Scope::new("team", 19), &write).is_none(), "a cold cache");
+            let _ = now(other.check(&erin2, Scope::new("team", 19), &write)).unwrap();
+        })
+        .join()
+        .unwrap();
         assert_eq!(table.0.queries.load(Ordering::SeqCst), before + 1);
     }
 

@@ -4,6 +4,7 @@ use core::fmt;
 
 use crate::actor::Principal;
 use crate::permission::Permission;
+use crate::set::PermissionSet;
 
 /// What a gated route requires of an authenticated actor.
 ///
@@ -53,6 +54,11 @@ impl Requirement {
             Requirement::Any(items) => items.iter().any(|r| r.is_met_by(has)),
             Requirement::All(items) => items.iter().all(|r| r.is_met_by(has)),
         }
+    }
+
+    /// Whether the permissions in `set` meet the requirement.
+    pub fn is_satisfied_by_set(&self, set: &PermissionSet) -> bool {
+        self.is_met_by(&|p| set.contains(p))
     }
 
     /// Every permission named anywhere in the expression, in order of appearance.

@@ -135,6 +135,16 @@ impl PermissionSet {
         &self.bits
     }
 
+    /// Every permission of either set. Sets over different catalogs do not mix: the result is
+    /// `self`'s permissions then.
+    pub fn union(&self, other: &PermissionSet) -> PermissionSet {
+        let mut bits = self.bits;
+        if core::ptr::eq(self.catalog, other.catalog) {
+            bits.union_with(&other.bits);
+        }
+        PermissionSet { catalog: self.catalog, bits }
+    }
+
     /// The catalog this set is drawn from.
     pub fn catalog(&self) -> &'static Catalog {
         self.catalog

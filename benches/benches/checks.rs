@@ -49,10 +49,48 @@ fn checks(c: &mut Criterion) {
     g.bench_function("casbin/enforce (cached)", |b| b.iter(|| cached.enforce_mut(black_box(("erin", "project", "write")))));
     g.finish();
 
+    // Scoped checks through `Grants`, as the gate makes them: the global permissions first, then
+    // (warm) this worker's cache of the actor's roles in the scope.
+    // A long time to live: "warm" means within it, however long criterion runs.
+    let grants = authz_core::Grants::with_limits(authz_benches::OneTeam, catalog, std::time::Duration::from_secs(3600), 10_000);
+    let member = catalog.actor(5, ["member"]).expect("role");
+    let team = authz_core::Scope::new("team", 7);
+    assert!(now(grants.check(&member, team, &SINGLE)).expect("store").allowed, "warm the cache");
+    let mut g = c.benchmark_group("scoped");
+    g.bench_function("global: requirement single", |b| b.iter(|| black_box(&SINGLE).is_satisfied_by(black_box(&editor))));
+    g.bench_function("global: compiled single (gate path)", |b| b.iter(|| black_box(&single).check(black_box(editor.permissions()))));
+    // The gate's scoped path: this worker's cached roles in the team, united with the global
+    // permissions, then the same compiled check.
+    g.bench_function("scoped, warm cache: cached + union + compiled (gate path)", |b| {
+        b.iter(|| {
+            let (scoped, _) = black_box(&grants).cached(black_box(member.id()), black_box(team)).expect("warm");
+            black_box(&single).check(&member.permissions().union(&scoped))
+        })
+    });
+    g.bench_function("scoped, warm cache: Grants::check_cached", |b| {
+        b.iter(|| black_box(&grants).check_cached(black_box(&member), black_box(team), black_box(&SINGLE)))
+    });
+    g.bench_function("scoped, warm cache: Grants::check (async API)", |b| {
+        b.iter(|| now(black_box(&grants).check(black_box(&member), black_box(team), black_box(&SINGLE))))
+    });
+    g.bench_function("held globally: Grants::check (async API)", |b| {
+        b.iter(|| now(black_box(&grants).check(black_box(&editor), black_box(team), black_box(&SINGLE))))
+    });
+    g.finish();
+
     let mut g = c.benchmark_group("actor");
     g.bench_function("from one role", |b| b.iter(|| catalog.actor(black_box(2), black_box(["editor"]))));
     g.bench_function("from two roles", |b| b.iter(|| catalog.actor(black_box(3), black_box(["support", "editor"]))));
     g.finish();
+}
+
+/// Polls a future that is ready at once (a cache hit never waits).
+fn now<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => unreachable!("a warm cache answers at once"),
+    }
 }
 
 criterion_group!(benches, checks);

@@ -137,3 +137,48 @@ fn the_projects_binary_exits_1_when_access_widened() {
     assert!(same.stdout.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Delete a report: editors of the report's team.
+#[require_permission(any("project:delete", "project:write"), scope = team(path = "team_id"))]
+#[delete("/teams/{team_id}/reports/{id}")]
+async fn delete_team_report_scoped() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// Delete a report: editors of the report's team; outsiders do not learn the team exists.
+#[require_permission(any("project:delete", "project:write"), scope = team(path = "team_id", outsiders = not_found))]
+#[delete("/teams/{team_id}/reports/{id}")]
+async fn delete_team_report_hidden() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// Delete a report: any editor, every team.
+#[require_permission(any("project:delete", "project:write"))]
+#[delete("/teams/{team_id}/reports/{id}")]
+async fn delete_team_report_global() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+#[::core::prelude::v1::test]
+fn scoping_changes_are_reported() {
+    let scoped = authz_actix::routes::matrix(|r| { r.service(delete_team_report_scoped); }, Some(&CATALOG));
+    let hidden = authz_actix::routes::matrix(|r| { r.service(delete_team_report_hidden); }, Some(&CATALOG));
+    let global = authz_actix::routes::matrix(|r| { r.service(delete_team_report_global); }, Some(&CATALOG));
+    // Scoped → hidden from outsiders: a change of denial, no role gains anything.
+    let diff = hidden.diff_from_json(&scoped.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    let text = diff.to_string();
+    assert!(text.contains("scope team {team_id} (outsiders 403) → team {team_id} (outsiders 404)"), "{text}");
+    assert!(!diff.widened(), "{text}");
+    // Scoped → global: the requirement changed (a member role granted in one team now holds everywhere).
+    let diff = global.diff_from_json(&scoped.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    let text = diff.to_string();
+    assert!(text.contains("requirement `(project:delete OR project:write) in team {team_id}` → `project:delete OR project:write`"), "{text}");
+    assert!(text.contains("scope team {team_id} (outsiders 403) → none"), "{text}");
+    // An editor held in one team now reaches the endpoint in every team: access widened.
+    assert!(text.contains("editor (held in a scope): + DELETE /teams/{team_id}/reports/{id}"), "{text}");
+    assert!(diff.widened(), "{text}");
+    // And back: lost, not widened.
+    let back = scoped.diff_from_json(&global.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(back.to_string().contains("editor (held in a scope): - DELETE"), "{back}");
+    assert!(!back.widened(), "{back}");
+}

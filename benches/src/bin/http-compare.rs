@@ -5,7 +5,10 @@
 //! http-compare [BASE_PORT] [--fillers]   # plain on BASE_PORT, authz +1, grants +2, casbin +3 (127.0.0.1)
 //! ```
 //!
-//! The unguarded and authz servers also serve `/open`, plain and `#[public]`.
+//! The unguarded and authz servers also serve `/open`, plain and `#[public]`, and two routes with
+//! a team id in the path: `/g/{team_id}/item` gated on a global permission, and
+//! `/teams/{team_id}/item` scoped to the team (`Bearer tess` holds `editor` in team 7 only,
+//! through an in-memory grant store; the cache answers after the first request).
 //!
 //! `--fillers` registers 20 more routes with a path parameter (`/f1/{id}` ...) before `/item` in
 //! every server (declared ones in the authz server), so a request to `/item` is routed past them.
@@ -39,6 +42,30 @@ async fn plain() -> HttpResponse {
 #[require_permission("project:read")]
 #[get("/item")]
 async fn gated() -> HttpResponse {
+    body()
+}
+
+#[get("/g/{team_id}/item")]
+async fn plain_global_team() -> HttpResponse {
+    body()
+}
+
+#[get("/teams/{team_id}/item")]
+async fn plain_scoped_team() -> HttpResponse {
+    body()
+}
+
+/// A global permission, on a path with a team id.
+#[require_permission("project:read")]
+#[get("/g/{team_id}/item")]
+async fn global_team() -> HttpResponse {
+    body()
+}
+
+/// The same permission, held in the team the path names.
+#[require_permission("project:read", scope = team(path = "team_id"))]
+#[get("/teams/{team_id}/item")]
+async fn scoped_team() -> HttpResponse {
     body()
 }
 
@@ -98,6 +125,8 @@ fillers! {
 async fn resolve(req: HttpRequest) -> Result<Option<Actor>, std::convert::Infallible> {
     Ok(match caller(req.headers()) {
         Some("erin") => CATALOG.actor(2, ["editor"]).ok(),
+        // `member` globally: `project:read` only through `editor` in team 7 (`OneTeam`).
+        Some("tess") => CATALOG.actor(5, ["member"]).ok(),
         _ => None,
     })
 }
@@ -132,17 +161,21 @@ fn main() -> std::io::Result<()> {
                 plain_fillers(cfg);
             }
         };
-        let plain_server = HttpServer::new(move || App::new().configure(plain_fillers_if).service(plain).service(plain_open))
+        let plain_server = HttpServer::new(move || {
+            App::new().configure(plain_fillers_if).service(plain).service(plain_open).service(plain_global_team).service(plain_scoped_team)
+        })
         .workers(1)
         .bind(("127.0.0.1", base))?
         .run();
         let authz_server = HttpServer::new(move || {
-            App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
-                if fillers {
-                    gated_fillers(r);
-                }
-                r.service(gated).service(public_open);
-            }))
+            App::new().wrap(ResolveActor::new(resolve)).app_data(authz_actix::Grants::new(authz_benches::OneTeam, &CATALOG)).configure(mount(
+                |r| {
+                    if fillers {
+                        gated_fillers(r);
+                    }
+                    r.service(gated).service(public_open).service(global_team).service(scoped_team);
+                },
+            ))
         })
         .workers(1)
         .bind(("127.0.0.1", base + 1))?
