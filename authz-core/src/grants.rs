@@ -328,6 +328,7 @@ impl Grants {
     }
 
     /// Runs `f` on this thread's cache for these grants, made current with the store's epoch.
+    #[inline]
     fn with_cache<T>(&self, f: impl FnOnce(&mut Cache) -> T) -> T {
         let epoch = self.shared.store.epoch();
         CACHES.with(|caches| {
@@ -353,11 +354,17 @@ impl Grants {
 
     #[inline]
     fn lookup(&self, key: KeyRef<'_>) -> Option<Value> {
+        self.lookup_with(key, Value::clone)
+    }
+
+    /// `read` of the live entry for `key`, if any.
+    #[inline]
+    fn lookup_with<T>(&self, key: KeyRef<'_>, read: impl FnOnce(&Value) -> T) -> Option<T> {
         let hash = key.hash();
         let ttl_ticks = ticks(self.ttl());
         let now = tick();
         self.with_cache(|cache| match cache.entries.get(&hash) {
-            Some((stored, at, value)) if key.is(stored) && now.saturating_sub(*at) < ttl_ticks => Some(value.clone()),
+            Some((stored, at, value)) if key.is(stored) && now.saturating_sub(*at) < ttl_ticks => Some(read(value)),
             _ => None,
         })
     }
@@ -386,10 +393,10 @@ impl Grants {
         if matches!(actor, ActorId::System(_)) {
             return Some((PermissionSet::empty(self.shared.catalog), 0));
         }
-        match self.lookup(KeyRef::Roles(actor, scope))? {
-            Value::Roles { mask, permissions } => Some((permissions, mask)),
+        self.lookup_with(KeyRef::Roles(actor, scope), |value| match value {
+            Value::Roles { mask, permissions } => Some((*permissions, *mask)),
             Value::Scopes(_) => None,
-        }
+        })?
     }
 
     /// [`check`](Self::check) when this thread's cache can answer it without the store.

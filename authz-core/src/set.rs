@@ -137,6 +137,7 @@ impl PermissionSet {
 
     /// Every permission of either set. Sets over different catalogs do not mix: the result is
     /// `self`'s permissions then.
+    #[inline]
     pub fn union(&self, other: &PermissionSet) -> PermissionSet {
         let mut bits = self.bits;
         if core::ptr::eq(self.catalog, other.catalog) {

@@ -153,7 +153,7 @@ pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
     (logs, tracing::subscriber::set_default(subscriber))
 }
 
-/// Grants held in memory, `(actor id, team id, role)`: a real [`GrantStore`] for tests, counting
+/// Grants held in memory, `(actor id, team id, role)`: a real [`GrantStore`](authz_actix::GrantStore) for tests, counting
 /// the queries it answers and failing on demand.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryGrants(std::sync::Arc<MemoryInner>);
