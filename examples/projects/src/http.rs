@@ -5,11 +5,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{delete, get, patch, post, web, App, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{delete, get, patch, post, put, web, App, HttpRequest, HttpResponse, ResponseError};
 use authz_actix::{mount, public, require_permission, CurrentActor, Grants, ResolveActor, Routes};
 
 use crate::db::Db;
-use crate::model::{NewProject, NewTeamProject, ProjectPatch};
+use crate::model::{Membership, NewProject, NewTeamProject, ProjectPatch};
 use crate::perms;
 use crate::service::{ProjectService, ServiceError};
 use crate::users::{bearer_token, Users};
@@ -136,6 +136,30 @@ async fn create_team_project(
     Ok(HttpResponse::Created().json(svc.create_in_team(&actor, team_id.into_inner(), body.into_inner()).await?))
 }
 
+/// Set a user's role in a team.
+#[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found))]
+#[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", responses((status = 200, description = "The member and their role"), (status = 422, description = "Unknown role or user")))]
+#[put("/{team_id}/members/{user_id}")]
+async fn put_team_member(
+    actor: CurrentActor,
+    path: web::Path<(i64, i64)>,
+    body: web::Json<Membership>,
+    svc: web::Data<ProjectService>,
+) -> Result<HttpResponse, ApiError> {
+    let (team, user) = path.into_inner();
+    Ok(HttpResponse::Ok().json(svc.set_member(&actor, team, user, &body.role).await?))
+}
+
+/// Remove a user from a team.
+#[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found))]
+#[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", responses((status = 204, description = "Removed")))]
+#[delete("/{team_id}/members/{user_id}")]
+async fn delete_team_member(actor: CurrentActor, path: web::Path<(i64, i64)>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+    let (team, user) = path.into_inner();
+    svc.remove_member(&actor, team, user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// List users.
 #[require_permission(perms::USER_ADMIN)]
 #[utoipa::path(path = "/admin/users", tag = "admin", responses((status = 200, description = "Every user with their roles")))]
@@ -169,6 +193,8 @@ pub struct OpenApiJson(pub String);
         delete_project,
         list_team_projects,
         create_team_project,
+        put_team_member,
+        delete_team_member,
         list_users
     )
 )]
@@ -215,6 +241,7 @@ pub fn routes(r: &mut Routes<'_>) {
     });
     r.scope("/teams", |r| {
         r.service(list_team_projects).service(create_team_project);
+        r.service(put_team_member).service(delete_team_member);
     });
     r.scope("/admin", |r| {
         r.service(list_users);

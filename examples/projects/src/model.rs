@@ -93,6 +93,21 @@ pub struct NewTeamProject {
     pub name: String,
 }
 
+/// `PUT /teams/{team_id}/members/{user_id}`: the one role the user holds in the team.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Membership {
+    pub role: String,
+}
+
+/// A user's role in a team, as `PUT /teams/{team_id}/members/{user_id}` answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub team_id: i64,
+    pub user_id: i64,
+    pub role: String,
+}
+
 /// A team, as `projects teams add` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Team {

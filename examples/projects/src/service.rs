@@ -5,9 +5,9 @@
 use authz_actix::{ActorId, Actor, Authorizer, AuthzError, Deny, GrantError, Grants, Scope};
 
 use crate::db::{now, Backend, Db};
-use crate::model::{check_name, NewProject, NewTeamProject, Project, ProjectPatch};
+use crate::model::{check_name, Member, NewProject, NewTeamProject, Project, ProjectPatch};
 use crate::project_columns;
-use crate::perms::{PROJECT_READ, PROJECT_WRITE};
+use crate::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE, USER_ADMIN};
 use crate::policy::{can_delete_project, can_edit_project, can_view_project, visible_projects, Viewer};
 
 /// The scope kind of teams, as `authz.toml` declares it.
@@ -222,6 +222,40 @@ impl ProjectService {
         tx.commit().await?;
         tracing::info!(actor = %actor.id(), project = project.id, "project created");
         Ok(project)
+    }
+
+    /// Makes `role` the one role user `user` holds in `team`: 404 to an actor with no role there
+    /// (or for a team that does not exist), 403 to a member without user:admin; 422 for an
+    /// unknown role or user. Every instance refuses what the old role allowed within a second on
+    /// PostgreSQL (the grant table's trigger), this process at once.
+    pub async fn set_member(&self, actor: &Actor, team: i64, user: i64, role: &str) -> Result<Member, ServiceError> {
+        self.in_team(actor, team, USER_ADMIN, Deny::Forbidden, Deny::NotFound).await?;
+        if CATALOG.roles().iter().all(|r| r.name != role) {
+            return Err(ServiceError::Invalid("`role` is not a role of the catalog"));
+        }
+        let mut conn = self.db.pool.acquire().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(user).fetch_optional(&mut *conn).await?;
+        drop(conn);
+        exists.ok_or(ServiceError::Invalid("`user_id` does not name a user"))?;
+        let (who, scope) = (ActorId::Int(user), Scope::new(TEAM, team));
+        // Revoke first: in between, the user holds nothing there (refused, never more).
+        self.db.grants.revoke(&who, scope, None).await?;
+        self.db.grants.grant(&who, scope, role).await?;
+        tracing::info!(actor = %actor.id(), team, user, role, "team role set");
+        Ok(Member { team_id: team, user_id: user, role: role.to_owned() })
+    }
+
+    /// Removes every role user `user` holds in `team`; `Missing` (404) when there was none. The
+    /// same refusals as [`set_member`](Self::set_member).
+    pub async fn remove_member(&self, actor: &Actor, team: i64, user: i64) -> Result<(), ServiceError> {
+        self.in_team(actor, team, USER_ADMIN, Deny::Forbidden, Deny::NotFound).await?;
+        match self.db.grants.revoke(&ActorId::Int(user), Scope::new(TEAM, team), None).await? {
+            0 => Err(ServiceError::Denied(AuthzError::Missing)),
+            _ => {
+                tracing::info!(actor = %actor.id(), team, user, "team roles revoked");
+                Ok(())
+            }
+        }
     }
 
     /// Applies `patch`: 404 when the actor cannot see the project, 403 when it can but may not

@@ -422,6 +422,7 @@ async fn scope_confusion_never_crosses_teams() {
     let in_team_1 = svc.create_in_team(&alice, 1, projects::model::NewTeamProject { name: "one".into() }).await.expect("p").id;
     let in_team_2 = svc.create_in_team(&alice, 2, projects::model::NewTeamProject { name: "two".into() }).await.expect("p").id;
     let (addr, dave, erin) = (w.addr, w.token("dave").to_owned(), w.token("erin").to_owned());
+    let (dave_id, erin_id) = (w.id("dave"), w.id("erin"));
     let cases: Vec<(&str, String, &str, &str, u16)> = vec![
         // An id from another team in the path.
         ("GET", "/teams/2/projects".into(), "dave", "", 404),
@@ -444,6 +445,10 @@ async fn scope_confusion_never_crosses_teams() {
         ("POST", "/projects".into(), "erin", r#"{"name":"x","team_id":2}"#, 400),
         // Both: the path's team decides, before the body is read.
         ("POST", "/teams/2/projects".into(), "dave", r#"{"name":"x","team_id":1}"#, 404),
+        // Granting oneself more: user:admin is needed in the team, and dave holds editor there.
+        ("PUT", format!("/teams/1/members/{dave_id}"), "dave", r#"{"role":"admin"}"#, 403),
+        ("PUT", format!("/teams/2/members/{dave_id}"), "dave", r#"{"role":"admin"}"#, 404),
+        ("DELETE", format!("/teams/1/members/{erin_id}"), "dave", "", 403),
         // Legitimate controls: dave in team 1, erin (global editor) anywhere.
         ("GET", "/teams/1/projects".into(), "dave", "", 200),
         ("PATCH", format!("/projects/{in_team_1}"), "dave", r#"{"name":"renamed"}"#, 200),
@@ -474,6 +479,8 @@ async fn scope_confusion_never_crosses_teams() {
     let team_of = |id: i64| all.iter().find(|p| p.id == id).and_then(|p| p.team_id);
     assert_eq!((team_of(in_team_1), team_of(in_team_2)), (Some(1), Some(2)));
     assert_eq!(all.iter().filter(|p| p.team_id == Some(2)).count(), 1);
+    let members = Teams::new(w.db.clone()).members("apollo").await.expect("members");
+    assert!(members.contains(&("dave".to_owned(), "editor".to_owned())) && !members.iter().any(|(_, r)| r == "admin"), "{members:?}");
     println!("scope confusion: {n} attempts, all answered as the team in the path allows");
     w.handle.stop(true).await;
 }

@@ -18,6 +18,9 @@ use projects::users::{demo, Users};
 const APOLLO: i64 = 1;
 const ZEPHYR: i64 = 2;
 const NO_TEAM: i64 = 99;
+/// The user `PUT`/`DELETE /teams/{team_id}/members/{user_id}` act on (ids are assigned in order on
+/// a fresh database: five demo users, the revoked one, then ivy).
+const IVY: i64 = 7;
 
 /// A fresh database: the demo users and teams, a revoked user, and project 1 — private, owned by
 /// bob, owner edits allowed.
@@ -49,6 +52,11 @@ async fn fixture() -> (impl actix_web::dev::Service<actix_http::Request, Respons
     assert_eq!(made.iter().map(|t| t.id).collect::<Vec<_>>(), [APOLLO, ZEPHYR]);
     teams.add_member("apollo", "dave", "member").await.expect("member");
     teams.add_member("zephyr", "bob", "editor").await.expect("member");
+    // ivy is the user the membership routes act on: a member of both teams, not a caller.
+    let (ivy, _) = users.add("ivy", "member").await.expect("user");
+    assert_eq!(ivy.id, IVY);
+    teams.add_member("apollo", "ivy", "member").await.expect("member");
+    teams.add_member("zephyr", "ivy", "member").await.expect("member");
     let seed = CATALOG.system_actor("conformance-seed", &[PROJECT_WRITE]);
     ProjectService::new(db.clone())
         .create(&seed, NewProject { name: "Apollo".into(), owner_id: Some(bob), allow_owner_edits: true, ..Default::default() })
@@ -83,6 +91,19 @@ fn team_route(method: &str, actor: &str, team: i64) -> Expected {
     }
 }
 
+/// The membership routes: user:admin, globally (alice, carol) or in the team (nobody here holds
+/// it there); members without it get 403, outsiders and a missing team 404.
+fn member_route(actor: &str, team: i64) -> Expected {
+    let global_admin = ["alice", "carol"].iter().any(|a| actor.starts_with(a));
+    let member = matches!((team, actor.split(' ').next().unwrap_or("")), (APOLLO, "erin" | "dave") | (ZEPHYR, "bob"));
+    let exists = team == APOLLO || team == ZEPHYR;
+    match (global_admin, exists, member) {
+        (true, true, _) => Expected::Success,
+        (false, _, true) => Expected::Status(403),
+        _ => Expected::Status(404),
+    }
+}
+
 async fn run(team: i64) -> authz_actix::conformance::Report {
     Suite::new(authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)))
         .actor(Caller::anonymous("anonymous"))
@@ -95,6 +116,8 @@ async fn run(team: i64) -> authz_actix::conformance::Report {
         .actor(Caller::with_roles("dave (member, non-owner)", &["member"]))
         .param("id", "1")
         .param("team_id", &team.to_string())
+        .param("user_id", &IVY.to_string())
+        .body("PUT", "/teams/{team_id}/members/{user_id}", "application/json", r#"{"role":"editor"}"#)
         .body("POST", "/projects", "application/json", r#"{"name":"Gemini"}"#)
         .body("POST", "/teams/{team_id}/projects", "application/json", r#"{"name":"Gemini"}"#)
         .body("PATCH", "/projects/{id}", "application/json", r#"{"name":"Apollo 2"}"#)
@@ -105,6 +128,7 @@ async fn run(team: i64) -> authz_actix::conformance::Report {
             let writer = cell.actor().starts_with("alice") || cell.actor().starts_with("erin");
             match (cell.method(), cell.path()) {
                 (method, "/teams/{team_id}/projects") => team_route(method, cell.actor(), team),
+                (_, "/teams/{team_id}/members/{user_id}") => member_route(cell.actor(), team),
                 ("GET", "/projects") => Expected::Success,
                 ("GET", "/projects/{id}") if reader || owner => Expected::Success,
                 ("GET", "/projects/{id}") => Expected::Status(404),
@@ -135,5 +159,14 @@ async fn a_team_that_does_not_exist_is_hidden_from_everyone() {
     println!("projects conformance (no team): {report}");
     assert!(report.mismatches.is_empty() && report.unchecked == 0, "{report}");
     // Nobody is served there: the team routes are the only ones without a positive control.
-    assert_eq!(report.without_positive_control, ["GET /teams/{team_id}/projects", "POST /teams/{team_id}/projects"], "{report}");
+    assert_eq!(
+        report.without_positive_control,
+        [
+            "DELETE /teams/{team_id}/members/{user_id}",
+            "PUT /teams/{team_id}/members/{user_id}",
+            "GET /teams/{team_id}/projects",
+            "POST /teams/{team_id}/projects",
+        ],
+        "{report}"
+    );
 }
