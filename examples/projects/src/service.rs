@@ -66,10 +66,12 @@ impl ProjectService {
     }
 
     /// `actor` as it stands in `team`: its global permissions plus those of its roles there
-    /// (one grant-store query, cached; none for a project without a team).
+    /// (one grant-store query, cached; none for a project without a team, or for an actor whom no
+    /// role could give more).
     async fn standing(&self, actor: &Actor, team: Option<i64>) -> Result<Actor, ServiceError> {
         let mut standing = actor.clone();
-        if let Some(team) = team {
+        let holds_all = CATALOG.roles().iter().all(|role| role.permissions.iter().all(|p| actor.has(*p)));
+        if let Some(team) = team.filter(|_| !holds_all) {
             let (scoped, _) = self.grants.in_scope(actor.id(), Scope::new(TEAM, team)).await?;
             for permission in scoped.iter() {
                 standing.grant(permission);
