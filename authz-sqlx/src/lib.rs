@@ -8,7 +8,9 @@
 //! - [`SqlGrants::listen`] (PostgreSQL) keeps a `LISTEN authz_grants` connection on a thread of
 //!   its own: each notification moves the store's epoch, so every worker's cache drops what it
 //!   held, in every process on the database. While the feed is down, cached answers are trusted
-//!   for [`FALLBACK_TTL`] only; on SQLite, which has no feed, for the cache's own time to live.
+//!   for [`FALLBACK_TTL`] only. On a SQLite file it polls `PRAGMA data_version` (another
+//!   connection committed) every [`SQLITE_POLL`]; answers also expire with the cache's own time
+//!   to live.
 //! - [`where_clause`] renders a [`Condition`] (a policy's list form) as a `WHERE` clause.
 //!
 //! [authz]: https://docs.rs/authz-actix
@@ -178,16 +180,24 @@ impl SqlGrants {
             .await
     }
 
-    /// Starts the invalidation feed (PostgreSQL): a thread holding `LISTEN authz_grants` on its own
-    /// connection to `url`, reconnecting with backoff. Every notification, and every (re)connect
-    /// (notifications may have been missed meanwhile), moves the epoch. Until it is connected,
-    /// and whenever it is not, cached answers live [`FALLBACK_TTL`]. Stops when the returned
-    /// guard drops. On SQLite it does nothing.
+    /// Starts the invalidation feed, on a thread of its own with its own connection to `url`.
+    ///
+    /// - PostgreSQL: `LISTEN authz_grants`, reconnecting with backoff. Every notification, and
+    ///   every (re)connect (notifications may have been missed meanwhile), moves the epoch. Until
+    ///   it is connected, and whenever it is not, cached answers live [`FALLBACK_TTL`].
+    /// - SQLite, a file: `PRAGMA data_version` every [`SQLITE_POLL`]; it changes when another
+    ///   connection — another process, such as a CLI — commits to the file, and the epoch moves
+    ///   with it. Cached answers still expire after the cache's time to live, the bound if the
+    ///   poll fails. An in-memory database has no other writer: nothing to watch.
+    ///
+    /// Stops when the returned guard drops.
     pub fn listen(&self, url: &str) -> std::io::Result<Listening> {
-        if self.backend != Backend::Postgres {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if self.backend == Backend::Sqlite && in_memory {
             return Ok(Listening { feed: None });
         }
         self.feed.stop.store(false, Ordering::SeqCst);
+        let backend = self.backend;
         let feed = self.feed.clone();
         let url = url.to_owned();
         std::thread::Builder::new().name("authz-grants-listen".into()).spawn(move || {
@@ -198,7 +208,10 @@ impl SqlGrants {
                     return;
                 }
             };
-            runtime.block_on(listen(feed, url));
+            match backend {
+                Backend::Postgres => runtime.block_on(listen(feed, url)),
+                Backend::Sqlite => runtime.block_on(watch_sqlite(feed, url)),
+            }
         })?;
         Ok(Listening { feed: Some(self.feed.clone()) })
     }
@@ -220,6 +233,43 @@ impl Drop for Listening {
     fn drop(&mut self) {
         if let Some(feed) = &self.feed {
             feed.stop.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// How often [`SqlGrants::listen`] asks SQLite whether another connection committed.
+pub const SQLITE_POLL: Duration = Duration::from_millis(100);
+
+async fn watch_sqlite(feed: Arc<Feed>, url: String) {
+    use sqlx::Connection as _;
+    let mut last: Option<i64> = None;
+    while !feed.stop.load(Ordering::SeqCst) {
+        let mut conn = match sqlx::sqlite::SqliteConnection::connect(&url).await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(target: "authz", error = %e, "grant change watch: cannot open the SQLite file; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        tracing::info!(target: "authz", "grant change watch started (SQLite data_version)");
+        while !feed.stop.load(Ordering::SeqCst) {
+            match sqlx::query_scalar::<_, i64>("PRAGMA data_version").fetch_one(&mut conn).await {
+                Ok(version) => {
+                    if last.is_some_and(|seen| seen != version) {
+                        feed.bump();
+                    }
+                    last = Some(version);
+                }
+                Err(e) => {
+                    // A new connection's `data_version` is not comparable with the old one's.
+                    last = None;
+                    feed.bump();
+                    tracing::warn!(target: "authz", error = %e, "grant change watch failed; reopening");
+                    break;
+                }
+            }
+            tokio::time::sleep(SQLITE_POLL).await;
         }
     }
 }

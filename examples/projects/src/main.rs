@@ -152,7 +152,7 @@ enum MembersCommand {
         role: String,
     },
     /// Remove every role USER holds in TEAM; running servers refuse them there within a second
-    /// on PostgreSQL, within the cache's time to live on SQLite.
+    /// on PostgreSQL, within about 100 ms on a SQLite file (the cache's 2 s time to live at worst).
     Revoke { team: String, user: String },
     /// List a team's members and their roles.
     List { team: String },
@@ -202,9 +202,10 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     tracing::info!(team = team.id, name = %team.name, "demo team");
                 }
             }
-            // PostgreSQL: every change to the grant table reaches this process's caches within
-            // milliseconds; until the feed connects (and whenever it drops), cached grants live
-            // one second. Stops with the server.
+            // Changes to the grant table made elsewhere reach this process's caches: on PostgreSQL
+            // by LISTEN/NOTIFY within milliseconds (until the feed connects, and whenever it
+            // drops, cached grants live one second); on a SQLite file by polling its
+            // `data_version` every 100 ms. Stops with the server.
             let _feed = db.grants.listen(&database)?;
             let server = HttpServer::new(move || projects::http::app(db.clone())).bind(&bind)?;
             tracing::info!(%bind, %database, "listening");
