@@ -255,10 +255,11 @@ struct Cache {
 
 thread_local! {
     // This thread's caches, one per `Grants` (by id), newest last; a few at most in practice.
-    static CACHES: std::cell::RefCell<Vec<(u64, Cache)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static CACHES: std::cell::RefCell<Vec<(u64, std::sync::Weak<Shared>, Cache)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Caches a thread keeps for `Grants` that may be gone; beyond this the oldest is dropped.
+/// Caches a thread keeps (one per live `Grants` it used); beyond this the oldest is dropped.
+/// Caches of dropped `Grants` go when the thread next starts a cache.
 const CACHES_PER_THREAD: usize = 16;
 
 /// The coarse clock: ticks of [`TICK`] since the process's first `Grants`, kept by one thread.
@@ -333,17 +334,18 @@ impl Grants {
         let epoch = self.shared.store.epoch();
         CACHES.with(|caches| {
             let mut caches = caches.borrow_mut();
-            let at = match caches.iter().position(|(id, _)| *id == self.shared.id) {
+            let at = match caches.iter().position(|(id, _, _)| *id == self.shared.id) {
                 Some(at) => at,
                 None => {
+                    caches.retain(|(_, owner, _)| owner.strong_count() > 0);
                     if caches.len() >= CACHES_PER_THREAD {
                         caches.remove(0);
                     }
-                    caches.push((self.shared.id, Cache { epoch, entries: HashMap::default() }));
+                    caches.push((self.shared.id, Arc::downgrade(&self.shared), Cache { epoch, entries: HashMap::default() }));
                     caches.len() - 1
                 }
             };
-            let cache = &mut caches[at].1;
+            let cache = &mut caches[at].2;
             if cache.epoch != epoch {
                 cache.entries.clear();
                 cache.epoch = epoch;
@@ -635,6 +637,19 @@ mod tests {
         assert!(now(grants.check(&erin, Scope::new("team", 7), &Requirement::Permission(WRITE))).is_err());
         table.0.fail.store(false, Ordering::SeqCst);
         assert!(now(grants.check(&erin, Scope::new("team", 7), &Requirement::Permission(WRITE))).unwrap().allowed);
+    }
+
+    #[test]
+    fn a_dropped_grants_leaves_no_cache_behind() {
+        let count = || CACHES.with(|c| c.borrow().len());
+        let before = count();
+        for _ in 0..3 {
+            let (_, grants) = setup(vec![(1, 7, "editor")]);
+            let erin = CATALOG.actor(1, ["member"]).unwrap();
+            assert!(now(grants.check(&erin, Scope::new("team", 7), &Requirement::Permission(WRITE))).unwrap().allowed);
+        }
+        // The third `Grants` started its cache after the first two were dropped.
+        assert!(count() <= before + 1, "{} caches", count());
     }
 
     #[test]
