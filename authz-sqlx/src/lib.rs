@@ -97,11 +97,13 @@ impl Feed {
     }
 }
 
-/// The key an actor's grants are stored under; system actors hold no grants.
-fn actor_key(actor: &ActorId) -> Option<String> {
+/// The key an actor's grants are stored under (the `actor` column): a numeric id as its digits,
+/// so it joins with an integer user table as `CAST(id AS TEXT)`; a text id prefixed `t:`, so
+/// `ActorId::Text("5")` never reads `ActorId::Int(5)`'s grants. System actors hold no grants.
+pub fn actor_key(actor: &ActorId) -> Option<String> {
     match actor {
         ActorId::Int(n) => Some(n.to_string()),
-        ActorId::Text(s) => Some(s.to_string()),
+        ActorId::Text(s) => Some(format!("t:{s}")),
         ActorId::System(_) => None,
     }
 }
@@ -458,6 +460,14 @@ fn render(condition: &Condition, first: usize, out: &mut SqlCondition) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_and_numeric_ids_never_share_a_key() {
+        assert_eq!(actor_key(&ActorId::Int(5)).as_deref(), Some("5"));
+        assert_eq!(actor_key(&ActorId::from("5")).as_deref(), Some("t:5"));
+        assert_eq!(actor_key(&ActorId::from("t:5")).as_deref(), Some("t:t:5"));
+        assert_eq!(actor_key(&ActorId::System("job")), None);
+    }
 
     #[test]
     fn placeholders_are_numbered_from_first_and_columns_are_checked() {
