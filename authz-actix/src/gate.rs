@@ -20,7 +20,7 @@ use crate::handoff;
 use crate::resolver::Resolution;
 use crate::problem::{self, Refusal, RouteResponder};
 use crate::{AuthzError, Principal};
-use authz_core::{Access, CompiledRequirement, GrantError, Grants, Requirement, RouteMeta, Scope, ScopeRef, ScopedCheck};
+use authz_core::{Access, CompiledRequirement, GrantError, Grants, PermissionSet, Requirement, RouteMeta, Scope, ScopeRef, ScopedCheck};
 
 /// Checks a route's requirement before anything of the handler runs — extractors included.
 ///
@@ -141,27 +141,27 @@ where
     /// Global permissions did not suffice: the actor's roles in `scope` decide, from the app's
     /// grant store (through this worker's cache).
     fn ask_store(&self, req: ServiceRequest, resolution: Resolution, scope: Scope) -> State<S::Future> {
-        let (Resolution::Actor(actor), Access::Gated { requirement, .. }) = (&resolution, &self.route.access) else {
+        let Resolution::Actor(actor) = &resolution else {
             return self.refuse(req, Refusal::Internal);
         };
         let Some(grants) = req.app_data::<Grants>().cloned() else {
             audit!(error, req, self.route, actor.actor_id(), "deny", "scoped route but no `Grants` in the app data", 500);
             return self.refuse(req, Refusal::Internal);
         };
-        let actor = actor.clone();
-        let fut = Box::pin(async move { grants.check(&*actor, scope, requirement).await });
+        // Global permissions were checked already: only the roles in the scope are asked for.
+        let id = actor.actor_id().clone();
+        let fut = Box::pin(async move { grants.in_scope(&id, scope).await });
         State::Scoping { fut, req: Some(req), resolution }
     }
 
-    /// The store's answer for a scoped route.
-    fn scoped(&self, req: ServiceRequest, resolution: Resolution, answer: Result<ScopedCheck, GrantError>) -> State<S::Future> {
-        let (Access::Gated { deny, scope: Some(ScopeRef { outsiders, .. }), .. }, Resolution::Actor(actor)) = (&self.route.access, &resolution)
-        else {
+    /// The store's answer for a scoped route: decided as a cached one is.
+    fn scoped(&self, req: ServiceRequest, resolution: Resolution, answer: Result<(PermissionSet, u64), GrantError>) -> State<S::Future> {
+        let Resolution::Actor(actor) = &resolution else {
             return self.refuse(req, Refusal::Internal);
         };
         let id = actor.actor_id();
         match answer {
-            Ok(check) => match scoped_verdict(&req, self.route, id, check, *deny, *outsiders) {
+            Ok((scoped, mask)) => match in_scope_verdict(&req, self.route, &**actor, &scoped, mask, &self.compiled) {
                 Ok(_) => self.call(req, resolution),
                 Err(refusal) => self.refuse(req, refusal),
             },
@@ -194,7 +194,7 @@ pin_project_lite::pin_project! {
         Awaiting { req: Option<ServiceRequest> },
         Resolving { fut: LocalBoxFuture<'static, Resolution>, req: Option<ServiceRequest> },
         // Asking the grant store for the actor's roles in the route's scope.
-        Scoping { fut: LocalBoxFuture<'static, Result<ScopedCheck, GrantError>>, req: Option<ServiceRequest>, resolution: Resolution },
+        Scoping { fut: LocalBoxFuture<'static, Result<(PermissionSet, u64), GrantError>>, req: Option<ServiceRequest>, resolution: Resolution },
         // The handler, with the actor it is served for (for its `CurrentActor` and the audit).
         Calling { #[pin] fut: F, request: Option<actix_web::HttpRequest>, resolution: Resolution },
         // Boxed: an allowed request's future carries no room for a response.
@@ -315,7 +315,7 @@ fn satisfied(requirement: &Requirement, actor: &dyn Principal, compiled: &RefCel
 
 /// The compiled check of a permission set (compiled on first use, per worker).
 #[inline]
-fn satisfied_by_set(requirement: &Requirement, set: &authz_core::PermissionSet, compiled: &RefCell<Option<CompiledRequirement>>) -> bool {
+fn satisfied_by_set(requirement: &Requirement, set: &PermissionSet, compiled: &RefCell<Option<CompiledRequirement>>) -> bool {
     let mut cache = compiled.borrow_mut();
     if let Some(answer) = cache.as_ref().and_then(|c| c.check(set)) {
         return answer;
@@ -326,17 +326,28 @@ fn satisfied_by_set(requirement: &Requirement, set: &authz_core::PermissionSet, 
     answer
 }
 
-/// The answer for a scoped route once the actor's roles in the scope are known: served, or
-/// refused — `outsiders` for an actor with no role there, `deny` for a member — and audited.
-fn scoped_verdict(
+/// The answer for a scoped route once the actor's roles in the scope are known (`scoped`, the
+/// permissions they grant; `mask`, the roles — from this worker's cache or the store): the
+/// global permissions united with `scoped`, then the route's compiled check. Served, or refused —
+/// `outsiders` for an actor with no role there, `deny` for a member — and audited.
+fn in_scope_verdict(
     req: &ServiceRequest,
     route: &'static RouteMeta,
-    id: &authz_core::ActorId,
-    check: ScopedCheck,
-    deny: authz_core::Deny,
-    outsiders: authz_core::Deny,
+    actor: &dyn Principal,
+    scoped: &PermissionSet,
+    mask: u64,
+    compiled: &RefCell<Option<CompiledRequirement>>,
 ) -> Result<Verdict, Refusal> {
-    match check.refusal(deny, outsiders) {
+    let Access::Gated { requirement, deny, scope: Some(ScopeRef { outsiders, .. }) } = &route.access else {
+        return Err(Refusal::Internal);
+    };
+    let allowed = match actor.permission_set() {
+        Some(global) => satisfied_by_set(requirement, &global.union(scoped), compiled),
+        None => requirement.is_met_by(&|p| scoped.contains(p) || actor.has_permission(p)),
+    };
+    let check = ScopedCheck { allowed, member: Some(mask != 0) };
+    let id = actor.actor_id();
+    match check.refusal(*deny, *outsiders) {
         None => Ok(Verdict::Allow),
         Some(denial) => {
             if check.member == Some(true) {
@@ -382,11 +393,7 @@ fn decide(
                         // Fast path: this worker's cache knows the actor's roles there.
                         let cached = req.app_data::<Grants>().and_then(|grants| grants.cached(id, in_scope));
                         let Some((scoped, mask)) = cached else { return Ok(Verdict::InScope(in_scope)) };
-                        let allowed = match actor.permission_set() {
-                            Some(global) => satisfied_by_set(requirement, &global.union(&scoped), compiled),
-                            None => requirement.is_met_by(&|p| scoped.contains(p) || actor.has_permission(p)),
-                        };
-                        scoped_verdict(req, route, id, ScopedCheck { allowed, member: Some(mask != 0) }, *deny, scope.outsiders)
+                        in_scope_verdict(req, route, &**actor, &scoped, mask, compiled)
                     }
                     None => {
                         audit!(info, req, route, id, "not_found", "the path names no scope", 404);

@@ -55,34 +55,31 @@ impl Condition {
 
     /// `any(...)`, simplified: `Always` wins, `Never` drops out.
     pub fn any(items: impl IntoIterator<Item = Condition>) -> Condition {
-        let mut out = Vec::new();
-        for item in items {
-            match item {
-                Condition::Always => return Condition::Always,
-                Condition::Never => {}
-                other => out.push(other),
-            }
-        }
-        match out.len() {
-            0 => Condition::Never,
-            1 => out.pop().unwrap_or(Condition::Never),
-            _ => Condition::Any(out),
-        }
+        Condition::fold(items, true)
     }
 
     /// `all(...)`, simplified: `Never` wins, `Always` drops out.
     pub fn all(items: impl IntoIterator<Item = Condition>) -> Condition {
+        Condition::fold(items, false)
+    }
+
+    /// `any` (or `all`) of `items`: the absorbing constant wins, the neutral one drops out, and
+    /// one item left stands alone.
+    fn fold(items: impl IntoIterator<Item = Condition>, any: bool) -> Condition {
+        let (absorbing, neutral) = if any { (Condition::Always, Condition::Never) } else { (Condition::Never, Condition::Always) };
         let mut out = Vec::new();
         for item in items {
-            match item {
-                Condition::Never => return Condition::Never,
-                Condition::Always => {}
-                other => out.push(other),
+            if item == absorbing {
+                return absorbing;
+            }
+            if item != neutral {
+                out.push(item);
             }
         }
         match out.len() {
-            0 => Condition::Always,
-            1 => out.pop().unwrap_or(Condition::Always),
+            0 => neutral,
+            1 => out.pop().unwrap_or(neutral),
+            _ if any => Condition::Any(out),
             _ => Condition::All(out),
         }
     }

@@ -78,11 +78,7 @@ impl ScopedCheck {
     /// `Ok` when allowed; otherwise `outsiders` for an actor holding no role in the scope and
     /// `deny` for a member lacking the permission.
     pub fn require(self, deny: Deny, outsiders: Deny) -> Result<(), AuthzError> {
-        match (self.allowed, self.member) {
-            (true, _) => Ok(()),
-            (false, Some(true)) => Err(deny.into()),
-            (false, _) => Err(outsiders.into()),
-        }
+        self.refusal(deny, outsiders).map_or(Ok(()), |denial| Err(denial.into()))
     }
 
     /// The denial this check calls for, `None` when allowed.
@@ -321,11 +317,6 @@ impl Grants {
     /// cache's own setting.
     pub fn ttl(&self) -> Duration {
         self.shared.store.ttl().unwrap_or(self.shared.ttl)
-    }
-
-    /// Drops every answer this thread's cache holds (after a write made through this thread).
-    pub fn invalidate(&self) {
-        self.with_cache(|cache| cache.entries.clear());
     }
 
     /// Runs `f` on this thread's cache for these grants, made current with the store's epoch.

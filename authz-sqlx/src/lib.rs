@@ -173,15 +173,6 @@ impl SqlGrants {
         Ok(done.rows_affected())
     }
 
-    /// Every `(actor, role)` in `scope`, by actor then role.
-    pub async fn members(&self, scope: Scope) -> Result<Vec<(String, String)>, sqlx::Error> {
-        sqlx::query_as("SELECT actor, role FROM authz_grants WHERE scope_kind = $1 AND scope_id = $2 ORDER BY actor, role")
-            .bind(scope.kind)
-            .bind(scope.id)
-            .fetch_all(&self.pool)
-            .await
-    }
-
     /// Starts the invalidation feed, on a thread of its own with its own connection to `url`.
     ///
     /// - PostgreSQL: `LISTEN authz_grants`, reconnecting with backoff. Every notification, and
@@ -216,11 +207,6 @@ impl SqlGrants {
             }
         })?;
         Ok(Listening { feed: Some(self.feed.clone()) })
-    }
-
-    /// Whether the invalidation feed is connected right now.
-    pub fn is_listening(&self) -> bool {
-        self.feed.connected.load(Ordering::SeqCst)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::db::{now, Db};
 use crate::model::Team;
 use crate::perms::CATALOG;
 use crate::service::TEAM;
-use crate::users::{UserError, Users};
+use crate::users::{valid_name, UserError, Users};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TeamError {
@@ -32,10 +32,6 @@ pub enum TeamError {
 #[derive(Debug, Clone)]
 pub struct Teams {
     db: Db,
-}
-
-fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
 }
 
 impl Teams {

@@ -49,6 +49,11 @@ pub struct Users {
     db: Db,
 }
 
+/// A user or team name: 1 to 64 characters of a-z, 0-9, `_`, `-` and `.`.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
+}
+
 fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -87,10 +92,7 @@ impl Users {
         if CATALOG.roles().iter().all(|r| r.name != role) {
             return Err(UserError::UnknownRole(role.to_owned()));
         }
-        let valid_name = !name.is_empty()
-            && name.len() <= 64
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b));
-        if !valid_name {
+        if !valid_name(name) {
             return Err(UserError::BadName);
         }
         let mut tx = self.db.pool.begin().await?;
