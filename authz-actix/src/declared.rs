@@ -5,7 +5,8 @@ use actix_web::guard::{Guard, GuardContext};
 use actix_web::{Resource, Route};
 
 use crate::gate::Gate;
-use crate::select::{Methods, Mount};
+use crate::methods::MethodSet;
+use crate::select::{Endpoint, Mount};
 use authz_core::{Access, RouteMeta};
 
 /// A handler whose authorization is declared by `#[require_permission]` or `#[public]`.
@@ -45,6 +46,27 @@ pub struct Parts {
     pub handler: Route,
     /// `responder = path::to::fn`: how this route's refusals are shaped, in place of the app's.
     pub responder: Option<crate::problem::RouteResponder>,
+    /// The route attribute has middleware of its own (`wrap = "..."`), which may need the request
+    /// to itself.
+    pub wrapped: bool,
+}
+
+/// The method guard of a declared route: one test against the declared methods (a `GET` route's
+/// list includes `HEAD`), a bit test for the standard methods. The resource's last guard.
+#[derive(Debug, Clone, Copy)]
+struct Methods(MethodSet);
+
+impl Guard for Methods {
+    #[inline]
+    fn check(&self, ctx: &GuardContext<'_>) -> bool {
+        self.0.contains(&ctx.head().method)
+    }
+
+    // What route introspection reads to list a resource's methods.
+    #[cfg(feature = "test-kit")]
+    fn details(&self) -> Option<Vec<actix_web::guard::GuardDetail>> {
+        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.0.names().into_iter().map(str::to_owned).collect())])
+    }
 }
 
 /// A guard the route attribute named, boxed so that every handler's guards have one type.
@@ -61,24 +83,24 @@ impl Guard for Boxed {
     }
 }
 
-/// Registers `F`'s resource: its path, its guards then the method guard (last, so that when it
-/// accepts actix has selected the resource), and for a gated route the gate as the outermost
-/// middleware — after routing, before the handler's extractors and body.
+/// Registers `F`'s resource: its path, its guards then the method guard, and as its outermost
+/// middleware the endpoint deny by default observes — for a gated route the gate, which decides
+/// after routing and before the handler's extractors and body; for a public one [`Endpoint`].
 pub(crate) fn register<F: Declared>(config: &mut AppService, mount: Mount) {
     // Everything past reading `F` is one function for all handlers: less to compile per handler.
     build(config, mount, F::route(), F::__authz_parts());
 }
 
 fn build(config: &mut AppService, mount: Mount, route: &'static RouteMeta, parts: Parts) {
-    let Parts { name, guards, handler, responder } = parts;
+    let Parts { name, guards, handler, responder, wrapped } = parts;
     let mut resource = Resource::new(route.path).name(name);
     for guard in guards {
         resource = resource.guard(Boxed(guard));
     }
-    let resource = resource.guard(Methods::new(route.methods, mount)).route(handler);
+    let resource = resource.guard(Methods(MethodSet::for_route(route.methods))).route(handler);
     match route.access {
-        Access::Gated { .. } => resource.wrap(Gate::new(route, responder)).register(config),
-        Access::Public { .. } => resource.register(config),
+        Access::Gated { .. } => resource.wrap(Gate::new(route, responder, mount, wrapped)).register(config),
+        Access::Public { .. } => resource.wrap(Endpoint(mount)).register(config),
     }
 }
 

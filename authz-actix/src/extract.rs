@@ -14,7 +14,9 @@ use crate::problem::{self, Refusal};
 use crate::{Actor, Principal};
 
 /// The actor behind this request, from the app's [`Resolver`](crate::Resolver) — run here if no
-/// gate ran it before (on a `#[public]` route, say), at most once per request.
+/// gate ran it before (on a `#[public]` route, say), at most once per request: every reader of
+/// one request (the handler, a middleware after it, a task it spawned) gets the same actor, and
+/// a reader of another request gets that request's.
 ///
 /// Extracting it without an actor answers 401; if resolution failed, if
 /// [`ResolveActor`](crate::ResolveActor) is missing, or if the resolver produces another type
@@ -59,15 +61,12 @@ impl<A: Principal> FromRequest for CurrentActor<A> {
     type Future = Either<Ready<Result<Self, Error>>, LocalBoxFuture<'static, Result<Self, Error>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        match crate::handoff::resolution(req) {
-            Either::Left(known) => Either::Left(ready(extract(req, &known.into_inner()))),
-            Either::Right(resolving) => {
+        match crate::resolver::known(req) {
+            Some(known) => Either::Left(ready(extract(req, &known))),
+            None => {
+                let resolving = crate::resolver::resolve(req);
                 let req = req.clone();
-                Either::Right(Box::pin(async move {
-                    let resolution = resolving.await;
-                    crate::resolver::store(&req, &resolution);
-                    extract(&req, &resolution)
-                }))
+                Either::Right(Box::pin(async move { extract(&req, &resolving.await) }))
             }
         }
     }

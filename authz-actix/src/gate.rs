@@ -10,14 +10,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
+use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::audit::{actor_label, audit, audit_outcome, ANONYMOUS};
-use crate::handoff;
-use crate::resolver::Resolution;
+use crate::resolver::{self, Resolution};
+use crate::select::{self, Mount};
 use crate::problem::{self, Refusal, RouteResponder};
 use crate::{AuthzError, Principal};
 use authz_core::{Access, CompiledRequirement, GrantError, Grants, PermissionSet, Requirement, RouteMeta, Scope, ScopeRef, ScopedCheck};
@@ -26,16 +26,26 @@ use authz_core::{Access, CompiledRequirement, GrantError, Grants, PermissionSet,
 ///
 /// Installed by authz on every gated route's resource, as its outermost middleware. It reads its
 /// requirement from the handler's record, the same record the matrix is rendered from.
+///
+/// The gate owns the request's actor: it is the endpoint deny by default observes (it refuses a
+/// request nobody observes), it starts the app's resolver in its own future — so the resolver
+/// runs inside every scope middleware's future, bounded by a scope timeout — it decides, and it
+/// calls the handler. The resolution it reaches is the request's ([`resolver`]'s slot), for every
+/// later reader.
 #[derive(Clone, Copy)]
 pub(crate) struct Gate {
     route: &'static RouteMeta,
     // `responder = ...` of the route, in place of the app's.
     responder: Option<RouteResponder>,
+    mount: Mount,
+    // The route has middleware of its own, which may need the request to itself
+    // (`headers_mut`): the gate then keeps no handle on it while the handler runs.
+    exclusive: bool,
 }
 
 impl Gate {
-    pub(crate) const fn new(route: &'static RouteMeta, responder: Option<RouteResponder>) -> Self {
-        Gate { route, responder }
+    pub(crate) const fn new(route: &'static RouteMeta, responder: Option<RouteResponder>, mount: Mount, exclusive: bool) -> Self {
+        Gate { route, responder, mount, exclusive }
     }
 }
 
@@ -60,7 +70,14 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(GateService(Rc::new(Inner { service, route: self.route, responder: self.responder, compiled: RefCell::new(None) }))))
+        ready(Ok(GateService(Rc::new(Inner {
+            service,
+            route: self.route,
+            responder: self.responder,
+            exclusive: self.exclusive,
+            mount: self.mount,
+            compiled: RefCell::new(None),
+        }))))
     }
 }
 
@@ -71,6 +88,8 @@ struct Inner<S> {
     service: S,
     route: &'static RouteMeta,
     responder: Option<RouteResponder>,
+    exclusive: bool,
+    mount: Mount,
     // The requirement compiled against the catalog of the actors seen (one per app in practice),
     // so a check is a few ANDs. Per worker: services are not shared across threads.
     compiled: RefCell<Option<CompiledRequirement>>,
@@ -97,13 +116,14 @@ where
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let state = match handoff::known(req.request()) {
-            Some(known) => self.0.admit(req, known),
-            // Called within `ResolveActor`'s routing call, it resolves the actor before polling
-            // this; called later (behind scope middleware that defers), this resolves it.
-            None => {
-                handoff::await_actor(req.request());
-                State::Awaiting { req: Some(req) }
+        let state = if !select::endpoint(self.0.mount) {
+            audit!(error, req, self.0.route, ANONYMOUS, "deny", "routing is not observed", 500);
+            State::Refused { res: Some(Box::new(select::unobserved_refusal(req))) }
+        } else {
+            match resolver::known(req.request()) {
+                Some(known) => self.0.admit(req, known),
+                // Resolved in this future's first poll: inside every scope middleware's future.
+                None => State::Awaiting { req: Some(req) },
             }
         };
         GateFuture { state, inner: self.0.clone() }
@@ -134,8 +154,8 @@ where
     }
 
     fn call(&self, req: ServiceRequest, resolution: Resolution) -> State<S::Future> {
-        let request = req.request().clone();
-        State::Calling { fut: self.service.call(req), request: Some(request), resolution }
+        let request = (!self.exclusive).then(|| req.request().clone());
+        State::Calling { fut: self.service.call(req), request, resolution }
     }
 
     /// Global permissions did not suffice: the actor's roles in `scope` decide, from the app's
@@ -192,10 +212,13 @@ pin_project_lite::pin_project! {
     #[project = StateProj]
     enum State<F> {
         Awaiting { req: Option<ServiceRequest> },
-        Resolving { fut: LocalBoxFuture<'static, Resolution>, req: Option<ServiceRequest> },
+        Resolving { fut: resolver::Resolve, req: Option<ServiceRequest> },
+        // Between states: what the last one held is gone before the next one starts.
+        Moving,
         // Asking the grant store for the actor's roles in the route's scope.
         Scoping { fut: LocalBoxFuture<'static, Result<(PermissionSet, u64), GrantError>>, req: Option<ServiceRequest>, resolution: Resolution },
-        // The handler, with the actor it is served for (for its `CurrentActor` and the audit).
+        // The handler, with the actor it is served for (for the audit) and, unless the route's
+        // own middleware may need the request to itself, a handle for a panic's answer.
         Calling { #[pin] fut: F, request: Option<actix_web::HttpRequest>, resolution: Resolution },
         // Boxed: an allowed request's future carries no room for a response.
         Refused { res: Option<Box<ServiceResponse>> },
@@ -225,25 +248,18 @@ where
             match this.state.as_mut().project() {
                 StateProj::Awaiting { req } => {
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
-                    // `ResolveActor` resolved the actor for this very poll: no lookup needed.
-                    if let Some(handed) = handoff::take_handed() {
-                        let next = this.inner.admit(req, handed);
-                        this.state.set(next);
-                        continue;
-                    }
-                    let next = match handoff::resolution(req.request()) {
-                        Either::Left(known) => this.inner.admit(req, known.into_inner()),
-                        Either::Right(fut) => State::Resolving { fut, req: Some(req) },
-                    };
-                    this.state.set(next);
+                    let fut = resolver::resolve(req.request());
+                    this.state.set(State::Resolving { fut, req: Some(req) });
                 }
                 StateProj::Resolving { fut, req } => {
-                    let resolution = std::task::ready!(fut.as_mut().poll(cx));
+                    let resolution = std::task::ready!(Pin::new(fut).poll(cx));
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
-                    crate::resolver::store(req.request(), &resolution);
+                    // The resolution's handle on the request goes before the handler is called.
+                    this.state.set(State::Moving);
                     let next = this.inner.admit(req, resolution);
                     this.state.set(next);
                 }
+                StateProj::Moving => return Poll::Ready(Err(polled_after_completion())),
                 StateProj::Scoping { fut, req, resolution } => {
                     let answer = std::task::ready!(catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))).unwrap_or_else(|_| {
                         Poll::Ready(Err(GrantError::new(std::io::Error::other("the grant store panicked"))))
@@ -257,7 +273,7 @@ where
                     return Poll::Ready(res.take().map(|res| *res).ok_or_else(polled_after_completion));
                 }
                 StateProj::Calling { fut, request, resolution } => {
-                    let polled = handoff::serving(resolution, || catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
+                    let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
                     return match polled {
                         Ok(Poll::Pending) => Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
@@ -275,10 +291,17 @@ where
                         }
                         Ok(Poll::Ready(Err(e))) => Poll::Ready(Err(e)),
                         Err(_) => {
-                            let Some(request) = request.take() else { return Poll::Ready(Err(polled_after_completion())) };
                             let id = actor_label(resolution);
+                            let Some(request) = request.take() else {
+                                // The route's own middleware had the request: nothing is left to
+                                // shape the answer with but the generic one.
+                                crate::audit::note!(error, target: "authz", actor = %id, handler = route.handler, "handler panicked; refused with a generic error");
+                                return Poll::Ready(Err(problem::closing_error("handler panicked")));
+                            };
                             audit!(error, request, route, id, "deny", "handler panicked; refused with a generic error", 500);
-                            let response = problem::shaped(&request, Refusal::Internal, this.inner.responder);
+                            let mut response = problem::shaped(&request, Refusal::Internal, this.inner.responder);
+                            // The body may be half read: close rather than read the rest.
+                            response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
                             Poll::Ready(Ok(ServiceResponse::new(request, response)))
                         }
                     };

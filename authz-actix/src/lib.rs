@@ -72,15 +72,14 @@
 //! and logged as `decision="not_found"`, so the log tells missing from hidden and the client cannot.
 #![deny(missing_docs)]
 
-// The request path, in the order a request meets it: `middleware` (routing observed through
-// `select`'s marks, the resolver started and its outcome passed on through `handoff`), `gate`
-// (the decision, `audit`), `extract` (the handler's `CurrentActor`). Registration: `routes`,
-// `declared`, `methods`. What a refusal looks like: `problem`.
+// The request path, in the order a request meets it, one direction: `middleware` (routing
+// observed through `select`'s marks), `gate` (the endpoint: the actor resolved through
+// `resolver`'s per-request slot, the decision, `audit`), `extract` (`CurrentActor`, from the same
+// slot). Registration: `routes`, `declared`, `methods`. What a refusal looks like: `problem`.
 mod audit;
 mod declared;
 mod extract;
 mod gate;
-mod handoff;
 mod methods;
 mod middleware;
 #[cfg(any(feature = "test-kit", feature = "utoipa"))]

@@ -1,5 +1,4 @@
-//! [`ResolveActor`], the app-level middleware: deny by default (actix's routing, observed), and
-//! the app's resolver, run before the first poll of a gate that waits for it.
+//! [`ResolveActor`], the app-level middleware: deny by default, by observing actix's routing.
 
 use std::any::Any;
 use std::fmt;
@@ -12,12 +11,12 @@ use std::task::{Context, Poll};
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::Method;
-use actix_web::{Error, HttpRequest};
+use actix_web::Error;
 use futures_util::future::{ready, Either, Ready};
 
-use crate::handoff;
-use crate::resolver::{resolver_panicked, store, Resolver, ResolverSlot, Resolving};
-use crate::{problem, Principal};
+use crate::problem;
+use crate::resolver::{Resolver, ResolverSlot};
+use crate::select::{self, Mark};
 
 /// The app-level middleware: deny by default, and the app's [`Resolver`].
 ///
@@ -26,17 +25,22 @@ use crate::{problem, Principal};
 /// anywhere else — a route registered around `mount`, a default service set with
 /// `App::default_service`, a middleware inside this one that answered or deferred routing — is
 /// refused with a generic `500` and an ERROR event (target `authz`) naming its path and method;
-/// its routed future is dropped unpolled, so nothing of the handler runs. The decision is
-/// actix's own, observed: authz matches no path, so no spelling of a path can disagree with it.
+/// its routed future is dropped unpolled, so nothing of the handler runs. A request routed into a
+/// scope of `mount`'s is watched while it is served: if the scope's own middleware answers it
+/// with a success before any declared endpoint was reached, that answer is refused the same way.
+/// The decision is actix's own, observed: authz matches no path, so no spelling of a path can
+/// disagree with it.
+///
+/// This middleware only observes. The actor is the gate's: the resolver runs lazily, inside the
+/// gate's future, at the first gate or [`CurrentActor`](crate::CurrentActor) of a request — after
+/// routing and inside every scope middleware's future — and at most once per request. It fails
+/// closed: a resolver error or panic is logged (ERROR), gated routes refuse the request with a
+/// generic 500, and the server goes on serving. A declared endpoint that finds no `ResolveActor`
+/// observing refuses every request (500, ERROR), so forgetting it cannot turn deny by default off.
 ///
 /// Wrap it first (innermost: `App::new().wrap(ResolveActor::new(resolve)).wrap(...)`), so that
 /// routing happens inside its call. Middleware inside it must call the app synchronously, as
 /// `NormalizePath` does; one that defers routing makes every request refused, loudly.
-///
-/// The resolver runs lazily, at the first gate or [`CurrentActor`](crate::CurrentActor) of a
-/// request — after routing and every scope middleware. It fails closed: a resolver error or panic
-/// is logged (ERROR), gated routes refuse the request with a generic 500, and the server goes on
-/// serving. A panic while routing or in another middleware answers the generic 500 too.
 ///
 /// ```
 /// use actix_web::{App, HttpRequest};
@@ -113,7 +117,7 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = Either<Refused<B>, Routed<S::Future, R::Future>>;
+    type Future = Either<Refused<B>, Routed<S::Future>>;
 
     forward_ready!(service);
 
@@ -131,25 +135,9 @@ where
         // stack copy of the path).
         let (method, path) = (req.method().clone(), LogPath::new(req.path()));
         let body = problem::has_body(&req);
-        let ((routed, selected), awaiting) =
-            handoff::awaiting_actor(|| crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req)))));
+        let (routed, mark) = select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
         match routed {
-            Ok(fut) if selected => {
-                // The route's gate needs the actor, and every middleware on the way to it ran:
-                // resolve it here, with the resolver's own future (no allocation), before the
-                // gate is polled.
-                let (resolving, req) = match awaiting {
-                    Some(req) => match catch_unwind(AssertUnwindSafe(|| self.resolver.resolve(req.clone()))) {
-                        Ok(fut) => (Some(Resolving::new(fut)), Some(req)),
-                        Err(_) => {
-                            store(&req, &resolver_panicked());
-                            (None, None)
-                        }
-                    },
-                    None => (None, None),
-                };
-                Either::Right(Routed { fut, resolving, req })
-            }
+            Ok(fut) if mark >= Mark::Scope => Either::Right(Routed { fut, reached: mark == Mark::Endpoint }),
             Ok(fut) => {
                 // Never polled: nothing of what actix selected runs beyond its middleware's call.
                 // Dropped once the refusal is written: it holds the request's unread body.
@@ -158,7 +146,7 @@ where
             }
             Err(_) => {
                 crate::audit::note!(error, target: "authz", path = %path, method = %method, "panic while routing the request; refused with a generic error");
-                Either::Left(Refused::error(internal("panic while routing")))
+                Either::Left(Refused::error(problem::closing_error("panic while routing")))
             }
         }
     }
@@ -251,68 +239,57 @@ pub(crate) fn undeclared<B>(method: &Method, path: &LogPath, keep: Option<Box<dy
     Refused::error(actix_web::error::InternalError::from_response("undeclared route", response).into())
 }
 
-fn internal(cause: &'static str) -> Error {
-    let mut response = problem::internal_error();
-    // The request is gone: close rather than read a body nobody wants.
-    response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
-    actix_web::error::InternalError::from_response(cause, response).into()
-}
-
 pin_project_lite::pin_project! {
-    /// A request actix routed to a declared service: the actor resolved first when its gate is
-    /// waiting for it, then the response; a panic while polling answers the generic 500.
-    pub struct Routed<F, RF> {
+    /// A request actix routed to a service `mount` registered. When that was a scope, the
+    /// request is observed at every poll until a declared endpoint is reached: a success the
+    /// scope's middleware answers before that is refused. A panic while polling answers the
+    /// generic 500.
+    pub struct Routed<F> {
         #[pin]
         fut: F,
-        #[pin]
-        resolving: Option<Resolving<RF>>,
-        req: Option<HttpRequest>,
+        reached: bool,
     }
 }
 
-impl<F, RF> fmt::Debug for Routed<F, RF> {
+impl<F> fmt::Debug for Routed<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Routed").finish_non_exhaustive()
+        f.debug_struct("Routed").field("reached", &self.reached).finish_non_exhaustive()
     }
 }
 
-impl<F, B, RF, A, E> Future for Routed<F, RF>
+impl<F, B> Future for Routed<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
-    RF: Future<Output = Result<Option<A>, E>>,
-    A: Principal,
-    E: fmt::Display,
 {
     type Output = Result<ServiceResponse<B>, Error>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        let mut handed = None;
-        if let Some(resolving) = this.resolving.as_mut().as_pin_mut() {
-            handed = Some(std::task::ready!(resolving.poll(cx)));
-            this.resolving.set(None);
-        }
+        let this = self.project();
         let fut = this.fut;
-        let req = this.req;
-        let poll = move || match handed {
-            Some(resolution) => {
-                let (poll, untaken) = handoff::hand_over(resolution, || fut.poll(cx));
-                // No gate was polled yet (a middleware between delays it): it finds the actor
-                // in the request. Either way the request clone goes now, before any extractor.
-                if let (Some(resolution), Some(req)) = (untaken, req.take()) {
-                    store(&req, &resolution);
-                }
-                *req = None;
-                poll
-            }
-            None => fut.poll(cx),
+        let polled = if *this.reached {
+            catch_unwind(AssertUnwindSafe(|| fut.poll(cx)))
+        } else {
+            let (polled, mark) = select::observe(|| catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
+            *this.reached = mark == Mark::Endpoint;
+            polled
         };
-        match catch_unwind(AssertUnwindSafe(poll)) {
+        match polled {
+            Ok(Poll::Ready(Ok(res))) if !*this.reached && res.status().as_u16() < 400 => {
+                let (method, path) = (res.request().method().clone(), LogPath::new(res.request().path()));
+                drop(res);
+                crate::audit::note!(error,
+                    target: "authz",
+                    path = %path,
+                    method = %method,
+                    "request refused: a scope middleware answered it by itself, and no declared endpoint was reached"
+                );
+                Poll::Ready(Err(problem::closing_error("answered by a scope middleware")))
+            }
             Ok(poll) => poll,
             Err(_) => {
                 crate::audit::note!(error, target: "authz", "panic while serving the request; refused with a generic error");
-                Poll::Ready(Err(internal("panic while serving")))
+                Poll::Ready(Err(problem::closing_error("panic while serving")))
             }
         }
     }

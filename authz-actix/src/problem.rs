@@ -206,6 +206,15 @@ pub fn internal_error() -> HttpResponse {
     problem_with(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
 }
 
+/// The generic 500 as an error, for a refusal made where no request is left to answer with
+/// (routing consumed it, or the route's own middleware holds it): the connection closes after it,
+/// rather than read a body nobody wants.
+pub(crate) fn closing_error(cause: &'static str) -> actix_web::Error {
+    let mut response = internal_error();
+    response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+    actix_web::error::InternalError::from_response(cause, response).into()
+}
+
 /// A handler answering exactly what a hidden resource answers: the default service
 /// [`mount`](crate::mount) installs, and what an app's own "not found" should return.
 ///

@@ -1,5 +1,12 @@
 //! The app's resolver, and what it establishes for a request: a [`Resolution`], found where it
 //! is first needed (a gate or [`CurrentActor`](crate::CurrentActor)), then kept for the request.
+//!
+//! One owner: the request. Its extensions hold one [`Slot`], put there by whoever first needs
+//! the actor — the gate of a gated route, or `CurrentActor` — before the resolver starts. Every
+//! later reader of that request, whenever it asks (a middleware after the handler, a task the
+//! handler spawned, a second extractor polled beside the first), reads the slot: it waits while
+//! the resolver runs and gets its outcome, so the resolver runs at most once per request and no
+//! reader can ever get another request's actor.
 
 use std::any::Any;
 use std::cell::OnceCell;
@@ -8,10 +15,10 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use actix_web::{HttpMessage, HttpRequest};
-use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
+use futures_util::future::LocalBoxFuture;
 
 use crate::Principal;
 
@@ -86,7 +93,7 @@ impl<R: Resolver> ErasedResolver for R {
     fn start(&self, req: HttpRequest) -> LocalBoxFuture<'static, Resolution> {
         match catch_unwind(AssertUnwindSafe(|| self.resolve(req))) {
             Ok(fut) => Box::pin(Resolving { fut }),
-            Err(_) => Box::pin(ready(resolver_panicked())),
+            Err(_) => Box::pin(std::future::ready(resolver_panicked())),
         }
     }
 }
@@ -96,12 +103,6 @@ pin_project_lite::pin_project! {
     pub(crate) struct Resolving<F> {
         #[pin]
         fut: F,
-    }
-}
-
-impl<F> Resolving<F> {
-    pub(crate) fn new(fut: F) -> Self {
-        Resolving { fut }
     }
 }
 
@@ -133,8 +134,9 @@ pub(crate) fn resolver_panicked() -> Resolution {
     Resolution::Failed
 }
 
-/// Where [`mount`](crate::mount) lets [`ResolveActor`] leave the app's resolver for gates and
-/// extractors: app data, so one lookup finds it, per app instance.
+/// Where [`ResolveActor`](crate::ResolveActor) leaves the app's resolver for gates and
+/// extractors: app data that [`mount`](crate::mount) registers, so one lookup finds it, per app
+/// instance.
 #[derive(Default)]
 pub(crate) struct ResolverSlot(OnceCell<Rc<dyn ErasedResolver>>);
 
@@ -146,28 +148,140 @@ impl ResolverSlot {
     }
 }
 
-
-/// The resolution stored for the request, if any.
-#[inline]
-pub(crate) fn stored(req: &HttpRequest) -> Option<Resolution> {
-    req.extensions().get::<Resolution>().cloned()
+/// The request's resolution, in its extensions: running, or known.
+pub(crate) enum Slot {
+    /// The resolver runs; these readers wait for it.
+    Running(Vec<Waker>),
+    Known(Resolution),
 }
 
-/// The app's resolver, started on `req`; `Failed` at once when the app has none.
-pub(crate) fn start(req: &HttpRequest) -> Either<Ready<Resolution>, LocalBoxFuture<'static, Resolution>> {
-    match req.app_data::<ResolverSlot>().and_then(|slot| slot.0.get()) {
-        Some(resolver) => Either::Right(resolver.start(req.clone())),
+impl Slot {
+    /// A slot that knows `resolution` from the start (the test kit's injected actors).
+    #[cfg(feature = "test-kit")]
+    pub(crate) fn known(resolution: Resolution) -> Self {
+        Slot::Known(resolution)
+    }
+}
+
+/// The request's resolution, if it is known already.
+#[inline]
+pub(crate) fn known(req: &HttpRequest) -> Option<Resolution> {
+    match req.extensions().get::<Slot>() {
+        Some(Slot::Known(resolution)) => Some(resolution.clone()),
+        _ => None,
+    }
+}
+
+/// The request's resolution: known already, or awaited from whoever started the resolver, or the
+/// app's resolver started here (and the slot claimed, so nobody starts it again).
+pub(crate) fn resolve(req: &HttpRequest) -> Resolve {
+    let mut extensions = req.extensions_mut();
+    let state = match extensions.get::<Slot>() {
+        Some(Slot::Known(resolution)) => State::Known(Some(resolution.clone())),
+        Some(Slot::Running(_)) => State::Waiting,
         None => {
-            crate::audit::note!(error, 
+            extensions.insert(Slot::Running(Vec::new()));
+            drop(extensions);
+            return Resolve { req: req.clone(), state: State::Running(start(req)) };
+        }
+    };
+    drop(extensions);
+    Resolve { req: req.clone(), state }
+}
+
+/// The app's resolver, started on `req`: `Failed` at once when the app has none.
+fn start(req: &HttpRequest) -> LocalBoxFuture<'static, Resolution> {
+    match req.app_data::<ResolverSlot>().and_then(|slot| slot.0.get()) {
+        Some(resolver) => resolver.start(req.clone()),
+        None => {
+            crate::audit::note!(error,
                 target: "authz",
                 "no actor resolver: wrap the app in `authz_actix::ResolveActor` and register its routes with `authz_actix::mount`"
             );
-            Either::Left(ready(Resolution::Failed))
+            Box::pin(std::future::ready(Resolution::Failed))
         }
     }
 }
 
-/// Keeps `resolution` for the rest of the request (later gates and extractors).
-pub(crate) fn store(req: &HttpRequest, resolution: &Resolution) {
-    req.extensions_mut().insert(resolution.clone());
+/// A request's resolution on its way: see [`resolve`].
+pub(crate) struct Resolve {
+    // Held only while the resolution is on its way: to reach the request's slot.
+    req: HttpRequest,
+    state: State,
+}
+
+enum State {
+    Known(Option<Resolution>),
+    Waiting,
+    Running(LocalBoxFuture<'static, Resolution>),
+    Done,
+}
+
+impl fmt::Debug for Resolve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resolve").finish_non_exhaustive()
+    }
+}
+
+impl Future for Resolve {
+    type Output = Resolution;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Resolution> {
+        let this = self.get_mut();
+        match &mut this.state {
+            State::Known(resolution) => {
+                let resolution = resolution.take().unwrap_or(Resolution::Failed);
+                this.state = State::Done;
+                Poll::Ready(resolution)
+            }
+            State::Waiting => {
+                let mut extensions = this.req.extensions_mut();
+                match extensions.get_mut::<Slot>() {
+                    Some(Slot::Known(resolution)) => {
+                        let resolution = resolution.clone();
+                        drop(extensions);
+                        this.state = State::Done;
+                        Poll::Ready(resolution)
+                    }
+                    Some(Slot::Running(waiting)) => {
+                        if !waiting.iter().any(|w| w.will_wake(cx.waker())) {
+                            waiting.push(cx.waker().clone());
+                        }
+                        Poll::Pending
+                    }
+                    // Taken out by someone else: nothing can be decided.
+                    None => {
+                        drop(extensions);
+                        this.state = State::Done;
+                        Poll::Ready(Resolution::Failed)
+                    }
+                }
+            }
+            State::Running(fut) => {
+                let resolution = std::task::ready!(fut.as_mut().poll(cx));
+                this.state = State::Done;
+                settle(&this.req, resolution.clone());
+                Poll::Ready(resolution)
+            }
+            State::Done => Poll::Ready(Resolution::Failed),
+        }
+    }
+}
+
+impl Drop for Resolve {
+    fn drop(&mut self) {
+        // Dropped while the resolver ran (a scope timeout, a client gone): the request has no
+        // actor, and whoever waits for one is told so rather than left waiting.
+        if matches!(self.state, State::Running(_)) {
+            settle(&self.req, Resolution::Failed);
+        }
+    }
+}
+
+/// Keeps `resolution` as the request's, and wakes whoever waits for it.
+fn settle(req: &HttpRequest, resolution: Resolution) {
+    let previous = req.extensions_mut().insert(Slot::Known(resolution));
+    if let Some(Slot::Running(waiting)) = previous {
+        waiting.into_iter().for_each(Waker::wake);
+    }
 }

@@ -47,7 +47,7 @@ use actix_web::{web, Error, Scope};
 
 use crate::declared::{self, Declared};
 use crate::matrix::Endpoint;
-use crate::select::{DefaultService, Mount, ScopeMark};
+use crate::select::{DefaultService, Mark, Mount, ScopeMark};
 use authz_core::{Access, RouteMeta};
 
 /// One registered route: its full path as served, and its declaration.
@@ -202,7 +202,8 @@ impl<'a> Routes<'a> {
         let path = join(&self.prefix, prefix);
         self.record(path, route, true, false);
         if let Sink::Actix(cfg) = &mut self.sink {
-            let scope = web::scope(prefix).service(service).default_service(self.layout.default.clone()).guard(ScopeMark);
+            // The public service is the endpoint: reaching its scope is reaching it.
+            let scope = web::scope(prefix).service(service).default_service(self.layout.default.clone()).guard(ScopeMark(Mark::Endpoint));
             cfg.service(scope);
         }
         self
@@ -252,7 +253,7 @@ impl<'a> Routes<'a> {
                     .configure(|inner| f(&mut Routes { prefix: full, root: false, sink: Sink::Actix(inner), layout }))
                     .default_service(default)
                     // Last: it runs only when every guard of the app's accepted.
-                    .guard(ScopeMark);
+                    .guard(ScopeMark(Mark::Scope));
                 cfg.service(scope);
             }
             Sink::Record => f(&mut Routes { prefix: full, root: false, sink: Sink::Record, layout }),

@@ -1,53 +1,112 @@
-//! Deny by default, observed: which service actix's router selected for a request.
+//! Deny by default, observed: whether what actix's router selected for a request is a declared
+//! endpoint.
 //!
 //! actix-web routes a request synchronously inside the `call` of the innermost app middleware:
 //! `AppRouting::call` walks the app's services in registration order, runs each matching one's
 //! guards, and calls the first whose guards all accept — or the app's default service — before
-//! it returns. Every service [`mount`](crate::mount) registers at an app's top level carries a
-//! *mark* that runs only when actix selects it:
+//! it returns. A scope routes among its own services the same way, inside its `call`, which its
+//! middleware may make later (in a poll of its future).
 //!
-//! - a declared handler's resource: its method guard, the resource's last guard;
-//! - a [`Routes`](crate::Routes) scope or public service scope: a guard added after every guard
-//!   of the app's, so it runs only when all of them accepted;
-//! - the default service `mount` installs (for the app and for every scope of its own): its
-//!   `call`, which actix calls synchronously too.
+//! [`ResolveActor`](crate::ResolveActor) *observes* each call and each poll of a request:
+//! [`observe`] sets a fresh mark on the thread for exactly that call or poll and restores the
+//! previous one when it returns or unwinds (the shape of tracing's `WithDispatch`), and reports
+//! what was marked within it:
 //!
-//! [`ResolveActor`](crate::ResolveActor) clears the mark, calls the app, and reads the mark when
-//! the call returns: a request actix routed anywhere else — an undeclared route, another default
-//! service, a middleware that answered or deferred routing — is refused before its future is
-//! ever polled. authz never matches a path itself, so no spelling of a path can make it disagree
-//! with actix.
+//! - [`Mark::Scope`]: a scope [`mount`](crate::mount) registered accepted the request (its last
+//!   guard ran). Every service inside is declared, but the scope's own middleware may still
+//!   answer by itself;
+//! - [`Mark::Endpoint`]: a declared endpoint was called — a declared handler's resource (its
+//!   gate, or the public route's [`Endpoint`]), a public service, authz's default service.
 //!
-//! The mark is a thread-local flag: routing runs on the calling thread, within the one `call`
-//! that clears it before and reads it after, so no other request can set or see it in between.
+//! A request that is not marked at all when routing returns was routed to something `mount` did
+//! not register, and is refused before its future is polled. A request that reached only a scope
+//! is polled; if it completes with a success before any declared endpoint was called, the
+//! scope's middleware answered by itself, and that answer is refused too. authz never matches a
+//! path itself, so no spelling of a path can make it disagree with actix.
+//!
+//! Outside any observed call or poll the mark is [`Mark::Unobserved`]: a declared endpoint that
+//! finds it so knows that no `ResolveActor` watches routing (or that something moved routing off
+//! the request's own future), and refuses.
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::body::BoxBody;
-use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse, Transform};
 use actix_web::guard::{Guard, GuardContext};
 use actix_web::Error;
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
-use crate::methods::MethodSet;
+/// What a call or poll observed of a request's routing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Mark {
+    /// Nobody observes this call or poll.
+    Unobserved,
+    /// Observed; nothing `mount` registered was reached.
+    None,
+    /// A scope `mount` registered accepted the request.
+    Scope,
+    /// A declared endpoint was called.
+    Endpoint,
+}
 
 thread_local! {
-    static SELECTED: Cell<bool> = const { Cell::new(false) };
+    static MARK: Cell<Mark> = const { Cell::new(Mark::Unobserved) };
 }
 
-/// Runs `route` — one request through the app, whose routing is synchronous — and tells whether
-/// actix selected a service `mount` registered.
+/// Runs `f` — a call or poll of one request through the app — with a fresh mark, and returns
+/// what was marked within it. The previous mark is restored when `f` returns or unwinds, so a
+/// nested observation (an app called from within a handler) leaves the outer one as it was.
 #[inline]
-pub(crate) fn observe<T>(route: impl FnOnce() -> T) -> (T, bool) {
-    SELECTED.set(false);
-    let routed = route();
-    (routed, SELECTED.replace(false))
+pub(crate) fn observe<T>(f: impl FnOnce() -> T) -> (T, Mark) {
+    /// Restores the outer mark on drop.
+    struct Restore(Mark);
+    impl Drop for Restore {
+        #[inline]
+        fn drop(&mut self) {
+            MARK.set(self.0);
+        }
+    }
+    let restore = Restore(MARK.replace(Mark::None));
+    let out = f();
+    let seen = MARK.get();
+    drop(restore);
+    (out, seen)
 }
 
 #[inline]
-fn mark() {
-    SELECTED.set(true);
+fn raise(to: Mark) -> Mark {
+    let now = MARK.get();
+    if now != Mark::Unobserved && now < to {
+        MARK.set(to);
+    }
+    now
+}
+
+/// Called by a declared endpoint when actix calls it: marks the request (when `mount`
+/// registered the endpoint) and tells whether anybody observes routing. `false` means refuse.
+#[inline]
+pub(crate) fn endpoint(mount: Mount) -> bool {
+    let observed = if mount.0 { raise(Mark::Endpoint) } else { MARK.get() } != Mark::Unobserved;
+    if !observed {
+        unobserved();
+    }
+    observed
+}
+
+/// A declared endpoint called where nothing observes routing: `ResolveActor` is not installed
+/// (or a middleware moved routing off the request's future). Said at ERROR on every such request,
+/// and once on standard error for an app that installed no `tracing` subscriber to hear it.
+#[cold]
+fn unobserved() {
+    const WHY: &str = "request refused: nothing observes routing, so deny by default cannot hold; wrap the app in \
+                       `authz_actix::ResolveActor` (first `wrap`) and register its routes with `authz_actix::mount`";
+    static SAID: AtomicBool = AtomicBool::new(false);
+    crate::audit::note!(error, target: "authz", "{WHY}");
+    if !tracing::dispatcher::has_been_set() && !SAID.swap(true, Ordering::Relaxed) {
+        eprintln!("authz: {WHY}");
+    }
 }
 
 /// Whether a service is registered by [`mount`](crate::mount) (and so marks the requests actix
@@ -62,50 +121,72 @@ impl Mount {
     pub(crate) const MOUNTED: Mount = Mount(true);
 }
 
-/// The method guard of a declared route: one test against the declared methods (a `GET` route's
-/// list includes `HEAD`), a bit test for the standard methods. It is the resource's last guard,
-/// so when it accepts, actix has selected the resource; a mounted one then marks the request.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Methods {
-    set: MethodSet,
-    mount: Mount,
-}
-
-impl Methods {
-    pub(crate) fn new(methods: &'static [&'static str], mount: Mount) -> Self {
-        Methods { set: MethodSet::for_route(methods), mount }
-    }
-}
-
-impl Guard for Methods {
-    #[inline]
-    fn check(&self, ctx: &GuardContext<'_>) -> bool {
-        let accepted = self.set.contains(&ctx.head().method);
-        if accepted && self.mount.0 {
-            mark();
-        }
-        accepted
-    }
-
-    // What route introspection reads to list a resource's methods.
-    #[cfg(feature = "test-kit")]
-    fn details(&self) -> Option<Vec<actix_web::guard::GuardDetail>> {
-        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.set.names().into_iter().map(str::to_owned).collect())])
-    }
-}
-
 /// The last guard of every scope `mount` registers: accepts, and marks the request, once every
-/// other guard of the scope accepted. Inside the scope every service is declared and the default
-/// service is authz's, so nested routing needs no further check.
+/// other guard of the scope accepted. For a public service's scope that is its endpoint; for a
+/// scope of [`Routes`](crate::Routes) the endpoint comes later, from the route actix selects in
+/// it (or authz's default service).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ScopeMark;
+pub(crate) struct ScopeMark(pub(crate) Mark);
 
 impl Guard for ScopeMark {
     #[inline]
     fn check(&self, _: &GuardContext<'_>) -> bool {
-        mark();
+        raise(self.0);
         true
     }
+}
+
+/// The endpoint of a public declared route: checks that routing is observed, marks the request,
+/// and calls the handler. (A gated route's gate does the same before it decides.)
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Endpoint(pub(crate) Mount);
+
+impl<S> Transform<S, ServiceRequest> for Endpoint
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = Error>,
+{
+    type Response = ServiceResponse;
+    type Error = Error;
+    type Transform = EndpointService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(EndpointService { service, mount: self.0 }))
+    }
+}
+
+/// The service an [`Endpoint`] wraps around a public handler.
+pub(crate) struct EndpointService<S> {
+    service: S,
+    mount: Mount,
+}
+
+impl<S> Service<ServiceRequest> for EndpointService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = Error>,
+{
+    type Response = ServiceResponse;
+    type Error = Error;
+    type Future = Either<S::Future, Ready<Result<ServiceResponse, Error>>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    #[inline]
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        if endpoint(self.mount) {
+            Either::Left(self.service.call(req))
+        } else {
+            Either::Right(ready(Ok(unobserved_refusal(req))))
+        }
+    }
+}
+
+/// The answer of a declared endpoint that nothing observes: the generic 500, body unread.
+#[cold]
+pub(crate) fn unobserved_refusal(req: ServiceRequest) -> ServiceResponse {
+    let response = crate::problem::shaped(req.request(), crate::problem::Refusal::Internal, None);
+    crate::problem::refusal(req, response)
 }
 
 type BoxFactory = actix_service::boxed::BoxServiceFactory<(), ServiceRequest, ServiceResponse<BoxBody>, Error, ()>;
@@ -164,7 +245,7 @@ impl ServiceFactory<ServiceRequest> for DefaultService {
     }
 }
 
-/// A default service `mount` installed: marks the request when actix calls it.
+/// A default service `mount` installed: an endpoint, marked when actix calls it.
 pub(crate) struct MarkedDefault(BoxService);
 
 impl Service<ServiceRequest> for MarkedDefault {
@@ -177,7 +258,36 @@ impl Service<ServiceRequest> for MarkedDefault {
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        mark();
-        self.0.call(req)
+        if endpoint(Mount::MOUNTED) {
+            self.0.call(req)
+        } else {
+            Box::pin(ready(Ok(unobserved_refusal(req))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{observe, raise, Mark, MARK};
+
+    #[test]
+    fn an_observation_sees_only_its_own_marks_and_restores_the_outer_one() {
+        assert_eq!(MARK.get(), Mark::Unobserved);
+        let ((), outer) = observe(|| {
+            raise(Mark::Scope);
+            let ((), inner) = observe(|| assert_eq!(MARK.get(), Mark::None));
+            assert_eq!(inner, Mark::None);
+            assert_eq!(MARK.get(), Mark::Scope, "the outer mark is back");
+        });
+        assert_eq!(outer, Mark::Scope);
+        assert_eq!(MARK.get(), Mark::Unobserved);
+        // Unwinding restores it too.
+        let _ = std::panic::catch_unwind(|| observe(|| {
+            raise(Mark::Endpoint);
+            panic!("routing bug")
+        }));
+        assert_eq!(MARK.get(), Mark::Unobserved);
+        raise(Mark::Endpoint);
+        assert_eq!(MARK.get(), Mark::Unobserved, "nothing is marked outside an observation");
     }
 }

@@ -1,12 +1,13 @@
-//! Test kit (feature `test-kit`, for dev-dependencies): attach an actor to a test request without
-//! running a resolver, and list what an app serves without a declaration.
+//! Test kit (feature `test-kit`, for dev-dependencies): attach an actor to a test request of the
+//! real app (its `ResolveActor` and `mount`) without running its resolver, and list what an app
+//! serves without a declaration.
 //!
 //! Nothing here exists in a build without the feature, so no production build accepts an
 //! injected actor.
 //!
 //! ```
 //! use actix_web::{get, test, App, HttpResponse};
-//! use authz_actix::{require_permission, Catalog, Permission, PermissionDef, RoleDef};
+//! use authz_actix::{mount, require_permission, Actor, Catalog, Permission, PermissionDef, ResolveActor, RoleDef};
 //!
 //! const READ: Permission = Permission::new("report:read");
 //! static CATALOG: Catalog = Catalog::new(
@@ -18,8 +19,16 @@
 //! #[get("/reports")]
 //! async fn reports() -> HttpResponse { HttpResponse::Ok().finish() }
 //!
+//! // The app's own resolver; an injected actor means it does not run.
+//! async fn resolve(_req: actix_web::HttpRequest) -> Result<Option<Actor>, std::convert::Infallible> {
+//!     Ok(None)
+//! }
+//!
 //! # actix_web::rt::System::new().block_on(async {
-//! let app = test::init_service(App::new().service(reports)).await;
+//! let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+//!     r.service(reports);
+//! })))
+//! .await;
 //! let analyst = CATALOG.actor(1, ["analyst"]).unwrap();
 //! let req = authz_actix::test::with_actor(test::TestRequest::get().uri("/reports").to_request(), analyst);
 //! assert_eq!(test::call_service(&app, req).await.status(), 200);
@@ -36,19 +45,19 @@ use std::rc::Rc;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage};
 
-use crate::resolver::Resolution;
+use crate::resolver::{Resolution, Slot};
 use crate::Principal;
 
 /// `req` as sent by `actor`: gates and [`CurrentActor`](crate::CurrentActor) take this actor
 /// instead of running the app's resolver.
 pub fn with_actor<M: HttpMessage, A: Principal>(req: M, actor: A) -> M {
-    req.extensions_mut().insert(Resolution::actor(actor));
+    req.extensions_mut().insert(Slot::known(Resolution::actor(actor)));
     req
 }
 
 /// `req` as sent by nobody: gated routes answer 401.
 pub fn anonymous<M: HttpMessage>(req: M) -> M {
-    req.extensions_mut().insert(Resolution::Anonymous);
+    req.extensions_mut().insert(Slot::known(Resolution::Anonymous));
     req
 }
 
@@ -160,7 +169,7 @@ where
     let probe = Rc::new(probe);
     req.extensions_mut().insert(ProbeHandle(probe.clone()));
     // No resolver runs for a probe.
-    req.extensions_mut().insert(Resolution::Anonymous);
+    req.extensions_mut().insert(Slot::known(Resolution::Anonymous));
     let _ = app.call(req).await;
     let outcome = probe.selected.get()?;
     Some((outcome, probe.nodes.borrow_mut().take()))
@@ -204,8 +213,8 @@ where
     if probe.list {
         *probe.nodes.borrow_mut() = Some(nodes(&req));
     }
-    let (routed, selected) = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| app.call(req))));
-    probe.selected.set(Some(selected && routed.is_ok()));
+    let (routed, mark) = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| app.call(req))));
+    probe.selected.set(Some(mark >= crate::select::Mark::Scope && routed.is_ok()));
     drop(routed);
     Ok(actix_web::error::InternalError::from_response("probe", actix_web::HttpResponse::NoContent().finish()).into())
 }

@@ -126,6 +126,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         }
     };
     let guarded = !guards.is_empty();
+    let wrapped = !wrappers.is_empty();
     // Call-site spans: `line!()` in the record is the line of the declaration.
     let record = quote! {
         #private::register_route! {
@@ -157,6 +158,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                         guards: #guard_list,
                         handler: #ident::__authz_service(),
                         responder: #responder,
+                        wrapped: #wrapped,
                     }
                 }
             }

@@ -84,6 +84,7 @@ impl authz_actix::Declared for Forged {
             guards: Vec::new(),
             handler: web::get().to(|| async { HttpResponse::Ok().body("secret") }),
             responder: None,
+            wrapped: false,
         }
     }
 }

@@ -278,15 +278,37 @@ async fn missing_resolver_middleware_fails_closed() {
 }
 
 #[actix_rt::test]
-async fn test_kit_attaches_actors_without_a_resolver() {
+async fn test_kit_actors_stand_in_for_the_resolver_of_the_real_app() {
     let _serial = serial();
-    let app = test::init_service(App::new().service(create_report)).await;
-    let req = authz_actix::test::with_actor(test::TestRequest::post().uri("/reports").to_request(), actor(9, &["editor"]));
-    assert_eq!(test::call_service(&app, req).await.status(), StatusCode::CREATED);
-    let req = authz_actix::test::with_actor(test::TestRequest::post().uri("/reports").to_request(), actor(9, &["member"]));
-    assert_eq!(test::call_service(&app, req).await.status(), StatusCode::FORBIDDEN);
+    let app = test::init_service(app()).await;
+    // `Bearer down` would make the resolver fail: an injected actor means it never runs.
+    let req = |actor| {
+        let req = test::TestRequest::post().uri("/reports").insert_header(("authorization", "Bearer down")).to_request();
+        authz_actix::test::with_actor(req, actor)
+    };
+    assert_eq!(test::call_service(&app, req(actor(9, &["editor"]))).await.status(), StatusCode::CREATED);
+    assert_eq!(test::call_service(&app, req(actor(9, &["member"]))).await.status(), StatusCode::FORBIDDEN);
     let req = authz_actix::test::anonymous(test::TestRequest::post().uri("/reports").to_request());
     assert_eq!(test::call_service(&app, req).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[actix_rt::test]
+async fn an_app_without_resolve_actor_serves_no_declared_route_even_to_an_injected_actor() {
+    let _serial = serial();
+    let (logs, _guard) = authz_tests::capture_logs();
+    let app = test::init_service(App::new().service(create_report).configure(authz_actix::mount(|r| {
+        r.service(read_reports);
+    })))
+    .await;
+    let before = (READS.load(Ordering::SeqCst), WRITES.load(Ordering::SeqCst));
+    for uri in ["/reports", "/nowhere"] {
+        let req = authz_actix::test::with_actor(test::TestRequest::get().uri(uri).to_request(), actor(1, &["admin"]));
+        assert_eq!(test::call_service(&app, req).await.status(), StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
+    }
+    let req = authz_actix::test::with_actor(test::TestRequest::post().uri("/reports").to_request(), actor(1, &["admin"]));
+    assert_eq!(test::call_service(&app, req).await.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!((READS.load(Ordering::SeqCst), WRITES.load(Ordering::SeqCst)), before, "no handler ran");
+    assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("nothing observes routing")));
 }
 
 #[actix_rt::test]
