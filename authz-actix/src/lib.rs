@@ -82,7 +82,6 @@ mod extract;
 mod gate;
 mod methods;
 mod middleware;
-#[cfg(any(feature = "test-kit", feature = "utoipa"))]
 mod pattern;
 mod resolver;
 mod select;

@@ -340,11 +340,27 @@ where
         if let Err(error) = layout.check() {
             panic!("{error}");
         }
+        cfg.service(AtRoot);
         cfg.default_service(layout.default.clone());
         cfg.app_data(crate::resolver::ResolverSlot::default());
         if let Some(responder) = layout.responder {
             cfg.app_data(responder);
         }
+    }
+}
+
+/// Registers nothing; refuses, as the app is built, a `mount` configured inside a scope
+/// (`web::scope("/v3").configure(mount(routes))`): the matrix would show paths without the
+/// scope's prefix, and a parameter in that prefix could repeat a route's name unchecked.
+struct AtRoot;
+
+impl HttpServiceFactory for AtRoot {
+    fn register(self, config: &mut AppService) {
+        assert!(
+            config.is_root(),
+            "authz: `mount` must configure the `App` itself, not a scope: put the prefix in `Routes::scope` \
+             (`r.scope(\"/v3\", |r| ...)`) so that the matrix shows the paths as served"
+        );
     }
 }
 
@@ -416,6 +432,18 @@ impl std::error::Error for RoutesError {}
 impl Layout {
     fn check(&self) -> Result<(), RoutesError> {
         let mut problems = Vec::new();
+        // A name given twice in one full path: actix keeps both, and a lookup by name (a scope's
+        // id, `web::Path`) reads the first — the prefix's — while the route means its own.
+        for row in &self.rows {
+            let names = crate::pattern::param_names(&row.path);
+            if let Some(twice) = names.iter().enumerate().find_map(|(i, n)| names[..i].contains(n).then_some(n)) {
+                problems.push(format!(
+                    "`{}` ({}) names the path parameter `{twice}` twice: a scope prefix and the route must use different names",
+                    row.path,
+                    origin(&row.route)
+                ));
+            }
+        }
         for (i, later) in self.services.iter().enumerate() {
             let (Some(row), Some(methods)) = (later.row, later.methods) else { continue };
             for earlier in &self.services[..i] {
@@ -425,7 +453,12 @@ impl Layout {
                     continue;
                 }
                 let overlap = earlier.methods.is_none_or(|m| m.overlaps(methods));
-                if !overlap || !pattern(earlier).is_match(&later.pattern) {
+                // What both patterns can match, not their text: `/reports/{id:\d+}` takes
+                // `GET /reports/7` from a later `/reports/{name}`.
+                let shadows = if earlier.scope { pattern(earlier).is_match(&later.pattern) || prefix_takes(earlier, later) } else {
+                    crate::pattern::may_overlap(&earlier.pattern, &later.pattern) && !crate::pattern::is_exception_to(&earlier.pattern, &later.pattern)
+                };
+                if !overlap || !shadows {
                     continue;
                 }
                 let route = &self.rows[row];
@@ -461,6 +494,14 @@ fn pattern(service: &Service) -> actix_web::dev::ResourceDef {
     } else {
         actix_web::dev::ResourceDef::new(service.pattern.as_str())
     }
+}
+
+/// Whether a scope prefix takes some path of a later route: a path made from the route by
+/// actix's matcher, each parameter filled with a sample value.
+fn prefix_takes(scope: &Service, later: &Service) -> bool {
+    let rdef = pattern(scope);
+    let route = actix_web::dev::ResourceDef::new(later.pattern.as_str());
+    ["1", "a", "a1"].into_iter().map(|v| crate::pattern::rewrite_params(&later.pattern, |_| v.to_owned())).any(|p| route.is_match(&p) && rdef.is_match(&p))
 }
 
 fn origin(route: &RouteMeta) -> String {

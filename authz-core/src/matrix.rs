@@ -321,13 +321,14 @@ fn unauthorized_text(route: &RouteMeta) -> String {
     }
 }
 
-/// A Markdown table cell: pipes escaped, line breaks flattened.
+/// A Markdown table cell: backslashes then pipes escaped (a `\|` in the text would otherwise
+/// become an escaped backslash followed by a cell break), line breaks flattened.
 fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    text.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 fn md_code(text: &str) -> String {
-    format!("`{}`", text.replace('`', "'").replace('|', "\\|").replace(['\n', '\r'], " "))
+    format!("`{}`", text.replace('`', "'").replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " "))
 }
 
 fn csv(text: &str) -> String {
@@ -347,6 +348,9 @@ mod tests {
         assert_eq!(csv("plain"), "plain");
         assert_eq!(csv("a, \"b\""), "\"a, \"\"b\"\"\"");
         assert_eq!(md("a|b\nc"), "a\\|b c");
+        // A pipe the text escaped itself stays inside the cell.
+        assert_eq!(md("a \\| b"), "a \\\\\\| b");
+        assert_eq!(md_code("x\\|y"), "`x\\\\\\|y`");
     }
 }
 

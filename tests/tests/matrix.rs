@@ -294,3 +294,71 @@ fn shadowed_and_duplicate_routes_are_errors() {
     let mounted = std::panic::catch_unwind(|| App::new().configure(mount(twice)));
     assert!(mounted.is_err(), "mount refuses");
 }
+
+/// A report by number, public.
+#[public("published reports")]
+#[get("/reports/{id:\\d+}")]
+async fn numbered_report() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// A report by name, for admins.
+#[require_permission("user:admin")]
+#[get("/reports/{name}")]
+async fn named_report() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+fn regex_shadowed(r: &mut Routes<'_>) {
+    r.service(numbered_report).service(named_report);
+}
+
+/// Patterns are compared by what they match: `/reports/{id:\d+}` takes `GET /reports/7`,
+/// which the later `/reports/{name}` row would document as admin-only.
+#[::core::prelude::v1::test]
+fn a_route_shadowed_for_some_paths_is_an_error() {
+    let error = authz_actix::routes::check(regex_shadowed).expect_err("shadowed");
+    assert!(error.problems[0].contains("`/reports/{name}` (`named_report` at "), "{error}");
+    assert!(error.problems[0].contains("is shadowed by `/reports/{id:\\d+}`"), "{error}");
+    // In the other order `/reports/{name}` takes every number too: the public row would lie.
+    let error = authz_actix::routes::check(|r: &mut Routes<'_>| {
+        r.service(named_report).service(numbered_report);
+    })
+    .expect_err("shadowed the other way");
+    assert!(error.problems[0].contains("`/reports/{id:\\d+}` (`numbered_report` at "), "{error}");
+}
+
+fn one_name_twice(r: &mut Routes<'_>) {
+    r.scope("/orgs/{id}", |r| {
+        r.scope("/projects", |r| {
+            r.service(read_project);
+        });
+    });
+}
+
+/// A parameter name that a scope prefix and its route both use would be read from the prefix by
+/// every lookup by name (a team scope's id among them): refused wherever the routes are checked.
+#[::core::prelude::v1::test]
+fn a_parameter_named_twice_in_one_full_path_is_an_error() {
+    let error = authz_actix::routes::check(one_name_twice).expect_err("named twice");
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert!(error.problems[0].starts_with("`/orgs/{id}/projects/{id}` (`read_project` at "), "{error}");
+    assert!(error.problems[0].contains("names the path parameter `id` twice"), "{error}");
+    assert!(std::panic::catch_unwind(|| authz_actix::routes::matrix(one_name_twice, Some(&CATALOG))).is_err());
+}
+
+/// `mount` inside a scope would serve paths its matrix does not show (and prefixes nobody
+/// checked): refused when the app is built.
+#[::core::prelude::v1::test]
+fn mount_inside_a_scope_is_refused_when_the_app_is_built() {
+    let built = std::thread::spawn(|| {
+        actix_rt::System::new().block_on(async {
+            let app = App::new().wrap(ResolveActor::new(resolve)).service(web::scope("/v3").configure(mount(routes)));
+            drop(test::init_service(app).await);
+        })
+    })
+    .join();
+    let panic = built.expect_err("refused");
+    let message = panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str)).unwrap_or_default();
+    assert!(message.contains("`mount` must configure the `App` itself"), "{message}");
+}
