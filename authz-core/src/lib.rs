@@ -16,7 +16,7 @@
 //!   answer and a [`Deny`] kind, then mutate.
 //! - A role can also be held inside a [`Scope`] (team 7): a [`GrantStore`] says which, and
 //!   [`Grants`] checks a requirement there — global permissions first, then the scope's roles,
-//!   cached per worker. A policy's list form is a [`condition::Condition`], evaluated on rows in
+//!   cached with a bound. A policy's list form is a [`condition::Condition`], evaluated on rows in
 //!   Rust and rendered as SQL by the store crate, so lists and checks cannot disagree.
 //!
 //! ```
