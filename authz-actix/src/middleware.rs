@@ -1,6 +1,5 @@
 //! [`ResolveActor`], the app-level middleware: deny by default, by observing actix's routing.
 
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -8,7 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::Method;
 use actix_web::Error;
@@ -75,15 +74,15 @@ impl<R> fmt::Debug for ResolveActor<R> {
     }
 }
 
-// Responses pass through unchanged: every refusal here is an error, which actix turns into the
-// response, so the body type stays the app's.
+// Responses pass through as the app's body (left); a refusal of a request with a body is boxed
+// (right), holding that body unread while it is written.
 impl<S, B, R> Transform<S, ServiceRequest> for ResolveActor<R>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
     R: Resolver,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
     type Transform = ResolveActorService<S, R>;
     type InitError = ();
@@ -115,9 +114,9 @@ where
     B: MessageBody + 'static,
     R: Resolver,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = Either<Refused<B>, Routed<S::Future>>;
+    type Future = Either<Refused<EitherBody<B>>, Routed<S::Future>>;
 
     forward_ready!(service);
 
@@ -134,19 +133,17 @@ where
         // Routing consumes the request: what a refusal names is taken first (a method clone, a
         // stack copy of the path).
         let (method, path) = (req.method().clone(), LogPath::new(req.path()));
-        let body = problem::has_body(&req);
+        // A body stays unread by every refusal, whoever makes it: see `problem::Keeper`.
+        let mut req = req;
+        let keeper = problem::Keeper::share(&mut req);
         let (routed, mark) = select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
         match routed {
-            Ok(fut) if mark >= Mark::Scope => Either::Right(Routed { fut, reached: mark == Mark::Endpoint }),
-            Ok(fut) => {
-                // Never polled: nothing of what actix selected runs beyond its middleware's call.
-                // Dropped once the refusal is written: it holds the request's unread body.
-                let keep: Option<Box<dyn Any>> = body.then(|| Box::new(fut) as Box<dyn Any>);
-                Either::Left(undeclared(&method, &path, keep))
-            }
+            Ok(fut) if mark >= Mark::Scope => Either::Right(Routed { fut, reached: mark == Mark::Endpoint, keeper }),
+            // Never polled: nothing of what actix selected runs beyond its middleware's call.
+            Ok(_) => Either::Left(undeclared(&method, &path, keeper)),
             Err(_) => {
                 crate::audit::note!(error, target: "authz", path = %path, method = %method, "panic while routing the request; refused with a generic error");
-                Either::Left(Refused::error(problem::closing_error("panic while routing")))
+                Either::Left(Refused::error(held(problem::closing_error("panic while routing"), keeper)))
             }
         }
     }
@@ -221,9 +218,17 @@ impl fmt::Display for LogPath {
     }
 }
 
+/// `error`, holding the request's body unread when it has one.
+fn held(error: Error, keeper: Option<problem::Keeper>) -> Error {
+    match keeper {
+        Some(keeper) => keeper.hold_error(error),
+        None => error,
+    }
+}
+
 /// The refusal of a request actix routed outside `mount`.
 #[cold]
-pub(crate) fn undeclared<B>(method: &Method, path: &LogPath, keep: Option<Box<dyn Any>>) -> Refused<B> {
+pub(crate) fn undeclared<B>(method: &Method, path: &LogPath, keeper: Option<problem::Keeper>) -> Refused<B> {
     crate::audit::note!(error, 
         target: "authz",
         path = %path,
@@ -232,10 +237,10 @@ pub(crate) fn undeclared<B>(method: &Method, path: &LogPath, keep: Option<Box<dy
          around `authz_actix::mount`, or `App::default_service`), or a middleware inside `ResolveActor` \
          answered it or deferred routing"
     );
-    let response = match keep {
-        Some(keep) => problem::unread(problem::internal_error(), keep),
-        None => problem::internal_error(),
-    };
+    let mut response = problem::internal_error();
+    if let Some(keeper) = keeper {
+        response = keeper.hold(response);
+    }
     Refused::error(actix_web::error::InternalError::from_response("undeclared route", response).into())
 }
 
@@ -248,6 +253,8 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: F,
         reached: bool,
+        // The request's body, for a refusal to hold unread.
+        keeper: Option<problem::Keeper>,
     }
 }
 
@@ -260,8 +267,9 @@ impl<F> fmt::Debug for Routed<F> {
 impl<F, B> Future for Routed<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
+    B: MessageBody + 'static,
 {
-    type Output = Result<ServiceResponse<B>, Error>;
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -274,7 +282,9 @@ where
             *this.reached = mark == Mark::Endpoint;
             polled
         };
+        let keeper = this.keeper;
         match polled {
+            Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(Ok(res))) if !*this.reached && res.status().as_u16() < 400 => {
                 let (method, path) = (res.request().method().clone(), LogPath::new(res.request().path()));
                 drop(res);
@@ -284,12 +294,19 @@ where
                     method = %method,
                     "request refused: a scope middleware answered it by itself, and no declared endpoint was reached"
                 );
-                Poll::Ready(Err(problem::closing_error("answered by a scope middleware")))
+                Poll::Ready(Err(held(problem::closing_error("answered by a scope middleware"), keeper.take())))
             }
-            Ok(poll) => poll,
+            Ok(Poll::Ready(Ok(res))) => match keeper.take().filter(|_| problem::is_refusal(res.response())) {
+                Some(keeper) => {
+                    let (req, response) = res.into_parts();
+                    Poll::Ready(Ok(ServiceResponse::new(req, keeper.hold(response.map_into_boxed_body())).map_into_right_body()))
+                }
+                None => Poll::Ready(Ok(res.map_into_left_body())),
+            },
+            Ok(Poll::Ready(Err(error))) => Poll::Ready(Err(held(error, keeper.take()))),
             Err(_) => {
                 crate::audit::note!(error, target: "authz", "panic while serving the request; refused with a generic error");
-                Poll::Ready(Err(problem::closing_error("panic while serving")))
+                Poll::Ready(Err(held(problem::closing_error("panic while serving"), keeper.take())))
             }
         }
     }

@@ -173,7 +173,64 @@ pub(crate) fn shaped(req: &HttpRequest, refusal: Refusal, route: Option<RouteRes
     if let Some(err) = refusal.error() {
         res.extensions_mut().insert(Mark(err));
     }
+    res.extensions_mut().insert(refusal);
     res
+}
+
+/// Whether `res` is a refusal authz (or a service's [`Denied`]) made.
+pub(crate) fn is_refusal<B>(res: &HttpResponse<B>) -> bool {
+    let extensions = res.extensions();
+    extensions.contains::<Refusal>() || extensions.contains::<Mark>()
+}
+
+/// The body stream of a request that has one, shared between the app and its refusal.
+///
+/// actix-http decides what to do with an unread body when it sends the response, and again once
+/// the response is written: while the reader is alive it closes the connection after the answer
+/// (lingering for `HttpServer::client_disconnect_timeout`, 1 s by default, so the client reads
+/// it); once the reader is dropped, a chunked body is read to its end, without limit. A handler,
+/// an extractor or a middleware that refuses drops its reader before that, so
+/// [`ResolveActor`](crate::ResolveActor) gives the app a handle on the stream and keeps the
+/// reader itself; a refusal carries it in its body ([`unread`]) until the response is written.
+/// Every other answer lets it go, so a served request's body is handled as actix always does.
+pub(crate) struct Keeper {
+    // Never read: while it lives, the body's reader does.
+    _reader: Rc<std::cell::RefCell<actix_web::dev::Payload>>,
+}
+
+impl Keeper {
+    /// Shares `req`'s body stream, if it has one.
+    pub(crate) fn share(req: &mut actix_web::dev::ServiceRequest) -> Option<Keeper> {
+        if !has_body(req) {
+            return None;
+        }
+        let shared = Rc::new(std::cell::RefCell::new(actix_web::HttpMessage::take_payload(req)));
+        req.set_payload(actix_web::dev::Payload::Stream { payload: Box::pin(Shared(shared.clone())) });
+        Some(Keeper { _reader: shared })
+    }
+
+    /// `res`, holding the body unread until it is written.
+    pub(crate) fn hold(self, res: HttpResponse) -> HttpResponse {
+        unread(res, Box::new(self))
+    }
+
+    /// `error` as an error whose response holds the body unread.
+    pub(crate) fn hold_error(self, error: actix_web::Error) -> actix_web::Error {
+        let res = self.hold(error.error_response());
+        actix_web::error::InternalError::from_response(error.to_string(), res).into()
+    }
+}
+
+/// The app's handle on a shared body stream.
+struct Shared(Rc<std::cell::RefCell<actix_web::dev::Payload>>);
+
+impl futures_util::Stream for Shared {
+    type Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        let mut payload = self.0.borrow_mut();
+        std::pin::Pin::new(&mut *payload).poll_next(cx)
+    }
 }
 
 /// Whether `req`'s app or route shapes refusals itself.

@@ -230,15 +230,16 @@ async fn credentials_attached_by_scope_middleware_reach_the_resolver() {
 /// Sends a request head announcing a body, a first piece of it, and reads the answer; then keeps
 /// sending body bytes until the server closes the connection. Returns the status, the
 /// `Connection` header, and how many body bytes the server took after answering.
-fn refused_with_body(addr: std::net::SocketAddr, path: &str, framing: &str) -> (u16, Option<String>, usize) {
+fn refused_with_body(addr: std::net::SocketAddr, path: &str, framing: &str, token: Option<&str>) -> (u16, Option<String>, usize) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     stream.set_write_timeout(Some(Duration::from_secs(10))).expect("timeout");
     let chunked = framing == "chunked";
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
     let head = if chunked {
-        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\n\r\n")
+        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Transfer-Encoding: chunked\r\n\r\n")
     } else {
-        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 1000000000\r\n\r\n")
+        format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Length: 1000000000\r\n\r\n")
     };
     stream.write_all(head.as_bytes()).expect("head");
     let piece = vec![b'x'; 16 * 1024];
@@ -288,13 +289,43 @@ async fn create_report(body: web::Bytes) -> HttpResponse {
     HttpResponse::Ok().body(body.len().to_string())
 }
 
+/// Who is asking (a public route: anonymous callers get `CurrentActor`'s 401).
+#[public("echo")]
+#[actix_web::post("/whoami")]
+async fn whoami(actor: authz_actix::CurrentActor) -> HttpResponse {
+    HttpResponse::Ok().body(actor.id().to_string())
+}
+
+/// Refused by the service before the body is read.
+#[require_permission("project:read")]
+#[actix_web::post("/denied")]
+async fn denied() -> Result<HttpResponse, authz_actix::Denied> {
+    Err(authz_actix::Denied(authz_actix::AuthzError::Forbidden))
+}
+
+/// Panics before the body is read.
+#[require_permission("project:read")]
+#[actix_web::post("/boom")]
+async fn boom() -> HttpResponse {
+    panic!("handler bug")
+}
+
+/// Panics before the body is read, on a public route (no gate catches it).
+#[public("fails")]
+#[actix_web::post("/public-boom")]
+async fn public_boom() -> HttpResponse {
+    panic!("handler bug")
+}
+
 #[actix_rt::test]
 async fn refusals_close_connections_whose_body_was_not_read() {
     let server = actix_web::HttpServer::new(|| {
         App::new()
             .wrap(ResolveActor::new(authz_tests::resolve))
             .configure(mount(|r| {
-                r.service(create_report);
+                // Refusals in the app's shape: a service's `Denied` is reshaped at the gate.
+                r.responder(|_, refusal| HttpResponse::build(refusal.status()).body("refused"));
+                r.service(create_report).service(whoami).service(denied).service(boom).service(public_boom);
             }))
             .route("/undeclared", web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body) }))
     })
@@ -304,8 +335,17 @@ async fn refusals_close_connections_whose_body_was_not_read() {
     let addr = server.addrs()[0];
     let handle = authz_tests::spawn(server.run());
     let results = actix_web::rt::task::spawn_blocking(move || {
-        [("/reports", "chunked", 401), ("/reports", "content-length", 401), ("/undeclared", "chunked", 500), ("/undeclared", "content-length", 500)]
-            .map(|(path, framing, want)| ((path, framing, want), refused_with_body(addr, path, framing)))
+        [
+            ("/reports", "chunked", None, 401),
+            ("/reports", "content-length", None, 401),
+            ("/undeclared", "chunked", None, 500),
+            ("/undeclared", "content-length", None, 500),
+            ("/whoami", "chunked", None, 401),
+            ("/denied", "chunked", Some("admin-1"), 403),
+            ("/boom", "chunked", Some("admin-1"), 500),
+            ("/public-boom", "chunked", None, 500),
+        ]
+        .map(|(path, framing, token, want)| ((path, framing, want), refused_with_body(addr, path, framing, token)))
     })
     .await
     .expect("client");
