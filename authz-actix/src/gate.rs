@@ -279,14 +279,8 @@ where
                         Ok(Poll::Ready(Ok(res))) => {
                             let refusal = audit_outcome(&res, route, resolution);
                             match refusal {
-                                // A service's `Denied` knows no request: shaped here, as every
-                                // other refusal of the app is.
-                                Some(refusal) if problem::custom(res.request(), this.inner.responder) => {
-                                    let (request, _) = res.into_parts();
-                                    let response = problem::shaped(&request, refusal, this.inner.responder);
-                                    Poll::Ready(Ok(ServiceResponse::new(request, response)))
-                                }
-                                _ => Poll::Ready(Ok(boxed(res))),
+                                Some(_) => Poll::Ready(Ok(problem::reshape(res, this.inner.responder).unwrap_or_else(boxed))),
+                                None => Poll::Ready(Ok(boxed(res))),
                             }
                         }
                         Ok(Poll::Ready(Err(e))) => Poll::Ready(Err(e)),

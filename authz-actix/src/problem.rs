@@ -233,6 +233,21 @@ impl futures_util::Stream for Shared {
     }
 }
 
+/// A service's refusal (`Denied`, or a response from [`response`]) answered by a handler, which
+/// knew no request to shape it for: shaped now, as every other refusal of the app is, when the
+/// app or route has a responder. `None` when `res` is no such refusal or nothing reshapes it.
+pub(crate) fn reshape<B>(res: actix_web::dev::ServiceResponse<B>, route: Option<RouteResponder>) -> Result<actix_web::dev::ServiceResponse, actix_web::dev::ServiceResponse<B>> {
+    let refusal = matches!(res.status().as_u16(), 401 | 403 | 404).then(|| res.response().extensions().get::<Mark>().copied()).flatten();
+    match refusal {
+        Some(mark) if custom(res.request(), route) => {
+            let (request, _) = res.into_parts();
+            let response = shaped(&request, mark.refusal(), route);
+            Ok(actix_web::dev::ServiceResponse::new(request, response))
+        }
+        _ => Err(res),
+    }
+}
+
 /// Whether `req`'s app or route shapes refusals itself.
 pub(crate) fn custom(req: &HttpRequest, route: Option<RouteResponder>) -> bool {
     route.is_some() || req.app_data::<AppResponder>().is_some()

@@ -168,17 +168,43 @@ where
 {
     type Response = ServiceResponse;
     type Error = Error;
-    type Future = Either<S::Future, Ready<Result<ServiceResponse, Error>>>;
+    type Future = Either<Reshaped<S::Future>, Ready<Result<ServiceResponse, Error>>>;
 
     actix_web::dev::forward_ready!(service);
 
     #[inline]
     fn call(&self, req: ServiceRequest) -> Self::Future {
         if endpoint(self.mount) {
-            Either::Left(self.service.call(req))
+            Either::Left(Reshaped { fut: self.service.call(req) })
         } else {
             Either::Right(ready(Ok(unobserved_refusal(req))))
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A public handler's answer; a service refusal in it (`Denied`) shaped by the app's
+    /// responder, as a gated handler's is, so a public route's "not found" is byte-identical to
+    /// every other.
+    pub(crate) struct Reshaped<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F> std::future::Future for Reshaped<F>
+where
+    F: std::future::Future<Output = Result<ServiceResponse, Error>>,
+{
+    type Output = Result<ServiceResponse, Error>;
+
+    #[inline]
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let res = std::task::ready!(self.project().fut.poll(cx))?;
+        std::task::Poll::Ready(Ok(match res.status().as_u16() {
+            401 | 403 | 404 => crate::problem::reshape(res, None).unwrap_or_else(|res| res),
+            _ => res,
+        }))
     }
 }
 

@@ -51,6 +51,16 @@ async fn create_item() -> HttpResponse {
     HttpResponse::Created().finish()
 }
 
+/// A public page; page 9 does not exist.
+#[public("published pages")]
+#[get("/pages/{id}")]
+async fn page(id: web::Path<i64>) -> Result<HttpResponse, Denied> {
+    if *id == 9 {
+        return Err(AuthzError::Missing.into());
+    }
+    Ok(HttpResponse::Ok().body("page"))
+}
+
 /// Who am I: public, but asks for the actor.
 #[public("echo for debugging clients")]
 #[get("/whoami")]
@@ -77,7 +87,7 @@ async fn forgotten() -> HttpResponse {
 }
 
 fn routes(r: &mut Routes<'_>) {
-    r.service(read_item).service(create_item).service(whoami).service(boom).service(admin);
+    r.service(read_item).service(create_item).service(whoami).service(boom).service(admin).service(page);
 }
 
 type Responder = fn(&HttpRequest, Refusal) -> HttpResponse;
@@ -145,6 +155,8 @@ async fn every_refusal_takes_the_apps_shape() {
     // Unknown paths too (a path of the same length: the responder derives a header from it).
     let unknown = get(addr, "GET", "/nowhere", Some("admin-1")).await;
     assert_eq!(bytes(&unknown), bytes(&missing));
+    // A public handler's "not found" too (same path length: `/pages/9`, `/items/9`).
+    assert_eq!(bytes(&get(addr, "GET", "/pages/9", None).await), bytes(&missing));
 
     // The route's own responder.
     let refused = get(addr, "GET", "/admin", Some("member-4")).await;
