@@ -61,10 +61,9 @@ impl<A: Principal> FromRequest for CurrentActor<A> {
     type Future = Either<Ready<Result<Self, Error>>, LocalBoxFuture<'static, Result<Self, Error>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        match crate::resolver::known(req) {
-            Some(known) => Either::Left(ready(extract(req, &known))),
-            None => {
-                let resolving = crate::resolver::resolve(req);
+        match crate::resolver::resolve(req) {
+            Ok(known) => Either::Left(ready(extract(req, &known))),
+            Err(resolving) => {
                 let req = req.clone();
                 Either::Right(Box::pin(async move { extract(&req, &resolving.await) }))
             }

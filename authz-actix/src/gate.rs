@@ -120,10 +120,10 @@ where
             audit!(error, req, self.0.route, ANONYMOUS, "deny", "routing is not observed", 500);
             State::Refused { res: Some(Box::new(select::unobserved_refusal(req))) }
         } else {
-            match resolver::known(req.request()) {
-                Some(known) => self.0.admit(req, known),
-                // Resolved in this future's first poll: inside every scope middleware's future.
-                None => State::Awaiting { req: Some(req) },
+            match resolver::resolve(req.request()) {
+                Ok(known) => self.0.admit(req, known),
+                // The resolver runs when this future is polled: inside every scope middleware's.
+                Err(fut) => State::Resolving { fut, req: Some(req) },
             }
         };
         GateFuture { state, inner: self.0.clone() }
@@ -211,10 +211,8 @@ pin_project_lite::pin_project! {
 pin_project_lite::pin_project! {
     #[project = StateProj]
     enum State<F> {
-        Awaiting { req: Option<ServiceRequest> },
+        // The resolver at work; its handle on the request goes when it is done.
         Resolving { fut: resolver::Resolve, req: Option<ServiceRequest> },
-        // Between states: what the last one held is gone before the next one starts.
-        Moving,
         // Asking the grant store for the actor's roles in the route's scope.
         Scoping { fut: LocalBoxFuture<'static, Result<(PermissionSet, u64), GrantError>>, req: Option<ServiceRequest>, resolution: Resolution },
         // The handler, with the actor it is served for (for the audit) and, unless the route's
@@ -246,20 +244,12 @@ where
         let route = this.inner.route;
         loop {
             match this.state.as_mut().project() {
-                StateProj::Awaiting { req } => {
-                    let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
-                    let fut = resolver::resolve(req.request());
-                    this.state.set(State::Resolving { fut, req: Some(req) });
-                }
                 StateProj::Resolving { fut, req } => {
                     let resolution = std::task::ready!(Pin::new(fut).poll(cx));
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
-                    // The resolution's handle on the request goes before the handler is called.
-                    this.state.set(State::Moving);
                     let next = this.inner.admit(req, resolution);
                     this.state.set(next);
                 }
-                StateProj::Moving => return Poll::Ready(Err(polled_after_completion())),
                 StateProj::Scoping { fut, req, resolution } => {
                     let answer = std::task::ready!(catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))).unwrap_or_else(|_| {
                         Poll::Ready(Err(GrantError::new(std::io::Error::other("the grant store panicked"))))
@@ -279,8 +269,8 @@ where
                         Ok(Poll::Ready(Ok(res))) => {
                             let refusal = audit_outcome(&res, route, resolution);
                             match refusal {
-                                Some(_) => Poll::Ready(Ok(problem::reshape(res, this.inner.responder).unwrap_or_else(boxed))),
-                                None => Poll::Ready(Ok(boxed(res))),
+                                Some(_) => Poll::Ready(Ok(problem::reshape(res, this.inner.responder).unwrap_or_else(problem::boxed))),
+                                None => Poll::Ready(Ok(problem::boxed(res))),
                             }
                         }
                         Ok(Poll::Ready(Err(e))) => Poll::Ready(Err(e)),
@@ -307,17 +297,6 @@ where
 
 fn polled_after_completion() -> Error {
     actix_web::error::ErrorInternalServerError("polled after completion")
-}
-
-/// `res` with a boxed body; free when the body is boxed already, as a resource's endpoint boxes
-/// it (no `map_body` move).
-#[inline]
-fn boxed<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse<BoxBody> {
-    let mut res = Some(res);
-    match (&mut res as &mut dyn std::any::Any).downcast_mut::<Option<ServiceResponse<BoxBody>>>() {
-        Some(already) => already.take().unwrap_or_else(|| unreachable!("just set")),
-        None => res.map(ServiceResponse::map_into_boxed_body).unwrap_or_else(|| unreachable!("just set")),
-    }
 }
 
 /// The requirement check: the compiled masks when the actor has a catalog bitset, otherwise the

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::Method;
 use actix_web::Error;
@@ -74,15 +74,15 @@ impl<R> fmt::Debug for ResolveActor<R> {
     }
 }
 
-// Responses pass through as the app's body (left); a refusal of a request with a body is boxed
-// (right), holding that body unread while it is written.
+// Responses pass through with a boxed body — free for an `App`, whose endpoint boxes already — so
+// a refusal of a request with a body can hold that body unread while it is written.
 impl<S, B, R> Transform<S, ServiceRequest> for ResolveActor<R>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
     R: Resolver,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<BoxBody>;
     type Error = Error;
     type Transform = ResolveActorService<S, R>;
     type InitError = ();
@@ -114,9 +114,9 @@ where
     B: MessageBody + 'static,
     R: Resolver,
 {
-    type Response = ServiceResponse<EitherBody<B>>;
+    type Response = ServiceResponse<BoxBody>;
     type Error = Error;
-    type Future = Either<Refused<EitherBody<B>>, Routed<S::Future>>;
+    type Future = Either<Refused<BoxBody>, Routed<S::Future>>;
 
     forward_ready!(service);
 
@@ -269,7 +269,7 @@ where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
     B: MessageBody + 'static,
 {
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+    type Output = Result<ServiceResponse<BoxBody>, Error>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -299,9 +299,9 @@ where
             Ok(Poll::Ready(Ok(res))) => match keeper.take().filter(|_| problem::is_refusal(res.response())) {
                 Some(keeper) => {
                     let (req, response) = res.into_parts();
-                    Poll::Ready(Ok(ServiceResponse::new(req, keeper.hold(response.map_into_boxed_body())).map_into_right_body()))
+                    Poll::Ready(Ok(ServiceResponse::new(req, keeper.hold(response.map_into_boxed_body()))))
                 }
-                None => Poll::Ready(Ok(res.map_into_left_body())),
+                None => Poll::Ready(Ok(problem::boxed(res))),
             },
             Ok(Poll::Ready(Err(error))) => Poll::Ready(Err(held(error, keeper.take()))),
             Err(_) => {

@@ -248,6 +248,17 @@ pub(crate) fn reshape<B>(res: actix_web::dev::ServiceResponse<B>, route: Option<
     }
 }
 
+/// `res` with a boxed body; free when the body is boxed already, as a resource's endpoint boxes
+/// it (no `map_body` move).
+#[inline]
+pub(crate) fn boxed<B: MessageBody + 'static>(res: actix_web::dev::ServiceResponse<B>) -> actix_web::dev::ServiceResponse<BoxBody> {
+    let mut res = Some(res);
+    match (&mut res as &mut dyn std::any::Any).downcast_mut::<Option<actix_web::dev::ServiceResponse<BoxBody>>>() {
+        Some(already) => already.take().unwrap_or_else(|| unreachable!("just set")),
+        None => res.map(actix_web::dev::ServiceResponse::map_into_boxed_body).unwrap_or_else(|| unreachable!("just set")),
+    }
+}
+
 /// Whether `req`'s app or route shapes refusals itself.
 pub(crate) fn custom(req: &HttpRequest, route: Option<RouteResponder>) -> bool {
     route.is_some() || req.app_data::<AppResponder>().is_some()

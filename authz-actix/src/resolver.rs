@@ -163,30 +163,22 @@ impl Slot {
     }
 }
 
-/// The request's resolution, if it is known already.
-#[inline]
-pub(crate) fn known(req: &HttpRequest) -> Option<Resolution> {
-    match req.extensions().get::<Slot>() {
-        Some(Slot::Known(resolution)) => Some(resolution.clone()),
-        _ => None,
-    }
-}
-
 /// The request's resolution: known already, or awaited from whoever started the resolver, or the
-/// app's resolver started here (and the slot claimed, so nobody starts it again).
-pub(crate) fn resolve(req: &HttpRequest) -> Resolve {
+/// app's resolver started here (and the slot claimed, so nobody starts it again). The resolver's
+/// future is only made here; it runs when [`Resolve`] is polled.
+pub(crate) fn resolve(req: &HttpRequest) -> Result<Resolution, Resolve> {
     let mut extensions = req.extensions_mut();
     let state = match extensions.get::<Slot>() {
-        Some(Slot::Known(resolution)) => State::Known(Some(resolution.clone())),
+        Some(Slot::Known(resolution)) => return Ok(resolution.clone()),
         Some(Slot::Running(_)) => State::Waiting,
         None => {
             extensions.insert(Slot::Running(Vec::new()));
             drop(extensions);
-            return Resolve { req: req.clone(), state: State::Running(start(req)) };
+            return Err(Resolve { req: Some(req.clone()), state: State::Running(start(req)) });
         }
     };
     drop(extensions);
-    Resolve { req: req.clone(), state }
+    Err(Resolve { req: Some(req.clone()), state })
 }
 
 /// The app's resolver, started on `req`: `Failed` at once when the app has none.
@@ -205,13 +197,13 @@ fn start(req: &HttpRequest) -> LocalBoxFuture<'static, Resolution> {
 
 /// A request's resolution on its way: see [`resolve`].
 pub(crate) struct Resolve {
-    // Held only while the resolution is on its way: to reach the request's slot.
-    req: HttpRequest,
+    // Held only while the resolution is on its way, to reach the request's slot; let go as soon
+    // as it is known, so whoever is served next has the request to itself.
+    req: Option<HttpRequest>,
     state: State,
 }
 
 enum State {
-    Known(Option<Resolution>),
     Waiting,
     Running(LocalBoxFuture<'static, Resolution>),
     Done,
@@ -228,19 +220,16 @@ impl Future for Resolve {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Resolution> {
         let this = self.get_mut();
+        let Some(req) = &this.req else { return Poll::Ready(Resolution::Failed) };
         match &mut this.state {
-            State::Known(resolution) => {
-                let resolution = resolution.take().unwrap_or(Resolution::Failed);
-                this.state = State::Done;
-                Poll::Ready(resolution)
-            }
             State::Waiting => {
-                let mut extensions = this.req.extensions_mut();
+                let mut extensions = req.extensions_mut();
                 match extensions.get_mut::<Slot>() {
                     Some(Slot::Known(resolution)) => {
                         let resolution = resolution.clone();
                         drop(extensions);
                         this.state = State::Done;
+                        this.req = None;
                         Poll::Ready(resolution)
                     }
                     Some(Slot::Running(waiting)) => {
@@ -253,6 +242,7 @@ impl Future for Resolve {
                     None => {
                         drop(extensions);
                         this.state = State::Done;
+                        this.req = None;
                         Poll::Ready(Resolution::Failed)
                     }
                 }
@@ -260,7 +250,8 @@ impl Future for Resolve {
             State::Running(fut) => {
                 let resolution = std::task::ready!(fut.as_mut().poll(cx));
                 this.state = State::Done;
-                settle(&this.req, resolution.clone());
+                settle(req, resolution.clone());
+                this.req = None;
                 Poll::Ready(resolution)
             }
             State::Done => Poll::Ready(Resolution::Failed),
@@ -272,16 +263,24 @@ impl Drop for Resolve {
     fn drop(&mut self) {
         // Dropped while the resolver ran (a scope timeout, a client gone): the request has no
         // actor, and whoever waits for one is told so rather than left waiting.
-        if matches!(self.state, State::Running(_)) {
-            settle(&self.req, Resolution::Failed);
+        if let (State::Running(_), Some(req)) = (&self.state, &self.req) {
+            settle(req, Resolution::Failed);
         }
     }
 }
 
-/// Keeps `resolution` as the request's, and wakes whoever waits for it.
+/// Keeps `resolution` as the request's, in the slot claimed for it, and wakes whoever waits.
 fn settle(req: &HttpRequest, resolution: Resolution) {
-    let previous = req.extensions_mut().insert(Slot::Known(resolution));
-    if let Some(Slot::Running(waiting)) = previous {
+    let mut extensions = req.extensions_mut();
+    let previous = match extensions.get_mut::<Slot>() {
+        Some(slot) => std::mem::replace(slot, Slot::Known(resolution)),
+        None => {
+            extensions.insert(Slot::Known(resolution));
+            return;
+        }
+    };
+    drop(extensions);
+    if let Slot::Running(waiting) = previous {
         waiting.into_iter().for_each(Waker::wake);
     }
 }

@@ -25,7 +25,7 @@ const ROWS: &[(i64, i64, &str)] = &[(8, 1, "editor"), (8, 2, "support"), (9, 1, 
 async fn app(
     store: &MemoryGrants,
     with_grants: bool,
-) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<actix_web::body::EitherBody<actix_web::body::BoxBody>>, Error = actix_web::Error> {
+) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error> {
     let mut app = App::new().wrap(ResolveActor::new(resolve));
     if with_grants {
         app = app.app_data(Grants::new(store.clone(), &CATALOG));
@@ -37,7 +37,7 @@ async fn app(
 }
 
 async fn call(
-    app: &impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<actix_web::body::EitherBody<actix_web::body::BoxBody>>, Error = actix_web::Error>,
+    app: &impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>,
     method: &str,
     uri: &str,
     token: &str,
@@ -133,7 +133,7 @@ async fn a_store_failure_or_a_missing_store_fails_closed() {
 
 async fn app_without_grants(
     store: &MemoryGrants,
-) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<actix_web::body::EitherBody<actix_web::body::BoxBody>>, Error = actix_web::Error> {
+) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error> {
     app(store, false).await
 }
 
