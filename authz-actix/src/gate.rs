@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use crate::audit::{actor_label, audit, audit_outcome, ANONYMOUS};
 use crate::resolver::{self, Resolution};
-use crate::select::{self, Mount};
+use crate::select::{self, EndpointCheck, Mount};
 use crate::problem::{self, Refusal, RouteResponder};
 use crate::{AuthzError, Principal};
 use authz_core::{Access, CompiledRequirement, GrantError, Grants, PermissionSet, Requirement, RouteMeta, Scope, ScopeRef, ScopedCheck};
@@ -75,7 +75,7 @@ where
             route: self.route,
             responder: self.responder,
             exclusive: self.exclusive,
-            mount: self.mount,
+            check: EndpointCheck::new(self.mount),
             compiled: RefCell::new(None),
         }))))
     }
@@ -89,7 +89,7 @@ struct Inner<S> {
     route: &'static RouteMeta,
     responder: Option<RouteResponder>,
     exclusive: bool,
-    mount: Mount,
+    check: EndpointCheck,
     // The requirement compiled against the catalog of the actors seen (one per app in practice),
     // so a check is a few ANDs. Per worker: services are not shared across threads.
     compiled: RefCell<Option<CompiledRequirement>>,
@@ -116,8 +116,8 @@ where
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let state = if !select::endpoint(self.0.mount) {
-            audit!(error, req, self.0.route, ANONYMOUS, "deny", "routing is not observed", 500);
+        let state = if !self.0.check.admits(&req) {
+            audit!(error, req, self.0.route, ANONYMOUS, "deny", "routing is not observed, or the route is not the app's mount's", 500);
             State::Refused { res: Some(Box::new(select::unobserved_refusal(req))) }
         } else {
             match resolver::resolve(req.request()) {

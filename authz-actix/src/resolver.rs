@@ -137,10 +137,19 @@ pub(crate) fn resolver_panicked() -> Resolution {
 /// Where [`ResolveActor`](crate::ResolveActor) leaves the app's resolver for gates and
 /// extractors: app data that [`mount`](crate::mount) registers, so one lookup finds it, per app
 /// instance.
-#[derive(Default)]
-pub(crate) struct ResolverSlot(OnceCell<Rc<dyn ErasedResolver>>);
+pub(crate) struct ResolverSlot(OnceCell<Rc<dyn ErasedResolver>>, usize);
 
 impl ResolverSlot {
+    /// The slot of the `mount` with this id: the app's, since the last one registered wins.
+    pub(crate) fn new(mount: usize) -> Self {
+        ResolverSlot(OnceCell::new(), mount)
+    }
+
+    /// Which `mount` registered it.
+    pub(crate) fn mount(&self) -> usize {
+        self.1
+    }
+
     /// Keeps `resolver` for this app instance; the first one wins.
     pub(crate) fn link<R: Resolver>(&self, resolver: Rc<R>) {
         let resolver: Rc<dyn ErasedResolver> = resolver;

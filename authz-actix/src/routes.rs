@@ -72,12 +72,18 @@ enum Sink<'a> {
 
 /// What registration learned: the routes (for the matrix) and every service in registration
 /// order (for the consistency check).
-#[derive(Default)]
 struct Layout {
     rows: Vec<Row>,
     services: Vec<Service>,
     default: DefaultService,
     responder: Option<crate::problem::AppResponder>,
+    mount: Mount,
+}
+
+impl Layout {
+    fn new(mount: Mount) -> Self {
+        Layout { rows: Vec::new(), services: Vec::new(), default: DefaultService::new(mount), responder: None, mount }
+    }
 }
 
 /// One service `Routes` registered, as actix's router sees it.
@@ -144,11 +150,11 @@ where
 
 /// Registers a declared handler, its method guard marking the requests actix routes to it. Not
 /// generic: one type (and one vtable) for every handler.
-struct InMount(fn(&mut AppService, Mount));
+struct InMount(fn(&mut AppService, Mount), Mount);
 
 impl HttpServiceFactory for InMount {
     fn register(self, config: &mut AppService) {
-        (self.0)(config, Mount::MOUNTED);
+        (self.0)(config, self.1);
     }
 }
 
@@ -171,7 +177,7 @@ impl<'a> Routes<'a> {
         let may_decline = F::__AUTHZ_GUARDED;
         self.record(path, *route, false, may_decline);
         if let Sink::Actix(cfg) = &mut self.sink {
-            cfg.service(InMount(declared::register::<F>));
+            cfg.service(InMount(declared::register::<F>, self.layout.mount));
         }
         self
     }
@@ -203,7 +209,7 @@ impl<'a> Routes<'a> {
         self.record(path, route, true, false);
         if let Sink::Actix(cfg) = &mut self.sink {
             // The public service is the endpoint: reaching its scope is reaching it.
-            let scope = web::scope(prefix).service(service).default_service(self.layout.default.clone()).guard(ScopeMark(Mark::Endpoint));
+            let scope = web::scope(prefix).service(service).default_service(self.layout.default.clone()).guard(ScopeMark(Mark::Endpoint, self.layout.mount));
             cfg.service(scope);
         }
         self
@@ -253,7 +259,7 @@ impl<'a> Routes<'a> {
                     .configure(|inner| f(&mut Routes { prefix: full, root: false, sink: Sink::Actix(inner), layout }))
                     .default_service(default)
                     // Last: it runs only when every guard of the app's accepted.
-                    .guard(ScopeMark(Mark::Scope));
+                    .guard(ScopeMark(Mark::Scope, layout.mount));
                 cfg.service(scope);
             }
             Sink::Record => f(&mut Routes { prefix: full, root: false, sink: Sink::Record, layout }),
@@ -335,14 +341,14 @@ where
     F: FnOnce(&mut Routes<'_>),
 {
     move |cfg| {
-        let mut layout = Layout::default();
+        let mut layout = Layout::new(Mount::next());
         routes(&mut Routes { prefix: String::new(), root: true, sink: Sink::Actix(cfg), layout: &mut layout });
         if let Err(error) = layout.check() {
             panic!("{error}");
         }
         cfg.service(AtRoot);
         cfg.default_service(layout.default.clone());
-        cfg.app_data(crate::resolver::ResolverSlot::default());
+        cfg.app_data(crate::resolver::ResolverSlot::new(layout.mount.id()));
         if let Some(responder) = layout.responder {
             cfg.app_data(responder);
         }
@@ -377,7 +383,7 @@ fn record<F>(routes: F) -> Layout
 where
     F: FnOnce(&mut Routes<'_>),
 {
-    let mut layout = Layout::default();
+    let mut layout = Layout::new(Mount::OUTSIDE);
     routes(&mut Routes { prefix: String::new(), root: true, sink: Sink::Record, layout: &mut layout });
     layout
 }

@@ -84,15 +84,65 @@ fn raise(to: Mark) -> Mark {
     now
 }
 
-/// Called by a declared endpoint when actix calls it: marks the request (when `mount`
-/// registered the endpoint) and tells whether anybody observes routing. `false` means refuse.
+/// Marks the request (when `mount` registered the endpoint) and tells whether anybody observes
+/// routing.
 #[inline]
-pub(crate) fn endpoint(mount: Mount) -> bool {
-    let observed = if mount.0 { raise(Mark::Endpoint) } else { MARK.get() } != Mark::Unobserved;
+fn endpoint(mount: Mount) -> bool {
+    let observed = if mount.0.is_some() { raise(Mark::Endpoint) } else { MARK.get() } != Mark::Unobserved;
     if !observed {
         unobserved();
     }
     observed
+}
+
+/// What a declared endpoint checks when actix calls it: that routing is observed (and it marks
+/// the request), and that its `mount` is the app's — the one whose routes the matrix shows. An
+/// app that calls `mount` twice has two sets of routes, and the first would serve paths that the
+/// second's matrix documents otherwise; the endpoints of every `mount` but the app's last refuse.
+/// Which `mount` is the app's is read from the app data on the endpoint's first request, then
+/// kept: it cannot change while the app runs.
+#[derive(Debug)]
+pub(crate) struct EndpointCheck {
+    mount: Mount,
+    ours: Cell<Option<bool>>,
+}
+
+impl EndpointCheck {
+    pub(crate) fn new(mount: Mount) -> Self {
+        EndpointCheck { mount, ours: Cell::new(None) }
+    }
+
+    /// Whether the endpoint may serve `req`; `false`: refuse it (logged).
+    #[inline]
+    pub(crate) fn admits(&self, req: &ServiceRequest) -> bool {
+        endpoint(self.mount) && self.ours(req.request())
+    }
+
+    #[inline]
+    fn ours(&self, req: &actix_web::HttpRequest) -> bool {
+        let Some(id) = self.mount.0 else { return true };
+        let ours = match self.ours.get() {
+            Some(ours) => ours,
+            None => {
+                let ours = req.app_data::<crate::resolver::ResolverSlot>().is_some_and(|slot| slot.mount() == id);
+                self.ours.set(Some(ours));
+                ours
+            }
+        };
+        if !ours {
+            mounted_twice();
+        }
+        ours
+    }
+}
+
+#[cold]
+fn mounted_twice() {
+    crate::audit::note!(error,
+        target: "authz",
+        "request refused: `authz_actix::mount` was called more than once on this app, and this route belongs to \
+         one that is not the app's last; register every route in one routes function and mount it once"
+    );
 }
 
 /// A declared endpoint called where nothing observes routing: `ResolveActor` is not installed
@@ -109,16 +159,26 @@ fn unobserved() {
     }
 }
 
-/// Whether a service is registered by [`mount`](crate::mount) (and so marks the requests actix
-/// routes to it), or outside it.
+/// Which [`mount`](crate::mount) registered a service (and so marks the requests actix routes
+/// to it), or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Mount(bool);
+pub(crate) struct Mount(Option<usize>);
 
 impl Mount {
     /// Registered outside `mount` (with `App::service`): gated as declared, but never marked, so
     /// deny by default refuses it.
-    pub(crate) const OUTSIDE: Mount = Mount(false);
-    pub(crate) const MOUNTED: Mount = Mount(true);
+    pub(crate) const OUTSIDE: Mount = Mount(None);
+
+    /// A new `mount` call's.
+    pub(crate) fn next() -> Mount {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        Mount(Some(NEXT.fetch_add(1, Ordering::Relaxed)))
+    }
+
+    /// Its id (`0` outside `mount`), for the app data that says which `mount` is the app's.
+    pub(crate) fn id(self) -> usize {
+        self.0.unwrap_or(0)
+    }
 }
 
 /// The last guard of every scope `mount` registers: accepts, and marks the request, once every
@@ -126,11 +186,20 @@ impl Mount {
 /// scope of [`Routes`](crate::Routes) the endpoint comes later, from the route actix selects in
 /// it (or authz's default service).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ScopeMark(pub(crate) Mark);
+pub(crate) struct ScopeMark(pub(crate) Mark, pub(crate) Mount);
 
 impl Guard for ScopeMark {
     #[inline]
-    fn check(&self, _: &GuardContext<'_>) -> bool {
+    fn check(&self, ctx: &GuardContext<'_>) -> bool {
+        // A public service is an endpoint: it serves only for the app's own `mount`; for another
+        // the scope declines, and actix routes on (to a default service that refuses).
+        if self.0 == Mark::Endpoint {
+            let ours = ctx.app_data::<crate::resolver::ResolverSlot>().is_some_and(|slot| slot.mount() == self.1.id());
+            if !ours {
+                mounted_twice();
+                return false;
+            }
+        }
         raise(self.0);
         true
     }
@@ -140,6 +209,8 @@ impl Guard for ScopeMark {
 /// and calls the handler. (A gated route's gate does the same before it decides.)
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Endpoint(pub(crate) Mount);
+
+// (Its service keeps an `EndpointCheck`.)
 
 impl<S> Transform<S, ServiceRequest> for Endpoint
 where
@@ -152,14 +223,14 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(EndpointService { service, mount: self.0 }))
+        ready(Ok(EndpointService { service, check: EndpointCheck::new(self.0) }))
     }
 }
 
 /// The service an [`Endpoint`] wraps around a public handler.
 pub(crate) struct EndpointService<S> {
     service: S,
-    mount: Mount,
+    check: EndpointCheck,
 }
 
 impl<S> Service<ServiceRequest> for EndpointService<S>
@@ -174,7 +245,7 @@ where
 
     #[inline]
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        if endpoint(self.mount) {
+        if self.check.admits(&req) {
             Either::Left(Reshaped { fut: self.service.call(req) })
         } else {
             Either::Right(ready(Ok(unobserved_refusal(req))))
@@ -222,12 +293,17 @@ type BoxService = actix_service::boxed::BoxService<ServiceRequest, ServiceRespon
 /// declared default ([`Routes::default_service`](crate::Routes::default_service)), or
 /// [`problem::not_found`](crate::problem::not_found). Known only once every route function ran,
 /// so scopes registered earlier share the slot.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct DefaultService {
     slot: Rc<std::cell::OnceCell<Rc<BoxFactory>>>,
+    mount: Mount,
 }
 
 impl DefaultService {
+    pub(crate) fn new(mount: Mount) -> Self {
+        DefaultService { slot: Rc::default(), mount }
+    }
+
     /// Sets the service; the first call wins.
     pub(crate) fn set(&self, factory: BoxFactory) -> bool {
         self.slot.set(Rc::new(factory)).is_ok()
@@ -266,13 +342,13 @@ impl ServiceFactory<ServiceRequest> for DefaultService {
     type Future = LocalBoxFuture<'static, Result<MarkedDefault, ()>>;
 
     fn new_service(&self, _: ()) -> Self::Future {
-        let factory = self.factory();
-        Box::pin(async move { factory.new_service(()).await.map(MarkedDefault) })
+        let (factory, mount) = (self.factory(), self.mount);
+        Box::pin(async move { factory.new_service(()).await.map(|service| MarkedDefault(service, EndpointCheck::new(mount))) })
     }
 }
 
 /// A default service `mount` installed: an endpoint, marked when actix calls it.
-pub(crate) struct MarkedDefault(BoxService);
+pub(crate) struct MarkedDefault(BoxService, EndpointCheck);
 
 impl Service<ServiceRequest> for MarkedDefault {
     type Response = ServiceResponse<BoxBody>;
@@ -284,7 +360,7 @@ impl Service<ServiceRequest> for MarkedDefault {
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        if endpoint(Mount::MOUNTED) {
+        if self.1.admits(&req) {
             self.0.call(req)
         } else {
             Box::pin(ready(Ok(unobserved_refusal(req))))

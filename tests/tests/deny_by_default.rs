@@ -392,3 +392,39 @@ async fn a_real_server_refuses_every_spelling() {
     }
     assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
 }
+
+/// The users list, public: what an older routes function might still declare.
+#[public("legacy directory")]
+#[get("/admin/users")]
+async fn legacy_users() -> HttpResponse {
+    LEAKED.fetch_add(1, Ordering::SeqCst);
+    HttpResponse::Ok().body("everyone")
+}
+
+/// An app that calls `mount` twice has two sets of routes, and actix would let the first serve
+/// paths the second (whose matrix is the app's) documents otherwise: every route of a `mount`
+/// that is not the app's last refuses.
+#[actix_rt::test]
+async fn a_second_mount_leaves_the_first_serving_nothing() {
+    let _serial = serial();
+    LEAKED.store(0, Ordering::SeqCst);
+    let (logs, _guard) = authz_tests::capture_logs();
+    let app = test::init_service(
+        App::new()
+            .wrap(ResolveActor::new(resolve))
+            .configure(mount(|r| {
+                r.service(legacy_users);
+                r.public_service("/old", "legacy pages", web::resource("").to(leak));
+            }))
+            .configure(mount(routes)),
+    )
+    .await;
+    assert_refused(&app, &[("GET", "/admin/users")]).await;
+    // The other mount's public service declines, and actix routes on to the app's 404.
+    assert_eq!(answer(&app, "GET", "/old", None).await.0, StatusCode::NOT_FOUND);
+    // The app's mount serves as its matrix says.
+    assert_eq!(answer(&app, "GET", "/health", None).await, (StatusCode::OK, "ok".to_owned()));
+    assert_eq!(answer(&app, "GET", "/api/reports/3", Some("admin-1")).await, (StatusCode::OK, "3".to_owned()));
+    assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
+    assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("called more than once")));
+}
