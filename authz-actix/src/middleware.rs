@@ -286,15 +286,19 @@ where
         match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(Ok(res))) if !*this.reached && res.status().as_u16() < 400 => {
-                let (method, path) = (res.request().method().clone(), LogPath::new(res.request().path()));
-                drop(res);
+                let (req, _) = res.into_parts();
                 crate::audit::note!(error,
                     target: "authz",
-                    path = %path,
-                    method = %method,
+                    path = %LogPath::new(req.path()),
+                    method = %req.method(),
                     "request refused: a scope middleware answered it by itself, and no declared endpoint was reached"
                 );
-                Poll::Ready(Err(held(problem::closing_error("answered by a scope middleware"), keeper.take())))
+                // A response, not an error: the request is at hand, so outer middleware sees it.
+                let mut response = problem::shaped(&req, problem::Refusal::Internal, None);
+                if let Some(keeper) = keeper.take() {
+                    response = keeper.hold(response);
+                }
+                Poll::Ready(Ok(ServiceResponse::new(req, response)))
             }
             Ok(Poll::Ready(Ok(res))) => match keeper.take().filter(|_| problem::is_refusal(res.response())) {
                 Some(keeper) => {

@@ -120,7 +120,13 @@ impl EndpointCheck {
 
     #[inline]
     fn ours(&self, req: &actix_web::HttpRequest) -> bool {
-        let Some(id) = self.mount.0 else { return true };
+        let Some(id) = self.mount.0 else {
+            // Registered with `App::service` or inside a service `Routes` did not build (a
+            // `public_service`, whose row would call it public): whatever reached it, no row
+            // documents it as served.
+            outside();
+            return false;
+        };
         let ours = match self.ours.get() {
             Some(ours) => ours,
             None => {
@@ -134,6 +140,15 @@ impl EndpointCheck {
         }
         ours
     }
+}
+
+#[cold]
+fn outside() {
+    crate::audit::note!(error,
+        target: "authz",
+        "request refused: a declared handler registered outside `Routes::service` (with `App::service`, or inside \
+         a service given to `Routes::public_service`) has no matrix row that says how it is served"
+    );
 }
 
 #[cold]

@@ -393,6 +393,22 @@ async fn a_real_server_refuses_every_spelling() {
     assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
 }
 
+/// A declared handler handed to `public_service`, whose row would call it public, is never served.
+#[actix_rt::test]
+async fn a_declared_handler_inside_a_public_service_is_refused() {
+    let _serial = serial();
+    LEAKED.store(0, Ordering::SeqCst);
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+        r.public_service("/legacy", "legacy pages", outside);
+    })))
+    .await;
+    assert_refused(&app, &[("GET", "/legacy/outside")]).await;
+    let matrix = authz_actix::routes::collect(|r| {
+        r.public_service("/legacy", "legacy pages", outside);
+    });
+    assert!(matches!(matrix[0].route.access, authz_actix::records::Access::Public { .. }), "the row it would have had");
+}
+
 /// The users list, public: what an older routes function might still declare.
 #[public("legacy directory")]
 #[get("/admin/users")]

@@ -226,6 +226,18 @@ async fn a_scope_middleware_that_answers_by_itself_is_refused() {
     assert_eq!(send(&app, "/admin/reports", Some("admin-1")).await.1, "1");
     assert_eq!(send(&app, "/admin/reports", None).await.0, StatusCode::UNAUTHORIZED);
     assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("path=/admin/metrics") && l.contains("scope middleware")));
+
+    // The refusal is a response, so the app's outer middleware decorates it as any other.
+    let outer = test::init_service(
+        App::new()
+            .wrap(ResolveActor::new(counting))
+            .configure(mount(routes))
+            .wrap(actix_web::middleware::DefaultHeaders::new().add(("x-outer", "1"))),
+    )
+    .await;
+    let res = test::call_service(&outer, test::TestRequest::get().uri("/admin/metrics").to_request()).await;
+    assert_eq!((res.status(), res.headers().get("x-outer").map(|v| v.as_bytes())), (StatusCode::INTERNAL_SERVER_ERROR, Some(&b"1"[..])));
+    assert!(!String::from_utf8_lossy(&test::read_body(res).await).contains("secret_metric"));
 }
 
 #[actix_rt::test]
