@@ -105,8 +105,9 @@ fn build(config: &mut AppService, mount: Mount, route: &'static RouteMeta, parts
 }
 
 /// What `#[require_permission]` and `#[public]` make of a handler registered with
-/// `App::service` instead of through [`Routes`](crate::Routes): gated as declared, but not
-/// marked, so deny by default refuses it.
+/// `App::service` instead of through [`Routes`](crate::Routes) (or handed to
+/// `Routes::public_service`): a resource whose endpoint refuses every request (500, logged), since
+/// no matrix row says how it is served.
 #[doc(hidden)]
 pub fn register_outside<F: Declared>(config: &mut AppService) {
     register::<F>(config, Mount::OUTSIDE);

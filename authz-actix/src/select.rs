@@ -180,8 +180,8 @@ fn unobserved() {
 pub(crate) struct Mount(Option<usize>);
 
 impl Mount {
-    /// Registered outside `mount` (with `App::service`): gated as declared, but never marked, so
-    /// deny by default refuses it.
+    /// Registered outside `Routes::service` (with `App::service`, or inside a public service):
+    /// never marked, and its endpoint refuses every request.
     pub(crate) const OUTSIDE: Mount = Mount(None);
 
     /// A new `mount` call's.
