@@ -115,29 +115,34 @@ pub async fn undeclared_routes<S, B>(app: &S) -> Vec<UndeclaredRoute>
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
 {
-    let nodes = match send(app, "GET", "/", true).await {
+    let nodes = match send(app, "GET", "/", &[], true).await {
         Some((_, Some(nodes))) => nodes,
         _ => panic!("no answer from the app: `undeclared_routes` needs `ResolveActor` installed on it"),
     };
     let mut missing = Vec::new();
     for node in &nodes {
-        if node.prefix {
-            let path = format!("{}/{UNLIKELY}", node.path.trim_end_matches('/'));
-            if !selected(app, "GET", &path).await {
-                missing.push(UndeclaredRoute { path: format!("{}/*", node.path.trim_end_matches('/')), method: "*".to_owned() });
+        // Plainly, and with the headers the node's own guards ask for (a header or host guard
+        // reports its header): a service behind such a guard is reached only with them.
+        let variants: &[&[(String, String)]] = if node.headers.is_empty() { &[&[]] } else { &[&[], &node.headers] };
+        for headers in variants {
+            if node.prefix {
+                let path = format!("{}/{UNLIKELY}", node.path.trim_end_matches('/'));
+                if !selected(app, "GET", &path, headers).await {
+                    missing.push(UndeclaredRoute { path: format!("{}/*", node.path.trim_end_matches('/')), method: "*".to_owned() });
+                }
+                continue;
             }
-            continue;
-        }
-        let Some(path) = sample_path(&node.path) else { continue };
-        let methods = if node.methods.is_empty() { PROBED.iter().map(|m| (*m).to_owned()).collect() } else { node.methods.clone() };
-        for method in methods {
-            if !selected(app, &method, &path).await {
-                let shown = if node.methods.is_empty() { "*".to_owned() } else { method };
-                missing.push(UndeclaredRoute { path: node.path.clone(), method: shown });
+            let Some(path) = sample_path(&node.path) else { continue };
+            let methods = if node.methods.is_empty() { PROBED.iter().map(|m| (*m).to_owned()).collect() } else { node.methods.clone() };
+            for method in methods {
+                if !selected(app, &method, &path, headers).await {
+                    let shown = if node.methods.is_empty() { "*".to_owned() } else { method };
+                    missing.push(UndeclaredRoute { path: node.path.clone(), method: shown });
+                }
             }
         }
     }
-    if !selected(app, "GET", &format!("/{UNLIKELY}")).await {
+    if !selected(app, "GET", &format!("/{UNLIKELY}"), &[]).await {
         missing.push(UndeclaredRoute { path: "(default service)".to_owned(), method: "*".to_owned() });
     }
     missing.sort();
@@ -151,20 +156,24 @@ const UNLIKELY: &str = "authz-probe-0c8f1e";
 /// The methods tried on a resource without a method guard.
 const PROBED: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
-async fn selected<S, B>(app: &S, method: &str, path: &str) -> bool
+async fn selected<S, B>(app: &S, method: &str, path: &str, headers: &[(String, String)]) -> bool
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
 {
-    matches!(send(app, method, path, false).await, Some((true, _)))
+    matches!(send(app, method, path, headers, false).await, Some((true, _)))
 }
 
-async fn send<S, B>(app: &S, method: &str, path: &str, list: bool) -> Option<(bool, Option<Vec<Node>>)>
+async fn send<S, B>(app: &S, method: &str, path: &str, headers: &[(String, String)], list: bool) -> Option<(bool, Option<Vec<Node>>)>
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
 {
     let method = actix_web::http::Method::from_bytes(method.as_bytes()).ok()?;
     path.parse::<actix_web::http::Uri>().ok()?;
-    let req = actix_web::test::TestRequest::default().method(method).uri(path).to_request();
+    let mut req = actix_web::test::TestRequest::default().method(method).uri(path);
+    for (name, value) in headers {
+        req = req.insert_header((name.as_str(), value.as_str()));
+    }
+    let req = req.to_request();
     let probe = Probe { list, ..Probe::default() };
     let probe = Rc::new(probe);
     req.extensions_mut().insert(ProbeHandle(probe.clone()));
@@ -188,6 +197,8 @@ struct Node {
     methods: Vec<String>,
     /// A registered scope or prefix service.
     prefix: bool,
+    /// Headers its own guards ask for (header and host guards report them).
+    headers: Vec<(String, String)>,
 }
 
 /// A question from [`undeclared_routes`] to `ResolveActor`. Request extensions never come from
@@ -222,6 +233,17 @@ where
 fn nodes(req: &ServiceRequest) -> Vec<Node> {
     use actix_web::introspection::{IntrospectionNode, IntrospectionTree, ResourceType};
 
+    fn headers(node: &IntrospectionNode) -> Vec<(String, String)> {
+        use actix_web::introspection::GuardDetailReport;
+        let mut out = Vec::new();
+        for detail in node.guard_details.iter().flat_map(|report| &report.details) {
+            if let GuardDetailReport::Headers { headers } = detail {
+                out.extend(headers.iter().map(|h| (h.name.clone(), h.value.clone())));
+            }
+        }
+        out
+    }
+
     fn walk(node: &IntrospectionNode, out: &mut Vec<Node>) {
         let registered = !node.patterns.is_empty();
         match node.kind {
@@ -229,8 +251,11 @@ fn nodes(req: &ServiceRequest) -> Vec<Node> {
                 path: node.full_path.clone(),
                 methods: node.methods.iter().map(ToString::to_string).collect(),
                 prefix: false,
+                headers: headers(node),
             }),
-            ResourceType::Scope if registered => out.push(Node { path: node.full_path.clone(), methods: Vec::new(), prefix: true }),
+            ResourceType::Scope if registered => {
+                out.push(Node { path: node.full_path.clone(), methods: Vec::new(), prefix: true, headers: headers(node) })
+            }
             _ => {}
         }
         for child in &node.children {

@@ -271,16 +271,22 @@ async fn routes_around_mount_are_refused_whatever_their_name_or_guard() {
             .service(outside)
             // Before `mount`, sharing the public service's path, for another method.
             .service(web::resource("/assets").guard(guard::Post()).to(leak))
+            // Before `mount`, at the declared path, behind a header guard: a plain probe never
+            // reaches it.
+            .service(web::resource("/api/reports/{id}").guard(guard::Header("x-internal", "1")).to(leak))
             .configure(mount(routes))
             // After a declared route whose own guard declines.
             .route("/guarded", web::get().to(leak)),
     )
     .await;
     assert_refused(&app, &[("GET", "/admin/users"), ("GET", "/outside"), ("POST", "/assets"), ("GET", "/guarded")]).await;
+    let internal = test::TestRequest::get().uri("/api/reports/1").insert_header(("x-internal", "1")).insert_header(("authorization", "Bearer admin-1"));
+    let refused = app.call(internal.to_request()).await.map(|r| r.status()).unwrap_or_else(|e| e.error_response().status());
+    assert_eq!(refused, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(answer(&app, "GET", "/assets", None).await.0, StatusCode::OK, "the public service itself serves");
 
     let listed: Vec<String> = authz_actix::test::undeclared_routes(&app).await.iter().map(ToString::to_string).collect();
-    for route in ["GET /admin/users", "GET /outside", "POST /assets", "GET /guarded"] {
+    for route in ["GET /admin/users", "GET /outside", "POST /assets", "GET /guarded", "GET /api/reports/{id}"] {
         assert!(listed.contains(&route.to_owned()), "{route} not in {listed:?}");
     }
     assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
