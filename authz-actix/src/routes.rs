@@ -276,7 +276,10 @@ impl<'a> Routes<'a> {
 
     /// Declares the app's default service — what answers a path no route matches, in the app
     /// and in every scope of `Routes` — in place of [`problem::not_found`](crate::problem::not_found).
-    /// It is public: keep it to "not found" answers. Top level only, once.
+    /// No matrix row documents what it serves, so it may answer `404` or `405`, in any shape, and
+    /// nothing else: any other answer is refused (generic 500, ERROR logged). Content served at
+    /// paths no route names belongs in [`public_service`](Self::public_service). Top level only,
+    /// once.
     ///
     /// A default service set with `App::default_service` instead is not declared, and deny by
     /// default refuses every request that reaches it.

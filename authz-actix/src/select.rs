@@ -375,12 +375,33 @@ impl Service<ServiceRequest> for MarkedDefault {
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        if self.1.admits(&req) {
-            self.0.call(req)
-        } else {
-            Box::pin(ready(Ok(unobserved_refusal(req))))
+        if !self.1.admits(&req) {
+            return Box::pin(ready(Ok(unobserved_refusal(req))));
         }
+        let fut = self.0.call(req);
+        Box::pin(async move { fut.await.map(not_found_only) })
     }
+}
+
+/// A default service answers paths no route declares, so no matrix row documents what it
+/// serves: it may say "not found" (or "method not allowed") in any shape, and nothing else. Any
+/// other answer — a single-page app's `index.html`, a proxy's page — is refused (500, ERROR);
+/// declare such a service with `Routes::public_service` instead, where it has a row.
+fn not_found_only(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    if matches!(res.status().as_u16(), 404 | 405) {
+        return res;
+    }
+    let (req, refused) = res.into_parts();
+    crate::audit::note!(error,
+        target: "authz",
+        path = %req.path(),
+        method = %req.method(),
+        answered = %refused.status(),
+        "the app's default service answered something other than not found; refused with a generic error \
+         (serve content with `Routes::public_service`, which documents it)"
+    );
+    let response = crate::problem::shaped(&req, crate::problem::Refusal::Internal, None);
+    ServiceResponse::new(req, response)
 }
 
 #[cfg(test)]

@@ -227,6 +227,15 @@ async fn the_default_service_is_authz_unless_the_app_declares_one() {
     .await;
     assert_eq!(answer(&declared, "GET", "/nowhere", None).await, (StatusCode::NOT_FOUND, "custom".to_owned()));
     assert_eq!(answer(&declared, "GET", "/admin/nothing", None).await, (StatusCode::NOT_FOUND, "custom".to_owned()));
+
+    // A declared default service that serves content has no row that says so: its answer is
+    // refused (it is the app's declared code, so it runs; what it says does not leave).
+    let serving = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+        routes(r);
+        r.default_service(web::to(|| async { HttpResponse::Ok().body("secret") }));
+    })))
+    .await;
+    assert_refused(&serving, &[("GET", "/nowhere"), ("GET", "/admin/nothing")]).await;
 }
 
 #[actix_rt::test]
