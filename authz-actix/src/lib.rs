@@ -95,7 +95,7 @@ pub mod routes;
 #[cfg(feature = "test-kit")]
 pub mod test;
 
-pub use authz_core::{condition, diff, matrix};
+pub use authz_core::{condition, diff, escalation, matrix};
 pub use authz_core::{
     is_owner, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny, GrantError, GrantStore, Grants,
     InvalidPermission, Permission, PermissionDef, PermissionSet, Principal, RoleDef, Scope, ScopedCheck, Scopes, StoreFuture, DEFAULT_TTL,

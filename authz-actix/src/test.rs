@@ -281,6 +281,59 @@ mod tests {
     }
 }
 
+/// Where an app's role-granting decision lets a granter escalate: each case `decide` allowed
+/// although the granter lacks a permission of the role granted or replaced
+/// ([`escalation`](crate::escalation)'s rule). Empty when none does.
+///
+/// `decide(granter, granted, replaced)` is the app's decision — typically its policy — for a
+/// granter holding one catalog role (as it stands in the scope), granting `granted` (`None`: a
+/// revocation) in place of `replaced`. Every role held × every role granted or none × every role
+/// replaced or none is tried. Refusing more than the rule (asking `user:admin` too, say) is the
+/// app's business and not reported; allowing more is.
+///
+/// ```
+/// use authz_actix::{escalation, Actor, Catalog, Permission, PermissionDef, RoleDef};
+///
+/// const READ: Permission = Permission::new("doc:read");
+/// const ADMIN: Permission = Permission::new("user:admin");
+/// static CATALOG: Catalog = Catalog::new(
+///     &[PermissionDef { permission: READ, description: "Read" }, PermissionDef { permission: ADMIN, description: "Members" }],
+///     &[RoleDef { name: "owner", permissions: &[READ, ADMIN] }, RoleDef { name: "reader", permissions: &[READ] }, RoleDef { name: "steward", permissions: &[ADMIN] }],
+/// );
+///
+/// // Asking only for user:admin lets a steward hand out reading it never had.
+/// let naive = |granter: &Actor, _: Option<&str>, _: &[&str]| granter.has(ADMIN);
+/// let found = authz_actix::test::escalations(&CATALOG, naive);
+/// assert!(found.iter().any(|case| case.starts_with("steward grants reader")));
+///
+/// let sound = |granter: &Actor, granted: Option<&str>, replaced: &[&str]| {
+///     granter.has(ADMIN) && escalation::may_grant(granter, &CATALOG, granted.unwrap_or("steward"), replaced).unwrap().is_allowed()
+/// };
+/// assert_eq!(authz_actix::test::escalations(&CATALOG, sound), Vec::<String>::new());
+/// ```
+pub fn escalations(catalog: &'static crate::Catalog, decide: impl Fn(&crate::Actor, Option<&str>, &[&str]) -> bool) -> Vec<String> {
+    let roles: Vec<&'static str> = catalog.roles().iter().map(|r| r.name).collect();
+    let mut found = Vec::new();
+    for held in &roles {
+        let Ok(granter) = catalog.actor(0, [*held]) else { continue };
+        for granted in roles.iter().map(|r| Some(*r)).chain([None]) {
+            for replaced in roles.iter().map(|r| vec![*r]).chain([Vec::new()]) {
+                let involved: Vec<&str> = granted.into_iter().chain(replaced.iter().copied()).collect();
+                let lacks = crate::escalation::unheld(&granter, catalog, &involved).unwrap_or_default();
+                if !lacks.is_empty() && decide(&granter, granted, &replaced) {
+                    let what = match granted {
+                        Some(role) => format!("{held} grants {role}"),
+                        None => format!("{held} revokes"),
+                    };
+                    let names: Vec<&str> = lacks.iter().map(|p| p.as_str()).collect();
+                    found.push(format!("{what} replacing {replaced:?}, lacking {}", names.join(", ")));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// Where a list query and its policy disagree: rows the list returned that the policy refuses,
 /// and rows the policy allows that the list left out (by id).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -61,6 +61,7 @@ mod compiled;
 pub mod condition;
 mod decision;
 pub mod diff;
+pub mod escalation;
 mod grants;
 pub mod matrix;
 pub mod permission;

@@ -137,7 +137,7 @@ async fn create_team_project(
 }
 
 /// Set a user's role in a team.
-#[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found))]
+#[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found), policy = crate::policy::can_change_role)]
 #[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", responses((status = 200, description = "The member and their role"), (status = 422, description = "Unknown role or user")))]
 #[put("/{team_id}/members/{user_id}")]
 async fn put_team_member(
@@ -151,7 +151,7 @@ async fn put_team_member(
 }
 
 /// Remove a user from a team.
-#[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found))]
+#[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found), policy = crate::policy::can_change_role)]
 #[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", responses((status = 204, description = "Removed")))]
 #[delete("/{team_id}/members/{user_id}")]
 async fn delete_team_member(actor: CurrentActor, path: web::Path<(i64, i64)>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {

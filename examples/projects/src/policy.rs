@@ -7,10 +7,10 @@
 //! `can_delete_project` need not know about teams.
 
 use authz_actix::condition::Condition;
-use authz_actix::{is_owner, policy, Actor, ActorId, Decision, Scopes};
+use authz_actix::{escalation, is_owner, policy, Actor, ActorId, Decision, Scopes};
 
 use crate::model::{Project, ProjectPatch};
-use crate::perms::{PROJECT_DELETE, PROJECT_READ, PROJECT_WRITE};
+use crate::perms::{CATALOG, PROJECT_DELETE, PROJECT_READ, PROJECT_WRITE, USER_ADMIN};
 
 /// Who is looking: the actor, and the teams where it holds `project:read` through a team role
 /// ([`Scopes::All`] when it holds it globally).
@@ -143,4 +143,22 @@ mod tests {
         assert!(!can_delete_project(&actor(4, "member"), &p).is_allowed(), "owners cannot delete");
         assert!(!can_delete_project(&actor(2, "editor"), &p).is_allowed());
     }
+}
+
+/// No escalation: user:admin, and every permission of the role granted and of the roles replaced.
+///
+/// `granter` is the actor as it stands in the team (global permissions and those of its roles
+/// there); `granted` is the role given (`None` for a revocation); `replaced` are the roles taken
+/// away. Written once, for `PUT` and `DELETE /teams/{team_id}/members/{user_id}`.
+#[policy(rule = "user:admin AND holds every permission of the role granted and of the roles replaced")]
+pub fn can_change_role(granter: &Actor, granted: Option<&str>, replaced: &[&str]) -> Decision {
+    if !granter.has(USER_ADMIN) {
+        return Decision::deny("no user:admin in the team");
+    }
+    let decided = match granted {
+        Some(role) => escalation::may_grant(granter, &CATALOG, role, replaced),
+        None => escalation::may_revoke(granter, &CATALOG, replaced),
+    };
+    // Callers pass catalog roles only; anything else is refused, never granted.
+    decided.unwrap_or(Decision::deny("not a role of the catalog"))
 }

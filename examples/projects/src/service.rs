@@ -8,7 +8,7 @@ use crate::db::{now, Backend, Db};
 use crate::model::{check_name, Member, NewProject, NewTeamProject, Project, ProjectPatch};
 use crate::project_columns;
 use crate::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE, USER_ADMIN};
-use crate::policy::{can_delete_project, can_edit_project, can_view_project, visible_projects, Viewer};
+use crate::policy::{can_change_role, can_delete_project, can_edit_project, can_view_project, visible_projects, Viewer};
 
 /// The scope kind of teams, as `authz.toml` declares it.
 pub const TEAM: &str = "team";
@@ -227,9 +227,10 @@ impl ProjectService {
     }
 
     /// Makes `role` the one role user `user` holds in `team`: 404 to an actor with no role there
-    /// (or for a team that does not exist), 403 to a member without user:admin; 422 for an
-    /// unknown role or user. Every instance refuses what the old role allowed within a second on
-    /// PostgreSQL (the grant table's trigger), this process at once.
+    /// (or for a team that does not exist), 403 to a member without user:admin or to one who
+    /// would grant or replace permissions it does not hold there ([`can_change_role`]); 422 for
+    /// an unknown role or user. Every instance refuses what the old role allowed within a second
+    /// on PostgreSQL (the grant table's trigger), this process at once.
     pub async fn set_member(&self, actor: &Actor, team: i64, user: i64, role: &str) -> Result<Member, ServiceError> {
         self.in_team(actor, team, USER_ADMIN, Deny::Forbidden, Deny::NotFound).await?;
         if CATALOG.roles().iter().all(|r| r.name != role) {
@@ -240,6 +241,10 @@ impl ProjectService {
         drop(conn);
         exists.ok_or(ServiceError::Invalid("`user_id` does not name a user"))?;
         let (who, scope) = (ActorId::Int(user), Scope::new(TEAM, team));
+        let replaced = self.roles_in(&who, scope).await?;
+        let replaced: Vec<&str> = replaced.iter().map(String::as_str).collect();
+        let granter = self.standing(actor, Some(team)).await?;
+        Authorizer::require(can_change_role(&granter, Some(role), &replaced), Deny::Forbidden)?;
         // Revoke first: in between, the user holds nothing there (refused, never more).
         self.db.grants.revoke(&who, scope, None).await?;
         self.db.grants.grant(&who, scope, role).await?;
@@ -251,13 +256,29 @@ impl ProjectService {
     /// same refusals as [`set_member`](Self::set_member).
     pub async fn remove_member(&self, actor: &Actor, team: i64, user: i64) -> Result<(), ServiceError> {
         self.in_team(actor, team, USER_ADMIN, Deny::Forbidden, Deny::NotFound).await?;
-        match self.db.grants.revoke(&ActorId::Int(user), Scope::new(TEAM, team), None).await? {
+        let (who, scope) = (ActorId::Int(user), Scope::new(TEAM, team));
+        let held = self.roles_in(&who, scope).await?;
+        if held.is_empty() {
+            return Err(ServiceError::Denied(AuthzError::Missing));
+        }
+        let held: Vec<&str> = held.iter().map(String::as_str).collect();
+        let granter = self.standing(actor, Some(team)).await?;
+        Authorizer::require(can_change_role(&granter, None, &held), Deny::Forbidden)?;
+        match self.db.grants.revoke(&who, scope, None).await? {
             0 => Err(ServiceError::Denied(AuthzError::Missing)),
             _ => {
                 tracing::info!(actor = %actor.id(), team, user, "team roles revoked");
                 Ok(())
             }
         }
+    }
+
+    /// The catalog roles `user` holds in `scope`, from the store itself (not a cache: what is
+    /// replaced must be what is there). Roles the catalog does not declare grant nothing and are
+    /// left out.
+    async fn roles_in(&self, user: &ActorId, scope: Scope) -> Result<Vec<String>, ServiceError> {
+        let roles = authz_actix::GrantStore::roles_in(&self.db.grants, user, scope).await?;
+        Ok(roles.into_iter().filter(|r| CATALOG.roles().iter().any(|c| c.name == r)).collect())
     }
 
     /// Applies `patch`: 404 when the actor cannot see the project, 403 when it can but may not

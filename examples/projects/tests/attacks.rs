@@ -534,3 +534,38 @@ async fn no_request_started_after_a_revocation_is_served() {
     assert_eq!(stored, created, "every 201 is one stored project, nothing else");
     w.handle.stop(true).await;
 }
+
+/// Grant escalation over HTTP, as reported: carol (support: user:admin, no project:write) makes
+/// herself admin in a team, then writes there. Every step is refused, and she holds nothing more.
+#[actix_rt::test]
+async fn grant_escalation_is_refused() {
+    let w = world(false).await;
+    let svc = ProjectService::new(w.db.clone());
+    let alice = CATALOG.actor(w.id("alice"), ["admin"]).expect("alice");
+    let in_team_2 = svc.create_in_team(&alice, 2, projects::model::NewTeamProject { name: "two".into() }).await.expect("p").id;
+    let (addr, carol, carol_id, erin_id) = (w.addr, w.token("carol").to_owned(), w.id("carol"), w.id("erin"));
+    let cases: Vec<(&str, String, &str, u16)> = vec![
+        // Promoting herself, in a team where she holds nothing and in one where erin edits.
+        ("PUT", format!("/teams/2/members/{carol_id}"), r#"{"role":"admin"}"#, 403),
+        ("PUT", format!("/teams/1/members/{carol_id}"), r#"{"role":"editor"}"#, 403),
+        // Promoting another user to a role with permissions she lacks.
+        ("PUT", format!("/teams/2/members/{erin_id}"), r#"{"role":"admin"}"#, 403),
+        // Replacing, or taking away, a stronger role than her own.
+        ("PUT", format!("/teams/1/members/{erin_id}"), r#"{"role":"member"}"#, 403),
+        ("DELETE", format!("/teams/1/members/{erin_id}"), "", 403),
+        // What the escalation was for.
+        ("POST", "/teams/2/projects".into(), r#"{"name":"mine"}"#, 404),
+        // She may see it (project:read), not edit it.
+        ("PATCH", format!("/projects/{in_team_2}"), r#"{"is_locked":true}"#, 403),
+        // What she holds, she may give.
+        ("PUT", format!("/teams/2/members/{carol_id}"), r#"{"role":"support"}"#, 200),
+    ];
+    let answers = client(move || cases.into_iter().map(|(m, p, b, want)| (format!("{m} {p} {b}"), want, send(addr, m, &p, &carol, b).status)).collect::<Vec<_>>()).await;
+    for (what, want, got) in &answers {
+        assert_eq!(got, want, "{what}");
+    }
+    let teams = Teams::new(w.db.clone());
+    assert_eq!(teams.members("zephyr").await.expect("members"), [("carol".to_owned(), "support".to_owned())]);
+    assert!(teams.members("apollo").await.expect("members").contains(&("erin".to_owned(), "editor".to_owned())));
+    w.handle.stop(true).await;
+}

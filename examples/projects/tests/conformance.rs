@@ -92,12 +92,16 @@ fn team_route(method: &str, actor: &str, team: i64) -> Expected {
 }
 
 /// The membership routes: user:admin, globally (alice, carol) or in the team (nobody here holds
-/// it there); members without it get 403, outsiders and a missing team 404.
-fn member_route(actor: &str, team: i64) -> Expected {
+/// it there); members without it get 403, outsiders and a missing team 404. And no escalation:
+/// `PUT` makes ivy (a member, whose role carries nothing) an editor, which needs project:read and
+/// project:write — carol (support) holds user:admin but not project:write, so 403; `DELETE` takes
+/// away a role that carries nothing.
+fn member_route(method: &str, actor: &str, team: i64) -> Expected {
     let global_admin = ["alice", "carol"].iter().any(|a| actor.starts_with(a));
     let member = matches!((team, actor.split(' ').next().unwrap_or("")), (APOLLO, "erin" | "dave") | (ZEPHYR, "bob"));
     let exists = team == APOLLO || team == ZEPHYR;
     match (global_admin, exists, member) {
+        (true, true, _) if method == "PUT" && actor.starts_with("carol") => Expected::Status(403),
         (true, true, _) => Expected::Success,
         (false, _, true) => Expected::Status(403),
         _ => Expected::Status(404),
@@ -128,7 +132,7 @@ async fn run(team: i64) -> authz_actix::conformance::Report {
             let writer = cell.actor().starts_with("alice") || cell.actor().starts_with("erin");
             match (cell.method(), cell.path()) {
                 (method, "/teams/{team_id}/projects") => team_route(method, cell.actor(), team),
-                (_, "/teams/{team_id}/members/{user_id}") => member_route(cell.actor(), team),
+                (method, "/teams/{team_id}/members/{user_id}") => member_route(method, cell.actor(), team),
                 ("GET", "/projects") => Expected::Success,
                 ("GET", "/projects/{id}") if reader || owner => Expected::Success,
                 ("GET", "/projects/{id}") => Expected::Status(404),
