@@ -86,76 +86,76 @@ async fn create_project(
 }
 
 /// Read a project.
-#[utoipa::path(path = "/projects/{id}", tag = "projects", responses((status = 200, description = "The project")))]
+#[utoipa::path(path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)), responses((status = 200, description = "The project")))]
 #[require_permission(authenticated, policy = crate::policy::can_view_project, deny = not_found)]
 #[get("/{id}")]
-async fn read_project(actor: CurrentActor, id: web::Path<i64>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(svc.get(&actor, id.into_inner()).await?))
+async fn read_project(actor: CurrentActor, id: web::Path<Id>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(svc.get(&actor, id.into_inner().0).await?))
 }
 
 /// Update a project.
 #[require_permission(authenticated, policy = crate::policy::can_edit_project, visibility = crate::policy::can_view_project)]
-#[utoipa::path(path = "/projects/{id}", tag = "projects", responses((status = 200, description = "The updated project"), (status = 422, description = "Invalid fields")))]
+#[utoipa::path(path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)), responses((status = 200, description = "The updated project"), (status = 422, description = "Invalid fields")))]
 #[patch("/{id}")]
 async fn update_project(
     actor: CurrentActor,
-    id: web::Path<i64>,
+    id: web::Path<Id>,
     body: web::Json<ProjectPatch>,
     svc: web::Data<ProjectService>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(svc.update(&actor, id.into_inner(), body.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(svc.update(&actor, id.into_inner().0, body.into_inner()).await?))
 }
 
 /// Delete a project.
-#[utoipa::path(path = "/projects/{id}", tag = "projects", responses((status = 204, description = "Deleted")))]
+#[utoipa::path(path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)), responses((status = 204, description = "Deleted")))]
 #[require_permission(perms::PROJECT_DELETE, policy = crate::policy::can_delete_project, visibility = crate::policy::can_view_project)]
 #[delete("/{id}")]
-async fn delete_project(actor: CurrentActor, id: web::Path<i64>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
-    svc.delete(&actor, id.into_inner()).await?;
+async fn delete_project(actor: CurrentActor, id: web::Path<Id>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+    svc.delete(&actor, id.into_inner().0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// List a team's projects.
 #[require_permission(perms::PROJECT_READ, scope = team(path = "team_id"), deny = not_found)]
-#[utoipa::path(path = "/teams/{team_id}/projects", tag = "teams", responses((status = 200, description = "The team's projects")))]
+#[utoipa::path(path = "/teams/{team_id}/projects", tag = "teams", params(("team_id" = i64, Path)), responses((status = 200, description = "The team's projects")))]
 #[get("/{team_id}/projects")]
-async fn list_team_projects(actor: CurrentActor, team_id: web::Path<i64>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(svc.list_team(&actor, team_id.into_inner()).await?))
+async fn list_team_projects(actor: CurrentActor, team_id: web::Path<Id>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(svc.list_team(&actor, team_id.into_inner().0).await?))
 }
 
 /// Create a project in a team.
 #[require_permission(perms::PROJECT_WRITE, scope = team(path = "team_id", outsiders = not_found))]
-#[utoipa::path(path = "/teams/{team_id}/projects", tag = "teams", responses((status = 201, description = "The created project, with its `team_id`"), (status = 422, description = "Invalid fields")))]
+#[utoipa::path(path = "/teams/{team_id}/projects", tag = "teams", params(("team_id" = i64, Path)), responses((status = 201, description = "The created project, with its `team_id`"), (status = 422, description = "Invalid fields")))]
 #[post("/{team_id}/projects")]
 async fn create_team_project(
     actor: CurrentActor,
-    team_id: web::Path<i64>,
+    team_id: web::Path<Id>,
     body: web::Json<NewTeamProject>,
     svc: web::Data<ProjectService>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(svc.create_in_team(&actor, team_id.into_inner(), body.into_inner()).await?))
+    Ok(HttpResponse::Created().json(svc.create_in_team(&actor, team_id.into_inner().0, body.into_inner()).await?))
 }
 
 /// Set a user's role in a team.
 #[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found), policy = crate::policy::can_change_role)]
-#[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", responses((status = 200, description = "The member and their role"), (status = 422, description = "Unknown role or user")))]
+#[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", params(("team_id" = i64, Path), ("user_id" = i64, Path)), responses((status = 200, description = "The member and their role"), (status = 422, description = "Unknown role or user")))]
 #[put("/{team_id}/members/{user_id}")]
 async fn put_team_member(
     actor: CurrentActor,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(Id, Id)>,
     body: web::Json<Membership>,
     svc: web::Data<ProjectService>,
 ) -> Result<HttpResponse, ApiError> {
-    let (team, user) = path.into_inner();
+    let (Id(team), Id(user)) = path.into_inner();
     Ok(HttpResponse::Ok().json(svc.set_member(&actor, team, user, &body.role).await?))
 }
 
 /// Remove a user from a team.
 #[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found), policy = crate::policy::can_change_role)]
-#[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", responses((status = 204, description = "Removed")))]
+#[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", params(("team_id" = i64, Path), ("user_id" = i64, Path)), responses((status = 204, description = "Removed")))]
 #[delete("/{team_id}/members/{user_id}")]
-async fn delete_team_member(actor: CurrentActor, path: web::Path<(i64, i64)>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
-    let (team, user) = path.into_inner();
+async fn delete_team_member(actor: CurrentActor, path: web::Path<(Id, Id)>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+    let (Id(team), Id(user)) = path.into_inner();
     svc.remove_member(&actor, team, user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -262,6 +262,22 @@ pub fn resolver(users: Users) -> impl Fn(HttpRequest) -> Resolution + 'static {
                 None => Ok(None),
             }
         })
+    }
+}
+
+/// An id in a path, in its one canonical spelling — the rule team scopes' gates apply
+/// ([`Scope::parse_id`](authz_actix::Scope::parse_id): digits, no sign, no leading zero, within
+/// `i64`) — on every route, so `/projects/01` and `/teams/01/projects` answer as a missing one
+/// does, whoever asks.
+// The operations name their path parameters (`params(...)`): utoipa infers them only from
+// primitive `web::Path` types.
+#[derive(Debug, Clone, Copy)]
+pub struct Id(pub i64);
+
+impl<'de> serde::Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        authz_actix::Scope::parse_id(&text).map(Id).ok_or_else(|| serde::de::Error::custom("not an id"))
     }
 }
 

@@ -65,9 +65,10 @@ fn new_token() -> Result<String, UserError> {
 }
 
 /// The token in `Authorization: Bearer TOKEN`, when the request carries exactly one well-formed
-/// one. Anything else — no header, two headers, another scheme or spelling of it (`bearer`),
-/// bytes that are not a token — means no credentials. Strict on purpose: one accepted form leaves
-/// nothing for a proxy and this server to read differently.
+/// one. The scheme is matched case-insensitively (`bearer`, `BEARER`: RFC 9110 §11.1); anything
+/// else — no header, two headers, another scheme, more than one space, bytes that are not a
+/// token — means no credentials. Strict otherwise: one accepted form leaves nothing for a proxy
+/// and this server to read differently.
 pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
     let mut headers = req.headers().get_all(AUTHORIZATION);
     let header = headers.next()?;
@@ -75,7 +76,10 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
         return None;
     }
     let value = header.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ")?;
+    let (scheme, token) = (value.get(..7)?, value.get(7..)?);
+    if !scheme.eq_ignore_ascii_case("bearer ") {
+        return None;
+    }
     let well_formed = token.len() == TOKEN_LEN
         && token.starts_with(PREFIX)
         && token[PREFIX.len()..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
