@@ -83,7 +83,7 @@ pub struct Stale {
 
 impl fmt::Display for Stale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} is stale: it differs from the matrix rendered from the code\n{}", self.path.display(), self.diff)
+        write!(f, "{} is stale: it differs from what the code renders\n{}", self.path.display(), self.diff)
     }
 }
 
@@ -218,21 +218,38 @@ pub fn emit(text: &str, out: Option<&Path>, check: Option<&Path>, regenerate: &s
                 ExitCode::from(2)
             }
         },
-        (None, Some(path)) => match check_file(path, text) {
-            Ok(()) => {
-                eprintln!("{} is up to date{summary}", path.display());
-                ExitCode::SUCCESS
+        (None, Some(path)) => {
+            // A file that cannot be read is not a stale one: say so, and exit as on an I/O error.
+            if let Err(e) = std::fs::metadata(path) {
+                eprintln!("error: cannot read {}: {e}", path.display());
+                eprintln!("generate it with `{}`", for_path(regenerate, path));
+                return ExitCode::from(2);
             }
-            Err(stale) => {
-                eprintln!("{stale}");
-                eprintln!("regenerate with `{regenerate}`");
-                ExitCode::from(1)
+            match check_file(path, text) {
+                Ok(()) => {
+                    eprintln!("{} is up to date{summary}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(stale) => {
+                    eprintln!("{stale}");
+                    eprintln!("regenerate with `{}`", for_path(regenerate, path));
+                    ExitCode::from(1)
+                }
             }
-        },
+        }
         (None, None) => {
             print!("{text}");
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// `regenerate` (a command ending in `--out FILE`) with `path` as its file: the hint names the
+/// file the user gave, not the app's default.
+fn for_path(regenerate: &str, path: &Path) -> String {
+    match regenerate.rfind(" --out ") {
+        Some(at) => format!("{} --out {}", &regenerate[..at], path.display()),
+        None => regenerate.to_owned(),
     }
 }
 

@@ -473,7 +473,9 @@ impl Layout {
                 let route = &self.rows[row];
                 let what = match earlier.row {
                     Some(other) if self.rows[other].path == route.path && !earlier.scope => {
-                        format!("`{}` is declared twice for one method: {} and {}", route.path, origin(&route.route), origin(&self.rows[other].route))
+                        let first = &self.rows[other].route;
+                        let both: Vec<&str> = route.route.methods.iter().copied().filter(|m| first.methods.is_empty() || first.methods.contains(m)).collect();
+                        format!("`{} {}` is declared twice: {} and {}", both.join(", "), route.path, origin(&route.route), origin(first))
                     }
                     Some(other) => format!(
                         "`{}` ({}) is shadowed by `{}` ({}), registered before it: actix routes its requests there",

@@ -280,7 +280,7 @@ fn shadowed_and_duplicate_routes_are_errors() {
     assert!(error.problems[0].contains("is shadowed by `/{tenant}/users` (`tenant_users` at "), "{error}");
 
     let error = authz_actix::routes::check(twice).expect_err("twice");
-    assert!(error.problems[0].starts_with("`/admin/users` is declared twice for one method"), "{error}");
+    assert!(error.problems[0].starts_with("`GET /admin/users` is declared twice: `admin_users_again` at "), "{error}");
 
     let error = authz_actix::routes::check(shadowed_by_public_scope).expect_err("public scope");
     assert!(error.problems[0].contains("is shadowed by `/admin`"), "{error}");

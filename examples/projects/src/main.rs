@@ -170,6 +170,12 @@ fn openapi(out: Option<PathBuf>, check: Option<PathBuf>) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Routes that would not serve what they declare (a path and method declared twice, say):
+    // said once, before any worker starts or any matrix is rendered.
+    if let Err(problems) = authz_actix::routes::check(projects::http::routes) {
+        eprintln!("{problems}");
+        return ExitCode::from(2);
+    }
     if let Command::Matrix { format, out, check, diff } = cli.command {
         let command = MatrixCommand { format, out, check, diff };
         return command.execute(&authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)), REGENERATE);

@@ -98,3 +98,19 @@ async fn archive_stale_runs_as_a_logged_system_actor() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("archived 0 project(s)"));
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `--check` of a file that is not there: a missing file, exit 2, and the hint names the file
+/// given — not a stale one with a diff against nothing.
+#[test]
+fn checking_a_missing_file_says_it_is_missing() {
+    let dir = std::env::temp_dir().join(format!("projects-missing-{}", std::process::id()));
+    for (command, file) in [("matrix", "authorization.md"), ("openapi", "openapi.json")] {
+        let path = dir.join(file);
+        let out = run(&[command, "--check", path.to_str().expect("path")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(stderr.contains(&format!("cannot read {}", path.display())), "{command}: {stderr}");
+        assert!(stderr.contains(&format!("--out {}", path.display())), "{command}: the hint names the file given: {stderr}");
+        assert!(!stderr.contains("stale") && stderr.lines().count() <= 3, "{command}: {stderr}");
+    }
+}
