@@ -51,6 +51,14 @@ pub async fn resolve(req: HttpRequest) -> Result<Option<Actor>, ResolverDown> {
     }
 }
 
+/// Takes the test binary's one lock, for tests that share counters: they run one at a time. Each
+/// runs on its own single-threaded runtime, so the guard held across an await blocks nothing but
+/// the other tests. A test that panicked while holding it leaves it usable.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Runs `server` on the current actix system; stop it with the returned handle.
 pub fn spawn(server: actix_web::dev::Server) -> actix_web::dev::ServerHandle {
     let handle = server.handle();

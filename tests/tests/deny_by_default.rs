@@ -10,23 +10,16 @@
 #![allow(clippy::await_holding_lock)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{from_fn, Next, NormalizePath};
 use actix_web::{get, guard, test, web, App, HttpResponse};
 use authz_actix::{mount, public, require_permission, ResolveActor, Routes};
-use authz_tests::resolve;
+use authz_tests::{resolve, serial};
 
 /// Runs of every handler that must never run.
 static LEAKED: AtomicUsize = AtomicUsize::new(0);
-
-/// The tests share `LEAKED`: one at a time.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 async fn leak() -> HttpResponse {
     LEAKED.fetch_add(1, Ordering::SeqCst);

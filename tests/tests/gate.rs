@@ -10,7 +10,7 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, route, test, web, App, HttpResponse};
 use authz_actix::{require_permission, CurrentActor, ResolveActor};
-use authz_tests::{actor, resolve};
+use authz_tests::{actor, resolve, serial};
 
 static READS: AtomicUsize = AtomicUsize::new(0);
 static WRITES: AtomicUsize = AtomicUsize::new(0);
@@ -19,13 +19,6 @@ static ANY: AtomicUsize = AtomicUsize::new(0);
 static ALL: AtomicUsize = AtomicUsize::new(0);
 static JSON: AtomicUsize = AtomicUsize::new(0);
 static BOOM: AtomicUsize = AtomicUsize::new(0);
-
-/// Tests that compare counters before and after run one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// Read a report.
 #[require_permission("project:read")]

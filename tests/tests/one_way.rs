@@ -10,7 +10,6 @@
 #![allow(clippy::await_holding_lock)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -19,16 +18,12 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{get, test, App, FromRequest, HttpRequest, HttpResponse};
 use authz_actix::{mount, public, require_permission, CurrentActor, ResolveActor, Routes};
+use authz_tests::serial;
 
 /// Runs of the app's resolver.
 static RESOLVED: AtomicUsize = AtomicUsize::new(0);
 /// Runs of anything that must never run.
 static LEAKED: AtomicUsize = AtomicUsize::new(0);
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 fn reset() {
     RESOLVED.store(0, Ordering::SeqCst);
