@@ -220,12 +220,11 @@ impl Guard for ScopeMark {
     }
 }
 
-/// The endpoint of a public declared route: checks that routing is observed, marks the request,
-/// and calls the handler. (A gated route's gate does the same before it decides.)
+/// The endpoint of a public declared route: its [`EndpointCheck`] (routing observed, the app's own
+/// `mount`) marks the request, then the handler is called. A gated route's gate makes the same
+/// check before it decides.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Endpoint(pub(crate) Mount);
-
-// (Its service keeps an `EndpointCheck`.)
 
 impl<S> Transform<S, ServiceRequest> for Endpoint
 where
