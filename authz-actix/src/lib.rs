@@ -98,7 +98,7 @@ pub mod test;
 pub use authz_core::{condition, diff, escalation, matrix};
 pub use authz_core::{
     is_owner, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny, GrantError, GrantStore, Grants,
-    InvalidPermission, Permission, PermissionDef, PermissionSet, Principal, RoleDef, Scope, ScopedCheck, Scopes, StoreFuture, DEFAULT_TTL,
+    InvalidPermission, Permission, PermissionDef, PermissionSet, Principal, RoleDef, RoleNames, Scope, ScopedCheck, Scopes, StoreFuture, DEFAULT_TTL,
     UnknownRole,
 };
 pub use declared::Declared;

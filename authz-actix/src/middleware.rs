@@ -50,7 +50,7 @@ use crate::select::{self, Mark};
 /// async fn resolve(req: HttpRequest) -> Result<Option<Actor>, std::convert::Infallible> {
 ///     let token = req.headers().get("authorization").and_then(|v| v.to_str().ok());
 ///     Ok(match token {
-///         Some("Bearer let-me-in") => Some(CATALOG.actor(1, [] as [&str; 0]).unwrap()),
+///         Some("Bearer let-me-in") => Some(CATALOG.actor(1, []).unwrap()),
 ///         _ => None,
 ///     })
 /// }

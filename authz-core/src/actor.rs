@@ -171,12 +171,8 @@ impl Catalog {
     ///
     /// An unknown role is an error rather than silently ignored: a role stored with a user that the
     /// catalog no longer declares deserves attention.
-    pub fn actor<I, S>(&'static self, id: impl Into<ActorId>, roles: I) -> Result<Actor, UnknownRole>
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        let (permissions, roles) = self.permissions_for_roles(roles)?;
+    pub fn actor(&'static self, id: impl Into<ActorId>, roles: impl RoleNames) -> Result<Actor, UnknownRole> {
+        let (permissions, roles) = self.permissions_for_roles(roles.names())?;
         Ok(Actor { id: id.into(), roles, permissions })
     }
 
@@ -208,7 +204,7 @@ impl Catalog {
 /// ```
 /// # use authz_core::{Catalog, is_owner};
 /// # static CATALOG: Catalog = Catalog::new(&[], &[]);
-/// let bob = CATALOG.actor(4, [] as [&str; 0]).unwrap();
+/// let bob = CATALOG.actor(4, []).unwrap();
 /// assert!(is_owner(&bob, 4_i64));
 /// assert!(!is_owner(&bob, 5_i64));
 /// ```
@@ -218,4 +214,55 @@ where
     ActorId: PartialEq<O>,
 {
     *actor.actor_id() == owner
+}
+
+/// The role names [`Catalog::actor`] takes: an array of names (`[]` for none, `["admin"]`), or a
+/// slice or `Vec` of `&str` or `String`. A trait rather than any `IntoIterator` of `AsRef<str>`, so
+/// that an actor with no roles is written `CATALOG.actor(9, [])`: with one kind of array to choose
+/// from, the empty one needs no annotation.
+pub trait RoleNames {
+    /// Each name, in order.
+    fn names(&self) -> impl Iterator<Item = &str> + '_;
+}
+
+impl<const N: usize> RoleNames for [&str; N] {
+    fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter().copied()
+    }
+}
+
+impl<const N: usize> RoleNames for &[&str; N] {
+    fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter().copied()
+    }
+}
+
+impl RoleNames for &[&str] {
+    fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter().copied()
+    }
+}
+
+impl RoleNames for Vec<&str> {
+    fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter().copied()
+    }
+}
+
+impl RoleNames for &[String] {
+    fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter().map(String::as_str)
+    }
+}
+
+impl RoleNames for Vec<String> {
+    fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter().map(String::as_str)
+    }
+}
+
+impl RoleNames for &Vec<String> {
+    fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.iter().map(String::as_str)
+    }
 }

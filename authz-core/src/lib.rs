@@ -70,7 +70,7 @@ mod route;
 mod scope;
 mod set;
 
-pub use actor::{is_owner, Actor, ActorId, Principal};
+pub use actor::{is_owner, Actor, ActorId, Principal, RoleNames};
 pub use compiled::CompiledRequirement;
 pub use catalog::{Catalog, CatalogError, PermissionDef, RoleDef, UnknownRole};
 pub use decision::{Authorizer, AuthzError, Decision, Deny};
