@@ -281,16 +281,37 @@ impl<'de> serde::Deserialize<'de> for Id {
     }
 }
 
-/// Bodies and paths that do not parse: a generic 400, and for ids the same 404 a missing
-/// project gets, so `/projects/abc` reveals nothing either.
+/// Bodies and paths that do not parse, answered as HTTP says: a body that is not JSON by its
+/// `Content-Type` 415, one over the limit 413, JSON that does not fit the operation (an unknown or
+/// wrongly typed field) 400 naming what did not fit, anything else a generic 400; and for ids the
+/// same 404 a missing project gets, so `/projects/abc` reveals nothing either.
 fn input_config(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|err, _| {
-        let response = problem(StatusCode::BAD_REQUEST, "Bad Request", "The request body is not valid JSON for this operation.");
+        let response = body_problem(&err);
         actix_web::error::InternalError::from_response(err, response).into()
     }));
     cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
         actix_web::error::InternalError::from_response(err, authz_actix::problem::missing(req)).into()
     }));
+}
+
+fn body_problem(err: &actix_web::error::JsonPayloadError) -> HttpResponse {
+    use actix_web::error::JsonPayloadError;
+    match err {
+        JsonPayloadError::ContentType => {
+            problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type", "The request body must be sent as application/json.")
+        }
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            problem(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", "The request body is larger than this operation accepts.")
+        }
+        // serde's own words name the field and what was expected; the position is dropped.
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let what = e.to_string();
+            let what = what.rsplit_once(" at line ").map_or(what.as_str(), |(head, _)| head);
+            problem(StatusCode::BAD_REQUEST, "Bad Request", &format!("The request body does not fit this operation: {what}."))
+        }
+        _ => problem(StatusCode::BAD_REQUEST, "Bad Request", "The request body is not valid JSON for this operation."),
+    }
 }
 
 /// The whole app behind actix's `NormalizePath` (slashes merged, trailing slash trimmed), for

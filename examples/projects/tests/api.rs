@@ -211,6 +211,34 @@ async fn bad_input_is_a_clear_4xx() {
             assert!(headers.contains(&("content-type".into(), "application/problem+json".into())), "{headers:?}");
             assert!(!String::from_utf8_lossy(&body).contains("sqlx"), "no internals in bodies");
         }
+        // Bodies that are not what the operation reads, answered as HTTP says, naming the field
+        // that did not fit and nothing internal.
+        let token = support::who(&users, "alice").token.clone();
+        let raw = |content_type: Option<&'static str>, body: Vec<u8>| {
+            let mut req = test::TestRequest::post().uri("/projects").insert_header(("authorization", format!("Bearer {token}")));
+            if let Some(content_type) = content_type {
+                req = req.insert_header(("content-type", content_type));
+            }
+            req.set_payload(body).to_request()
+        };
+        let json = br#"{"name":"x"}"#.to_vec();
+        let big = format!(r#"{{"name":"{}"}}"#, "x".repeat(70 * 1024)).into_bytes();
+        let cases: Vec<(&str, Option<&'static str>, Vec<u8>, u16, &str)> = vec![
+            ("JSON sent as text/plain", Some("text/plain"), json.clone(), 415, "application/json"),
+            ("JSON without a content type", None, json.clone(), 415, "application/json"),
+            ("a body over the limit", Some("application/json"), big, 413, "larger than"),
+            ("an unknown field", Some("application/json"), br#"{"name":"x","colour":"red"}"#.to_vec(), 400, "unknown field `colour`"),
+            ("a wrongly typed field", Some("application/json"), br#"{"name":5}"#.to_vec(), 400, "invalid type"),
+            ("not JSON", Some("application/json"), b"{name".to_vec(), 400, "not valid JSON"),
+        ];
+        for (what, content_type, body, want, says) in cases {
+            let res = test::call_service(&app, raw(content_type, body)).await;
+            let status = res.status().as_u16();
+            let text = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
+            assert_eq!(status, want, "{backend}: {what}: {text}");
+            assert!(text.contains(says) && !text.contains("line 1"), "{backend}: {what}: {text}");
+        }
+
         // A non-numeric id answers exactly what a missing one does.
         let abc = send(&app, alice, "GET", "/projects/abc", None).await;
         let missing = send(&app, alice, "GET", &format!("/projects/{MISSING}"), None).await;
