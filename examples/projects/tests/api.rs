@@ -15,6 +15,9 @@ const MISSING: i64 = 999_999;
 
 type Answer = (u16, Vec<(String, String)>, Vec<u8>);
 
+/// A raw body case: what it is, its content type, the bytes, the status, what the answer says.
+type BodyCase = (&'static str, Option<&'static str>, Vec<u8>, u16, &'static str);
+
 async fn send<S, B>(app: &S, who: Option<&Who>, method: &str, uri: &str, body: Option<serde_json::Value>) -> Answer
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
@@ -223,7 +226,7 @@ async fn bad_input_is_a_clear_4xx() {
         };
         let json = br#"{"name":"x"}"#.to_vec();
         let big = format!(r#"{{"name":"{}"}}"#, "x".repeat(70 * 1024)).into_bytes();
-        let cases: Vec<(&str, Option<&'static str>, Vec<u8>, u16, &str)> = vec![
+        let cases: Vec<BodyCase> = vec![
             ("JSON sent as text/plain", Some("text/plain"), json.clone(), 415, "application/json"),
             ("JSON without a content type", None, json.clone(), 415, "application/json"),
             ("a body over the limit", Some("application/json"), big, 413, "larger than"),
