@@ -17,6 +17,10 @@ use projects::users::{demo, Users};
 /// names a server (CI starts one), each test in a database of its own.
 pub async fn databases() -> Vec<(String, Db)> {
     let mut out = vec![("sqlite".to_owned(), Db::connect("sqlite::memory:").await.expect("sqlite"))];
+    if std::env::var_os("PROJECTS_TEST_POSTGRES_URL").is_none() {
+        // Said where `--nocapture` shows it: the test ran on SQLite only.
+        eprintln!("postgres: not run (set PROJECTS_TEST_POSTGRES_URL to a server to run it too)");
+    }
     if let Ok(admin_url) = std::env::var("PROJECTS_TEST_POSTGRES_URL") {
         static N: AtomicUsize = AtomicUsize::new(0);
         let name = format!("projects_test_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
