@@ -164,7 +164,7 @@ where
         let Resolution::Actor(actor) = &resolution else {
             return self.refuse(req, Refusal::Internal);
         };
-        let Some(grants) = req.app_data::<Grants>().cloned() else {
+        let Some(grants) = app_grants(&req).cloned() else {
             audit!(error, req, self.route, actor.actor_id(), "deny", "scoped route but no `Grants` in the app data", 500);
             return self.refuse(req, Refusal::Internal);
         };
@@ -356,6 +356,13 @@ fn in_scope_verdict(
     }
 }
 
+/// The app's grant store, given as `app_data(grants)` or, by the usual actix habit,
+/// `app_data(web::Data::new(grants))`.
+#[inline]
+fn app_grants(req: &ServiceRequest) -> Option<&Grants> {
+    req.app_data::<Grants>().or_else(|| req.app_data::<actix_web::web::Data<Grants>>().map(|data| data.get_ref()))
+}
+
 /// What the gate does with a request once the actor is known.
 enum Verdict {
     Allow,
@@ -387,7 +394,7 @@ fn decide(
                     Some(scope_id) => {
                         let in_scope = Scope::new(scope.kind, scope_id);
                         // Fast path: this worker's cache knows the actor's roles there.
-                        let cached = req.app_data::<Grants>().and_then(|grants| grants.cached(id, in_scope));
+                        let cached = app_grants(req).and_then(|grants| grants.cached(id, in_scope));
                         let Some((scoped, mask)) = cached else { return Ok(Verdict::InScope(in_scope)) };
                         in_scope_verdict(req, route, &**actor, &scoped, mask, compiled)
                     }

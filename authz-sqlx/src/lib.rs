@@ -35,7 +35,8 @@ pub const FALLBACK_TTL: Duration = Duration::from_secs(1);
 /// Which SQL dialect the pool speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
-    /// SQLite: no invalidation feed; cached answers expire by time.
+    /// SQLite: no `NOTIFY`; on a database file, [`SqlGrants::listen`] polls `PRAGMA data_version`
+    /// every 100 ms to see other processes' changes, and cached answers also expire by time.
     Sqlite,
     /// PostgreSQL: `LISTEN`/`NOTIFY` invalidation with [`SqlGrants::listen`].
     Postgres,

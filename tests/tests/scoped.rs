@@ -76,6 +76,23 @@ async fn a_role_grants_inside_its_team_only() {
     }
 }
 
+/// The usual actix habit, `app_data(web::Data::new(grants))`, works as `app_data(grants)` does.
+#[actix_rt::test]
+async fn grants_given_as_web_data_are_found() {
+    let store = MemoryGrants::new(ROWS);
+    let app = test::init_service(
+        App::new().wrap(ResolveActor::new(resolve)).app_data(actix_web::web::Data::new(Grants::new(store.clone(), &CATALOG))).configure(
+            authz_actix::mount(|r| {
+                r.service(list_team).service(create_in_team);
+            }),
+        ),
+    )
+    .await;
+    assert_eq!(call(&app, "POST", "/teams/1/projects", "member-8").await.0, 201);
+    assert_eq!(call(&app, "POST", "/teams/2/projects", "member-8").await.0, 403);
+    assert_eq!(call(&app, "GET", "/teams/3/projects", "member-8").await.0, 404);
+}
+
 #[actix_rt::test]
 async fn global_permissions_never_ask_the_store_and_answers_are_cached() {
     let store = MemoryGrants::new(ROWS);
