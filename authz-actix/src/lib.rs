@@ -353,6 +353,27 @@ pub mod __private {
     /// hand gains nothing: authz builds a declared handler's resource from its record alone.
     pub trait Sealed {}
 
+    /// What a declaration with errors stands on: the macro reports the error and still emits the
+    /// handler's type implementing [`Declared`], so that `r.service(handler)` adds no second
+    /// error. The build fails on the first one; nothing here is ever served.
+    pub static FALLBACK_ROUTE: RouteMeta = RouteMeta {
+        handler: "(declaration with errors)",
+        module: "",
+        file: "",
+        line: 0,
+        methods: &[],
+        path: "",
+        access: Access::Public { reason: "declaration with errors" },
+        policy: None,
+        visibility: None,
+        operation: "",
+    };
+
+    /// The parts of [`FALLBACK_ROUTE`]'s handler.
+    pub fn fallback_parts() -> Parts {
+        Parts { name: "", guards: Vec::new(), handler: Route::new(), responder: None, wrapped: false }
+    }
+
     /// The record of a function marked `#[policy]`, implemented on the braced struct the marker
     /// emits under the function's name.
     pub trait PolicyRecord {
