@@ -63,16 +63,6 @@ macro_rules! audit {
 
 pub(crate) use audit;
 
-/// authz's own log events (failures it answers with a 500, responder trouble), guarded as
-/// [`audit!`] is: a panicking subscriber loses the line, never the answer.
-macro_rules! note {
-    ($level:ident, $($arg:tt)*) => {
-        ::std::mem::drop(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| tracing::$level!($($arg)*))))
-    };
-}
-
-pub(crate) use note;
-
 /// The audit event for a request the gate let through: a service-level refusal (a response
 /// built from an `AuthzError`) is the denial, and is returned; anything else is the allow.
 pub(crate) fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta, resolution: &Resolution) -> Option<problem::Refusal> {

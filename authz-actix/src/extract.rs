@@ -78,7 +78,7 @@ fn extract<A: Principal>(req: &HttpRequest, resolution: &Resolution) -> Result<C
         Resolution::Actor(actor) => match Resolution::downcast::<A>(actor) {
             Some(actor) => Ok(CurrentActor(actor)),
             None => {
-                crate::audit::note!(error, 
+                crate::note::note!(error, 
                     target: "authz",
                     expected = std::any::type_name::<A>(),
                     "`CurrentActor<A>` asks for another type than the resolver produces"

@@ -187,7 +187,7 @@ where
             },
             // Fail closed.
             Err(e) => {
-                crate::audit::note!(error, target: "authz", error = %e, "grant store failed");
+                crate::note::note!(error, target: "authz", error = %e, "grant store failed");
                 audit!(error, req, self.route, id, "deny", "grant store failed", 500);
                 self.refuse(req, Refusal::Internal)
             }
@@ -279,7 +279,7 @@ where
                             let Some(request) = request.take() else {
                                 // The route's own middleware had the request: nothing is left to
                                 // shape the answer with but the generic one.
-                                crate::audit::note!(error, target: "authz", actor = %id, handler = route.handler, "handler panicked; refused with a generic error");
+                                crate::note::note!(error, target: "authz", actor = %id, handler = route.handler, "handler panicked; refused with a generic error");
                                 return Poll::Ready(Err(problem::closing_error("handler panicked")));
                             };
                             audit!(error, request, route, id, "deny", "handler panicked; refused with a generic error", 500);

@@ -82,6 +82,7 @@ mod extract;
 mod gate;
 mod methods;
 mod middleware;
+mod note;
 mod pattern;
 mod resolver;
 mod select;

@@ -142,7 +142,7 @@ where
             // Never polled: nothing of what actix selected runs beyond its middleware's call.
             Ok(_) => Either::Left(undeclared(&method, &path, keeper)),
             Err(_) => {
-                crate::audit::note!(error, target: "authz", path = %path, method = %method, "panic while routing the request; refused with a generic error");
+                crate::note::note!(error, target: "authz", path = %path, method = %method, "panic while routing the request; refused with a generic error");
                 Either::Left(Refused::error(held(problem::closing_error("panic while routing"), keeper)))
             }
         }
@@ -153,7 +153,7 @@ impl<S, R: Resolver> ResolveActorService<S, R> {
     fn link(&self, req: &ServiceRequest) {
         match req.app_data::<ResolverSlot>() {
             Some(slot) => slot.link(self.resolver.clone()),
-            None => crate::audit::note!(error, 
+            None => crate::note::note!(error, 
                 target: "authz",
                 "no routes registered with `authz_actix::mount`: every request is refused"
             ),
@@ -229,7 +229,7 @@ fn held(error: Error, keeper: Option<problem::Keeper>) -> Error {
 /// The refusal of a request actix routed outside `mount`.
 #[cold]
 pub(crate) fn undeclared<B>(method: &Method, path: &LogPath, keeper: Option<problem::Keeper>) -> Refused<B> {
-    crate::audit::note!(error, 
+    crate::note::note!(error, 
         target: "authz",
         path = %path,
         method = %method,
@@ -287,7 +287,7 @@ where
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(Ok(res))) if !*this.reached && res.status().as_u16() < 400 => {
                 let (req, _) = res.into_parts();
-                crate::audit::note!(error,
+                crate::note::note!(error,
                     target: "authz",
                     path = %LogPath::new(req.path()),
                     method = %req.method(),
@@ -309,7 +309,7 @@ where
             },
             Ok(Poll::Ready(Err(error))) => Poll::Ready(Err(held(error, keeper.take()))),
             Err(_) => {
-                crate::audit::note!(error, target: "authz", "panic while serving the request; refused with a generic error");
+                crate::note::note!(error, target: "authz", "panic while serving the request; refused with a generic error");
                 Poll::Ready(Err(held(problem::closing_error("panic while serving"), keeper.take())))
             }
         }

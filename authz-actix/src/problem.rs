@@ -159,11 +159,11 @@ pub(crate) fn shaped(req: &HttpRequest, refusal: Refusal, route: Option<RouteRes
         None => generic(refusal),
         Some(Ok(res)) if res.status() == refusal.status() => res,
         Some(Ok(res)) => {
-            crate::audit::note!(error, target: "authz", expected = %refusal.status(), answered = %res.status(), "refusal responder answered another status; generic body sent");
+            crate::note::note!(error, target: "authz", expected = %refusal.status(), answered = %res.status(), "refusal responder answered another status; generic body sent");
             generic(refusal)
         }
         Some(Err(_)) => {
-            crate::audit::note!(error, target: "authz", status = %refusal.status(), "refusal responder panicked; generic body sent");
+            crate::note::note!(error, target: "authz", status = %refusal.status(), "refusal responder panicked; generic body sent");
             generic(refusal)
         }
     };

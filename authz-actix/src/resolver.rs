@@ -121,7 +121,7 @@ where
             Ok(Poll::Ready(Ok(Some(actor)))) => Poll::Ready(Resolution::Actor(Rc::new(actor))),
             Ok(Poll::Ready(Ok(None))) => Poll::Ready(Resolution::Anonymous),
             Ok(Poll::Ready(Err(error))) => {
-                crate::audit::note!(error, target: "authz", %error, "actor resolver failed; gated routes refuse this request");
+                crate::note::note!(error, target: "authz", %error, "actor resolver failed; gated routes refuse this request");
                 Poll::Ready(Resolution::Failed)
             }
             Err(_) => Poll::Ready(resolver_panicked()),
@@ -130,7 +130,7 @@ where
 }
 
 pub(crate) fn resolver_panicked() -> Resolution {
-    crate::audit::note!(error, target: "authz", "actor resolver panicked; gated routes refuse this request");
+    crate::note::note!(error, target: "authz", "actor resolver panicked; gated routes refuse this request");
     Resolution::Failed
 }
 
@@ -195,7 +195,7 @@ fn start(req: &HttpRequest) -> LocalBoxFuture<'static, Resolution> {
     match req.app_data::<ResolverSlot>().and_then(|slot| slot.0.get()) {
         Some(resolver) => resolver.start(req.clone()),
         None => {
-            crate::audit::note!(error,
+            crate::note::note!(error,
                 target: "authz",
                 "no actor resolver: wrap the app in `authz_actix::ResolveActor` and register its routes with `authz_actix::mount`"
             );

@@ -301,9 +301,12 @@ impl<'a> Routes<'a> {
 
     /// Declares how the app's refusals look — `401`, `403`, `404` and `500` — in place of authz's
     /// generic `application/problem+json`: `responder(&req, refusal)` builds each response. Every
-    /// refusal goes through it (the gate's; a service's `Denied` returned by a gated handler,
-    /// reshaped at the gate; [`CurrentActor`](crate::CurrentActor)'s; the default service's 404;
-    /// `ResolveActor`'s 500s), so a hidden resource's 404 stays byte-identical to a missing one's.
+    /// refusal made where the request is at hand goes through it (the gate's; a service's `Denied`
+    /// returned by a gated or public handler, reshaped; [`CurrentActor`](crate::CurrentActor)'s;
+    /// the default service's 404; the 500 for a scope middleware's own answer), so a hidden
+    /// resource's 404 stays byte-identical to a missing one's. Refusals made where routing has
+    /// consumed the request — an undeclared route, a panic — answer the generic 500: there is no
+    /// request left to hand the responder.
     /// A responder that panics or answers another status than the refusal's is ignored for that
     /// response (generic body, ERROR logged): it can change the shape of a refusal, never turn it
     /// into something else. A `401` gets `WWW-Authenticate: Bearer` unless the responder set one.

@@ -144,7 +144,7 @@ impl EndpointCheck {
 
 #[cold]
 fn outside() {
-    crate::audit::note!(error,
+    crate::note::note!(error,
         target: "authz",
         "request refused: a declared handler registered outside `Routes::service` (with `App::service`, or inside \
          a service given to `Routes::public_service`) has no matrix row that says how it is served"
@@ -153,7 +153,7 @@ fn outside() {
 
 #[cold]
 fn mounted_twice() {
-    crate::audit::note!(error,
+    crate::note::note!(error,
         target: "authz",
         "request refused: `authz_actix::mount` was called more than once on this app, and this route belongs to \
          one that is not the app's last; register every route in one routes function and mount it once"
@@ -168,7 +168,7 @@ fn unobserved() {
     const WHY: &str = "request refused: nothing observes routing, so deny by default cannot hold; wrap the app in \
                        `authz_actix::ResolveActor` (first `wrap`) and register its routes with `authz_actix::mount`";
     static SAID: AtomicBool = AtomicBool::new(false);
-    crate::audit::note!(error, target: "authz", "{WHY}");
+    crate::note::note!(error, target: "authz", "{WHY}");
     if !tracing::dispatcher::has_been_set() && !SAID.swap(true, Ordering::Relaxed) {
         eprintln!("authz: {WHY}");
     }
@@ -391,7 +391,7 @@ fn not_found_only(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
         return res;
     }
     let (req, refused) = res.into_parts();
-    crate::audit::note!(error,
+    crate::note::note!(error,
         target: "authz",
         path = %req.path(),
         method = %req.method(),
