@@ -63,9 +63,12 @@ impl<A: Principal> FromRequest for CurrentActor<A> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         match crate::resolver::resolve(req) {
             Ok(known) => Either::Left(ready(extract(req, &known))),
-            Err(resolving) => {
+            Err(mut resolving) => {
                 let req = req.clone();
-                Either::Right(Box::pin(async move { extract(&req, &resolving.await) }))
+                Either::Right(Box::pin(async move {
+                    let resolution = std::future::poll_fn(|cx| resolving.poll_for(&req, cx)).await;
+                    extract(&req, &resolution)
+                }))
             }
         }
     }

@@ -245,7 +245,8 @@ where
         loop {
             match this.state.as_mut().project() {
                 StateProj::Resolving { fut, req } => {
-                    let resolution = std::task::ready!(Pin::new(fut).poll(cx));
+                    let Some(request) = req.as_ref() else { return Poll::Ready(Err(polled_after_completion())) };
+                    let resolution = std::task::ready!(fut.poll_for(request.request(), cx));
                     let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
                     let next = this.inner.admit(req, resolution);
                     this.state.set(next);

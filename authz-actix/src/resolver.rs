@@ -1,12 +1,13 @@
 //! The app's resolver, and what it establishes for a request: a [`Resolution`], found where it
 //! is first needed (a gate or [`CurrentActor`](crate::CurrentActor)), then kept for the request.
 //!
-//! One owner: the request. Its extensions hold one [`Slot`], put there by whoever first needs
-//! the actor — the gate of a gated route, or `CurrentActor` — before the resolver starts. Every
-//! later reader of that request, whenever it asks (a middleware after the handler, a task the
-//! handler spawned, a second extractor polled beside the first), reads the slot: it waits while
-//! the resolver runs and gets its outcome, so the resolver runs at most once per request and no
-//! reader can ever get another request's actor.
+//! One owner: the request. Its extensions hold one [`Slot`], written by whoever first polls a
+//! resolution of it — the gate of a gated route, or `CurrentActor` — and finds it empty: known at
+//! once when the resolver answers on its first poll (most do), otherwise marked running until it
+//! does. Every later reader of that request, whenever it asks (a middleware after the handler, a
+//! task the handler spawned, a second extractor polled beside the first), reads the slot: it
+//! waits while the resolver runs and gets its outcome, so the resolver runs at most once per
+//! request and no reader can ever get another request's actor.
 
 use std::any::Any;
 use std::cell::OnceCell;
@@ -172,22 +173,17 @@ impl Slot {
     }
 }
 
-/// The request's resolution: known already, or awaited from whoever started the resolver, or the
-/// app's resolver started here (and the slot claimed, so nobody starts it again). The resolver's
-/// future is only made here; it runs when [`Resolve`] is polled.
+/// The request's resolution: known already, or on its way ([`Resolve`], polled by whoever asked).
+///
+/// Nothing is claimed here: the slot is read, and the resolver is started only when the
+/// [`Resolve`] is first polled — inside every scope middleware's future — by whoever finds the
+/// slot still empty then.
 pub(crate) fn resolve(req: &HttpRequest) -> Result<Resolution, Resolve> {
-    let mut extensions = req.extensions_mut();
-    let state = match extensions.get::<Slot>() {
-        Some(Slot::Known(resolution)) => return Ok(resolution.clone()),
-        Some(Slot::Running(_)) => State::Waiting,
-        None => {
-            extensions.insert(Slot::Running(Vec::new()));
-            drop(extensions);
-            return Err(Resolve { req: Some(req.clone()), state: State::Running(start(req)) });
-        }
-    };
-    drop(extensions);
-    Err(Resolve { req: Some(req.clone()), state })
+    match req.extensions().get::<Slot>() {
+        Some(Slot::Known(resolution)) => Ok(resolution.clone()),
+        Some(Slot::Running(_)) => Err(Resolve { state: State::Waiting }),
+        None => Err(Resolve { state: State::Unclaimed }),
+    }
 }
 
 /// The app's resolver, started on `req`: `Failed` at once when the app has none.
@@ -204,17 +200,22 @@ fn start(req: &HttpRequest) -> LocalBoxFuture<'static, Resolution> {
     }
 }
 
-/// A request's resolution on its way: see [`resolve`].
+/// A request's resolution on its way, polled with the request it is for: see [`resolve`].
+///
+/// It holds no handle on the request, so whoever is served next has the request to itself; the
+/// one that started the resolver settles the slot when the resolver answers, or, dropped before
+/// that (a scope timeout, a client gone), settles it as failed, so no reader is left waiting.
 pub(crate) struct Resolve {
-    // Held only while the resolution is on its way, to reach the request's slot; let go as soon
-    // as it is known, so whoever is served next has the request to itself.
-    req: Option<HttpRequest>,
     state: State,
 }
 
 enum State {
+    /// Nobody had claimed the slot when this was made.
+    Unclaimed,
+    /// Someone else runs the resolver.
     Waiting,
-    Running(LocalBoxFuture<'static, Resolution>),
+    /// This one runs it, and has claimed the slot.
+    Running(LocalBoxFuture<'static, Resolution>, HttpRequest),
     Done,
 }
 
@@ -224,47 +225,64 @@ impl fmt::Debug for Resolve {
     }
 }
 
-impl Future for Resolve {
-    type Output = Resolution;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Resolution> {
-        let this = self.get_mut();
-        let Some(req) = &this.req else { return Poll::Ready(Resolution::Failed) };
-        match &mut this.state {
-            State::Waiting => {
-                let mut extensions = req.extensions_mut();
-                match extensions.get_mut::<Slot>() {
-                    Some(Slot::Known(resolution)) => {
-                        let resolution = resolution.clone();
-                        drop(extensions);
-                        this.state = State::Done;
-                        this.req = None;
-                        Poll::Ready(resolution)
-                    }
-                    Some(Slot::Running(waiting)) => {
-                        if !waiting.iter().any(|w| w.will_wake(cx.waker())) {
-                            waiting.push(cx.waker().clone());
+impl Resolve {
+    /// Polls the resolution of `req`, the request this was made for.
+    pub(crate) fn poll_for(&mut self, req: &HttpRequest, cx: &mut Context<'_>) -> Poll<Resolution> {
+        loop {
+            match &mut self.state {
+                State::Unclaimed => {
+                    match req.extensions().get::<Slot>() {
+                        Some(Slot::Known(resolution)) => return self.done(resolution.clone()),
+                        Some(Slot::Running(_)) => {
+                            self.state = State::Waiting;
+                            continue;
                         }
-                        Poll::Pending
+                        None => {}
                     }
-                    // Taken out by someone else: nothing can be decided.
-                    None => {
-                        drop(extensions);
-                        this.state = State::Done;
-                        this.req = None;
-                        Poll::Ready(Resolution::Failed)
+                    let mut fut = start(req);
+                    // Most resolvers answer at once: then the slot is written once, known.
+                    if let Poll::Ready(resolution) = fut.as_mut().poll(cx) {
+                        req.extensions_mut().insert(Slot::Known(resolution.clone()));
+                        return self.done(resolution);
                     }
+                    req.extensions_mut().insert(Slot::Running(Vec::new()));
+                    self.state = State::Running(fut, req.clone());
+                    return Poll::Pending;
                 }
+                State::Waiting => {
+                    let mut extensions = req.extensions_mut();
+                    return match extensions.get_mut::<Slot>() {
+                        Some(Slot::Known(resolution)) => {
+                            let resolution = resolution.clone();
+                            drop(extensions);
+                            self.done(resolution)
+                        }
+                        Some(Slot::Running(waiting)) => {
+                            if !waiting.iter().any(|w| w.will_wake(cx.waker())) {
+                                waiting.push(cx.waker().clone());
+                            }
+                            Poll::Pending
+                        }
+                        // Taken out by someone else: nothing can be decided.
+                        None => {
+                            drop(extensions);
+                            self.done(Resolution::Failed)
+                        }
+                    };
+                }
+                State::Running(fut, _) => {
+                    let resolution = std::task::ready!(fut.as_mut().poll(cx));
+                    settle(req, resolution.clone());
+                    return self.done(resolution);
+                }
+                State::Done => return Poll::Ready(Resolution::Failed),
             }
-            State::Running(fut) => {
-                let resolution = std::task::ready!(fut.as_mut().poll(cx));
-                this.state = State::Done;
-                settle(req, resolution.clone());
-                this.req = None;
-                Poll::Ready(resolution)
-            }
-            State::Done => Poll::Ready(Resolution::Failed),
         }
+    }
+
+    fn done(&mut self, resolution: Resolution) -> Poll<Resolution> {
+        self.state = State::Done;
+        Poll::Ready(resolution)
     }
 }
 
@@ -272,7 +290,7 @@ impl Drop for Resolve {
     fn drop(&mut self) {
         // Dropped while the resolver ran (a scope timeout, a client gone): the request has no
         // actor, and whoever waits for one is told so rather than left waiting.
-        if let (State::Running(_), Some(req)) = (&self.state, &self.req) {
+        if let State::Running(_, req) = &self.state {
             settle(req, Resolution::Failed);
         }
     }
