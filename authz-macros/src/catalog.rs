@@ -10,10 +10,11 @@
 //!
 //! The file is read from the root of the crate being compiled (`CARGO_MANIFEST_DIR`). Every
 //! expansion that consults it emits `include_bytes!` of it, so cargo rebuilds the crate when the
-//! file changes, and every expansion that finds it broken reports it: nothing depends on which
-//! expansion runs first, or on a process compiling one crate only (an IDE's proc-macro server
-//! reuses its process). Parsed files are cached per process, keyed by path and contents, which
-//! only saves work.
+//! file changes. A broken file is one error: `catalog!()` reports it, and declarations stay
+//! silent when the crate's sources invoke `catalog!()` (see [`reported_at_catalog_macro`]);
+//! without one, every declaration reports it. Nothing depends on which expansion runs first, or
+//! on a process compiling one crate only (an IDE's proc-macro server reuses its process). Parsed
+//! files are cached per process, keyed by path and contents, which only saves work.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -346,7 +347,150 @@ impl Catalog {
     }
 }
 
+/// Whether the crate's own sources (`src/`, comments aside) invoke `catalog!()` on its
+/// `authz.toml`, the file `for_crate` reads: that invocation then reports the file broken, once,
+/// and declarations stay silent about it, so one mistake in the file is one error.
+///
+/// Read from the files on every call, never remembered: an IDE's proc-macro process outlives
+/// edits and serves many crates. Only consulted when the file is broken.
+pub fn reported_at_catalog_macro() -> bool {
+    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
+        return false;
+    };
+    let mut pending = vec![dir.join("src")];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && std::fs::read_to_string(&path).is_ok_and(|text| invokes_catalog_on_crate_file(&text))
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `catalog!()` (or `catalog! {}`, with only a `crate = ...` argument) outside comments.
+fn invokes_catalog_on_crate_file(text: &str) -> bool {
+    let code = without_comments(text);
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("catalog!") {
+        let after = rest[at + "catalog!".len()..].trim_start();
+        let preceded_by_ident = rest[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if let Some(open) = after.chars().next().filter(|c| matches!(c, '(' | '{' | '[')) {
+            let close = match open {
+                '(' => ')',
+                '{' => '}',
+                _ => ']',
+            };
+            let args = after[1..].split(close).next().unwrap_or_default();
+            if !preceded_by_ident && !args.contains("path") {
+                return true;
+            }
+        }
+        rest = &rest[at + "catalog!".len()..];
+    }
+    false
+}
+
+/// `text` with comments and the insides of string and character literals blanked, so only code
+/// is searched: a `catalog!()` in a comment or a string must not silence the declarations.
+fn without_comments(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let (c, next) = (chars[i], chars.get(i + 1).copied());
+        match (c, next) {
+            ('/', Some('/')) => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            ('/', Some('*')) => {
+                let mut depth = 0;
+                while i < chars.len() {
+                    match (chars[i], chars.get(i + 1)) {
+                        ('/', Some('*')) => (depth, i) = (depth + 1, i + 2),
+                        ('*', Some('/')) => (depth, i) = (depth - 1, i + 2),
+                        _ => i += 1,
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                out.push(' ');
+                continue;
+            }
+            ('r', Some('"' | '#')) if !chars[..i].last().is_some_and(|c| c.is_alphanumeric() || *c == '_') => {
+                let hashes = chars[i + 1..].iter().take_while(|c| **c == '#').count();
+                if chars.get(i + 1 + hashes) == Some(&'"') {
+                    i += 2 + hashes;
+                    while i < chars.len() && !(chars[i] == '"' && chars[i + 1..].iter().take(hashes).filter(|c| **c == '#').count() == hashes) {
+                        i += 1;
+                    }
+                    i += 1 + hashes;
+                    out.push_str("\"\"");
+                    continue;
+                }
+            }
+            ('"', _) => {
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    i += if chars[i] == '\\' { 2 } else { 1 };
+                }
+                i += 1;
+                out.push_str("\"\"");
+                continue;
+            }
+            ('\'', Some('\\')) => {
+                i += 2;
+                while i < chars.len() && chars[i] != '\'' {
+                    i += 1;
+                }
+                i += 1;
+                out.push_str("' '");
+                continue;
+            }
+            ('\'', Some(_)) if chars.get(i + 2) == Some(&'\'') => {
+                i += 3;
+                out.push_str("' '");
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
 /// The error a broken or missing catalog produces at `span`.
 pub fn broken_error(message: &str, span: Span) -> syn::Error {
     syn::Error::new(span, format!("invalid permission catalog:\n{message}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::invokes_catalog_on_crate_file as invokes;
+
+    #[test]
+    fn only_code_that_invokes_catalog_on_the_crate_file_counts() {
+        assert!(invokes("pub mod perms {\n    authz_actix::catalog!();\n}\n"));
+        assert!(invokes("catalog! { crate = ::my_facade }"));
+        assert!(invokes("use authz_actix::catalog;\ncatalog!();"));
+        assert!(!invokes("// authz_actix::catalog!();\nfn main() {}"));
+        assert!(!invokes("/* outer /* catalog!() */ still a comment */ fn main() {}"));
+        assert!(!invokes(r#"const MAIN: &str = "authz_actix::catalog!();";"#));
+        assert!(!invokes("const MAIN: &str = r#\"\nauthz_actix::catalog!();\n\"#;"));
+        assert!(!invokes(r#"let q = '"'; let s = "catalog!()";"#));
+        assert!(!invokes(r#"authz_actix::catalog!(path = "../other.toml");"#));
+        assert!(!invokes("my_catalog!();"));
+        assert!(invokes("fn f<'a>(x: &'a str) {}\nauthz_actix::catalog!();"));
+    }
 }

@@ -116,8 +116,29 @@ fn a_required_catalog_must_exist() {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
-/// A broken catalog is reported at every declaration that consults it, whatever ran first: no
-/// process-wide "reported already" state that a reused proc-macro process (an IDE's) would keep.
+/// One mistake in `authz.toml`, one error: `catalog!()` reports it; the declarations, however
+/// many, stay silent. Decided from the crate's files at each expansion, not from process-wide
+/// "reported already" state that a reused proc-macro process (an IDE's) would keep.
+#[test]
+fn a_broken_catalog_is_reported_once_at_catalog() {
+    let probe = Probe::new("catalog-probe-broken-once", "");
+    probe.write_catalog(Some("[permissions]\n\"report:read\"  = \"Read reports\"\n\n[roles]\neditor = [\"report:read\", \"report:wirte\"]\n"));
+    let more: String = (0..5)
+        .map(|i| format!("\n/// Route {i}.\n#[authz_actix::require_permission(\"report:read\")]\n#[actix_web::get(\"/r{i}\")]\nasync fn r{i}() -> actix_web::HttpResponse {{\n    actix_web::HttpResponse::Ok().finish()\n}}\n"))
+        .collect();
+    let main = MAIN.replace("let _ = (perms::REPORT_READ, reports);", "let _ = (reports, r0, r1, r2, r3, r4);");
+    std::fs::write(probe.dir.join("src/main.rs"), format!("{main}{more}")).expect("main.rs");
+    let out = probe.check();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(errors.len(), 2, "one error and rustc's 'aborting due to': {err}");
+    assert!(errors[0].contains("src/main.rs:3:") && errors[0].contains("invalid permission catalog"), "at `catalog!()`: {err}");
+    assert!(err.contains("report:wirte"), "{err}");
+}
+
+/// Without `catalog!()`, a broken catalog is reported at every declaration that consults it,
+/// whatever ran first (nothing else in the crate reads the file).
 #[test]
 fn a_broken_catalog_is_reported_at_every_declaration() {
     let probe = Probe::new("catalog-probe-broken", "");
