@@ -55,12 +55,25 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         }
         AccessArgs::Public { reason } => quote!(#private::Access::Public { reason: #reason }),
     };
-    // The record `#[policy]` emits beside the function, reached through the path as written
-    // (a braced struct of the function's name lives in the type namespace): a function not
-    // marked `#[policy]` is an error at the user's path.
+    // The record `#[policy]` emits beside the function: a braced struct of the function's name,
+    // in the type namespace, reached by importing the path as written into an inner block. An
+    // outer block holds a stand-in of that name, which the import shadows only when the marker
+    // made the struct: so a function not marked `#[policy]` reaches the stand-in, and the one
+    // error says to mark it (`PolicyRecord`'s message); a name or module that does not exist is
+    // rustc's one "unresolved import" error, with its suggestion, at the user's path.
     let policy_ref = |p: &syn::Path| {
         let text = path_text(p);
-        let meta = quote_spanned!(p.span()=> <#p as #private::PolicyRecord>::META);
+        let name = p.segments.last().map(|s| s.ident.clone());
+        let import = if p.segments.len() == 1 && p.leading_colon.is_none() { quote_spanned!(p.span()=> self::#p) } else { quote!(#p) };
+        let meta = quote_spanned! {p.span()=> {
+            #[allow(non_camel_case_types, dead_code)]
+            struct #name {}
+            {
+                #[allow(unused_imports)]
+                use #import;
+                <#name as #private::PolicyRecord>::META
+            }
+        }};
         quote!(#private::PolicyRef { path: #text, meta: #meta })
     };
     let some = |value: Option<TokenStream>| match value {
