@@ -156,7 +156,7 @@ pub mod records {
 /// - `policy = path::to::fn`: the policy function the service enforces on the loaded resource,
 ///   marked [`#[policy]`](macro@policy): the matrix shows its doc summary and rule. The path is
 ///   checked by the compiler; a function not marked `#[policy]` is an error there
-///   ("expected type, found function").
+///   ("`can_edit` is not marked `#[policy]`").
 /// - `filter = path::to::fn`: instead of `policy`, for a route whose policy narrows the results
 ///   (a list shows only what the actor may see) rather than refusing; the matrix says
 ///   "200, filtered".
