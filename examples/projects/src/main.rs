@@ -3,16 +3,20 @@
 //! ```text
 //! projects serve [--bind 127.0.0.1:8080] [--database URL] [--demo]
 //! projects users add NAME --role ROLE      prints the new user's token
-//! projects users token NAME                issues another token
-//! projects users revoke NAME               revokes every token of NAME
+//! projects users token USER                issues another token
+//! projects users revoke USER               revokes every token of USER (none: still exit 0)
 //! projects users list
 //! projects matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]
 //! projects openapi [--out FILE] [--check FILE]
 //! projects teams add NAME                  prints {"id":N,"name":"NAME"}
 //! projects teams list
-//! projects members add TEAM USER --role ROLE
-//! projects members revoke TEAM USER         removes every role USER holds in TEAM
+//! projects members add TEAM USER --role ROLE   makes ROLE the one role USER holds in TEAM
+//! projects members revoke TEAM USER         removes every role USER holds in TEAM (none: exit 0)
 //! projects members list TEAM
+//!
+//! TEAM and USER are names or ids (as `teams list` and `users list` print them; a name wins).
+//! Membership changes go through the same service and no-escalation policy as HTTP, as the
+//! logged system actor `members-cli`.
 //! projects archive-stale [--days 90]       archives projects untouched for that long
 //! ```
 
@@ -143,7 +147,8 @@ enum TeamsCommand {
 
 #[derive(Subcommand)]
 enum MembersCommand {
-    /// Grant USER the catalog role ROLE inside TEAM.
+    /// Make ROLE the one catalog role USER holds inside TEAM (as HTTP `PUT` does). TEAM and USER
+    /// are names or ids.
     Add {
         team: String,
         user: String,
@@ -151,7 +156,7 @@ enum MembersCommand {
         #[arg(long)]
         role: String,
     },
-    /// Remove every role USER holds in TEAM; running servers refuse them there within a second
+    /// Remove every role USER holds in TEAM (holding none is not an error); running servers refuse them there within a second
     /// on PostgreSQL, within about 100 ms on a SQLite file (the cache's 2 s time to live at worst).
     Revoke { team: String, user: String },
     /// List a team's members and their roles.
@@ -253,13 +258,13 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let teams = Teams::new(Db::connect(&database).await?);
             match command {
                 MembersCommand::Add { team, user, role } => {
-                    let added = teams.add_member(&team, &user, &role).await?;
-                    eprintln!("{user} {} {role} in {team}", if added { "is now" } else { "was already" });
+                    teams.set_member(&team, &user, &role).await?;
+                    eprintln!("{user} now holds {role} in {team}, and only that");
                 }
-                MembersCommand::Revoke { team, user } => {
-                    let n = teams.revoke_member(&team, &user).await?;
-                    eprintln!("revoked {n} role(s) of {user} in {team}");
-                }
+                MembersCommand::Revoke { team, user } => match teams.revoke_member(&team, &user).await? {
+                    true => eprintln!("revoked the roles of {user} in {team}"),
+                    false => eprintln!("{user} held no role in {team}: nothing to revoke"),
+                },
                 MembersCommand::List { team } => {
                     for (user, role) in teams.members(&team).await? {
                         println!("{user}\t{role}");

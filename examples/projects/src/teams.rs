@@ -2,12 +2,11 @@
 //! authz's grant table (`authz_sqlx`), so every running server learns of a change — at once on
 //! PostgreSQL, through the table's trigger; within about 100 ms on a SQLite file, by its `data_version`.
 
-use authz_actix::{ActorId, Scope};
 
 use crate::db::{now, Db};
 use crate::model::Team;
 use crate::perms::CATALOG;
-use crate::service::TEAM;
+use crate::service::{ProjectService, ServiceError, TEAM};
 use crate::users::{valid_name, UserError, Users};
 
 #[derive(Debug, thiserror::Error)]
@@ -16,14 +15,14 @@ pub enum TeamError {
     BadName,
     #[error("a team named `{0}` already exists")]
     Exists(String),
-    #[error("no team named `{0}`")]
+    #[error("no team `{0}` (by name or id)")]
     NoSuchTeam(String),
     #[error("unknown role `{0}`; roles: {roles}", roles = CATALOG.roles().iter().map(|r| r.name).collect::<Vec<_>>().join(", "))]
     UnknownRole(String),
-    #[error("`{user}` holds no role in `{team}`")]
-    NotAMember { user: String, team: String },
     #[error(transparent)]
     Users(#[from] UserError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -58,9 +57,16 @@ impl Teams {
         Ok(Team { id, name: name.to_owned() })
     }
 
-    pub async fn find(&self, name: &str) -> Result<Option<Team>, TeamError> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1").bind(name).fetch_optional(&self.db.pool).await?;
-        Ok(id.map(|id| Team { id, name: name.to_owned() }))
+    /// The team named `team`, or else the team whose id `team` is (`teams list` prints both): a
+    /// name wins, so a team named `7` is found by name.
+    pub async fn find(&self, team: &str) -> Result<Option<Team>, TeamError> {
+        let by_name: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1").bind(team).fetch_optional(&self.db.pool).await?;
+        if let Some(id) = by_name {
+            return Ok(Some(Team { id, name: team.to_owned() }));
+        }
+        let Some(id) = crate::users::parse_id(team) else { return Ok(None) };
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1").bind(id).fetch_optional(&self.db.pool).await?;
+        Ok(name.map(|name| Team { id, name }))
     }
 
     /// Every team, by id.
@@ -75,21 +81,26 @@ impl Teams {
         Ok((found, user.id))
     }
 
-    /// Grants `role` in `team` to `user`; `false` when they held it already.
-    pub async fn add_member(&self, team: &str, user: &str, role: &str) -> Result<bool, TeamError> {
+    /// Makes `role` the one role `user` holds in `team`, as `PUT /teams/{team_id}/members/{user_id}`
+    /// does: through the same service and its no-escalation policy, as the logged system actor
+    /// `members-cli`, which holds every permission of the catalog.
+    pub async fn set_member(&self, team: &str, user: &str, role: &str) -> Result<(), TeamError> {
         if CATALOG.roles().iter().all(|r| r.name != role) {
             return Err(TeamError::UnknownRole(role.to_owned()));
         }
         let (team, user) = self.team_and_user(team, user).await?;
-        Ok(self.db.grants.grant(&ActorId::Int(user), Scope::new(TEAM, team.id), role).await?)
+        ProjectService::new(self.db.clone()).set_member(&cli_actor(), team.id, user, role).await?;
+        Ok(())
     }
 
-    /// Removes every role `user` holds in `team`; returns how many.
-    pub async fn revoke_member(&self, team: &str, user: &str) -> Result<u64, TeamError> {
+    /// Removes every role `user` holds in `team`, as `DELETE /teams/{team_id}/members/{user_id}`
+    /// does; `false` when they held none (nothing to do is not an error, as for `users revoke`).
+    pub async fn revoke_member(&self, team: &str, user: &str) -> Result<bool, TeamError> {
         let (found, id) = self.team_and_user(team, user).await?;
-        match self.db.grants.revoke(&ActorId::Int(id), Scope::new(TEAM, found.id), None).await? {
-            0 => Err(TeamError::NotAMember { user: user.to_owned(), team: team.to_owned() }),
-            n => Ok(n),
+        match ProjectService::new(self.db.clone()).remove_member(&cli_actor(), found.id, id).await {
+            Ok(()) => Ok(true),
+            Err(ServiceError::Denied(authz_actix::AuthzError::Missing)) => Ok(false),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -120,9 +131,15 @@ pub async fn demo(teams: &Teams) -> Result<Vec<Team>, TeamError> {
             None => teams.add(name).await?,
         };
         for (user, role) in *members {
-            teams.add_member(name, user, role).await?;
+            teams.set_member(name, user, role).await?;
         }
         out.push(team);
     }
     Ok(out)
+}
+
+/// The command line's actor for membership changes: a named, logged system actor.
+fn cli_actor() -> authz_actix::Actor {
+    let every: Vec<_> = CATALOG.permissions().iter().map(|p| p.permission).collect();
+    CATALOG.system_actor("members-cli", &every)
 }

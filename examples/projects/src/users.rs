@@ -30,7 +30,7 @@ pub enum UserError {
     BadName,
     #[error("a user named `{0}` already exists")]
     Exists(String),
-    #[error("no user named `{0}`")]
+    #[error("no user `{0}` (by name or id)")]
     NoSuchUser(String),
     #[error("cannot draw random bytes for a token: {0}")]
     Random(String),
@@ -50,6 +50,12 @@ pub struct Users {
 }
 
 /// A user or team name: 1 to 64 characters of a-z, 0-9, `_`, `-` and `.`.
+/// An id as the command line takes it: digits, no sign, no leading zero (the spelling `list`
+/// prints and HTTP paths accept).
+pub fn parse_id(text: &str) -> Option<i64> {
+    authz_actix::Scope::parse_id(text)
+}
+
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
 }
@@ -157,17 +163,28 @@ impl Users {
         Ok(())
     }
 
-    pub async fn find(&self, name: &str) -> Result<Option<User>, UserError> {
+    /// The user named `user`, or else the user whose id `user` is (`users list` prints both): a
+    /// name wins.
+    pub async fn find(&self, user: &str) -> Result<Option<User>, UserError> {
         let rows = sqlx::query(
             "SELECT u.id, u.name, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.name = $1 ORDER BY r.role",
         )
-        .bind(name)
+        .bind(user)
+        .fetch_all(&self.db.pool)
+        .await?;
+        if let Some(found) = with_roles(rows)?.pop() {
+            return Ok(Some(found));
+        }
+        let Some(id) = parse_id(user) else { return Ok(None) };
+        let rows = sqlx::query(
+            "SELECT u.id, u.name, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id WHERE u.id = $1 ORDER BY r.role",
+        )
+        .bind(id)
         .fetch_all(&self.db.pool)
         .await?;
         Ok(with_roles(rows)?.pop())
     }
 
-    /// Every user with their roles, by id.
     pub async fn list(&self) -> Result<Vec<User>, UserError> {
         let rows = sqlx::query("SELECT u.id, u.name, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id ORDER BY u.id, r.role")
             .fetch_all(&self.db.pool)

@@ -51,7 +51,7 @@ async fn world(normalize: bool) -> World {
     // Teams 1 (apollo: erin editor, dave editor) and 2 (zephyr: nobody).
     let teams = Teams::new(db.clone());
     projects::teams::demo(&teams).await.expect("demo teams");
-    teams.add_member("apollo", "dave", "editor").await.expect("member");
+    teams.set_member("apollo", "dave", "editor").await.expect("member");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     let server_db = db.clone();

@@ -50,13 +50,13 @@ async fn fixture() -> (impl actix_web::dev::Service<actix_http::Request, Respons
     let teams = Teams::new(db.clone());
     let made = projects::teams::demo(&teams).await.expect("demo teams");
     assert_eq!(made.iter().map(|t| t.id).collect::<Vec<_>>(), [APOLLO, ZEPHYR]);
-    teams.add_member("apollo", "dave", "member").await.expect("member");
-    teams.add_member("zephyr", "bob", "editor").await.expect("member");
+    teams.set_member("apollo", "dave", "member").await.expect("member");
+    teams.set_member("zephyr", "bob", "editor").await.expect("member");
     // ivy is the user the membership routes act on: a member of both teams, not a caller.
     let (ivy, _) = users.add("ivy", "member").await.expect("user");
     assert_eq!(ivy.id, IVY);
-    teams.add_member("apollo", "ivy", "member").await.expect("member");
-    teams.add_member("zephyr", "ivy", "member").await.expect("member");
+    teams.set_member("apollo", "ivy", "member").await.expect("member");
+    teams.set_member("zephyr", "ivy", "member").await.expect("member");
     let seed = CATALOG.system_actor("conformance-seed", &[PROJECT_WRITE]);
     ProjectService::new(db.clone())
         .create(&seed, NewProject { name: "Apollo".into(), owner_id: Some(bob), allow_owner_edits: true, ..Default::default() })

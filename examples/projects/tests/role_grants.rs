@@ -65,7 +65,7 @@ async fn role_in(teams: &Teams, team: &str, user: &str) -> Option<String> {
 async fn restore(teams: &Teams, team: &str, user: &str, role: Option<&str>) {
     let _ = teams.revoke_member(team, user).await;
     if let Some(role) = role {
-        teams.add_member(team, user, role).await.expect("restore");
+        teams.set_member(team, user, role).await.expect("restore");
     }
 }
 
@@ -76,7 +76,7 @@ async fn no_granter_gives_or_takes_away_more_than_it_holds() {
         let teams = Teams::new(db.clone());
         let ids = projects::teams::demo(&teams).await.expect("demo teams");
         for (team, user, role) in EXTRA {
-            teams.add_member(team, user, role).await.expect("extra member");
+            teams.set_member(team, user, role).await.expect("extra member");
         }
         let svc = ProjectService::new(db.clone());
         let roles: Vec<&str> = CATALOG.roles().iter().map(|r| r.name).collect();

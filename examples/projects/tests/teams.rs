@@ -65,6 +65,37 @@ fn ok(out: std::process::Output) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// One rule for each: TEAM and USER are names or ids, as the `list` commands print them; `members
+/// add` makes the role the one held, as HTTP `PUT` does; revoking nothing is not an error.
+#[test]
+fn the_command_line_follows_one_rule_for_names_roles_and_revocations() {
+    let (dir, url) = temp_db("cli-rules");
+    ok(run(&["users", "add", "kim", "--role", "member", "--database", &url]));
+    let kim: String = ok(run(&["users", "list", "--database", &url])).lines().find(|l| l.contains("\tkim\t")).and_then(|l| l.split('\t').next()).expect("kim's id").to_owned();
+    let team = ok(run(&["teams", "add", "green", "--database", &url]));
+    let team: serde_json::Value = serde_json::from_str(&team).expect("JSON");
+    let team = team["id"].to_string();
+    assert_eq!(ok(run(&["teams", "list", "--database", &url])).trim(), format!("{team}\tgreen"));
+
+    ok(run(&["members", "add", &team, &kim, "--role", "editor", "--database", &url]));
+    assert_eq!(ok(run(&["members", "list", &team, "--database", &url])).trim(), "kim\teditor", "by ids");
+    ok(run(&["members", "add", "green", "kim", "--role", "member", "--database", &url]));
+    assert_eq!(ok(run(&["members", "list", "green", "--database", &url])).trim(), "kim\tmember", "replaced, not stacked");
+
+    let missing = run(&["members", "list", "999", "--database", &url]);
+    assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("no team `999` (by name or id)"));
+
+    ok(run(&["members", "revoke", "green", &kim, "--database", &url]));
+    let none = run(&["members", "revoke", "green", "kim", "--database", &url]);
+    assert!(none.status.success(), "{}", String::from_utf8_lossy(&none.stderr));
+    ok(run(&["users", "revoke", &kim, "--database", &url]));
+    let none = run(&["users", "revoke", "kim", "--database", &url]);
+    assert!(none.status.success() && String::from_utf8_lossy(&none.stderr).contains("revoked 0 token(s) of kim"));
+    let nobody = run(&["users", "revoke", "nobody", "--database", &url]);
+    assert!(!nobody.status.success(), "an unknown user is an error");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn team_commands_change_access_within_the_sqlite_ttl() {
     let (dir, url) = temp_db("teams");
@@ -81,7 +112,7 @@ fn team_commands_change_access_within_the_sqlite_ttl() {
     let bad_role = run(&["members", "add", "blue", "dave", "--role", "wizard", "--database", &url]);
     assert!(!bad_role.status.success() && String::from_utf8_lossy(&bad_role.stderr).contains("admin, editor, support, member"));
     let no_team = run(&["members", "add", "red", "dave", "--role", "editor", "--database", &url]);
-    assert!(!no_team.status.success() && String::from_utf8_lossy(&no_team.stderr).contains("no team named `red`"));
+    assert!(!no_team.status.success() && String::from_utf8_lossy(&no_team.stderr).contains("no team `red` (by name or id)"));
 
     // dave (member) is refused in blue, and his refusal is now cached by the server.
     assert_eq!(status(addr, "GET", "/teams/3/projects", &dave), 404);
@@ -103,8 +134,10 @@ fn team_commands_change_access_within_the_sqlite_ttl() {
 
     ok(run(&["members", "revoke", "blue", "dave", "--database", &url]));
     let revoked = until_settled(addr, "POST", "/teams/3/projects", &dave, 404, Duration::from_secs(10));
-    // A second revoke has nothing to remove.
-    assert!(!run(&["members", "revoke", "blue", "dave", "--database", &url]).status.success());
+    // A second revoke has nothing to remove: said, and not an error (as `users revoke` of a
+    // user without tokens).
+    let again = run(&["members", "revoke", "blue", "dave", "--database", &url]);
+    assert!(again.status.success() && String::from_utf8_lossy(&again.stderr).contains("dave held no role in blue: nothing to revoke"));
     // erin is a global editor: every team, no grant needed; a team that does not exist is 404.
     assert_eq!(status(addr, "GET", "/teams/3/projects", &erin), 200);
     assert_eq!(status(addr, "GET", "/teams/99/projects", &erin), 404);
