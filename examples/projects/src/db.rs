@@ -60,29 +60,58 @@ impl From<Backend> for authz_sqlx::Backend {
     }
 }
 
+/// Why the database could not be opened: the place (a file path, or PostgreSQL's host without
+/// credentials) and the cause, as a person at the terminal needs them.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL `{0}`: expected sqlite://FILE, sqlite::memory: or postgres://...")]
+    Unsupported(String),
+    #[error("cannot open the SQLite database `{path}`: {cause}")]
+    Open { path: String, cause: String },
+    #[error("cannot connect to PostgreSQL at {place}: {cause}")]
+    Unreachable { place: String, cause: String },
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+}
+
+/// How long a first connection to PostgreSQL may take before `connect` gives up.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The default database: a SQLite file next to where the server runs.
 pub const DEFAULT_URL: &str = "sqlite://projects.db";
 
 impl Db {
     /// Connects to `url` (`sqlite://FILE`, `sqlite::memory:` or `postgres://...`), creating a
     /// SQLite file if needed, and brings the schema up to date.
-    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else {
-            return Err(sqlx::Error::Configuration(
-                format!("unsupported database URL `{url}`: expected sqlite://FILE, sqlite::memory: or postgres://...").into(),
-            ));
+            return Err(DbError::Unsupported(url.to_owned()));
         };
+        let given = url;
         let url = match backend {
             // Create the file on first run.
             Backend::Sqlite if !url.contains("memory") && !url.contains('?') => format!("{url}?mode=rwc"),
             _ => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
+        // One connection first, bounded: its error names the cause (a pool retries until its own
+        // timeout and then says only that it timed out).
+        // A query too: SQLite reads the file only then ("file is not a database").
+        let probe = async {
+            let mut conn = sqlx::ConnectOptions::connect(&options).await?;
+            sqlx::query("SELECT 1").execute(&mut conn).await?;
+            sqlx::Connection::close(conn).await
+        };
+        match actix_web::rt::time::timeout(CONNECT_TIMEOUT, probe).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(explain(backend, given, &e.to_string())),
+            Err(_) => return Err(explain(backend, given, &format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))),
+        }
         let pool = match backend {
             // One connection: SQLite serializes writers anyway, and an in-memory database exists
             // only inside its connection. Check-then-write transactions cannot interleave.
@@ -99,7 +128,7 @@ impl Db {
                     .connect_with(options)
                     .await?
             }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(8).connect_with(options).await?,
+            Backend::Postgres => AnyPoolOptions::new().max_connections(8).acquire_timeout(CONNECT_TIMEOUT).connect_with(options).await?,
         };
         let db = Db { grants: SqlGrants::new(pool.clone(), backend.into()), pool, backend };
         db.migrate().await?;
@@ -146,6 +175,44 @@ impl Db {
             tracing::info!(version, name, "applied migration");
         }
         Ok(())
+    }
+}
+
+/// The error for a database at `url` that would not open, with what can be found out about why.
+fn explain(backend: Backend, url: &str, driver: &str) -> DbError {
+    match backend {
+        Backend::Postgres => {
+            // Host, port and database, never the credentials.
+            let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+            let place = rest.rsplit_once('@').map_or(rest, |(_, place)| place);
+            let place = place.split('?').next().unwrap_or(place).to_owned();
+            DbError::Unreachable { place, cause: driver.to_owned() }
+        }
+        Backend::Sqlite => {
+            let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or(path);
+            let file = std::path::Path::new(path);
+            let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let cause = if !dir.is_dir() {
+                format!("the directory `{}` does not exist", dir.display())
+            } else if file.is_dir() {
+                "it is a directory".to_owned()
+            } else if file.exists() {
+                match std::fs::OpenOptions::new().read(true).write(true).open(file) {
+                    Err(e) => e.to_string(),
+                    Ok(_) => format!("not a database SQLite can open ({driver})"),
+                }
+            } else {
+                match std::fs::OpenOptions::new().write(true).create_new(true).open(file) {
+                    Err(e) => format!("cannot create it: {e}"),
+                    Ok(_) => {
+                        let _ = std::fs::remove_file(file);
+                        driver.to_owned()
+                    }
+                }
+            };
+            DbError::Open { path: path.to_owned(), cause }
+        }
     }
 }
 

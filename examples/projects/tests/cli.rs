@@ -114,3 +114,34 @@ fn checking_a_missing_file_says_it_is_missing() {
         assert!(!stderr.contains("stale") && stderr.lines().count() <= 3, "{command}: {stderr}");
     }
 }
+
+/// A database that will not open says where and why: the SQLite path and its cause, PostgreSQL's
+/// host (never the password) and the driver's cause — at once, not after a pool's 30 s timeout.
+#[test]
+fn a_database_that_will_not_open_names_the_place_and_the_cause() {
+    let dir = std::env::temp_dir().join(format!("projects-db-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let garbage = dir.join("garbage.db");
+    std::fs::write(&garbage, "not a database, just text").expect("file");
+    let cases = [
+        (format!("sqlite://{}/missing/x.db", dir.display()), format!("the directory `{}/missing` does not exist", dir.display())),
+        (format!("sqlite://{}", garbage.display()), "file is not a database".to_owned()),
+        (format!("sqlite://{}", dir.display()), "it is a directory".to_owned()),
+        ("postgres://app:hunter2@127.0.0.1:1/projects".to_owned(), "cannot connect to PostgreSQL at 127.0.0.1:1/projects".to_owned()),
+    ];
+    for (url, cause) in cases {
+        let started = std::time::Instant::now();
+        let out = run(&["users", "list", "--database", &url]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{url}: {stderr}");
+        assert!(stderr.contains(&cause), "{url}: {stderr}");
+        if url.starts_with("sqlite") {
+            let path = url.trim_start_matches("sqlite://");
+            assert!(stderr.contains(&format!("cannot open the SQLite database `{path}`")), "{url}: {stderr}");
+        }
+        assert!(!stderr.contains("hunter2"), "no credentials in messages: {stderr}");
+        // Bounded by `projects::db::CONNECT_TIMEOUT` (5 s), with room for a loaded machine.
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{url}: {:?}", started.elapsed());
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
