@@ -13,6 +13,39 @@
 //!   to live.
 //! - [`where_clause`] renders a [`Condition`] (a policy's list form) as a `WHERE` clause.
 //!
+//! # Setup
+//!
+//! A store from a URL, its table, a grant, the invalidation feed, and the app data a gate asks:
+//!
+//! ```
+//! use authz_core::{ActorId, Catalog, GrantStore, Permission, PermissionDef, RoleDef, Scope};
+//! use authz_sqlx::SqlGrants;
+//!
+//! const PROJECT_READ: Permission = Permission::new("project:read");
+//! static CATALOG: Catalog = Catalog::new(
+//!     &[PermissionDef { permission: PROJECT_READ, description: "Read projects" }],
+//!     &[RoleDef { name: "viewer", permissions: &[PROJECT_READ] }],
+//! );
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // `sqlite://grants.db` (created if missing), `sqlite::memory:` or `postgres://...`; sqlx's
+//! // drivers are installed by `connect`.
+//! let url = "sqlite::memory:";
+//! let grants = SqlGrants::connect(url).await?;
+//! grants.migrate().await?; // or apply `authz_sqlx::migration(backend)` with your migrations
+//! grants.grant(&ActorId::Int(7), Scope::new("team", 1), "viewer").await?;
+//! assert_eq!(grants.roles_in(&ActorId::Int(7), Scope::new("team", 1)).await?, ["viewer"]);
+//!
+//! // Other processes' changes reach this one's caches (LISTEN/NOTIFY, or SQLite's data_version);
+//! // keep the guard as long as the server runs.
+//! let _feed = grants.listen(url)?;
+//! // In each worker's app: `.app_data(authz_actix::Grants::new(grants.clone(), &CATALOG))`.
+//! let _ = &CATALOG;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! [authz]: https://docs.rs/authz-actix
 #![deny(missing_docs)]
 
@@ -114,7 +147,30 @@ fn now() -> i64 {
 }
 
 impl SqlGrants {
-    /// Grants stored through `pool`, which speaks `backend`'s dialect.
+    /// Connects to `url` — `sqlite://FILE` (created when missing), `sqlite::memory:` or
+    /// `postgres://...` — with a pool of its own, installing sqlx's `Any` drivers first (without
+    /// them, sqlx panics "No drivers installed"). An in-memory SQLite database is one connection:
+    /// each connection would have a database of its own.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(sqlx::Error::Configuration(format!("unsupported database URL `{url}`: expected sqlite://FILE, sqlite::memory: or postgres://...").into()));
+        };
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let url = match backend {
+            Backend::Sqlite if !in_memory && !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_owned(),
+        };
+        let pool = sqlx::any::AnyPoolOptions::new().max_connections(if in_memory { 1 } else { 8 }).connect(&url).await?;
+        Ok(SqlGrants::new(pool, backend))
+    }
+
+    /// Grants stored through `pool`, which speaks `backend`'s dialect. The pool's drivers must
+    /// be installed (`sqlx::any::install_default_drivers()`); [`connect`](Self::connect) does it.
     pub fn new(pool: AnyPool, backend: Backend) -> Self {
         SqlGrants { pool, backend, feed: Arc::default() }
     }
