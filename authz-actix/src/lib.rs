@@ -70,7 +70,17 @@
 //! DEBUG, denials — by the gate or by a service policy whose `AuthzError` the handler returned — at
 //! INFO, failures at ERROR. A service's `AuthzError::Missing` is answered as a hidden resource is
 //! and logged as `decision="not_found"`, so the log tells missing from hidden and the client cannot.
+//! Events go through `tracing`: nothing shows until the app installs a subscriber — in
+//! production, one that writes target `authz` at INFO or above to where the logs are kept (e.g.
+//! `tracing_subscriber::fmt().json()`); authz writes one line to stderr when it refuses a
+//! request for a misassembled app and no subscriber is installed.
+//!
+//! # Features
+//!
+//! - `test-kit` (`authz_actix::test`): injected actors and route listing, for dev-dependencies only.
+//! - `utoipa` (`authz_actix::openapi`): the declarations in an app's utoipa OpenAPI document.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The request path, in the order a request meets it, one direction: `middleware` (routing
 // observed through `select`'s marks), `gate` (the endpoint: the actor resolved through
@@ -90,10 +100,12 @@ mod select;
 pub mod build;
 pub mod conformance;
 #[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
 pub mod openapi;
 pub mod problem;
 pub mod routes;
 #[cfg(feature = "test-kit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-kit")))]
 pub mod test;
 
 pub use authz_core::{condition, diff, escalation, matrix};
