@@ -99,6 +99,7 @@ mod select;
 
 pub mod build;
 pub mod conformance;
+pub mod credentials;
 #[cfg(feature = "utoipa")]
 #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
 pub mod openapi;

@@ -1,6 +1,5 @@
 //! Users and their API tokens. Tokens are random, shown once, and stored only as SHA-256 hashes.
 
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::HttpRequest;
 use authz_actix::Actor;
 use serde::Serialize;
@@ -70,22 +69,12 @@ fn new_token() -> Result<String, UserError> {
     Ok(format!("{PREFIX}{}", hex::encode(bytes)))
 }
 
-/// The token in `Authorization: Bearer TOKEN`, when the request carries exactly one well-formed
-/// one. The scheme is matched case-insensitively (`bearer`, `BEARER`: RFC 9110 §11.1); anything
-/// else — no header, two headers, another scheme, more than one space, bytes that are not a
-/// token — means no credentials. Strict otherwise: one accepted form leaves nothing for a proxy
-/// and this server to read differently.
+/// The token in `Authorization: Bearer TOKEN`, when the request carries exactly one, in this
+/// service's token format. The header is read by [`authz_actix::credentials::bearer`] (the
+/// scheme in any case, RFC 9110 §11); anything else — no header, two headers, another scheme, a
+/// token of another shape — means no credentials.
 pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
-    let mut headers = req.headers().get_all(AUTHORIZATION);
-    let header = headers.next()?;
-    if headers.next().is_some() {
-        return None;
-    }
-    let value = header.to_str().ok()?;
-    let (scheme, token) = (value.get(..7)?, value.get(7..)?);
-    if !scheme.eq_ignore_ascii_case("bearer ") {
-        return None;
-    }
+    let token = authz_actix::credentials::bearer(req)?;
     let well_formed = token.len() == TOKEN_LEN
         && token.starts_with(PREFIX)
         && token[PREFIX.len()..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
