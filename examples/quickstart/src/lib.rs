@@ -60,8 +60,7 @@ pub type Tokens = Arc<HashMap<String, (i64, &'static str)>>;
 
 /// The actor behind `Authorization: Bearer TOKEN`, if the token is known.
 pub fn resolve(tokens: &Tokens, req: &HttpRequest) -> Option<Actor> {
-    let header = req.headers().get("authorization")?.to_str().ok()?;
-    let token = header.strip_prefix("Bearer ")?;
+    let token = authz_actix::credentials::bearer(req)?;
     let (id, role) = tokens.get(token)?;
     CATALOG.actor(*id, [*role]).ok()
 }
