@@ -221,13 +221,16 @@ pub fn openapi_text() -> String {
 }
 
 /// The API browser page at `/scalar`, built when the app is: the document it shows is rendered
-/// from these same routes, so building it while `routes` runs would recurse.
+/// from these same routes, so building it while `routes` runs would recurse. Its script comes
+/// from a CDN when the page is viewed (`res/scalar.html`); offline, the page says so and links
+/// `/openapi.json`.
 struct ApiBrowser;
 
 impl actix_web::dev::HttpServiceFactory for ApiBrowser {
     fn register(self, config: &mut actix_web::dev::AppService) {
         use utoipa_scalar::Servable as _;
-        utoipa_scalar::Scalar::with_url("", openapi()).register(config);
+        // utoipa-scalar's page, with a pinned script and a message when the script cannot load.
+        utoipa_scalar::Scalar::with_url("", openapi()).custom_html(include_str!("../res/scalar.html")).register(config);
     }
 }
 

@@ -107,3 +107,19 @@ fn drift_is_reported_both_ways() {
     assert_eq!(drift.undocumented, ["DELETE /projects/{id}"]);
     assert_eq!(drift.undeclared, ["GET /debug"]);
 }
+
+/// `/scalar` is the API browser page: the served document in it, Scalar's script pinned to one
+/// version, and — for a browser that cannot fetch the script (offline) — a message that says
+/// what is missing and links the document, in place of a blank page.
+#[actix_rt::test]
+async fn the_api_browser_page_says_what_is_missing_when_its_script_cannot_load() {
+    let db = projects::db::Db::connect("sqlite::memory:").await.expect("database");
+    let app = actix_test::init_service(projects::http::app(db)).await;
+    let res = actix_test::call_service(&app, actix_test::TestRequest::get().uri("/scalar").to_request()).await;
+    assert_eq!(res.status(), 200);
+    let page = String::from_utf8(actix_test::read_body(res).await.to_vec()).expect("UTF-8");
+    assert!(page.contains(r#""title":"projects""#) || page.contains("\"openapi\""), "the document is in the page");
+    assert!(page.contains("https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.76.0/dist/browser/standalone.js"), "pinned: {page}");
+    assert!(page.contains("onerror=") && page.contains("The API browser could not load"), "{page}");
+    assert!(page.contains(r#"<a href="/openapi.json">/openapi.json</a>"#), "{page}");
+}
