@@ -5,7 +5,7 @@ use actix_web::guard::{Guard, GuardContext};
 use actix_web::{Resource, Route};
 
 use crate::gate::Gate;
-use crate::methods::MethodSet;
+use crate::methods::{Allowed, MethodSet};
 use crate::select::{Endpoint, Mount};
 use authz_core::{Access, RouteMeta};
 
@@ -53,13 +53,20 @@ pub struct Parts {
 
 /// The method guard of a declared route: one test against the declared methods (a `GET` route's
 /// list includes `HEAD`), a bit test for the standard methods. The resource's last guard.
+///
+/// A request it turns away had matched everything else of the route, so its methods are what
+/// `Allow` lists if no route takes the request (see [`Allowed`]).
 #[derive(Debug, Clone, Copy)]
-struct Methods(MethodSet);
+struct Methods(MethodSet, bool);
 
 impl Guard for Methods {
     #[inline]
     fn check(&self, ctx: &GuardContext<'_>) -> bool {
-        self.0.contains(&ctx.head().method)
+        if self.0.contains(&ctx.head().method) {
+            return true;
+        }
+        ctx.req_data_mut().get_or_insert_with(Allowed::default).add(self.0, self.1);
+        false
     }
 
     // What route introspection reads to list a resource's methods.
@@ -97,7 +104,10 @@ fn build(config: &mut AppService, mount: Mount, route: &'static RouteMeta, parts
     for guard in guards {
         resource = resource.guard(Boxed(guard));
     }
-    let resource = resource.guard(Methods(MethodSet::for_route(route.methods))).route(handler);
+    // A route that hides existence on a path naming no resource hides the route itself: another
+    // method there is answered 404, as everything else of it is.
+    let hides = matches!(route.access, Access::Gated { deny: authz_core::Deny::NotFound, .. }) && !route.path.contains('{');
+    let resource = resource.guard(Methods(MethodSet::for_route(route.methods), hides)).route(handler);
     match route.access {
         Access::Gated { .. } => resource.wrap(Gate::new(route, responder, mount, wrapped)).register(config),
         Access::Public { .. } => resource.wrap(Endpoint(mount)).register(config),

@@ -83,6 +83,39 @@ impl MethodSet {
     }
 }
 
+/// The standard methods in the order `Allow` lists them.
+const ORDER: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"];
+
+/// What a request's path matched but its method did not: the methods of those routes, recorded
+/// by their method guards as actix routes the request (a guard runs only once its resource's path
+/// and other guards matched), read by the default service to answer `405` with `Allow`.
+#[derive(Debug, Default)]
+pub(crate) struct Allowed {
+    standard: u16,
+    names: Vec<&'static str>,
+    /// One of those routes hides that it exists (`deny = not_found` on a path without
+    /// parameters): the answer is the plain 404, which tells nothing.
+    pub(crate) hidden: bool,
+}
+
+impl Allowed {
+    pub(crate) fn add(&mut self, set: MethodSet, hides: bool) {
+        self.standard |= set.standard;
+        for name in set.names {
+            if bit_of_name(name) == 0 && !self.names.contains(name) {
+                self.names.push(name);
+            }
+        }
+        self.hidden |= hides;
+    }
+
+    /// The `Allow` header's value: standard methods in a fixed order, then the others.
+    pub(crate) fn header(&self) -> String {
+        let standard = ORDER.iter().copied().filter(|m| self.standard & bit_of_name(m) != 0);
+        standard.chain(self.names.iter().copied()).collect::<Vec<_>>().join(", ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +139,15 @@ mod tests {
         assert!(set.overlaps(MethodSet::for_route(&["HEAD"])));
         assert!(set.overlaps(MethodSet::for_route(&["PURGE"])));
         assert!(!set.overlaps(MethodSet::for_route(&["POST", "PATCH"])));
+    }
+
+    #[test]
+    fn allow_lists_every_matched_route_s_methods_once_in_order() {
+        let mut allowed = Allowed::default();
+        allowed.add(MethodSet::for_route(&["PATCH"]), false);
+        allowed.add(MethodSet::for_route(&["GET", "PURGE"]), false);
+        allowed.add(MethodSet::for_route(&["DELETE", "PURGE"]), false);
+        assert_eq!(allowed.header(), "GET, HEAD, PATCH, DELETE, PURGE");
+        assert!(!allowed.hidden);
     }
 }

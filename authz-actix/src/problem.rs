@@ -42,6 +42,8 @@ const UNAUTHORIZED: &str = r#"{"type":"about:blank","title":"Unauthorized","stat
 const FORBIDDEN: &str = r#"{"type":"about:blank","title":"Forbidden","status":403,"detail":"You do not have permission to perform this action."}"#;
 const NOT_FOUND: &str = r#"{"type":"about:blank","title":"Not Found","status":404,"detail":"The requested resource was not found."}"#;
 const INTERNAL: &str = r#"{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"The request could not be processed."}"#;
+const METHOD_NOT_ALLOWED: &str =
+    r#"{"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"The method is not allowed for the requested resource."}"#;
 
 fn problem(err: AuthzError, body: &'static str) -> HttpResponse {
     problem_with(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body)
@@ -78,6 +80,9 @@ pub enum Refusal {
     Forbidden,
     /// `404`: missing, or hidden (the two must not differ).
     NotFound,
+    /// `405`: declared routes match the path, none the method. The response gets an `Allow`
+    /// header listing theirs (authz adds it after the responder).
+    MethodNotAllowed,
     /// `500`: authorization could not be decided, or the route is undeclared.
     Internal,
 }
@@ -89,6 +94,7 @@ impl Refusal {
             Refusal::Unauthenticated => StatusCode::UNAUTHORIZED,
             Refusal::Forbidden => StatusCode::FORBIDDEN,
             Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,7 +104,7 @@ impl Refusal {
             Refusal::Unauthenticated => Some(AuthzError::Unauthenticated),
             Refusal::Forbidden => Some(AuthzError::Forbidden),
             Refusal::NotFound => Some(AuthzError::NotFound),
-            Refusal::Internal => None,
+            Refusal::MethodNotAllowed | Refusal::Internal => None,
         }
     }
 }
@@ -265,9 +271,10 @@ pub(crate) fn custom(req: &HttpRequest, route: Option<RouteResponder>) -> bool {
 }
 
 fn generic(refusal: Refusal) -> HttpResponse {
-    match refusal.error() {
-        Some(err) => bare_response(err),
-        None => internal_error(),
+    match (refusal, refusal.error()) {
+        (_, Some(err)) => bare_response(err),
+        (Refusal::MethodNotAllowed, None) => problem_with(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED),
+        (_, None) => internal_error(),
     }
 }
 

@@ -275,7 +275,9 @@ impl<'a> Routes<'a> {
     }
 
     /// Declares the app's default service — what answers a path no route matches, in the app
-    /// and in every scope of `Routes` — in place of [`problem::not_found`](crate::problem::not_found).
+    /// and in every scope of `Routes` — in place of authz's: `405` with `Allow` where declared
+    /// routes match the path but not the method (unless one hides that it exists), else
+    /// [`problem::not_found`](crate::problem::not_found)'s 404.
     /// No matrix row documents what it serves, so it may answer `404` or `405`, in any shape, and
     /// nothing else: any other answer is refused (generic 500, ERROR logged). Content served at
     /// paths no route names belongs in [`public_service`](Self::public_service). Top level only,

@@ -328,8 +328,18 @@ impl DefaultService {
     }
 }
 
+/// authz's default: `405` with `Allow` when declared routes match the path but not the method
+/// (what actix's router decided: see [`Allowed`](crate::methods::Allowed)), else `404`.
 async fn not_found(req: ServiceRequest) -> Result<ServiceResponse<BoxBody>, Error> {
-    let response = crate::problem::shaped(req.request(), crate::problem::Refusal::NotFound, None);
+    let allow = actix_web::HttpMessage::extensions(&req).get::<crate::methods::Allowed>().filter(|a| !a.hidden).map(crate::methods::Allowed::header);
+    let response = match allow.and_then(|allow| actix_web::http::header::HeaderValue::from_str(&allow).ok()) {
+        Some(allow) => {
+            let mut response = crate::problem::shaped(req.request(), crate::problem::Refusal::MethodNotAllowed, None);
+            response.headers_mut().insert(actix_web::http::header::ALLOW, allow);
+            response
+        }
+        None => crate::problem::shaped(req.request(), crate::problem::Refusal::NotFound, None),
+    };
     Ok(crate::problem::refusal(req, response))
 }
 
