@@ -41,6 +41,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Service(ServiceError::Denied(e)) => authz_actix::problem::response(*e),
             ApiError::Service(ServiceError::Invalid(why)) => problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Content", why),
+            ApiError::Service(ServiceError::Conflict(why)) => problem(StatusCode::CONFLICT, "Conflict", why),
             ApiError::Service(ServiceError::Db(e)) => {
                 tracing::error!(error = %e, "storage error");
                 authz_actix::problem::internal_error()
@@ -75,7 +76,7 @@ async fn list_projects(actor: CurrentActor, svc: web::Data<ProjectService>) -> R
 
 /// Create a project.
 #[require_permission(perms::PROJECT_WRITE)]
-#[utoipa::path(path = "/projects", tag = "projects", responses((status = 201, description = "The created project"), (status = 422, description = "Invalid fields")))]
+#[utoipa::path(path = "/projects", tag = "projects", responses((status = 201, description = "The created project"), (status = 409, description = "`owner_id` names no user")))]
 #[post("")]
 async fn create_project(
     actor: CurrentActor,
@@ -95,7 +96,7 @@ async fn read_project(actor: CurrentActor, id: web::Path<Id>, svc: web::Data<Pro
 
 /// Update a project.
 #[require_permission(authenticated, policy = crate::policy::can_edit_project, visibility = crate::policy::can_view_project)]
-#[utoipa::path(path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)), responses((status = 200, description = "The updated project"), (status = 422, description = "Invalid fields")))]
+#[utoipa::path(path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)), responses((status = 200, description = "The updated project"), (status = 409, description = "`owner_id` names no user"), (status = 422, description = "The project changed teams during the request")))]
 #[patch("/{id}")]
 async fn update_project(
     actor: CurrentActor,
@@ -125,7 +126,7 @@ async fn list_team_projects(actor: CurrentActor, team_id: web::Path<Id>, svc: we
 
 /// Create a project in a team.
 #[require_permission(perms::PROJECT_WRITE, scope = team(path = "team_id", outsiders = not_found))]
-#[utoipa::path(path = "/teams/{team_id}/projects", tag = "teams", params(("team_id" = i64, Path)), responses((status = 201, description = "The created project, with its `team_id`"), (status = 422, description = "Invalid fields")))]
+#[utoipa::path(path = "/teams/{team_id}/projects", tag = "teams", params(("team_id" = i64, Path)), responses((status = 201, description = "The created project, with its `team_id`")))]
 #[post("/{team_id}/projects")]
 async fn create_team_project(
     actor: CurrentActor,
@@ -138,7 +139,7 @@ async fn create_team_project(
 
 /// Set a user's role in a team.
 #[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found), policy = crate::policy::can_change_role)]
-#[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", params(("team_id" = i64, Path), ("user_id" = i64, Path)), responses((status = 200, description = "The member and their role"), (status = 422, description = "Unknown role or user")))]
+#[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", params(("team_id" = i64, Path), ("user_id" = i64, Path)), responses((status = 200, description = "The member and their role")))]
 #[put("/{team_id}/members/{user_id}")]
 async fn put_team_member(
     actor: CurrentActor,
@@ -205,7 +206,41 @@ struct ApiDoc;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
     authz_actix::openapi::apply(&mut doc, &authz_actix::routes::matrix(routes, Some(&crate::perms::CATALOG)), "bearer");
+    document_bodies(&mut doc);
     doc
+}
+
+/// What the document says of request bodies beyond their types: the catalog's roles as the
+/// enum of `Membership.role`, and on every operation that takes a body, the statuses `app`'s
+/// JSON configuration answers for one it cannot read (`input_config`) — derived from the
+/// operations' own request bodies, so a new one cannot go undocumented.
+fn document_bodies(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::Schema;
+    use utoipa::openapi::{RefOr, ResponseBuilder};
+    if let Some(RefOr::T(Schema::Object(membership))) = doc.components.as_mut().and_then(|c| c.schemas.get_mut("Membership"))
+        && let Some(RefOr::T(Schema::Object(role))) = membership.properties.get_mut("role")
+    {
+        role.enum_values = Some(crate::perms::CATALOG.roles().iter().map(|r| serde_json::Value::from(r.name)).collect());
+    }
+    let problem = || {
+        utoipa::openapi::ContentBuilder::new()
+            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(authz_actix::openapi::PROBLEM_SCHEMA))))
+            .build()
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.options, &mut item.head, &mut item.patch, &mut item.trace];
+        for operation in operations.into_iter().flatten().filter(|op| op.request_body.is_some()) {
+            for (status, description) in [
+                ("400", "The body is not valid JSON, or a field has the wrong type or is unknown (the message names it)"),
+                ("413", "The body is larger than 64 KiB"),
+                ("415", "The body is not sent as `application/json`"),
+                ("422", "A field's value breaks a rule of the schema (an empty name, an unknown role)"),
+            ] {
+                let response = ResponseBuilder::new().description(description).content("application/problem+json", problem()).build();
+                operation.responses.responses.entry(status.to_owned()).or_insert(RefOr::T(response));
+            }
+        }
+    }
 }
 
 /// The document as committed in `docs/openapi.json` and served at `/openapi.json`; rendered

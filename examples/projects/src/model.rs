@@ -71,8 +71,10 @@ impl Project {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProject {
+    #[schema(min_length = 1, max_length = 200, pattern = "[^ \t\r\n]")]
     pub name: String,
     /// Defaults to the creating actor.
+    #[serde(default, deserialize_with = "integral")]
     pub owner_id: Option<i64>,
     #[serde(default)]
     pub is_public: bool,
@@ -90,6 +92,7 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeamProject {
+    #[schema(min_length = 1, max_length = 200, pattern = "[^ \t\r\n]")]
     pub name: String,
 }
 
@@ -119,10 +122,12 @@ pub struct Team {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = "[^ \t\r\n]")]
     pub name: Option<String>,
     pub is_public: Option<bool>,
     pub is_archived: Option<bool>,
     pub is_locked: Option<bool>,
+    #[serde(default, deserialize_with = "integral")]
     pub owner_id: Option<i64>,
     pub allow_owner_edits: Option<bool>,
 }
@@ -135,7 +140,7 @@ impl ProjectPatch {
 
     pub fn apply(&self, project: &mut Project) {
         if let Some(name) = &self.name {
-            project.name = name.trim().to_owned();
+            project.name = clean_name(name).to_owned();
         }
         if let Some(v) = self.is_public {
             project.is_public = v;
@@ -155,14 +160,36 @@ impl ProjectPatch {
     }
 }
 
-/// A project name: 1 to 200 characters after trimming.
+/// A project name: 1 to 200 characters, not only spaces, tabs and line breaks; stored without
+/// the ones around it. Exactly what the OpenAPI document says of `name` (`minLength`,
+/// `maxLength`, and a `pattern` of explicit characters, which every regex engine reads alike).
 pub fn check_name(name: &str) -> Result<(), &'static str> {
-    let name = name.trim();
-    if name.is_empty() {
+    if clean_name(name).is_empty() {
         Err("`name` cannot be empty")
-    } else if name.chars().count() > 200 {
+    } else if name.chars().count() > NAME_MAX {
         Err("`name` is at most 200 characters")
     } else {
         Ok(())
+    }
+}
+
+/// The longest name, in characters (JSON Schema's `maxLength` counts characters too).
+pub const NAME_MAX: usize = 200;
+
+/// `name` without the spaces, tabs and line breaks around it.
+pub fn clean_name(name: &str) -> &str {
+    name.trim_matches([' ', '\t', '\r', '\n'])
+}
+
+/// An id in a request body: a JSON integer, or a number with no fraction (`7.0`), which JSON
+/// Schema's `integer` also allows; anything else is refused as the wrong type (400).
+fn integral<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    match Option::<serde_json::Number>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= -(2f64.powi(63)) && *f < 2f64.powi(63)).map(|f| f as i64))
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom("expected an integer id")),
     }
 }

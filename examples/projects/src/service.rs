@@ -22,6 +22,10 @@ pub enum ServiceError {
     /// The request is well-formed but says something impossible.
     #[error("{0}")]
     Invalid(&'static str),
+    /// The request names something the store does not hold (an `owner_id` of no user): valid
+    /// as written, refused by the current state (409).
+    #[error("{0}")]
+    Conflict(&'static str),
     /// Storage failed; details are logged, never shown.
     #[error("storage error")]
     Db(#[from] sqlx::Error),
@@ -46,10 +50,10 @@ fn user_id(actor: &Actor) -> Option<i64> {
 }
 
 
-/// `Invalid` unless `owner` names a user.
+/// `Conflict` unless `owner` names a user.
 async fn require_user(conn: &mut sqlx::AnyConnection, owner: i64) -> Result<(), ServiceError> {
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(owner).fetch_optional(&mut *conn).await?;
-    exists.map(drop).ok_or(ServiceError::Invalid("`owner_id` does not name a user"))
+    exists.map(drop).ok_or(ServiceError::Conflict("`owner_id` does not name a user"))
 }
 
 impl ProjectService {
@@ -189,7 +193,7 @@ impl ProjectService {
              VALUES ($1, $2, FALSE, FALSE, FALSE, TRUE, $3, $4) RETURNING ",
             project_columns!()
         ))
-        .bind(new.name.trim())
+        .bind(crate::model::clean_name(&new.name))
         .bind(owner)
         .bind(now())
         .bind(team)
@@ -212,7 +216,7 @@ impl ProjectService {
              VALUES ($1, $2, $3, FALSE, $4, $5, $6) RETURNING ",
             project_columns!()
         ))
-        .bind(new.name.trim())
+        .bind(crate::model::clean_name(&new.name))
         .bind(owner)
         .bind(new.is_public)
         .bind(new.is_locked)
@@ -239,7 +243,8 @@ impl ProjectService {
         let mut conn = self.db.pool.acquire().await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(user).fetch_optional(&mut *conn).await?;
         drop(conn);
-        exists.ok_or(ServiceError::Invalid("`user_id` does not name a user"))?;
+        // The path names no user: what a missing resource gets.
+        exists.ok_or(ServiceError::Denied(AuthzError::Missing))?;
         let (who, scope) = (ActorId::Int(user), Scope::new(TEAM, team));
         let replaced = self.roles_in(&who, scope).await?;
         let replaced: Vec<&str> = replaced.iter().map(String::as_str).collect();

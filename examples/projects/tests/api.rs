@@ -203,7 +203,10 @@ async fn bad_input_is_a_clear_4xx() {
         let alice = Some(support::who(&users, "alice"));
         let cases: &[(&str, &str, Option<serde_json::Value>, u16)] = &[
             ("POST", "/projects", Some(serde_json::json!({ "name": "" })), 422),
-            ("POST", "/projects", Some(serde_json::json!({ "name": "x", "owner_id": 424242 })), 422),
+            ("POST", "/projects", Some(serde_json::json!({ "name": "x", "owner_id": 424242 })), 409),
+            ("POST", "/projects", Some(serde_json::json!({ "name": " \t\r\n" })), 422),
+            ("POST", "/projects", Some(serde_json::json!({ "name": "x".repeat(201) })), 422),
+            ("POST", "/projects", Some(serde_json::json!({ "name": "x", "owner_id": 1.5 })), 400),
             ("POST", "/projects", Some(serde_json::json!({ "name": "x", "colour": "red" })), 400),
             ("POST", "/projects", Some(serde_json::json!({ "owner_id": 1 })), 400),
             ("GET", "/projects/abc", None, 404),
@@ -241,6 +244,15 @@ async fn bad_input_is_a_clear_4xx() {
             assert_eq!(status, want, "{backend}: {what}: {text}");
             assert!(text.contains(says) && !text.contains("line 1"), "{backend}: {what}: {text}");
         }
+
+        // What the OpenAPI document calls valid is accepted: an id written `4.0` is JSON
+        // Schema's integer 4; a name's surrounding spaces are dropped, not counted against it.
+        let bob = support::who(&users, "bob").id;
+        let body = serde_json::json!({ "name": format!(" {} ", "y".repeat(198)), "owner_id": bob as f64 });
+        let (status, _, body) = send(&app, alice, "POST", "/projects", Some(body)).await;
+        assert_eq!(status, 201, "{backend}: {}", String::from_utf8_lossy(&body));
+        let created: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!((created["owner_id"].as_i64(), created["name"].as_str().map(str::len)), (Some(bob), Some(198)), "{backend}");
 
         // A non-numeric id answers exactly what a missing one does.
         let abc = send(&app, alice, "GET", "/projects/abc", None).await;

@@ -52,6 +52,7 @@ fn status<T>(result: &Result<T, ServiceError>) -> u16 {
         Err(ServiceError::Denied(AuthzError::Forbidden)) => 403,
         Err(ServiceError::Denied(AuthzError::NotFound | AuthzError::Missing)) => 404,
         Err(ServiceError::Invalid(_)) => 422,
+        Err(ServiceError::Conflict(_)) => 409,
         Err(e) => panic!("unexpected error: {e}"),
     }
 }
