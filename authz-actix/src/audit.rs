@@ -5,7 +5,7 @@ use authz_core::RouteMeta;
 
 use crate::problem;
 use crate::resolver::Resolution;
-use crate::AuthzError;
+use authz_core::AuthzError;
 
 /// The resource a request names: its path parameters as actix decoded them (`id=7`), each value
 /// cut to 64 characters and escaped, so a crafted path cannot forge or flood a log line; `-` for

@@ -26,7 +26,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::matrix::Matrix;
+use authz_core::matrix::Matrix;
 
 /// Environment variable: set to `overwrite` to let [`assert_fresh`] rewrite stale files.
 pub const OVERWRITE_ENV: &str = "AUTHZ_MATRIX";

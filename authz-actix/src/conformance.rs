@@ -40,7 +40,7 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 
-use crate::matrix::{Endpoint, Matrix, RoleOutcome};
+use authz_core::matrix::{Endpoint, Matrix, RoleOutcome};
 
 /// Who sends a cell's request.
 #[derive(Debug, Clone)]

@@ -20,7 +20,7 @@ use authz_core::{Access, RouteMeta};
     label = "not declared with `#[require_permission(...)]` or `#[public(...)]`",
     note = "every route states who may call it: add `#[require_permission(\"resource:action\")]` or `#[public(\"reason\")]` above its route attribute"
 )]
-pub trait Declared: crate::__private::Sealed + 'static {
+pub trait Declared: crate::sealed::Sealed + 'static {
     /// The handler's record: what the gate enforces and the matrix shows.
     fn route() -> &'static RouteMeta;
 
@@ -121,4 +121,27 @@ fn build(config: &mut AppService, mount: Mount, route: &'static RouteMeta, parts
 #[doc(hidden)]
 pub fn register_outside<F: Declared>(config: &mut AppService) {
     register::<F>(config, Mount::OUTSIDE);
+}
+
+/// What a declaration with errors stands on: the macro reports the error and still emits the
+/// handler's type implementing [`Declared`], so that `r.service(handler)` adds no second
+/// error. The build fails on the first one; nothing here is ever served.
+#[doc(hidden)]
+pub static FALLBACK_ROUTE: RouteMeta = RouteMeta {
+    handler: "(declaration with errors)",
+    module: "",
+    file: "",
+    line: 0,
+    methods: &[],
+    path: "",
+    access: Access::Public { reason: "declaration with errors" },
+    policy: None,
+    visibility: None,
+    operation: "",
+};
+
+/// The parts of [`FALLBACK_ROUTE`]'s handler.
+#[doc(hidden)]
+pub fn fallback_parts() -> Parts {
+    Parts { name: "", guards: Vec::new(), handler: Route::new(), responder: None, wrapped: false }
 }

@@ -11,7 +11,7 @@ use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
 use crate::resolver::Resolution;
 use crate::problem::{self, Refusal};
-use crate::{Actor, Principal};
+use authz_core::{Actor, Principal};
 
 /// The actor behind this request, from the app's [`Resolver`](crate::Resolver) — run here if no
 /// gate ran it before (on a `#[public]` route, say), at most once per request: every reader of

@@ -19,7 +19,7 @@ use crate::audit::{actor_label, audit, audit_outcome, ANONYMOUS};
 use crate::resolver::{self, Resolution};
 use crate::select::{self, EndpointCheck, Mount};
 use crate::problem::{self, Refusal, RouteResponder};
-use crate::{AuthzError, Principal};
+use authz_core::{AuthzError, Principal};
 use authz_core::{Access, CompiledRequirement, GrantError, Grants, PermissionSet, Requirement, RouteMeta, Scope, ScopeRef, ScopedCheck};
 
 /// Checks a route's requirement before anything of the handler runs — extractors included.

@@ -95,6 +95,7 @@ mod middleware;
 mod note;
 mod pattern;
 mod resolver;
+mod sealed;
 mod select;
 
 pub mod build;
@@ -355,51 +356,14 @@ macro_rules! __authz_register_route {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__authz_register_route as register_route;
-    pub use crate::declared::{register_outside, Declared, Parts};
+    pub use crate::declared::{fallback_parts, register_outside, Declared, Parts, FALLBACK_ROUTE};
+    pub use crate::sealed::{PolicyRecord, Sealed};
     pub use crate::problem::RouteResponder;
     pub use actix_web::dev::{AppService, HttpServiceFactory};
     pub use actix_web::guard::{fn_guard, Guard};
     pub use actix_web::Route;
     pub use std::boxed::Box;
     pub use std::vec::Vec;
-
-    /// The supertrait that keeps [`Declared`] to what the macros generate. Implementing it by
-    /// hand gains nothing: authz builds a declared handler's resource from its record alone.
-    pub trait Sealed {}
-
-    /// What a declaration with errors stands on: the macro reports the error and still emits the
-    /// handler's type implementing [`Declared`], so that `r.service(handler)` adds no second
-    /// error. The build fails on the first one; nothing here is ever served.
-    pub static FALLBACK_ROUTE: RouteMeta = RouteMeta {
-        handler: "(declaration with errors)",
-        module: "",
-        file: "",
-        line: 0,
-        methods: &[],
-        path: "",
-        access: Access::Public { reason: "declaration with errors" },
-        policy: None,
-        visibility: None,
-        operation: "",
-    };
-
-    /// The parts of [`FALLBACK_ROUTE`]'s handler.
-    pub fn fallback_parts() -> Parts {
-        Parts { name: "", guards: Vec::new(), handler: Route::new(), responder: None, wrapped: false }
-    }
-
-    /// The record of a function marked `#[policy]`, implemented on the braced struct the marker
-    /// emits under the function's name. A route naming a function that is not marked reaches a
-    /// stand-in of the same name instead, which does not implement it: hence the message.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` is not marked `#[policy]`",
-        label = "mark `{Self}` with `#[authz_actix::policy]`",
-        note = "a route's `policy`, `filter` and `visibility` name functions marked `#[policy]`, whose records the matrix shows"
-    )]
-    pub trait PolicyRecord {
-        /// The record.
-        const META: &'static PolicyMeta;
-    }
 
     pub use authz_core::{
         Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef, RouteMeta, RoutePolicy,

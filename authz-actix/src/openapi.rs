@@ -55,7 +55,7 @@ use utoipa::openapi::{Components, ContentBuilder, OpenApi, RefOr, ResponseBuilde
 
 use authz_core::{Access, Deny, RouteMeta, RoutePolicy};
 
-use crate::matrix::{Endpoint, Matrix};
+use authz_core::matrix::{Endpoint, Matrix};
 
 /// The name of the problem+json schema under `components.schemas`.
 pub const PROBLEM_SCHEMA: &str = "Problem";

@@ -33,7 +33,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
-use crate::AuthzError;
+use authz_core::AuthzError;
 
 /// The media type of every denial body.
 pub const PROBLEM_JSON: &str = "application/problem+json";

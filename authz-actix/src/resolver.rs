@@ -21,7 +21,7 @@ use std::task::{Context, Poll, Waker};
 use actix_web::{HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use crate::Principal;
+use authz_core::Principal;
 
 /// What resolution established for a request; stored in the request's extensions once known.
 #[derive(Clone)]

@@ -46,7 +46,7 @@ use actix_web::guard::Guard;
 use actix_web::{web, Error, Scope};
 
 use crate::declared::{self, Declared};
-use crate::matrix::Endpoint;
+use authz_core::matrix::Endpoint;
 use crate::select::{DefaultService, Mark, Mount, ScopeMark};
 use authz_core::{Access, RouteMeta};
 
@@ -412,7 +412,7 @@ where
 /// # Panics
 ///
 /// When the routes are inconsistent (see [`check`]).
-pub fn matrix<F>(routes: F, catalog: Option<&'static crate::Catalog>) -> crate::matrix::Matrix
+pub fn matrix<F>(routes: F, catalog: Option<&'static authz_core::Catalog>) -> authz_core::matrix::Matrix
 where
     F: FnOnce(&mut Routes<'_>),
 {
@@ -421,7 +421,7 @@ where
         panic!("{error}");
     }
     let endpoints = layout.rows.iter().flat_map(Row::endpoints).collect();
-    crate::matrix::Matrix::new(endpoints, catalog)
+    authz_core::matrix::Matrix::new(endpoints, catalog)
 }
 
 /// Routes whose matrix rows would not say what the app serves.

@@ -46,7 +46,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage};
 
 use crate::resolver::{Resolution, Slot};
-use crate::Principal;
+use authz_core::Principal;
 
 /// `req` as sent by `actor`: gates and [`CurrentActor`](crate::CurrentActor) take this actor
 /// instead of running the app's resolver.
@@ -311,7 +311,7 @@ mod tests {
 /// };
 /// assert_eq!(authz_actix::test::escalations(&CATALOG, sound), Vec::<String>::new());
 /// ```
-pub fn escalations(catalog: &'static crate::Catalog, decide: impl Fn(&crate::Actor, Option<&str>, &[&str]) -> bool) -> Vec<String> {
+pub fn escalations(catalog: &'static authz_core::Catalog, decide: impl Fn(&authz_core::Actor, Option<&str>, &[&str]) -> bool) -> Vec<String> {
     let roles: Vec<&'static str> = catalog.roles().iter().map(|r| r.name).collect();
     let mut found = Vec::new();
     for held in &roles {
@@ -319,7 +319,7 @@ pub fn escalations(catalog: &'static crate::Catalog, decide: impl Fn(&crate::Act
         for granted in roles.iter().map(|r| Some(*r)).chain([None]) {
             for replaced in roles.iter().map(|r| vec![*r]).chain([Vec::new()]) {
                 let involved: Vec<&str> = granted.into_iter().chain(replaced.iter().copied()).collect();
-                let lacks = crate::escalation::unheld(&granter, catalog, &involved).unwrap_or_default();
+                let lacks = authz_core::escalation::unheld(&granter, catalog, &involved).unwrap_or_default();
                 if !lacks.is_empty() && decide(&granter, granted, &replaced) {
                     let what = match granted {
                         Some(role) => format!("{held} grants {role}"),
