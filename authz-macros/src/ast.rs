@@ -204,7 +204,7 @@ impl RouteAttr {
                         format!(
                             "unknown route option `{key}`; expected `name`, `guard`, `wrap`{}{}",
                             if kind == "route" { " or `method`" } else { "" },
-                            crate::attr::suggest(&key, &["name", "guard", "wrap", "method"])
+                            crate::errors::suggest(&key, &["name", "guard", "wrap", "method"])
                         ),
                     ));
                 }

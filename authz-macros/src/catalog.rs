@@ -26,7 +26,7 @@ use quote::quote;
 use syn::LitStr;
 use toml::de::{DeTable, DeValue};
 
-use crate::attr::suggest;
+use crate::errors::suggest;
 
 pub const FILE_NAME: &str = "authz.toml";
 

@@ -3,9 +3,13 @@
 //! Do not depend on this crate directly: `authz-actix` re-exports its macros and documents them,
 //! and the code they generate names only `::authz_actix::__private`.
 //!
-//! Each macro is parse → check → emit: `ast.rs` reads the annotated item, `attr.rs` the arguments
-//! (with every rule applied there, errors folded so one build reports them all), `expand.rs`
-//! writes the code.
+//! Each macro is parse → check → emit, a file a stage: `ast.rs` reads the annotated item,
+//! `attr.rs` the arguments, `catalog.rs` the crate's `authz.toml`; `valid.rs` checks the
+//! declaration against the catalog and the route's path (`errors.rs` folds the errors, so one
+//! build reports them all, and words them). Then one file per generator: `route.rs` (a declared
+//! handler), `policy.rs`, `constants.rs` (`catalog!()`), `openapi.rs` (a `#[utoipa::path]` moved
+//! where utoipa can name it), `rustdoc.rs` (the `# Authorization` section), and `fallback.rs`
+//! (what a declaration with errors still emits).
 
 // User input never panics the macro: every mistake is a spanned compile error.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -13,8 +17,14 @@
 mod ast;
 mod attr;
 mod catalog;
+mod constants;
 mod errors;
-mod expand;
+mod fallback;
+mod openapi;
+mod policy;
+mod route;
+mod rustdoc;
+mod valid;
 
 use proc_macro::TokenStream;
 
@@ -40,7 +50,7 @@ pub fn policy(args: TokenStream, item: TokenStream) -> TokenStream {
     let func = syn::parse2::<syn::ItemFn>(item.clone())
         .map_err(|e| syn::Error::new(e.span(), "`#[policy]` applies to a policy function: `fn(&Actor, &Resource) -> bool`"));
     match (args, func) {
-        (Ok(args), Ok(func)) => expand::expand_policy(args, func),
+        (Ok(args), Ok(func)) => policy::expand_policy(args, func),
         (Err(mut e), Err(f)) => {
             e.combine(f);
             quote::quote!(#item).into_iter().chain(e.to_compile_error()).collect()
@@ -54,7 +64,7 @@ pub fn policy(args: TokenStream, item: TokenStream) -> TokenStream {
 /// its re-export, `authz_actix::catalog`.
 #[proc_macro]
 pub fn catalog(args: TokenStream) -> TokenStream {
-    match attr::CatalogArgs::parse(args.into()).and_then(expand::expand_catalog) {
+    match attr::CatalogArgs::parse(args.into()).and_then(constants::expand_catalog) {
         Ok(tokens) => tokens,
         Err(e) => e.to_compile_error(),
     }
@@ -65,19 +75,19 @@ fn declare(args: syn::Result<attr::Args>, item: TokenStream, macro_name: &str) -
     let item = proc_macro2::TokenStream::from(item);
     let handler = ast::Handler::parse(item.clone(), macro_name);
     let args = args.and_then(|args| {
-        let catalog = attr::check_catalog(&args)?;
+        let catalog = valid::check_catalog(&args)?;
         Ok((args, catalog))
     });
     match (args, handler) {
-        (Ok((args, catalog)), Ok(handler)) => match attr::check_scope(&args, &handler.route.path, catalog.as_deref()) {
-            Ok(()) => expand::expand(args, catalog, handler),
-            Err(e) => expand::fallback(item, e),
+        (Ok((args, catalog)), Ok(handler)) => match valid::check_scope(&args, &handler.route.path, catalog.as_deref()) {
+            Ok(()) => route::expand(args, catalog, handler),
+            Err(e) => fallback::fallback(item, e),
         },
         (Err(mut e), Err(h)) => {
             e.combine(h);
-            expand::fallback(item, e)
+            fallback::fallback(item, e)
         }
-        (Err(e), _) | (_, Err(e)) => expand::fallback(item, e),
+        (Err(e), _) | (_, Err(e)) => fallback::fallback(item, e),
     }
     .into()
 }
