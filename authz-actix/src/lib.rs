@@ -80,6 +80,9 @@
 //! - `test-kit` (`authz_actix::test`): injected actors and route listing, for dev-dependencies only.
 //! - `utoipa` (`authz_actix::openapi`): the declarations in an app's utoipa OpenAPI document.
 #![deny(missing_docs)]
+// A dependency nothing uses is an error in CI (clippy -D warnings); dev-dependencies are
+// checked where they are used, by the tests.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The request path, in the order a request meets it, one direction: `middleware` (routing

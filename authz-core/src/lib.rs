@@ -54,6 +54,9 @@
 //!
 //! [authz]: https://docs.rs/authz-actix
 #![deny(missing_docs)]
+// A dependency nothing uses is an error in CI (clippy -D warnings); dev-dependencies are
+// checked where they are used, by the tests.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod actor;
 mod catalog;

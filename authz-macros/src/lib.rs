@@ -13,6 +13,9 @@
 
 // User input never panics the macro: every mistake is a spanned compile error.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// A dependency nothing uses is an error in CI (clippy -D warnings); dev-dependencies are
+// checked where they are used, by the tests.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod ast;
 mod attr;

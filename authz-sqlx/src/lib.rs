@@ -48,6 +48,9 @@
 //!
 //! [authz]: https://docs.rs/authz-actix
 #![deny(missing_docs)]
+// A dependency nothing uses is an error in CI (clippy -D warnings); dev-dependencies are
+// checked where they are used, by the tests.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 // One job a file: the table (`schema`), the store over it (`store`), the feed that keeps caches
 // honest (`feed`, with its PostgreSQL listener and SQLite watcher), and list conditions as SQL.
