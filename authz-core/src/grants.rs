@@ -7,61 +7,18 @@
 //! one store query per (actor, scope) until the cache entry expires or the store's epoch moves.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::actor::{ActorId, Principal};
+use crate::cache::{Cache, KeyRef, Value};
 use crate::catalog::Catalog;
 use crate::decision::{AuthzError, Deny};
 use crate::permission::Permission;
 use crate::requirement::Requirement;
 use crate::scope::Scope;
 use crate::set::PermissionSet;
-
-/// A store's answer, boxed so stores are object safe.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, GrantError>> + Send + 'a>>;
-
-/// The store failed; whoever asked refuses (fails closed) and logs this.
-#[derive(Debug, thiserror::Error)]
-#[error("grant store: {0}")]
-pub struct GrantError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
-
-impl GrantError {
-    /// Wraps any error.
-    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        GrantError(Box::new(error))
-    }
-}
-
-/// Where scoped role assignments live: a SQL table (`authz-sqlx`), or a relationship engine.
-///
-/// The two questions map onto a Zanzibar-style engine's `Check` (roles in one scope) and
-/// `LookupResources` (scopes where a role is held); [`epoch`](Self::epoch) is the cache's
-/// consistency token. See `docs/scaling.md`.
-pub trait GrantStore: Send + Sync + 'static {
-    /// The role names `actor` holds in `scope`.
-    fn roles_in<'a>(&'a self, actor: &'a ActorId, scope: Scope) -> StoreFuture<'a, Vec<String>>;
-
-    /// The ids of the scopes of `kind` where `actor` holds at least one of `roles`.
-    fn scopes_with<'a>(&'a self, actor: &'a ActorId, kind: &'static str, roles: &'a [&'static str]) -> StoreFuture<'a, Vec<i64>>;
-
-    /// A number that changes whenever an answer given earlier may no longer hold (an
-    /// invalidation arrived, or the store lost the feed that would have announced one): caches
-    /// drop everything when it moves. A store with no such feed keeps `0` and relies on the
-    /// cache's time to live.
-    fn epoch(&self) -> u64 {
-        0
-    }
-
-    /// How long a cached answer may be trusted right now, when the store knows better than the
-    /// cache's own setting: long while an invalidation feed is connected, short while it is down.
-    /// `None` leaves it to [`Grants`]' time to live.
-    fn ttl(&self) -> Option<Duration> {
-        None
-    }
-}
+use crate::store::{GrantError, GrantStore};
 
 /// What [`Grants::check`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +84,7 @@ pub const DEFAULT_CAPACITY: usize = 10_000;
 /// lookup allocates nothing), bounded with S3-FIFO eviction (a burst of new keys passes through
 /// its small queue without flushing what is in use), and concurrent misses for one key wait for
 /// a single store query. Entries live until the store's [`GrantStore::epoch`] moves or their time
-/// to live passes, read from a coarse clock (a 10 ms tick kept by one process-wide thread).
+/// to live passes.
 ///
 /// Only roles an actor holds are cached: an answer of "no role in this scope" is asked of the
 /// store each time, so a caller without roles — who can name any scope id it likes — never adds
@@ -142,87 +99,7 @@ struct Shared {
     catalog: &'static Catalog,
     ttl: Duration,
     capacity: usize,
-    cache: quick_cache::sync::Cache<Key, Entry>,
-}
-
-/// What a cache entry is about: roles in one scope, or the scopes where a permission is held.
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Roles(ActorId, Scope),
-    Scopes(ActorId, &'static str, Permission),
-}
-
-/// A [`Key`] to look up, borrowed: hashes exactly as the key it stands for.
-#[derive(Clone, Copy, Hash)]
-enum KeyRef<'a> {
-    Roles(&'a ActorId, Scope),
-    Scopes(&'a ActorId, &'static str, Permission),
-}
-
-impl quick_cache::Equivalent<Key> for KeyRef<'_> {
-    #[inline]
-    fn equivalent(&self, key: &Key) -> bool {
-        match (*self, key) {
-            (KeyRef::Roles(a, s), Key::Roles(b, t)) => s == *t && a == b,
-            (KeyRef::Scopes(a, k, p), Key::Scopes(b, l, q)) => a == b && k == *l && p == *q,
-            _ => false,
-        }
-    }
-}
-
-impl KeyRef<'_> {
-    fn owned(self) -> Key {
-        match self {
-            KeyRef::Roles(a, s) => Key::Roles(a.clone(), s),
-            KeyRef::Scopes(a, k, p) => Key::Scopes(a.clone(), k, p),
-        }
-    }
-}
-
-#[derive(Clone)]
-enum Value {
-    Roles { mask: u64, permissions: PermissionSet },
-    Scopes(Scopes),
-}
-
-/// A cached answer, with the store epoch and the tick it was fetched at.
-#[derive(Clone)]
-struct Entry {
-    epoch: u64,
-    at: u64,
-    value: Value,
-}
-
-/// The coarse clock: ticks of [`TICK`] since the process's first `Grants`, kept by one thread.
-const TICK: Duration = Duration::from_millis(10);
-const _: () = assert!(TICK.as_millis() == 10, "`ticks` counts hundredths of a second");
-
-/// `d` in ticks, rounded down, in `u64` arithmetic (`Duration::as_millis` is a `u128`, and its
-/// division costs more than the rest of a lookup).
-#[inline]
-fn ticks(d: Duration) -> u64 {
-    d.as_secs() * 100 + u64::from(d.subsec_millis()) / 10
-}
-
-fn tick() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static TICKS: AtomicU64 = AtomicU64::new(0);
-    static STARTED: std::sync::OnceLock<Option<Instant>> = std::sync::OnceLock::new();
-    let started = STARTED.get_or_init(|| {
-        let spawned = std::thread::Builder::new().name("authz-grants-clock".into()).spawn(|| {
-            let start = Instant::now();
-            loop {
-                std::thread::sleep(TICK);
-                TICKS.store(ticks(start.elapsed()), Ordering::Relaxed);
-            }
-        });
-        // Without the thread, every lookup reads the time itself (slower, as correct).
-        if spawned.is_ok() { None } else { Some(Instant::now()) }
-    });
-    match started {
-        None => TICKS.load(Ordering::Relaxed),
-        Some(start) => ticks(start.elapsed()),
-    }
+    cache: Cache,
 }
 
 impl fmt::Debug for Grants {
@@ -240,9 +117,8 @@ impl Grants {
 
     /// As [`new`](Self::new), trusting a cached answer for `ttl` and keeping at most `capacity`.
     pub fn with_limits(store: impl GrantStore, catalog: &'static Catalog, ttl: Duration, capacity: usize) -> Self {
-        let _ = tick();
         let capacity = capacity.max(1);
-        let cache = quick_cache::sync::Cache::new(capacity);
+        let cache = Cache::new(capacity);
         let shared = Shared { store: Box::new(store), catalog, ttl, capacity, cache };
         Grants { shared: Arc::new(shared) }
     }
@@ -253,43 +129,19 @@ impl Grants {
         self.shared.store.ttl().unwrap_or(self.shared.ttl)
     }
 
-    /// Whether `entry` may still be trusted.
-    #[inline]
-    fn fresh(&self, entry: &Entry) -> bool {
-        entry.epoch == self.shared.store.epoch() && tick().saturating_sub(entry.at) < ticks(self.ttl())
-    }
-
     /// `read` of the live entry for `key`, if any.
     #[inline]
     fn lookup_with<T>(&self, key: KeyRef<'_>, read: impl FnOnce(&Value) -> T) -> Option<T> {
-        let entry = self.shared.cache.get(&key)?;
-        self.fresh(&entry).then(|| read(&entry.value))
+        self.shared.cache.lookup_with(key, self.shared.store.epoch(), self.ttl(), read)
     }
 
-    /// The live answer for `key`, or `fetch`'s — one fetch at a time per key, however many ask
-    /// at once. `keep` says which fetched answers are cached; one fetched while the store's epoch
-    /// moved is not (it may predate the change).
+    /// The live answer for `key`, or `fetch`'s (see [`Cache::get_or_fetch`]).
     async fn get_or_fetch<F>(&self, key: KeyRef<'_>, keep: impl Fn(&Value) -> bool, fetch: F) -> Result<Value, GrantError>
     where
         F: AsyncFnOnce() -> Result<Value, GrantError>,
     {
-        let owned = key.owned();
-        // At most twice round: a stale entry found first is removed, then the key is joined.
-        let guard = loop {
-            match self.shared.cache.get_value_or_guard_async(&owned).await {
-                Ok(entry) if self.fresh(&entry) => return Ok(entry.value),
-                Ok(_) => {
-                    self.shared.cache.remove(&key);
-                }
-                Err(guard) => break guard,
-            }
-        };
-        let epoch = self.shared.store.epoch();
-        let value = fetch().await?;
-        if keep(&value) && self.shared.store.epoch() == epoch {
-            let _ = guard.insert(Entry { epoch, at: tick(), value: value.clone() });
-        }
-        Ok(value)
+        let store = &*self.shared.store;
+        self.shared.cache.get_or_fetch(key, &|| store.epoch(), self.ttl(), keep, fetch).await
     }
 
     /// The permissions `actor` holds through roles in `scope`, and the mask of those roles, when
@@ -405,6 +257,8 @@ fn meets(requirement: &Requirement, actor: &dyn Principal, scoped: &PermissionSe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::StoreFuture;
+    use std::pin::Pin;
     use crate::catalog::{PermissionDef, RoleDef};
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use std::sync::Mutex;

@@ -59,6 +59,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod actor;
+mod cache;
 mod catalog;
 mod compiled;
 pub mod condition;
@@ -72,6 +73,7 @@ mod requirement;
 mod route;
 mod scope;
 mod set;
+mod store;
 
 pub use actor::{is_owner, Actor, ActorId, Principal, RoleNames};
 pub use compiled::CompiledRequirement;
@@ -80,6 +82,7 @@ pub use decision::{Authorizer, AuthzError, Decision, Deny};
 pub use permission::{InvalidPermission, Permission};
 pub use requirement::Requirement;
 pub use route::{Access, PolicyMeta, PolicyRef, Refusals, RouteMeta, RoutePolicy};
-pub use grants::{GrantError, GrantStore, Grants, ScopedCheck, Scopes, StoreFuture, DEFAULT_CAPACITY, DEFAULT_TTL};
+pub use grants::{Grants, ScopedCheck, Scopes, DEFAULT_CAPACITY, DEFAULT_TTL};
+pub use store::{GrantError, GrantStore, StoreFuture};
 pub use scope::{Scope, ScopeRef};
 pub use set::PermissionSet;
