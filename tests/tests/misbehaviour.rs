@@ -1,19 +1,18 @@
-//! What must answer even when something misbehaves, and what must compose: a hand-written
-//! `Declared`, a panicking permission check, a resolver that keeps the request, scope middleware
-//! that attaches credentials, and refused requests with large bodies.
+//! What must still answer when something misbehaves: a permission check, a handler, a scope
+//! middleware or a log subscriber that panics, and refused requests whose bodies were never
+//! read — every one a generic answer, the connection closed where the body is unread, and the
+//! next request decided as usual.
 
-use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
-use actix_web::middleware::{from_fn, Next};
+use actix_web::middleware::from_fn;
 use actix_web::{get, test, web, App, HttpMessage, HttpRequest, HttpResponse};
-use authz_actix::records::{Access, RouteMeta};
 use authz_actix::{mount, public, require_permission, ActorId, Permission, Principal, ResolveActor};
+use authz_tests::{require_api_key, resolve_from_api_key, ApiKey};
 use futures_util::future::LocalBoxFuture;
 
 /// Read reports.
@@ -23,7 +22,6 @@ async fn reports() -> HttpResponse {
     HttpResponse::Ok().body("reports")
 }
 
-static RESOLVED: AtomicUsize = AtomicUsize::new(0);
 
 /// Health check.
 #[public("probes")]
@@ -32,80 +30,6 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }
 
-/// Counts its runs, then resolves as the shared test resolver does.
-async fn counting_resolve(req: HttpRequest) -> Result<Option<authz_actix::Actor>, authz_tests::ResolverDown> {
-    RESOLVED.fetch_add(1, Ordering::SeqCst);
-    authz_tests::resolve(req).await
-}
-
-#[actix_rt::test]
-async fn public_routes_never_run_the_resolver() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(counting_resolve)).configure(mount(|r| {
-        r.service(health).service(reports);
-    })))
-    .await;
-    let before = RESOLVED.load(Ordering::SeqCst);
-    let res = test::call_service(&app, test::TestRequest::get().uri("/health").insert_header(("authorization", "Bearer admin-1")).to_request()).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(RESOLVED.load(Ordering::SeqCst), before, "a public route resolves nobody");
-    let res = test::call_service(&app, test::TestRequest::get().uri("/reports").insert_header(("authorization", "Bearer admin-1")).to_request()).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(RESOLVED.load(Ordering::SeqCst), before + 1, "a gated route resolves once");
-}
-
-/// What a hand-written `Declared` might claim: `user:admin`, for a handler with no gate of its own.
-static CLAIMED: RouteMeta = RouteMeta {
-    handler: "forged",
-    module: module_path!(),
-    file: file!(),
-    line: line!(),
-    methods: &["GET"],
-    path: "/forged",
-    access: Access::Gated { requirement: authz_actix::records::Requirement::Permission(Permission::new("user:admin")), deny: authz_actix::Deny::Forbidden, scope: None },
-    policy: None,
-    visibility: None,
-    operation: "Forged",
-};
-
-struct Forged;
-
-impl authz_actix::__private::Sealed for Forged {}
-
-impl authz_actix::Declared for Forged {
-    const __AUTHZ_GUARDED: bool = false;
-
-    fn route() -> &'static RouteMeta {
-        &CLAIMED
-    }
-
-    fn __authz_parts() -> authz_actix::__private::Parts {
-        authz_actix::__private::Parts {
-            name: "forged",
-            guards: Vec::new(),
-            handler: web::get().to(|| async { HttpResponse::Ok().body("secret") }),
-            responder: None,
-            wrapped: false,
-        }
-    }
-}
-
-#[actix_rt::test]
-async fn a_hand_written_declaration_is_enforced_as_it_claims() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(authz_tests::resolve)).configure(mount(|r| {
-        r.service(Forged);
-    })))
-    .await;
-    let call = |token: Option<&'static str>| {
-        let mut req = test::TestRequest::get().uri("/forged");
-        if let Some(token) = token {
-            req = req.insert_header(("authorization", token));
-        }
-        test::call_service(&app, req.to_request())
-    };
-    assert_eq!(call(None).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(call(Some("Bearer member-2")).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(call(Some("Bearer admin-1")).await.status(), StatusCode::OK);
-}
 
 /// An actor whose permission check panics.
 struct Buggy(ActorId);
@@ -118,6 +42,7 @@ impl Principal for Buggy {
         panic!("permission backend bug")
     }
 }
+
 
 #[actix_rt::test]
 async fn a_panicking_permission_check_answers_500_and_the_app_keeps_serving() {
@@ -141,91 +66,6 @@ async fn a_panicking_permission_check_answers_500_and_the_app_keeps_serving() {
     }
 }
 
-thread_local! {
-    static KEPT: RefCell<Vec<HttpRequest>> = const { RefCell::new(Vec::new()) };
-}
-
-#[actix_rt::test]
-async fn a_resolver_that_keeps_the_request_does_not_break_routing() {
-    let resolve = |req: HttpRequest| {
-        KEPT.with_borrow_mut(|kept| kept.push(req.clone()));
-        authz_tests::resolve(req)
-    };
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
-        r.service(health);
-        r.scope("/api", |r| {
-            r.service(reports);
-        });
-    })))
-    .await;
-    for _ in 0..3 {
-        let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").insert_header(("authorization", "Bearer admin-1")).to_request()).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").to_request()).await;
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        let res = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
-        assert_eq!(res.status(), StatusCode::OK);
-    }
-    assert_eq!(KEPT.with_borrow(Vec::len), 6);
-    KEPT.with_borrow_mut(Vec::clear);
-}
-
-/// Credentials a scope middleware established, for the resolver to read.
-#[derive(Clone)]
-struct ApiKey(&'static str);
-
-/// A scope-level authentication middleware written the way actix-web-httpauth's is: it checks
-/// `X-Api-Key` asynchronously, attaches what it found to the request, then calls the scope.
-async fn require_api_key(
-    req: ServiceRequest,
-    next: Next<impl actix_web::body::MessageBody>,
-) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    // A key store lookup would await here.
-    actix_web::rt::task::yield_now().await;
-    let key = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if key.as_deref() == Some("k-admin") {
-        req.extensions_mut().insert(ApiKey("admin-7"));
-    }
-    next.call(req).await
-}
-
-async fn resolve_from_api_key(req: HttpRequest) -> Result<Option<authz_actix::Actor>, std::convert::Infallible> {
-    let Some(ApiKey(who)) = req.extensions().get::<ApiKey>().cloned() else { return Ok(None) };
-    let (role, id) = who.rsplit_once('-').expect("role-id");
-    Ok(authz_tests::CATALOG.actor(id.parse::<i64>().expect("id"), [role]).ok())
-}
-
-/// Who is calling.
-#[require_permission(authenticated)]
-#[get("/me")]
-async fn me(actor: authz_actix::CurrentActor) -> HttpResponse {
-    HttpResponse::Ok().body(actor.id().to_string())
-}
-
-#[actix_rt::test]
-async fn credentials_attached_by_scope_middleware_reach_the_resolver() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve_from_api_key)).configure(mount(|r| {
-        r.service(health);
-        r.scope_with("/api", |s| s.wrap(from_fn(require_api_key)), |r| {
-            r.service(reports).service(me);
-        });
-    })))
-    .await;
-    let call = |uri: &'static str, key: Option<&'static str>| {
-        let mut req = test::TestRequest::get().uri(uri);
-        if let Some(key) = key {
-            req = req.insert_header(("x-api-key", key));
-        }
-        test::call_service(&app, req.to_request())
-    };
-    let res = call("/api/reports", Some("k-admin")).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let res = call("/api/me", Some("k-admin")).await;
-    assert_eq!(test::read_body(res).await, "7");
-    assert_eq!(call("/api/reports", Some("wrong")).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(call("/api/reports", None).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(call("/health", None).await.status(), StatusCode::OK);
-}
 
 /// Sends a request head announcing a body, a first piece of it, and reads the answer; then keeps
 /// sending body bytes until the server closes the connection. Returns the status, the
@@ -282,6 +122,7 @@ fn refused_with_body(addr: std::net::SocketAddr, path: &str, framing: &str, toke
     (status, connection, sent)
 }
 
+
 /// Create a report (never reached: the tests send no credentials).
 #[require_permission("project:write")]
 #[actix_web::post("/reports")]
@@ -316,6 +157,7 @@ async fn boom() -> HttpResponse {
 async fn public_boom() -> HttpResponse {
     panic!("handler bug")
 }
+
 
 #[actix_rt::test]
 async fn refusals_close_connections_whose_body_was_not_read() {
@@ -356,6 +198,7 @@ async fn refusals_close_connections_whose_body_was_not_read() {
         assert!(sent < 32 * 1024 * 1024, "{path} {framing}: the server kept reading ({sent} bytes after answering)");
     }
 }
+
 
 /// Calls the scope at once (so the gate is reached within the routing call), then panics when its
 /// future is first polled — before the gate is.
@@ -405,12 +248,14 @@ fn inner_is_never_polled() -> bool {
     true
 }
 
+
 /// Read reports, another copy for another scope.
 #[require_permission("project:read")]
 #[get("/reports")]
 async fn reports_again() -> HttpResponse {
     HttpResponse::Ok().body("reports")
 }
+
 
 /// An actor resolved for one request never decides another, even when a panic cut the first
 /// short between resolving its actor and its gate.
@@ -437,6 +282,7 @@ async fn a_panic_before_the_gate_leaves_no_actor_for_the_next_request() {
     let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").to_request()).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
 
 /// A subscriber layer that panics on every event, as tracing-subscriber's `fmt` does when its
 /// writer fails and it reports that with `eprintln!` on a closed stderr.
@@ -466,3 +312,4 @@ async fn a_panicking_log_subscriber_loses_the_audit_event_not_the_answer() {
         assert_eq!(res.status().as_u16(), status, "{token:?}");
     }
 }
+
