@@ -65,7 +65,11 @@ pub(crate) use audit;
 
 /// The audit event for a request the gate let through: a service-level refusal (a response
 /// built from an `AuthzError`) is the denial, and is returned; anything else is the allow.
-pub(crate) fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMeta, resolution: &Resolution) -> Option<problem::Refusal> {
+pub(crate) fn audit_outcome<B>(
+    res: &ServiceResponse<B>,
+    route: &'static RouteMeta,
+    resolution: &Resolution,
+) -> Option<problem::Refusal> {
     let req = res.request();
     // `actor_label` runs only when the event is enabled: an allow at DEBUG costs nothing in
     // production.
@@ -75,10 +79,36 @@ pub(crate) fn audit_outcome<B>(res: &ServiceResponse<B>, route: &'static RouteMe
         .flatten();
     match refusal.map(problem::Mark::error) {
         // Answered as a hidden one, logged as what it is.
-        Some(AuthzError::Missing) => audit!(info, req, route, actor_label(resolution), "not_found", "no such resource", 404),
-        Some(AuthzError::NotFound) => audit!(info, req, route, actor_label(resolution), "deny", "hidden by a service-level policy", 404),
-        Some(err) => audit!(info, req, route, actor_label(resolution), "deny", "refused by a service-level policy", err.status()),
-        None => audit!(debug, req, route, actor_label(resolution), "allow", "requirement met", res.status().as_u16()),
+        Some(AuthzError::Missing) => {
+            audit!(info, req, route, actor_label(resolution), "not_found", "no such resource", 404)
+        }
+        Some(AuthzError::NotFound) => audit!(
+            info,
+            req,
+            route,
+            actor_label(resolution),
+            "deny",
+            "hidden by a service-level policy",
+            404
+        ),
+        Some(err) => audit!(
+            info,
+            req,
+            route,
+            actor_label(resolution),
+            "deny",
+            "refused by a service-level policy",
+            err.status()
+        ),
+        None => audit!(
+            debug,
+            req,
+            route,
+            actor_label(resolution),
+            "allow",
+            "requirement met",
+            res.status().as_u16()
+        ),
     }
     refusal.map(problem::Mark::refusal)
 }
@@ -91,4 +121,3 @@ pub(crate) fn actor_label(resolution: &Resolution) -> String {
 }
 
 pub(crate) const ANONYMOUS: &str = "anonymous";
-

@@ -83,7 +83,12 @@ pub struct Stale {
 
 impl fmt::Display for Stale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} is stale: it differs from what the code renders\n{}", self.path.display(), self.diff)
+        write!(
+            f,
+            "{} is stale: it differs from what the code renders\n{}",
+            self.path.display(),
+            self.diff
+        )
     }
 }
 
@@ -135,7 +140,8 @@ pub fn assert_fresh(path: impl AsRef<Path>, matrix: &Matrix, regenerate: &str) {
     }
 }
 
-const USAGE: &str = "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]";
+const USAGE: &str =
+    "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]";
 
 /// What the `matrix` subcommand was asked, parsed: for apps that parse their command line
 /// themselves (clap, say) and hand the flags over as they are.
@@ -174,7 +180,9 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
         match arg.as_str() {
             "--format" => match Format::parse(&value) {
                 Some(f) => command.format = Some(f),
-                None => return usage(&format!("unknown format `{value}`; expected md, json or csv")),
+                None => {
+                    return usage(&format!("unknown format `{value}`; expected md, json or csv"));
+                }
             },
             "--out" => command.out = Some(PathBuf::from(value)),
             "--diff" => command.diff = Some(PathBuf::from(value)),
@@ -187,14 +195,20 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
 impl MatrixCommand {
     /// Prints, writes or checks `matrix`, as [`run`] does once it has parsed its arguments.
     pub fn execute(&self, matrix: &Matrix, regenerate: &str) -> ExitCode {
-        if [self.out.is_some(), self.check.is_some(), self.diff.is_some()].iter().filter(|x| **x).count() > 1 {
+        if [self.out.is_some(), self.check.is_some(), self.diff.is_some()]
+            .iter()
+            .filter(|x| **x)
+            .count()
+            > 1
+        {
             return usage("--out, --check and --diff cannot be combined");
         }
         if let Some(base) = &self.diff {
             return diff(base, matrix);
         }
         let target = self.out.as_deref().or(self.check.as_deref());
-        let format = self.format.or_else(|| target.map(Format::for_path)).unwrap_or(Format::Markdown);
+        let format =
+            self.format.or_else(|| target.map(Format::for_path)).unwrap_or(Format::Markdown);
         let rendered = format.render(matrix, regenerate);
         let summary = format!("{} endpoints", matrix.endpoints().len());
         emit(&rendered, self.out.as_deref(), self.check.as_deref(), regenerate, &summary)
@@ -205,7 +219,13 @@ impl MatrixCommand {
 /// `out`, compares it with `check` (exit status 1 and a diff on stderr when stale), or prints it.
 /// `regenerate` is the command that rewrites the file; `summary` is said after "wrote"/"up to
 /// date" (e.g. `7 endpoints`). For an app's own generated files, such as an OpenAPI document.
-pub fn emit(text: &str, out: Option<&Path>, check: Option<&Path>, regenerate: &str, summary: &str) -> ExitCode {
+pub fn emit(
+    text: &str,
+    out: Option<&Path>,
+    check: Option<&Path>,
+    regenerate: &str,
+    summary: &str,
+) -> ExitCode {
     let summary = if summary.is_empty() { String::new() } else { format!(" ({summary})") };
     match (out, check) {
         (Some(path), _) => match write_file(path, text) {

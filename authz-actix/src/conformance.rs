@@ -197,7 +197,11 @@ impl fmt::Display for Report {
             self.without_positive_control.len()
         )?;
         for m in &self.mismatches {
-            writeln!(f, "  MISMATCH {} as {}: expected {}, got {}", m.route, m.actor, m.expected, m.actual)?;
+            writeln!(
+                f,
+                "  MISMATCH {} as {}: expected {}, got {}",
+                m.route, m.actor, m.expected, m.actual
+            )?;
         }
         for r in &self.without_positive_control {
             writeln!(f, "  NO POSITIVE CONTROL {r}: every actor was refused")?;
@@ -219,7 +223,10 @@ pub struct Suite {
 
 impl fmt::Debug for Suite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Suite").field("endpoints", &self.matrix.endpoints().len()).field("actors", &self.actors).finish()
+        f.debug_struct("Suite")
+            .field("endpoints", &self.matrix.endpoints().len())
+            .field("actors", &self.actors)
+            .finish()
     }
 }
 
@@ -242,8 +249,19 @@ impl Suite {
     }
 
     /// Sends `body` with `content_type` on `method path` (the route pattern).
-    pub fn body(mut self, method: &str, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
-        self.bodies.push((method.to_owned(), path.to_owned(), content_type.to_owned(), body.into()));
+    pub fn body(
+        mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.bodies.push((
+            method.to_owned(),
+            path.to_owned(),
+            content_type.to_owned(),
+            body.into(),
+        ));
         self
     }
 
@@ -264,7 +282,9 @@ impl Suite {
         match self.matrix.roles_outcome(roles, cell.endpoint) {
             Some(RoleOutcome::Public | RoleOutcome::Allowed) => Expected::Success,
             // Refused by its global roles, an actor may still hold a role in the path's scope.
-            Some(RoleOutcome::Denied(status)) if cell.endpoint.route.scope().is_none() => Expected::Status(status),
+            Some(RoleOutcome::Denied(status)) if cell.endpoint.route.scope().is_none() => {
+                Expected::Status(status)
+            }
             // Scoped rows: whether the actor holds a role in the scope the path names, and
             // whether that scope exists, is the app's data.
             Some(
@@ -274,9 +294,7 @@ impl Suite {
                 | RoleOutcome::DeniedInScope(..)
                 | RoleOutcome::Denied(_),
             )
-            | None => {
-                self.oracle.as_ref().map_or(Expected::Skip, |oracle| oracle(cell))
-            }
+            | None => self.oracle.as_ref().map_or(Expected::Skip, |oracle| oracle(cell)),
         }
     }
 
@@ -293,7 +311,11 @@ impl Suite {
         let mut refusing: Vec<String> = Vec::new();
         for endpoint in self.matrix.endpoints() {
             let route = format!("{} {}", endpoint.method, endpoint.path);
-            let method = if endpoint.method == "*" { Method::GET } else { Method::from_bytes(endpoint.method.as_bytes()).unwrap_or(Method::GET) };
+            let method = if endpoint.method == "*" {
+                Method::GET
+            } else {
+                Method::from_bytes(endpoint.method.as_bytes()).unwrap_or(Method::GET)
+            };
             let mut uri = endpoint.path.clone();
             for (param, value) in &self.params {
                 uri = uri.replace(param.as_str(), value);
@@ -306,10 +328,14 @@ impl Suite {
                 for (name, value) in credentials.get(actor.name()).into_iter().flatten() {
                     req = req.insert_header((name.as_str(), value.as_str()));
                 }
-                if let Some((_, _, content_type, body)) =
-                    self.bodies.iter().find(|(m, p, _, _)| *m == endpoint.method && *p == endpoint.path)
+                if let Some((_, _, content_type, body)) = self
+                    .bodies
+                    .iter()
+                    .find(|(m, p, _, _)| *m == endpoint.method && *p == endpoint.path)
                 {
-                    req = req.insert_header(("content-type", content_type.as_str())).set_payload(body.clone());
+                    req = req
+                        .insert_header(("content-type", content_type.as_str()))
+                        .set_payload(body.clone());
                 }
                 let actual = match app.call(req.to_request()).await {
                     Ok(res) => res.status().as_u16(),
@@ -335,12 +361,18 @@ impl Suite {
                     report.refused += 1;
                 }
                 if !matches {
-                    report.mismatches.push(Mismatch { route: route.clone(), actor: actor.name().to_owned(), expected: expected.to_string(), actual });
+                    report.mismatches.push(Mismatch {
+                        route: route.clone(),
+                        actor: actor.name().to_owned(),
+                        expected: expected.to_string(),
+                        actual,
+                    });
                 }
             }
         }
         // Every route that refused someone must have served someone.
-        report.without_positive_control = refusing.into_iter().filter(|r| !controlled.get(r).copied().unwrap_or(false)).collect();
+        report.without_positive_control =
+            refusing.into_iter().filter(|r| !controlled.get(r).copied().unwrap_or(false)).collect();
         report
     }
 }

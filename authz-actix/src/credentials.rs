@@ -22,8 +22,8 @@
 //! }
 //! ```
 
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::HttpRequest;
+use actix_web::http::header::AUTHORIZATION;
 use base64::Engine;
 
 /// The token of `Authorization: Bearer <token>` (RFC 6750 §2.1), the scheme in any case.
@@ -76,7 +76,10 @@ mod tests {
     use actix_web::test::TestRequest;
 
     fn with(values: &[&str]) -> actix_web::HttpRequest {
-        values.iter().fold(TestRequest::get(), |req, v| req.append_header(("authorization", *v))).to_http_request()
+        values
+            .iter()
+            .fold(TestRequest::get(), |req, v| req.append_header(("authorization", *v)))
+            .to_http_request()
     }
 
     #[test]
@@ -103,7 +106,10 @@ mod tests {
     #[test]
     fn basic_decodes_user_and_password() {
         // "ada:open sesame" and "ada:" and "no colon"
-        assert_eq!(basic(&with(&["Basic YWRhOm9wZW4gc2VzYW1l"])), Some(("ada".into(), "open sesame".into())));
+        assert_eq!(
+            basic(&with(&["Basic YWRhOm9wZW4gc2VzYW1l"])),
+            Some(("ada".into(), "open sesame".into()))
+        );
         assert_eq!(basic(&with(&["basic YWRhOg=="])), Some(("ada".into(), String::new())));
         assert_eq!(basic(&with(&["Basic bm8gY29sb24="])), None);
         assert_eq!(basic(&with(&["Basic !!!"])), None);

@@ -72,7 +72,9 @@ impl Guard for Methods {
     // What route introspection reads to list a resource's methods.
     #[cfg(feature = "test-kit")]
     fn details(&self) -> Option<Vec<actix_web::guard::GuardDetail>> {
-        Some(vec![actix_web::guard::GuardDetail::HttpMethods(self.0.names().into_iter().map(str::to_owned).collect())])
+        Some(vec![actix_web::guard::GuardDetail::HttpMethods(
+            self.0.names().into_iter().map(str::to_owned).collect(),
+        )])
     }
 }
 
@@ -106,10 +108,14 @@ fn build(config: &mut AppService, mount: Mount, route: &'static RouteMeta, parts
     }
     // A route that hides existence on a path naming no resource hides the route itself: another
     // method there is answered 404, as everything else of it is.
-    let hides = matches!(route.access, Access::Gated { deny: authz_core::Deny::NotFound, .. }) && !route.path.contains('{');
-    let resource = resource.guard(Methods(MethodSet::for_route(route.methods), hides)).route(handler);
+    let hides = matches!(route.access, Access::Gated { deny: authz_core::Deny::NotFound, .. })
+        && !route.path.contains('{');
+    let resource =
+        resource.guard(Methods(MethodSet::for_route(route.methods), hides)).route(handler);
     match route.access {
-        Access::Gated { .. } => resource.wrap(Gate::new(route, responder, mount, wrapped)).register(config),
+        Access::Gated { .. } => {
+            resource.wrap(Gate::new(route, responder, mount, wrapped)).register(config)
+        }
         Access::Public { .. } => resource.wrap(Endpoint(mount)).register(config),
     }
 }

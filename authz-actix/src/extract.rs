@@ -7,10 +7,10 @@ use std::rc::Rc;
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::{Error, FromRequest, HttpRequest};
-use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
+use futures_util::future::{Either, LocalBoxFuture, Ready, ready};
 
-use crate::resolver::Resolution;
 use crate::problem::{self, Refusal};
+use crate::resolver::Resolution;
 use authz_core::{Actor, Principal};
 
 /// The actor behind this request, from the app's [`Resolver`](crate::Resolver) — run here if no
@@ -74,14 +74,20 @@ impl<A: Principal> FromRequest for CurrentActor<A> {
     }
 }
 
-fn extract<A: Principal>(req: &HttpRequest, resolution: &Resolution) -> Result<CurrentActor<A>, Error> {
-    let refused = |refusal| InternalError::from_response("authorization refused", problem::shaped(req, refusal, None)).into();
+fn extract<A: Principal>(
+    req: &HttpRequest,
+    resolution: &Resolution,
+) -> Result<CurrentActor<A>, Error> {
+    let refused = |refusal| {
+        InternalError::from_response("authorization refused", problem::shaped(req, refusal, None))
+            .into()
+    };
     let internal = || refused(Refusal::Internal);
     match resolution {
         Resolution::Actor(actor) => match Resolution::downcast::<A>(actor) {
             Some(actor) => Ok(CurrentActor(actor)),
             None => {
-                crate::note::note!(error, 
+                crate::note::note!(error,
                     target: "authz",
                     expected = std::any::type_name::<A>(),
                     "`CurrentActor<A>` asks for another type than the resolver produces"

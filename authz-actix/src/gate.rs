@@ -2,25 +2,28 @@
 
 use std::fmt;
 
+use actix_web::Error;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::Error;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_util::future::{ready, LocalBoxFuture, Ready};
+use futures_util::future::{LocalBoxFuture, Ready, ready};
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::audit::{actor_label, audit, audit_outcome, ANONYMOUS};
+use crate::audit::{ANONYMOUS, actor_label, audit, audit_outcome};
+use crate::problem::{self, Refusal, RouteResponder};
 use crate::resolver::{self, Resolution};
 use crate::select::{self, EndpointCheck, Mount};
-use crate::problem::{self, Refusal, RouteResponder};
+use authz_core::{
+    Access, CompiledRequirement, GrantError, Grants, PermissionSet, Requirement, RouteMeta, Scope,
+    ScopeRef, ScopedCheck,
+};
 use authz_core::{AuthzError, Principal};
-use authz_core::{Access, CompiledRequirement, GrantError, Grants, PermissionSet, Requirement, RouteMeta, Scope, ScopeRef, ScopedCheck};
 
 /// Checks a route's requirement before anything of the handler runs — extractors included.
 ///
@@ -44,7 +47,12 @@ pub(crate) struct Gate {
 }
 
 impl Gate {
-    pub(crate) const fn new(route: &'static RouteMeta, responder: Option<RouteResponder>, mount: Mount, exclusive: bool) -> Self {
+    pub(crate) const fn new(
+        route: &'static RouteMeta,
+        responder: Option<RouteResponder>,
+        mount: Mount,
+        exclusive: bool,
+    ) -> Self {
         Gate { route, responder, mount, exclusive }
     }
 }
@@ -117,7 +125,15 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let state = if !self.0.check.admits(&req) {
-            audit!(error, req, self.0.route, ANONYMOUS, "deny", "routing is not observed, or the route is not the app's mount's", 500);
+            audit!(
+                error,
+                req,
+                self.0.route,
+                ANONYMOUS,
+                "deny",
+                "routing is not observed, or the route is not the app's mount's",
+                500
+            );
             State::Refused { res: Some(Box::new(select::unobserved_refusal(req))) }
         } else {
             match resolver::resolve(req.request()) {
@@ -142,12 +158,22 @@ where
 
     /// Decides `req` for `resolution`; calls the handler when allowed.
     fn admit(&self, req: ServiceRequest, resolution: Resolution) -> State<S::Future> {
-        match catch_unwind(AssertUnwindSafe(|| decide(&req, &resolution, self.route, &self.compiled))) {
+        match catch_unwind(AssertUnwindSafe(|| {
+            decide(&req, &resolution, self.route, &self.compiled)
+        })) {
             Ok(Ok(Verdict::Allow)) => self.call(req, resolution),
             Ok(Ok(Verdict::InScope(scope))) => self.ask_store(req, resolution, scope),
             Ok(Err(refusal)) => self.refuse(req, refusal),
             Err(_) => {
-                audit!(error, req, self.route, actor_label(&resolution), "deny", "the actor's permission check panicked", 500);
+                audit!(
+                    error,
+                    req,
+                    self.route,
+                    actor_label(&resolution),
+                    "deny",
+                    "the actor's permission check panicked",
+                    500
+                );
                 self.refuse(req, Refusal::Internal)
             }
         }
@@ -160,12 +186,25 @@ where
 
     /// Global permissions did not suffice: the actor's roles in `scope` decide, from the app's
     /// grant store (through this worker's cache).
-    fn ask_store(&self, req: ServiceRequest, resolution: Resolution, scope: Scope) -> State<S::Future> {
+    fn ask_store(
+        &self,
+        req: ServiceRequest,
+        resolution: Resolution,
+        scope: Scope,
+    ) -> State<S::Future> {
         let Resolution::Actor(actor) = &resolution else {
             return self.refuse(req, Refusal::Internal);
         };
         let Some(grants) = app_grants(&req).cloned() else {
-            audit!(error, req, self.route, actor.actor_id(), "deny", "scoped route but no `Grants` in the app data", 500);
+            audit!(
+                error,
+                req,
+                self.route,
+                actor.actor_id(),
+                "deny",
+                "scoped route but no `Grants` in the app data",
+                500
+            );
             return self.refuse(req, Refusal::Internal);
         };
         // Global permissions were checked already: only the roles in the scope are asked for.
@@ -175,16 +214,23 @@ where
     }
 
     /// The store's answer for a scoped route: decided as a cached one is.
-    fn scoped(&self, req: ServiceRequest, resolution: Resolution, answer: Result<(PermissionSet, u64), GrantError>) -> State<S::Future> {
+    fn scoped(
+        &self,
+        req: ServiceRequest,
+        resolution: Resolution,
+        answer: Result<(PermissionSet, u64), GrantError>,
+    ) -> State<S::Future> {
         let Resolution::Actor(actor) = &resolution else {
             return self.refuse(req, Refusal::Internal);
         };
         let id = actor.actor_id();
         match answer {
-            Ok((scoped, mask)) => match in_scope_verdict(&req, self.route, &**actor, &scoped, mask, &self.compiled) {
-                Ok(_) => self.call(req, resolution),
-                Err(refusal) => self.refuse(req, refusal),
-            },
+            Ok((scoped, mask)) => {
+                match in_scope_verdict(&req, self.route, &**actor, &scoped, mask, &self.compiled) {
+                    Ok(_) => self.call(req, resolution),
+                    Err(refusal) => self.refuse(req, refusal),
+                }
+            }
             // Fail closed.
             Err(e) => {
                 crate::note::note!(error, target: "authz", error = %e, "grant store failed");
@@ -228,7 +274,9 @@ where
     S: Service<ServiceRequest>,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GateFuture").field("handler", &self.inner.route.handler).finish_non_exhaustive()
+        f.debug_struct("GateFuture")
+            .field("handler", &self.inner.route.handler)
+            .finish_non_exhaustive()
     }
 }
 
@@ -245,23 +293,37 @@ where
         loop {
             match this.state.as_mut().project() {
                 StateProj::Resolving { fut, req } => {
-                    let Some(request) = req.as_ref() else { return Poll::Ready(Err(polled_after_completion())) };
+                    let Some(request) = req.as_ref() else {
+                        return Poll::Ready(Err(polled_after_completion()));
+                    };
                     let resolution = std::task::ready!(fut.poll_for(request.request(), cx));
-                    let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
+                    let Some(req) = req.take() else {
+                        return Poll::Ready(Err(polled_after_completion()));
+                    };
                     let next = this.inner.admit(req, resolution);
                     this.state.set(next);
                 }
                 StateProj::Scoping { fut, req, resolution } => {
-                    let answer = std::task::ready!(catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))).unwrap_or_else(|_| {
-                        Poll::Ready(Err(GrantError::new(std::io::Error::other("the grant store panicked"))))
-                    }));
-                    let Some(req) = req.take() else { return Poll::Ready(Err(polled_after_completion())) };
+                    let answer = std::task::ready!(
+                        catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))).unwrap_or_else(
+                            |_| {
+                                Poll::Ready(Err(GrantError::new(std::io::Error::other(
+                                    "the grant store panicked",
+                                ))))
+                            }
+                        )
+                    );
+                    let Some(req) = req.take() else {
+                        return Poll::Ready(Err(polled_after_completion()));
+                    };
                     let resolution = std::mem::replace(resolution, Resolution::Failed);
                     let next = this.inner.scoped(req, resolution, answer);
                     this.state.set(next);
                 }
                 StateProj::Refused { res } => {
-                    return Poll::Ready(res.take().map(|res| *res).ok_or_else(polled_after_completion));
+                    return Poll::Ready(
+                        res.take().map(|res| *res).ok_or_else(polled_after_completion),
+                    );
                 }
                 StateProj::Calling { fut, request, resolution } => {
                     let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
@@ -270,7 +332,10 @@ where
                         Ok(Poll::Ready(Ok(res))) => {
                             let refusal = audit_outcome(&res, route, resolution);
                             match refusal {
-                                Some(_) => Poll::Ready(Ok(problem::reshape(res, this.inner.responder).unwrap_or_else(problem::boxed))),
+                                Some(_) => {
+                                    Poll::Ready(Ok(problem::reshape(res, this.inner.responder)
+                                        .unwrap_or_else(problem::boxed)))
+                                }
                                 None => Poll::Ready(Ok(problem::boxed(res))),
                             }
                         }
@@ -281,12 +346,25 @@ where
                                 // The route's own middleware had the request: nothing is left to
                                 // shape the answer with but the generic one.
                                 crate::note::note!(error, target: "authz", actor = %id, handler = route.handler, "handler panicked; refused with a generic error");
-                                return Poll::Ready(Err(problem::closing_error("handler panicked")));
+                                return Poll::Ready(Err(problem::closing_error(
+                                    "handler panicked",
+                                )));
                             };
-                            audit!(error, request, route, id, "deny", "handler panicked; refused with a generic error", 500);
-                            let mut response = problem::shaped(&request, Refusal::Internal, this.inner.responder);
+                            audit!(
+                                error,
+                                request,
+                                route,
+                                id,
+                                "deny",
+                                "handler panicked; refused with a generic error",
+                                500
+                            );
+                            let mut response =
+                                problem::shaped(&request, Refusal::Internal, this.inner.responder);
                             // The body may be half read: close rather than read the rest.
-                            response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+                            response
+                                .head_mut()
+                                .set_connection_type(actix_web::http::ConnectionType::Close);
                             Poll::Ready(Ok(ServiceResponse::new(request, response)))
                         }
                     };
@@ -303,7 +381,11 @@ fn polled_after_completion() -> Error {
 /// The requirement check: the compiled masks when the actor has a catalog bitset, otherwise the
 /// requirement asks the actor permission by permission.
 #[inline]
-fn satisfied(requirement: &Requirement, actor: &dyn Principal, compiled: &RefCell<Option<CompiledRequirement>>) -> bool {
+fn satisfied(
+    requirement: &Requirement,
+    actor: &dyn Principal,
+    compiled: &RefCell<Option<CompiledRequirement>>,
+) -> bool {
     match actor.permission_set() {
         Some(set) => satisfied_by_set(requirement, set, compiled),
         None => requirement.is_satisfied_by(actor),
@@ -312,7 +394,11 @@ fn satisfied(requirement: &Requirement, actor: &dyn Principal, compiled: &RefCel
 
 /// The compiled check of a permission set (compiled on first use, per worker).
 #[inline]
-fn satisfied_by_set(requirement: &Requirement, set: &PermissionSet, compiled: &RefCell<Option<CompiledRequirement>>) -> bool {
+fn satisfied_by_set(
+    requirement: &Requirement,
+    set: &PermissionSet,
+    compiled: &RefCell<Option<CompiledRequirement>>,
+) -> bool {
     let mut cache = compiled.borrow_mut();
     if let Some(answer) = cache.as_ref().and_then(|c| c.check(set)) {
         return answer;
@@ -335,7 +421,9 @@ fn in_scope_verdict(
     mask: u64,
     compiled: &RefCell<Option<CompiledRequirement>>,
 ) -> Result<Verdict, Refusal> {
-    let Access::Gated { requirement, deny, scope: Some(ScopeRef { outsiders, .. }) } = &route.access else {
+    let Access::Gated { requirement, deny, scope: Some(ScopeRef { outsiders, .. }) } =
+        &route.access
+    else {
         return Err(Refusal::Internal);
     };
     let allowed = match actor.permission_set() {
@@ -348,7 +436,15 @@ fn in_scope_verdict(
         None => Ok(Verdict::Allow),
         Some(denial) => {
             if check.member == Some(true) {
-                audit!(info, req, route, id, "deny", "requirement not met in the scope", denial.status());
+                audit!(
+                    info,
+                    req,
+                    route,
+                    id,
+                    "deny",
+                    "requirement not met in the scope",
+                    denial.status()
+                );
             } else {
                 audit!(info, req, route, id, "deny", "no role in the scope", denial.status());
             }
@@ -361,7 +457,8 @@ fn in_scope_verdict(
 /// `app_data(web::Data::new(grants))`.
 #[inline]
 fn app_grants(req: &ServiceRequest) -> Option<&Grants> {
-    req.app_data::<Grants>().or_else(|| req.app_data::<actix_web::web::Data<Grants>>().map(|data| data.get_ref()))
+    req.app_data::<Grants>()
+        .or_else(|| req.app_data::<actix_web::web::Data<Grants>>().map(|data| data.get_ref()))
 }
 
 /// What the gate does with a request once the actor is known.
@@ -379,7 +476,15 @@ fn decide(
 ) -> Result<Verdict, Refusal> {
     let Access::Gated { requirement, deny, scope } = &route.access else {
         // Public routes carry no gate; a record that says otherwise cannot be enforced.
-        audit!(error, req, route, ANONYMOUS, "deny", "gate installed on a public route record", 500);
+        audit!(
+            error,
+            req,
+            route,
+            ANONYMOUS,
+            "deny",
+            "gate installed on a public route record",
+            500
+        );
         return Err(Refusal::Internal);
     };
     match resolution {
@@ -396,7 +501,9 @@ fn decide(
                         let in_scope = Scope::new(scope.kind, scope_id);
                         // Fast path: this worker's cache knows the actor's roles there.
                         let cached = app_grants(req).and_then(|grants| grants.cached(id, in_scope));
-                        let Some((scoped, mask)) = cached else { return Ok(Verdict::InScope(in_scope)) };
+                        let Some((scoped, mask)) = cached else {
+                            return Ok(Verdict::InScope(in_scope));
+                        };
                         in_scope_verdict(req, route, &**actor, &scoped, mask, compiled)
                     }
                     None => {

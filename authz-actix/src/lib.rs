@@ -113,24 +113,26 @@ pub mod routes;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-kit")))]
 pub mod test;
 
-pub use authz_core::{condition, diff, escalation, matrix};
 pub use authz_core::{
-    is_owner, Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, Decision, Deny, GrantError, GrantStore, Grants,
-    InvalidPermission, Permission, PermissionDef, PermissionSet, Principal, RoleDef, RoleNames, Scope, ScopedCheck, Scopes, StoreFuture, DEFAULT_TTL,
-    UnknownRole,
+    Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, DEFAULT_TTL, Decision, Deny,
+    GrantError, GrantStore, Grants, InvalidPermission, Permission, PermissionDef, PermissionSet,
+    Principal, RoleDef, RoleNames, Scope, ScopedCheck, Scopes, StoreFuture, UnknownRole, is_owner,
 };
+pub use authz_core::{condition, diff, escalation, matrix};
 pub use declared::Declared;
 pub use extract::CurrentActor;
 pub use middleware::ResolveActor;
 pub use problem::Denied;
 pub use resolver::Resolver;
-pub use routes::{mount, Routes};
+pub use routes::{Routes, mount};
 
 /// The records behind every declaration: what `#[require_permission]`, `#[public]` and
 /// `#[policy]` record, what gates enforce and what the matrix renders. A handler's record is
 /// [`Declared::route`]; a policy's is reached through the routes that name it.
 pub mod records {
-    pub use authz_core::{Access, PolicyMeta, PolicyRef, Refusals, Requirement, RouteMeta, RoutePolicy, ScopeRef};
+    pub use authz_core::{
+        Access, PolicyMeta, PolicyRef, Refusals, Requirement, RouteMeta, RoutePolicy, ScopeRef,
+    };
 }
 
 /// Gates an actix-web handler on a permission requirement.
@@ -359,17 +361,17 @@ macro_rules! __authz_register_route {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__authz_register_route as register_route;
-    pub use crate::declared::{fallback_parts, register_outside, Declared, Parts, FALLBACK_ROUTE};
-    pub use crate::sealed::{PolicyRecord, Sealed};
+    pub use crate::declared::{Declared, FALLBACK_ROUTE, Parts, fallback_parts, register_outside};
     pub use crate::problem::RouteResponder;
-    pub use actix_web::dev::{AppService, HttpServiceFactory};
-    pub use actix_web::guard::{fn_guard, Guard};
+    pub use crate::sealed::{PolicyRecord, Sealed};
     pub use actix_web::Route;
+    pub use actix_web::dev::{AppService, HttpServiceFactory};
+    pub use actix_web::guard::{Guard, fn_guard};
     pub use std::boxed::Box;
     pub use std::vec::Vec;
 
     pub use authz_core::{
-        Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef, RouteMeta, RoutePolicy,
-        ScopeRef,
+        Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement,
+        RoleDef, RouteMeta, RoutePolicy, ScopeRef,
     };
 }

@@ -61,7 +61,8 @@ impl MethodSet {
 
     /// Whether a request could be in both sets.
     pub(crate) fn overlaps(&self, other: MethodSet) -> bool {
-        self.standard & other.standard != 0 || self.names.iter().any(|n| bit_of_name(n) == 0 && other.names.contains(n))
+        self.standard & other.standard != 0
+            || self.names.iter().any(|n| bit_of_name(n) == 0 && other.names.contains(n))
     }
 
     #[inline]
@@ -84,7 +85,8 @@ impl MethodSet {
 }
 
 /// The standard methods in the order `Allow` lists them.
-const ORDER: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"];
+const ORDER: [&str; 9] =
+    ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"];
 
 /// What a request's path matched but its method did not: the methods of those routes, recorded
 /// by their method guards as actix routes the request (a guard runs only once its resource's path
@@ -123,12 +125,20 @@ mod tests {
     #[test]
     fn standard_and_other_methods() {
         let set = MethodSet::for_route(&["GET", "PURGE"]);
-        for (method, want) in [("GET", true), ("HEAD", true), ("PURGE", true), ("POST", false), ("get", false), ("PURG", false)] {
+        for (method, want) in [
+            ("GET", true),
+            ("HEAD", true),
+            ("PURGE", true),
+            ("POST", false),
+            ("get", false),
+            ("PURG", false),
+        ] {
             let method = Method::from_bytes(method.as_bytes()).expect("token");
             assert_eq!(set.contains(&method), want, "{method}");
         }
         let mut seen = 0;
-        for name in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"] {
+        for name in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+        {
             let method = Method::from_bytes(name.as_bytes()).expect("token");
             assert_eq!(bit(&method), Some(bit_of_name(name)), "{name}");
             assert_eq!(seen & bit_of_name(name), 0, "{name}: one bit per method");

@@ -2,16 +2,16 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::Method;
 use actix_web::Error;
-use futures_util::future::{ready, Either, Ready};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::Method;
+use futures_util::future::{Either, Ready, ready};
 
 use crate::problem;
 use crate::resolver::{Resolver, ResolverSlot};
@@ -89,7 +89,11 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ResolveActorService { service, resolver: self.resolver.clone(), linked: std::cell::Cell::new(false) }))
+        ready(Ok(ResolveActorService {
+            service,
+            resolver: self.resolver.clone(),
+            linked: std::cell::Cell::new(false),
+        }))
     }
 }
 
@@ -136,14 +140,20 @@ where
         // A body stays unread by every refusal, whoever makes it: see `problem::Keeper`.
         let mut req = req;
         let keeper = problem::Keeper::share(&mut req);
-        let (routed, mark) = select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
+        let (routed, mark) =
+            select::observe(|| catch_unwind(AssertUnwindSafe(|| self.service.call(req))));
         match routed {
-            Ok(fut) if mark >= Mark::Scope => Either::Right(Routed { fut, reached: mark == Mark::Endpoint, keeper }),
+            Ok(fut) if mark >= Mark::Scope => {
+                Either::Right(Routed { fut, reached: mark == Mark::Endpoint, keeper })
+            }
             // Never polled: nothing of what actix selected runs beyond its middleware's call.
             Ok(_) => Either::Left(undeclared(&method, &path, keeper)),
             Err(_) => {
                 crate::note::note!(error, target: "authz", path = %path, method = %method, "panic while routing the request; refused with a generic error");
-                Either::Left(Refused::error(held(problem::closing_error("panic while routing"), keeper)))
+                Either::Left(Refused::error(held(
+                    problem::closing_error("panic while routing"),
+                    keeper,
+                )))
             }
         }
     }
@@ -153,7 +163,7 @@ impl<S, R: Resolver> ResolveActorService<S, R> {
     fn link(&self, req: &ServiceRequest) {
         match req.app_data::<ResolverSlot>() {
             Some(slot) => slot.link(self.resolver.clone()),
-            None => crate::note::note!(error, 
+            None => crate::note::note!(error,
                 target: "authz",
                 "no routes registered with `authz_actix::mount`: every request is refused"
             ),
@@ -183,7 +193,9 @@ impl<B> Future for Refused<B> {
     type Output = Result<ServiceResponse<B>, Error>;
 
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(Err(self.0.take().unwrap_or_else(|| actix_web::error::ErrorInternalServerError("polled after completion"))))
+        Poll::Ready(Err(self.0.take().unwrap_or_else(|| {
+            actix_web::error::ErrorInternalServerError("polled after completion")
+        })))
     }
 }
 
@@ -228,8 +240,12 @@ fn held(error: Error, keeper: Option<problem::Keeper>) -> Error {
 
 /// The refusal of a request actix routed outside `mount`.
 #[cold]
-pub(crate) fn undeclared<B>(method: &Method, path: &LogPath, keeper: Option<problem::Keeper>) -> Refused<B> {
-    crate::note::note!(error, 
+pub(crate) fn undeclared<B>(
+    method: &Method,
+    path: &LogPath,
+    keeper: Option<problem::Keeper>,
+) -> Refused<B> {
+    crate::note::note!(error,
         target: "authz",
         path = %path,
         method = %method,
@@ -241,7 +257,9 @@ pub(crate) fn undeclared<B>(method: &Method, path: &LogPath, keeper: Option<prob
     if let Some(keeper) = keeper {
         response = keeper.hold(response);
     }
-    Refused::error(actix_web::error::InternalError::from_response("undeclared route", response).into())
+    Refused::error(
+        actix_web::error::InternalError::from_response("undeclared route", response).into(),
+    )
 }
 
 pin_project_lite::pin_project! {
@@ -278,7 +296,8 @@ where
         let polled = if *this.reached {
             catch_unwind(AssertUnwindSafe(|| fut.poll(cx)))
         } else {
-            let (polled, mark) = select::observe(|| catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
+            let (polled, mark) =
+                select::observe(|| catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
             *this.reached = mark == Mark::Endpoint;
             polled
         };
@@ -300,13 +319,18 @@ where
                 }
                 Poll::Ready(Ok(ServiceResponse::new(req, response)))
             }
-            Ok(Poll::Ready(Ok(res))) => match keeper.take().filter(|_| problem::is_refusal(res.response())) {
-                Some(keeper) => {
-                    let (req, response) = res.into_parts();
-                    Poll::Ready(Ok(ServiceResponse::new(req, keeper.hold(response.map_into_boxed_body()))))
+            Ok(Poll::Ready(Ok(res))) => {
+                match keeper.take().filter(|_| problem::is_refusal(res.response())) {
+                    Some(keeper) => {
+                        let (req, response) = res.into_parts();
+                        Poll::Ready(Ok(ServiceResponse::new(
+                            req,
+                            keeper.hold(response.map_into_boxed_body()),
+                        )))
+                    }
+                    None => Poll::Ready(Ok(problem::boxed(res))),
                 }
-                None => Poll::Ready(Ok(problem::boxed(res))),
-            },
+            }
             Ok(Poll::Ready(Err(error))) => Poll::Ready(Err(held(error, keeper.take()))),
             Err(_) => {
                 crate::note::note!(error, target: "authz", "panic while serving the request; refused with a generic error");

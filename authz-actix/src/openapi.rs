@@ -47,7 +47,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
@@ -71,14 +71,22 @@ pub fn apply(doc: &mut OpenApi, matrix: &Matrix, scheme: &str) {
         match &route.access {
             Access::Public { .. } => operation.security = Some(Vec::new()),
             Access::Gated { .. } => {
-                operation.security = Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
+                operation.security =
+                    Some(vec![SecurityRequirement::new(scheme, Vec::<String>::new())]);
             }
         }
         for &status in route.refusals().statuses() {
             any_refusal = true;
             let response = ResponseBuilder::new()
                 .description(describe(status))
-                .content("application/problem+json", ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(PROBLEM_SCHEMA)))).build())
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                            PROBLEM_SCHEMA,
+                        ))))
+                        .build(),
+                )
                 .build();
             operation.responses.responses.entry(status.to_string()).or_insert(RefOr::T(response));
         }
@@ -109,7 +117,10 @@ pub fn apply(doc: &mut OpenApi, matrix: &Matrix, scheme: &str) {
             .map(|r| json!({ "name": r.name, "permissions": r.permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>() }))
             .collect();
         let extensions = doc.extensions.get_or_insert_with(Extensions::default);
-        extensions.insert("x-authz-catalog".to_owned(), json!({ "permissions": permissions, "roles": roles }));
+        extensions.insert(
+            "x-authz-catalog".to_owned(),
+            json!({ "permissions": permissions, "roles": roles }),
+        );
     }
 }
 
@@ -129,7 +140,9 @@ fn x_authz(route: &RouteMeta) -> Value {
         json!({ "name": r.name(), "use": if p.filters() { "filter" } else { "enforce" }, "summary": r.meta.summary, "rule": r.meta.rule })
     };
     match &route.access {
-        Access::Public { reason } => json!({ "access": "public", "public_reason": reason, "operation": route.operation }),
+        Access::Public { reason } => {
+            json!({ "access": "public", "public_reason": reason, "operation": route.operation })
+        }
         Access::Gated { requirement, deny, scope } => json!({
             "access": "gated",
             "requirement": route.requirement_text(),
@@ -181,13 +194,16 @@ fn slot<'a>(item: &'a mut PathItem, method: &str) -> Option<&'a mut Option<Opera
 /// The operation of `doc` that documents `endpoint`, if any.
 fn operation_mut<'a>(doc: &'a mut OpenApi, endpoint: &Endpoint) -> Option<&'a mut Operation> {
     let path = normalize(&endpoint.path);
-    let item = doc.paths.paths.iter_mut().find(|(p, _)| normalize(p) == path).map(|(_, item)| item)?;
+    let item =
+        doc.paths.paths.iter_mut().find(|(p, _)| normalize(p) == path).map(|(_, item)| item)?;
     slot(item, &endpoint.method)?.as_mut()
 }
 
 /// An actix pattern as OpenAPI writes it: `{id:\d+}` → `{id}`, a trailing `*` dropped.
 fn normalize(path: &str) -> String {
-    crate::pattern::rewrite_params(path, |name| format!("{{{name}}}")).trim_end_matches('*').to_owned()
+    crate::pattern::rewrite_params(path, |name| format!("{{{name}}}"))
+        .trim_end_matches('*')
+        .to_owned()
 }
 
 /// Operations one inventory has and the other lacks.
@@ -203,7 +219,10 @@ impl fmt::Display for Drift {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "the OpenAPI document and the declared routes differ:")?;
         for op in &self.undocumented {
-            writeln!(f, "  - {op}: declared, not in the document (add `#[utoipa::path]` and list it in `paths(...)`)")?;
+            writeln!(
+                f,
+                "  - {op}: declared, not in the document (add `#[utoipa::path]` and list it in `paths(...)`)"
+            )?;
         }
         for op in &self.undeclared {
             writeln!(f, "  - {op}: in the document, not declared (register it through `Routes`)")?;

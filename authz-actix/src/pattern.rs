@@ -47,7 +47,9 @@ pub(crate) fn param_names(pattern: &str) -> Vec<String> {
 #[derive(Debug, PartialEq)]
 enum Segment<'a> {
     Text(&'a str),
-    Param { regex: Option<&'a str> },
+    Param {
+        regex: Option<&'a str>,
+    },
     /// Anything else: a parameter beside text in one segment, a tail (`{tail}*`).
     Other,
 }
@@ -72,7 +74,11 @@ fn segments(pattern: &str) -> Vec<Segment<'_>> {
     for part in parts {
         let seg = if !part.contains(['{', '}', '*']) {
             Segment::Text(part)
-        } else if part.starts_with('{') && part.ends_with('}') && param_names(part).len() == 1 && rewrite_params(part, |_| String::new()).is_empty() {
+        } else if part.starts_with('{')
+            && part.ends_with('}')
+            && param_names(part).len() == 1
+            && rewrite_params(part, |_| String::new()).is_empty()
+        {
             let inner = &part[1..part.len() - 1];
             Segment::Param { regex: inner.split_once(':').map(|(_, re)| re) }
         } else {
@@ -115,7 +121,8 @@ pub(crate) fn may_overlap(a: &str, b: &str) -> bool {
         paths
     };
     let (sa, sb) = (segments(a), segments(b));
-    if sample(a, &sb).iter().chain(sample(b, &sa).iter()).any(|p| ra.is_match(p) && rb.is_match(p)) {
+    if sample(a, &sb).iter().chain(sample(b, &sa).iter()).any(|p| ra.is_match(p) && rb.is_match(p))
+    {
         return true;
     }
     if sa.len() != sb.len() || sa.iter().chain(&sb).any(|s| matches!(s, Segment::Other)) {
@@ -123,7 +130,8 @@ pub(crate) fn may_overlap(a: &str, b: &str) -> bool {
     }
     sa.iter().zip(&sb).all(|pair| match pair {
         (Segment::Text(x), Segment::Text(y)) => x == y,
-        (Segment::Text(t), Segment::Param { regex }) | (Segment::Param { regex }, Segment::Text(t)) => {
+        (Segment::Text(t), Segment::Param { regex })
+        | (Segment::Param { regex }, Segment::Text(t)) => {
             let param = match regex {
                 Some(re) => format!("/{{p:{re}}}"),
                 None => "/{p}".to_owned(),
@@ -131,7 +139,8 @@ pub(crate) fn may_overlap(a: &str, b: &str) -> bool {
             ResourceDef::new(param).is_match(&format!("/{t}"))
         }
         // A parameter with actix's default regex takes any segment the other can.
-        (Segment::Param { regex: None }, Segment::Param { .. }) | (Segment::Param { .. }, Segment::Param { regex: None }) => true,
+        (Segment::Param { regex: None }, Segment::Param { .. })
+        | (Segment::Param { .. }, Segment::Param { regex: None }) => true,
         // Two regexes of their own, no sample in common: maybe.
         (Segment::Param { .. }, Segment::Param { .. }) => true,
         _ => false,
@@ -147,8 +156,10 @@ pub(crate) fn is_exception_to(earlier: &str, later: &str) -> bool {
     if e.len() != l.len() || e.iter().chain(&l).any(|s| matches!(s, Segment::Other)) {
         return false;
     }
-    let narrower = e.iter().zip(&l).any(|pair| matches!(pair, (Segment::Text(_), Segment::Param { .. })));
-    let wider = e.iter().zip(&l).any(|pair| matches!(pair, (Segment::Param { .. }, Segment::Text(_))));
+    let narrower =
+        e.iter().zip(&l).any(|pair| matches!(pair, (Segment::Text(_), Segment::Param { .. })));
+    let wider =
+        e.iter().zip(&l).any(|pair| matches!(pair, (Segment::Param { .. }, Segment::Text(_))));
     narrower && !wider
 }
 
@@ -171,7 +182,10 @@ mod tests {
         assert!(may_overlap("/reports/{name}", "/reports/{id:\\d+}"));
         assert!(may_overlap("/{tenant}/users", "/admin/users"));
         assert!(may_overlap("/files/{code:[A-Z]{3}}", "/files/{name}"));
-        assert!(may_overlap("/files/{a:[A-Z]{3}}", "/files/{b:[0-9]{4}}"), "two regexes: not provably apart");
+        assert!(
+            may_overlap("/files/{a:[A-Z]{3}}", "/files/{b:[0-9]{4}}"),
+            "two regexes: not provably apart"
+        );
         assert!(!may_overlap("/files/{id:\\d+}", "/files/latest"));
         assert!(!may_overlap("/projects/{id}", "/projects/{id}/members"));
         assert!(!may_overlap("/admin/users", "/admin/roles"));
@@ -180,7 +194,10 @@ mod tests {
 
     #[test]
     fn parameter_names_come_in_order_with_repeats() {
-        assert_eq!(param_names("/orgs/{team_id}/teams/{team_id:\\d+}/x/{y}"), ["team_id", "team_id", "y"]);
+        assert_eq!(
+            param_names("/orgs/{team_id}/teams/{team_id:\\d+}/x/{y}"),
+            ["team_id", "team_id", "y"]
+        );
         assert!(param_names("/static").is_empty());
     }
 

@@ -25,12 +25,12 @@
 //! }));
 //! ```
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use authz_core::AuthzError;
@@ -42,11 +42,13 @@ const UNAUTHORIZED: &str = r#"{"type":"about:blank","title":"Unauthorized","stat
 const FORBIDDEN: &str = r#"{"type":"about:blank","title":"Forbidden","status":403,"detail":"You do not have permission to perform this action."}"#;
 const NOT_FOUND: &str = r#"{"type":"about:blank","title":"Not Found","status":404,"detail":"The requested resource was not found."}"#;
 const INTERNAL: &str = r#"{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"The request could not be processed."}"#;
-const METHOD_NOT_ALLOWED: &str =
-    r#"{"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"The method is not allowed for the requested resource."}"#;
+const METHOD_NOT_ALLOWED: &str = r#"{"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"The method is not allowed for the requested resource."}"#;
 
 fn problem(err: AuthzError, body: &'static str) -> HttpResponse {
-    problem_with(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), body)
+    problem_with(
+        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        body,
+    )
 }
 
 fn problem_with(status: StatusCode, body: &'static str) -> HttpResponse {
@@ -156,10 +158,16 @@ pub fn missing(req: &HttpRequest) -> HttpResponse {
 /// `refusal` for `req`: the route's responder, else the app's, else the generic body. A responder
 /// that panics or answers another status is not trusted: the generic body answers, and the
 /// failure is logged. A 401 always carries `WWW-Authenticate`.
-pub(crate) fn shaped(req: &HttpRequest, refusal: Refusal, route: Option<RouteResponder>) -> HttpResponse {
+pub(crate) fn shaped(
+    req: &HttpRequest,
+    refusal: Refusal,
+    route: Option<RouteResponder>,
+) -> HttpResponse {
     let custom = match route {
         Some(f) => Some(catch_unwind(AssertUnwindSafe(|| f(req, refusal)))),
-        None => req.app_data::<AppResponder>().map(|app| catch_unwind(AssertUnwindSafe(|| (app.0)(req, refusal)))),
+        None => req
+            .app_data::<AppResponder>()
+            .map(|app| catch_unwind(AssertUnwindSafe(|| (app.0)(req, refusal)))),
     };
     let mut res = match custom {
         None => generic(refusal),
@@ -173,7 +181,8 @@ pub(crate) fn shaped(req: &HttpRequest, refusal: Refusal, route: Option<RouteRes
             generic(refusal)
         }
     };
-    if refusal == Refusal::Unauthenticated && !res.headers().contains_key(header::WWW_AUTHENTICATE) {
+    if refusal == Refusal::Unauthenticated && !res.headers().contains_key(header::WWW_AUTHENTICATE)
+    {
         res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     if let Some(err) = refusal.error() {
@@ -211,7 +220,9 @@ impl Keeper {
             return None;
         }
         let shared = Rc::new(std::cell::RefCell::new(actix_web::HttpMessage::take_payload(req)));
-        req.set_payload(actix_web::dev::Payload::Stream { payload: Box::pin(Shared(shared.clone())) });
+        req.set_payload(actix_web::dev::Payload::Stream {
+            payload: Box::pin(Shared(shared.clone())),
+        });
         Some(Keeper { _reader: shared })
     }
 
@@ -233,7 +244,10 @@ struct Shared(Rc<std::cell::RefCell<actix_web::dev::Payload>>);
 impl futures_util::Stream for Shared {
     type Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>;
 
-    fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
         let mut payload = self.0.borrow_mut();
         std::pin::Pin::new(&mut *payload).poll_next(cx)
     }
@@ -242,8 +256,13 @@ impl futures_util::Stream for Shared {
 /// A service's refusal (`Denied`, or a response from [`response`]) answered by a handler, which
 /// knew no request to shape it for: shaped now, as every other refusal of the app is, when the
 /// app or route has a responder. `None` when `res` is no such refusal or nothing reshapes it.
-pub(crate) fn reshape<B>(res: actix_web::dev::ServiceResponse<B>, route: Option<RouteResponder>) -> Result<actix_web::dev::ServiceResponse, actix_web::dev::ServiceResponse<B>> {
-    let refusal = matches!(res.status().as_u16(), 401 | 403 | 404).then(|| res.response().extensions().get::<Mark>().copied()).flatten();
+pub(crate) fn reshape<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+    route: Option<RouteResponder>,
+) -> Result<actix_web::dev::ServiceResponse, actix_web::dev::ServiceResponse<B>> {
+    let refusal = matches!(res.status().as_u16(), 401 | 403 | 404)
+        .then(|| res.response().extensions().get::<Mark>().copied())
+        .flatten();
     match refusal {
         Some(mark) if custom(res.request(), route) => {
             let (request, _) = res.into_parts();
@@ -257,11 +276,17 @@ pub(crate) fn reshape<B>(res: actix_web::dev::ServiceResponse<B>, route: Option<
 /// `res` with a boxed body; free when the body is boxed already, as a resource's endpoint boxes
 /// it (no `map_body` move).
 #[inline]
-pub(crate) fn boxed<B: MessageBody + 'static>(res: actix_web::dev::ServiceResponse<B>) -> actix_web::dev::ServiceResponse<BoxBody> {
+pub(crate) fn boxed<B: MessageBody + 'static>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::dev::ServiceResponse<BoxBody> {
     let mut res = Some(res);
-    match (&mut res as &mut dyn std::any::Any).downcast_mut::<Option<actix_web::dev::ServiceResponse<BoxBody>>>() {
+    match (&mut res as &mut dyn std::any::Any)
+        .downcast_mut::<Option<actix_web::dev::ServiceResponse<BoxBody>>>()
+    {
         Some(already) => already.take().unwrap_or_else(|| unreachable!("just set")),
-        None => res.map(actix_web::dev::ServiceResponse::map_into_boxed_body).unwrap_or_else(|| unreachable!("just set")),
+        None => res
+            .map(actix_web::dev::ServiceResponse::map_into_boxed_body)
+            .unwrap_or_else(|| unreachable!("just set")),
     }
 }
 
@@ -273,7 +298,9 @@ pub(crate) fn custom(req: &HttpRequest, route: Option<RouteResponder>) -> bool {
 fn generic(refusal: Refusal) -> HttpResponse {
     match (refusal, refusal.error()) {
         (_, Some(err)) => bare_response(err),
-        (Refusal::MethodNotAllowed, None) => problem_with(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED),
+        (Refusal::MethodNotAllowed, None) => {
+            problem_with(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED)
+        }
         (_, None) => internal_error(),
     }
 }
@@ -323,7 +350,10 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 /// `response` as the answer to `req`, refused before anything read its body. When the request
 /// has a body, the connection closes after the response and the body is not read: see
 /// [`unread`].
-pub(crate) fn refusal(mut req: actix_web::dev::ServiceRequest, response: HttpResponse) -> actix_web::dev::ServiceResponse {
+pub(crate) fn refusal(
+    mut req: actix_web::dev::ServiceRequest,
+    response: HttpResponse,
+) -> actix_web::dev::ServiceResponse {
     if !has_body(&req) {
         return req.into_response(response);
     }

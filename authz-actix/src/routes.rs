@@ -41,13 +41,15 @@ use std::fmt;
 use std::panic::Location;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{AppService, HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{
+    AppService, HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse, Transform,
+};
 use actix_web::guard::Guard;
-use actix_web::{web, Error, Scope};
+use actix_web::{Error, Scope, web};
 
 use crate::declared::{self, Declared};
-use authz_core::matrix::Endpoint;
 use crate::select::{DefaultService, Mark, Mount, ScopeMark};
+use authz_core::matrix::Endpoint;
 use authz_core::{Access, RouteMeta};
 
 /// One registered route: its full path as served, and its declaration.
@@ -60,8 +62,13 @@ impl Row {
     /// The matrix rows of this route: one per declared method (`HEAD` is implied by `GET`; `*`
     /// for a public service, which answers any method).
     fn endpoints(&self) -> impl Iterator<Item = Endpoint> + '_ {
-        let declared: &[&str] = if self.route.methods.is_empty() { &["*"] } else { self.route.methods };
-        declared.iter().map(|m| Endpoint { path: self.path.clone(), method: (*m).to_owned(), route: self.route })
+        let declared: &[&str] =
+            if self.route.methods.is_empty() { &["*"] } else { self.route.methods };
+        declared.iter().map(|m| Endpoint {
+            path: self.path.clone(),
+            method: (*m).to_owned(),
+            route: self.route,
+        })
     }
 }
 
@@ -82,7 +89,13 @@ struct Layout {
 
 impl Layout {
     fn new(mount: Mount) -> Self {
-        Layout { rows: Vec::new(), services: Vec::new(), default: DefaultService::new(mount), responder: None, mount }
+        Layout {
+            rows: Vec::new(),
+            services: Vec::new(),
+            default: DefaultService::new(mount),
+            responder: None,
+            mount,
+        }
     }
 }
 
@@ -111,7 +124,10 @@ pub struct Routes<'a> {
 
 impl fmt::Debug for Routes<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Routes").field("prefix", &self.prefix).field("mounted", &self.layout.rows.len()).finish()
+        f.debug_struct("Routes")
+            .field("prefix", &self.prefix)
+            .field("mounted", &self.layout.rows.len())
+            .finish()
     }
 }
 
@@ -128,9 +144,25 @@ where
     pub fn wrap<M, B>(
         self,
         middleware: M,
-    ) -> ScopeConfig<Scope<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<B>, Error = Error, InitError = ()>>>
+    ) -> ScopeConfig<
+        Scope<
+            impl ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            >,
+        >,
+    >
     where
-        M: Transform<T::Service, ServiceRequest, Response = ServiceResponse<B>, Error = Error, InitError = ()> + 'static,
+        M: Transform<
+                T::Service,
+                ServiceRequest,
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            > + 'static,
         B: MessageBody,
     {
         ScopeConfig(self.0.wrap(middleware))
@@ -188,7 +220,12 @@ impl<'a> Routes<'a> {
     /// `prefix` itself. It answers any method; a path under `prefix` that the service does not
     /// serve gets the default service's 404.
     #[track_caller]
-    pub fn public_service<F>(&mut self, prefix: &'static str, reason: &'static str, service: F) -> &mut Self
+    pub fn public_service<F>(
+        &mut self,
+        prefix: &'static str,
+        reason: &'static str,
+        service: F,
+    ) -> &mut Self
     where
         F: HttpServiceFactory + 'static,
     {
@@ -209,7 +246,10 @@ impl<'a> Routes<'a> {
         self.record(path, route, true, false);
         if let Sink::Actix(cfg) = &mut self.sink {
             // The public service is the endpoint: reaching its scope is reaching it.
-            let scope = web::scope(prefix).service(service).default_service(self.layout.default.clone()).guard(ScopeMark(Mark::Endpoint, self.layout.mount));
+            let scope = web::scope(prefix)
+                .service(service)
+                .default_service(self.layout.default.clone())
+                .guard(ScopeMark(Mark::Endpoint, self.layout.mount));
             cfg.service(scope);
         }
         self
@@ -229,7 +269,13 @@ impl<'a> Routes<'a> {
         f: impl FnOnce(&mut Routes<'_>),
     ) -> &mut Self
     where
-        T: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<B>, Error = Error, InitError = ()> + 'static,
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            > + 'static,
         B: MessageBody + 'static,
     {
         self.nest(prefix, customize, true, f)
@@ -243,26 +289,48 @@ impl<'a> Routes<'a> {
         f: impl FnOnce(&mut Routes<'_>),
     ) -> &mut Self
     where
-        T: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<B>, Error = Error, InitError = ()> + 'static,
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            > + 'static,
         B: MessageBody + 'static,
     {
         let full = join(&self.prefix, prefix);
         let index = self.layout.services.len();
         // Customized scopes may carry guards that decline: they shadow nothing for the check.
-        self.layout.services.push(Service { pattern: full.clone(), scope: true, methods: None, may_decline: customized, end: 0, row: None });
+        self.layout.services.push(Service {
+            pattern: full.clone(),
+            scope: true,
+            methods: None,
+            may_decline: customized,
+            end: 0,
+            row: None,
+        });
         let layout = &mut *self.layout;
         match &mut self.sink {
             Sink::Actix(cfg) => {
                 let default = layout.default.clone();
                 let ScopeConfig(scope) = customize(ScopeConfig(web::scope(prefix)));
                 let scope = scope
-                    .configure(|inner| f(&mut Routes { prefix: full, root: false, sink: Sink::Actix(inner), layout }))
+                    .configure(|inner| {
+                        f(&mut Routes {
+                            prefix: full,
+                            root: false,
+                            sink: Sink::Actix(inner),
+                            layout,
+                        })
+                    })
                     .default_service(default)
                     // Last: it runs only when every guard of the app's accepted.
                     .guard(ScopeMark(Mark::Scope, layout.mount));
                 cfg.service(scope);
             }
-            Sink::Record => f(&mut Routes { prefix: full, root: false, sink: Sink::Record, layout }),
+            Sink::Record => {
+                f(&mut Routes { prefix: full, root: false, sink: Sink::Record, layout })
+            }
         }
         self.layout.services[index].end = self.layout.services.len();
         self
@@ -293,9 +361,18 @@ impl<'a> Routes<'a> {
     pub fn default_service<F, U>(&mut self, service: F) -> &mut Self
     where
         F: actix_service::IntoServiceFactory<U, ServiceRequest>,
-        U: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse, Error = Error, InitError = ()> + 'static,
+        U: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse,
+                Error = Error,
+                InitError = (),
+            > + 'static,
     {
-        assert!(self.root, "authz: `Routes::default_service` is for the top level `Routes` of `mount`, not a scope");
+        assert!(
+            self.root,
+            "authz: `Routes::default_service` is for the top level `Routes` of `mount`, not a scope"
+        );
         let set = self.layout.default.set(crate::select::boxed_default(service.into_factory()));
         assert!(set, "authz: `Routes::default_service` called twice");
         self
@@ -321,9 +398,13 @@ impl<'a> Routes<'a> {
     #[track_caller]
     pub fn responder<F>(&mut self, responder: F) -> &mut Self
     where
-        F: Fn(&actix_web::HttpRequest, crate::problem::Refusal) -> actix_web::HttpResponse + 'static,
+        F: Fn(&actix_web::HttpRequest, crate::problem::Refusal) -> actix_web::HttpResponse
+            + 'static,
     {
-        assert!(self.root, "authz: `Routes::responder` is for the top level `Routes` of `mount`, not a scope");
+        assert!(
+            self.root,
+            "authz: `Routes::responder` is for the top level `Routes` of `mount`, not a scope"
+        );
         assert!(self.layout.responder.is_none(), "authz: `Routes::responder` called twice");
         self.layout.responder = Some(crate::problem::AppResponder(std::rc::Rc::new(responder)));
         self
@@ -332,7 +413,14 @@ impl<'a> Routes<'a> {
     fn record(&mut self, path: String, route: RouteMeta, scope: bool, may_decline: bool) {
         let methods = (!scope).then(|| crate::methods::MethodSet::for_route(route.methods));
         let row = self.layout.rows.len();
-        self.layout.services.push(Service { pattern: path.clone(), scope, methods, may_decline, end: 0, row: Some(row) });
+        self.layout.services.push(Service {
+            pattern: path.clone(),
+            scope,
+            methods,
+            may_decline,
+            end: 0,
+            row: Some(row),
+        });
         self.layout.rows.push(Row { path, route });
     }
 }
@@ -350,7 +438,12 @@ where
 {
     move |cfg| {
         let mut layout = Layout::new(Mount::next());
-        routes(&mut Routes { prefix: String::new(), root: true, sink: Sink::Actix(cfg), layout: &mut layout });
+        routes(&mut Routes {
+            prefix: String::new(),
+            root: true,
+            sink: Sink::Actix(cfg),
+            layout: &mut layout,
+        });
         if let Err(error) = layout.check() {
             panic!("{error}");
         }
@@ -392,7 +485,12 @@ where
     F: FnOnce(&mut Routes<'_>),
 {
     let mut layout = Layout::new(Mount::OUTSIDE);
-    routes(&mut Routes { prefix: String::new(), root: true, sink: Sink::Record, layout: &mut layout });
+    routes(&mut Routes {
+        prefix: String::new(),
+        root: true,
+        sink: Sink::Record,
+        layout: &mut layout,
+    });
     layout
 }
 
@@ -412,7 +510,10 @@ where
 /// # Panics
 ///
 /// When the routes are inconsistent (see [`check`]).
-pub fn matrix<F>(routes: F, catalog: Option<&'static authz_core::Catalog>) -> authz_core::matrix::Matrix
+pub fn matrix<F>(
+    routes: F,
+    catalog: Option<&'static authz_core::Catalog>,
+) -> authz_core::matrix::Matrix
 where
     F: FnOnce(&mut Routes<'_>),
 {
@@ -450,7 +551,9 @@ impl Layout {
         // id, `web::Path`) reads the first — the prefix's — while the route means its own.
         for row in &self.rows {
             let names = crate::pattern::param_names(&row.path);
-            if let Some(twice) = names.iter().enumerate().find_map(|(i, n)| names[..i].contains(n).then_some(n)) {
+            if let Some(twice) =
+                names.iter().enumerate().find_map(|(i, n)| names[..i].contains(n).then_some(n))
+            {
                 problems.push(format!(
                     "`{}` ({}) names the path parameter `{twice}` twice: a scope prefix and the route must use different names",
                     row.path,
@@ -469,8 +572,11 @@ impl Layout {
                 let overlap = earlier.methods.is_none_or(|m| m.overlaps(methods));
                 // What both patterns can match, not their text: `/reports/{id:\d+}` takes
                 // `GET /reports/7` from a later `/reports/{name}`.
-                let shadows = if earlier.scope { pattern(earlier).is_match(&later.pattern) || prefix_takes(earlier, later) } else {
-                    crate::pattern::may_overlap(&earlier.pattern, &later.pattern) && !crate::pattern::is_exception_to(&earlier.pattern, &later.pattern)
+                let shadows = if earlier.scope {
+                    pattern(earlier).is_match(&later.pattern) || prefix_takes(earlier, later)
+                } else {
+                    crate::pattern::may_overlap(&earlier.pattern, &later.pattern)
+                        && !crate::pattern::is_exception_to(&earlier.pattern, &later.pattern)
                 };
                 if !overlap || !shadows {
                     continue;
@@ -479,8 +585,20 @@ impl Layout {
                 let what = match earlier.row {
                     Some(other) if self.rows[other].path == route.path && !earlier.scope => {
                         let first = &self.rows[other].route;
-                        let both: Vec<&str> = route.route.methods.iter().copied().filter(|m| first.methods.is_empty() || first.methods.contains(m)).collect();
-                        format!("`{} {}` is declared twice: {} and {}", both.join(", "), route.path, origin(&route.route), origin(first))
+                        let both: Vec<&str> = route
+                            .route
+                            .methods
+                            .iter()
+                            .copied()
+                            .filter(|m| first.methods.is_empty() || first.methods.contains(m))
+                            .collect();
+                        format!(
+                            "`{} {}` is declared twice: {} and {}",
+                            both.join(", "),
+                            route.path,
+                            origin(&route.route),
+                            origin(first)
+                        )
                     }
                     Some(other) => format!(
                         "`{}` ({}) is shadowed by `{}` ({}), registered before it: actix routes its requests there",
@@ -517,7 +635,10 @@ fn pattern(service: &Service) -> actix_web::dev::ResourceDef {
 fn prefix_takes(scope: &Service, later: &Service) -> bool {
     let rdef = pattern(scope);
     let route = actix_web::dev::ResourceDef::new(later.pattern.as_str());
-    ["1", "a", "a1"].into_iter().map(|v| crate::pattern::rewrite_params(&later.pattern, |_| v.to_owned())).any(|p| route.is_match(&p) && rdef.is_match(&p))
+    ["1", "a", "a1"]
+        .into_iter()
+        .map(|v| crate::pattern::rewrite_params(&later.pattern, |_| v.to_owned()))
+        .any(|p| route.is_match(&p) && rdef.is_match(&p))
 }
 
 fn origin(route: &RouteMeta) -> String {

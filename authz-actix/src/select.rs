@@ -32,11 +32,11 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use actix_web::Error;
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse, Transform};
 use actix_web::guard::{Guard, GuardContext};
-use actix_web::Error;
-use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
+use futures_util::future::{Either, LocalBoxFuture, Ready, ready};
 
 /// What a call or poll observed of a request's routing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -88,7 +88,8 @@ fn raise(to: Mark) -> Mark {
 /// routing.
 #[inline]
 fn endpoint(mount: Mount) -> bool {
-    let observed = if mount.0.is_some() { raise(Mark::Endpoint) } else { MARK.get() } != Mark::Unobserved;
+    let observed =
+        if mount.0.is_some() { raise(Mark::Endpoint) } else { MARK.get() } != Mark::Unobserved;
     if !observed {
         unobserved();
     }
@@ -130,7 +131,9 @@ impl EndpointCheck {
         let ours = match self.ours.get() {
             Some(ours) => ours,
             None => {
-                let ours = req.app_data::<crate::resolver::ResolverSlot>().is_some_and(|slot| slot.mount() == id);
+                let ours = req
+                    .app_data::<crate::resolver::ResolverSlot>()
+                    .is_some_and(|slot| slot.mount() == id);
                 self.ours.set(Some(ours));
                 ours
             }
@@ -209,7 +212,9 @@ impl Guard for ScopeMark {
         // A public service is an endpoint: it serves only for the app's own `mount`; for another
         // the scope declines, and actix routes on (to a default service that refuses).
         if self.0 == Mark::Endpoint {
-            let ours = ctx.app_data::<crate::resolver::ResolverSlot>().is_some_and(|slot| slot.mount() == self.1.id());
+            let ours = ctx
+                .app_data::<crate::resolver::ResolverSlot>()
+                .is_some_and(|slot| slot.mount() == self.1.id());
             if !ours {
                 mounted_twice();
                 return false;
@@ -284,7 +289,10 @@ where
     type Output = Result<ServiceResponse, Error>;
 
     #[inline]
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
         let res = std::task::ready!(self.project().fut.poll(cx))?;
         std::task::Poll::Ready(Ok(match res.status().as_u16() {
             401 | 403 | 404 => crate::problem::reshape(res, None).unwrap_or_else(|res| res),
@@ -300,7 +308,13 @@ pub(crate) fn unobserved_refusal(req: ServiceRequest) -> ServiceResponse {
     crate::problem::refusal(req, response)
 }
 
-type BoxFactory = actix_service::boxed::BoxServiceFactory<(), ServiceRequest, ServiceResponse<BoxBody>, Error, ()>;
+type BoxFactory = actix_service::boxed::BoxServiceFactory<
+    (),
+    ServiceRequest,
+    ServiceResponse<BoxBody>,
+    Error,
+    (),
+>;
 type BoxService = actix_service::boxed::BoxService<ServiceRequest, ServiceResponse<BoxBody>, Error>;
 
 /// The default service `mount` installs on the app and on each of its scopes: the app's
@@ -324,29 +338,45 @@ impl DefaultService {
     }
 
     fn factory(&self) -> Rc<BoxFactory> {
-        self.slot.get_or_init(|| Rc::new(boxed_default(actix_web::dev::fn_service(not_found)))).clone()
+        self.slot
+            .get_or_init(|| Rc::new(boxed_default(actix_web::dev::fn_service(not_found))))
+            .clone()
     }
 }
 
 /// authz's default: `405` with `Allow` when declared routes match the path but not the method
 /// (what actix's router decided: see [`Allowed`](crate::methods::Allowed)), else `404`.
 async fn not_found(req: ServiceRequest) -> Result<ServiceResponse<BoxBody>, Error> {
-    let allow = actix_web::HttpMessage::extensions(&req).get::<crate::methods::Allowed>().filter(|a| !a.hidden).map(crate::methods::Allowed::header);
-    let response = match allow.and_then(|allow| actix_web::http::header::HeaderValue::from_str(&allow).ok()) {
-        Some(allow) => {
-            let mut response = crate::problem::shaped(req.request(), crate::problem::Refusal::MethodNotAllowed, None);
-            response.headers_mut().insert(actix_web::http::header::ALLOW, allow);
-            response
-        }
-        None => crate::problem::shaped(req.request(), crate::problem::Refusal::NotFound, None),
-    };
+    let allow = actix_web::HttpMessage::extensions(&req)
+        .get::<crate::methods::Allowed>()
+        .filter(|a| !a.hidden)
+        .map(crate::methods::Allowed::header);
+    let response =
+        match allow.and_then(|allow| actix_web::http::header::HeaderValue::from_str(&allow).ok()) {
+            Some(allow) => {
+                let mut response = crate::problem::shaped(
+                    req.request(),
+                    crate::problem::Refusal::MethodNotAllowed,
+                    None,
+                );
+                response.headers_mut().insert(actix_web::http::header::ALLOW, allow);
+                response
+            }
+            None => crate::problem::shaped(req.request(), crate::problem::Refusal::NotFound, None),
+        };
     Ok(crate::problem::refusal(req, response))
 }
 
 /// Boxes a default service for [`DefaultService::set`].
 pub(crate) fn boxed_default<F>(factory: F) -> BoxFactory
 where
-    F: ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<BoxBody>, Error = Error, InitError = ()> + 'static,
+    F: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<BoxBody>,
+            Error = Error,
+            InitError = (),
+        > + 'static,
 {
     actix_service::boxed::factory(factory)
 }
@@ -367,7 +397,12 @@ impl ServiceFactory<ServiceRequest> for DefaultService {
 
     fn new_service(&self, _: ()) -> Self::Future {
         let (factory, mount) = (self.factory(), self.mount);
-        Box::pin(async move { factory.new_service(()).await.map(|service| MarkedDefault(service, EndpointCheck::new(mount))) })
+        Box::pin(async move {
+            factory
+                .new_service(())
+                .await
+                .map(|service| MarkedDefault(service, EndpointCheck::new(mount)))
+        })
     }
 }
 
@@ -415,7 +450,7 @@ fn not_found_only(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
 
 #[cfg(test)]
 mod tests {
-    use super::{observe, raise, Mark, MARK};
+    use super::{MARK, Mark, observe, raise};
 
     #[test]
     fn an_observation_sees_only_its_own_marks_and_restores_the_outer_one() {
@@ -429,10 +464,12 @@ mod tests {
         assert_eq!(outer, Mark::Scope);
         assert_eq!(MARK.get(), Mark::Unobserved);
         // Unwinding restores it too.
-        let _ = std::panic::catch_unwind(|| observe(|| {
-            raise(Mark::Endpoint);
-            panic!("routing bug")
-        }));
+        let _ = std::panic::catch_unwind(|| {
+            observe(|| {
+                raise(Mark::Endpoint);
+                panic!("routing bug")
+            })
+        });
         assert_eq!(MARK.get(), Mark::Unobserved);
         raise(Mark::Endpoint);
         assert_eq!(MARK.get(), Mark::Unobserved, "nothing is marked outside an observation");

@@ -39,7 +39,7 @@
 //! ```
 
 use std::cell::{Cell, RefCell};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
@@ -117,23 +117,33 @@ where
 {
     let nodes = match send(app, "GET", "/", &[], true).await {
         Some((_, Some(nodes))) => nodes,
-        _ => panic!("no answer from the app: `undeclared_routes` needs `ResolveActor` installed on it"),
+        _ => panic!(
+            "no answer from the app: `undeclared_routes` needs `ResolveActor` installed on it"
+        ),
     };
     let mut missing = Vec::new();
     for node in &nodes {
         // Plainly, and with the headers the node's own guards ask for (a header or host guard
         // reports its header): a service behind such a guard is reached only with them.
-        let variants: &[&[(String, String)]] = if node.headers.is_empty() { &[&[]] } else { &[&[], &node.headers] };
+        let variants: &[&[(String, String)]] =
+            if node.headers.is_empty() { &[&[]] } else { &[&[], &node.headers] };
         for headers in variants {
             if node.prefix {
                 let path = format!("{}/{UNLIKELY}", node.path.trim_end_matches('/'));
                 if !selected(app, "GET", &path, headers).await {
-                    missing.push(UndeclaredRoute { path: format!("{}/*", node.path.trim_end_matches('/')), method: "*".to_owned() });
+                    missing.push(UndeclaredRoute {
+                        path: format!("{}/*", node.path.trim_end_matches('/')),
+                        method: "*".to_owned(),
+                    });
                 }
                 continue;
             }
             let Some(path) = sample_path(&node.path) else { continue };
-            let methods = if node.methods.is_empty() { PROBED.iter().map(|m| (*m).to_owned()).collect() } else { node.methods.clone() };
+            let methods = if node.methods.is_empty() {
+                PROBED.iter().map(|m| (*m).to_owned()).collect()
+            } else {
+                node.methods.clone()
+            };
             for method in methods {
                 if !selected(app, &method, &path, headers).await {
                     let shown = if node.methods.is_empty() { "*".to_owned() } else { method };
@@ -143,7 +153,8 @@ where
         }
     }
     if !selected(app, "GET", &format!("/{UNLIKELY}"), &[]).await {
-        missing.push(UndeclaredRoute { path: "(default service)".to_owned(), method: "*".to_owned() });
+        missing
+            .push(UndeclaredRoute { path: "(default service)".to_owned(), method: "*".to_owned() });
     }
     missing.sort();
     missing.dedup();
@@ -163,7 +174,13 @@ where
     matches!(send(app, method, path, headers, false).await, Some((true, _)))
 }
 
-async fn send<S, B>(app: &S, method: &str, path: &str, headers: &[(String, String)], list: bool) -> Option<(bool, Option<Vec<Node>>)>
+async fn send<S, B>(
+    app: &S,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    list: bool,
+) -> Option<(bool, Option<Vec<Node>>)>
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = Error>,
 {
@@ -187,7 +204,10 @@ where
 /// A concrete path that `pattern` matches, by actix's own matcher: each `{param}` filled in.
 fn sample_path(pattern: &str) -> Option<String> {
     let rdef = actix_web::dev::ResourceDef::new(pattern);
-    ["1", "a", "a1"].into_iter().map(|value| crate::pattern::rewrite_params(pattern, |_| value.to_owned())).find(|path| rdef.is_match(path))
+    ["1", "a", "a1"]
+        .into_iter()
+        .map(|value| crate::pattern::rewrite_params(pattern, |_| value.to_owned()))
+        .find(|path| rdef.is_match(path))
 }
 
 /// One thing the app serves, from route introspection.
@@ -220,14 +240,21 @@ pub(crate) fn answer_probe<S, B>(req: ServiceRequest, app: &S) -> Result<Error, 
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
-    let Some(ProbeHandle(probe)) = req.extensions().get::<ProbeHandle>().cloned() else { return Err(req) };
+    let Some(ProbeHandle(probe)) = req.extensions().get::<ProbeHandle>().cloned() else {
+        return Err(req);
+    };
     if probe.list {
         *probe.nodes.borrow_mut() = Some(nodes(&req));
     }
-    let (routed, mark) = crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| app.call(req))));
+    let (routed, mark) =
+        crate::select::observe(|| catch_unwind(AssertUnwindSafe(|| app.call(req))));
     probe.selected.set(Some(mark >= crate::select::Mark::Scope && routed.is_ok()));
     drop(routed);
-    Ok(actix_web::error::InternalError::from_response("probe", actix_web::HttpResponse::NoContent().finish()).into())
+    Ok(actix_web::error::InternalError::from_response(
+        "probe",
+        actix_web::HttpResponse::NoContent().finish(),
+    )
+    .into())
 }
 
 fn nodes(req: &ServiceRequest) -> Vec<Node> {
@@ -253,9 +280,12 @@ fn nodes(req: &ServiceRequest) -> Vec<Node> {
                 prefix: false,
                 headers: headers(node),
             }),
-            ResourceType::Scope if registered => {
-                out.push(Node { path: node.full_path.clone(), methods: Vec::new(), prefix: true, headers: headers(node) })
-            }
+            ResourceType::Scope if registered => out.push(Node {
+                path: node.full_path.clone(),
+                methods: Vec::new(),
+                prefix: true,
+                headers: headers(node),
+            }),
             _ => {}
         }
         for child in &node.children {
@@ -311,22 +341,30 @@ mod tests {
 /// };
 /// assert_eq!(authz_actix::test::escalations(&CATALOG, sound), Vec::<String>::new());
 /// ```
-pub fn escalations(catalog: &'static authz_core::Catalog, decide: impl Fn(&authz_core::Actor, Option<&str>, &[&str]) -> bool) -> Vec<String> {
+pub fn escalations(
+    catalog: &'static authz_core::Catalog,
+    decide: impl Fn(&authz_core::Actor, Option<&str>, &[&str]) -> bool,
+) -> Vec<String> {
     let roles: Vec<&'static str> = catalog.roles().iter().map(|r| r.name).collect();
     let mut found = Vec::new();
     for held in &roles {
         let Ok(granter) = catalog.actor(0, [*held]) else { continue };
         for granted in roles.iter().map(|r| Some(*r)).chain([None]) {
             for replaced in roles.iter().map(|r| vec![*r]).chain([Vec::new()]) {
-                let involved: Vec<&str> = granted.into_iter().chain(replaced.iter().copied()).collect();
-                let lacks = authz_core::escalation::unheld(&granter, catalog, &involved).unwrap_or_default();
+                let involved: Vec<&str> =
+                    granted.into_iter().chain(replaced.iter().copied()).collect();
+                let lacks = authz_core::escalation::unheld(&granter, catalog, &involved)
+                    .unwrap_or_default();
                 if !lacks.is_empty() && decide(&granter, granted, &replaced) {
                     let what = match granted {
                         Some(role) => format!("{held} grants {role}"),
                         None => format!("{held} revokes"),
                     };
                     let names: Vec<&str> = lacks.iter().map(|p| p.as_str()).collect();
-                    found.push(format!("{what} replacing {replaced:?}, lacking {}", names.join(", ")));
+                    found.push(format!(
+                        "{what} replacing {replaced:?}, lacking {}",
+                        names.join(", ")
+                    ));
                 }
             }
         }
@@ -346,7 +384,11 @@ pub struct ListDisagreement<Id> {
 
 impl<Id: std::fmt::Debug> std::fmt::Display for ListDisagreement<Id> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the list and the policy disagree: listed but refused {:?}; allowed but not listed {:?}", self.leaked, self.missing)
+        write!(
+            f,
+            "the list and the policy disagree: listed but refused {:?}; allowed but not listed {:?}",
+            self.leaked, self.missing
+        )
     }
 }
 

@@ -171,7 +171,11 @@ impl Catalog {
     ///
     /// An unknown role is an error rather than silently ignored: a role stored with a user that the
     /// catalog no longer declares deserves attention.
-    pub fn actor(&'static self, id: impl Into<ActorId>, roles: impl RoleNames) -> Result<Actor, UnknownRole> {
+    pub fn actor(
+        &'static self,
+        id: impl Into<ActorId>,
+        roles: impl RoleNames,
+    ) -> Result<Actor, UnknownRole> {
         let (permissions, roles) = self.permissions_for_roles(roles.names())?;
         Ok(Actor { id: id.into(), roles, permissions })
     }

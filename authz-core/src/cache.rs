@@ -80,7 +80,13 @@ impl Cache {
 
     /// `read` of the live entry for `key`, if any.
     #[inline]
-    pub(crate) fn lookup_with<T>(&self, key: KeyRef<'_>, epoch: u64, ttl: Duration, read: impl FnOnce(&Value) -> T) -> Option<T> {
+    pub(crate) fn lookup_with<T>(
+        &self,
+        key: KeyRef<'_>,
+        epoch: u64,
+        ttl: Duration,
+        read: impl FnOnce(&Value) -> T,
+    ) -> Option<T> {
         let entry = self.0.get(&key)?;
         Self::fresh(&entry, epoch, ttl).then(|| read(&entry.value))
     }

@@ -116,12 +116,16 @@ impl Catalog {
         if let Err(e) = Self::check(permissions, roles) {
             // `const` panics cannot format; name the rule, the runtime `check` names the entry.
             match e {
-                CatalogError::DuplicatePermission(_) => panic!("catalog: a permission is declared twice"),
+                CatalogError::DuplicatePermission(_) => {
+                    panic!("catalog: a permission is declared twice")
+                }
                 CatalogError::DuplicateRole(_) => panic!("catalog: a role is declared twice"),
                 CatalogError::UndeclaredPermission { .. } => {
                     panic!("catalog: a role grants a permission that is not declared")
                 }
-                CatalogError::InvalidRoleName(_) => panic!("catalog: role names must match `[a-z][a-z0-9_-]*`"),
+                CatalogError::InvalidRoleName(_) => {
+                    panic!("catalog: role names must match `[a-z][a-z0-9_-]*`")
+                }
                 CatalogError::TooManyPermissions => panic!("catalog: too many permissions"),
                 CatalogError::TooManyRoles => panic!("catalog: too many roles"),
             }
@@ -130,7 +134,10 @@ impl Catalog {
     }
 
     /// Checks declarations without building, naming the offending entry.
-    pub const fn check(permissions: &'static [PermissionDef], roles: &'static [RoleDef]) -> Result<(), CatalogError> {
+    pub const fn check(
+        permissions: &'static [PermissionDef],
+        roles: &'static [RoleDef],
+    ) -> Result<(), CatalogError> {
         if permissions.len() > Self::MAX_PERMISSIONS {
             return Err(CatalogError::TooManyPermissions);
         }
@@ -142,7 +149,9 @@ impl Catalog {
             let mut j = i + 1;
             while j < permissions.len() {
                 if str_eq(permissions[i].permission.as_str(), permissions[j].permission.as_str()) {
-                    return Err(CatalogError::DuplicatePermission(permissions[i].permission.as_str()));
+                    return Err(CatalogError::DuplicatePermission(
+                        permissions[i].permission.as_str(),
+                    ));
                 }
                 j += 1;
             }
@@ -234,7 +243,10 @@ impl Catalog {
     }
 
     /// The permissions granted by `roles`, computed once here rather than at each check.
-    pub fn permissions_for_roles<I, S>(&'static self, roles: I) -> Result<(PermissionSet, u64), UnknownRole>
+    pub fn permissions_for_roles<I, S>(
+        &'static self,
+        roles: I,
+    ) -> Result<(PermissionSet, u64), UnknownRole>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
@@ -310,7 +322,10 @@ mod tests {
             Err(CatalogError::DuplicatePermission("project:read"))
         );
         assert_eq!(
-            Catalog::check(DEFS, &[RoleDef { name: "a", permissions: &[] }, RoleDef { name: "a", permissions: &[] }]),
+            Catalog::check(
+                DEFS,
+                &[RoleDef { name: "a", permissions: &[] }, RoleDef { name: "a", permissions: &[] }]
+            ),
             Err(CatalogError::DuplicateRole("a"))
         );
         assert_eq!(

@@ -68,8 +68,17 @@ impl Requirement {
             Node::Any(_) | Node::All(_) => None,
         };
         match flat {
-            Some((word, mask, expect, negate)) => CompiledRequirement { catalog, word, mask, expect, negate, tree: None },
-            None => CompiledRequirement { catalog, word: 0, mask: 0, expect: 0, negate: false, tree: Some(Box::new(node)) },
+            Some((word, mask, expect, negate)) => {
+                CompiledRequirement { catalog, word, mask, expect, negate, tree: None }
+            }
+            None => CompiledRequirement {
+                catalog,
+                word: 0,
+                mask: 0,
+                expect: 0,
+                negate: false,
+                tree: Some(Box::new(node)),
+            },
         }
     }
 }
@@ -90,7 +99,8 @@ fn compile(req: &Requirement, catalog: &'static Catalog) -> Node {
             if nodes.iter().any(|n| matches!(n, Node::Always)) {
                 return Node::Always;
             }
-            let nodes: Vec<Node> = nodes.into_iter().filter(|n| !matches!(n, Node::Never)).collect();
+            let nodes: Vec<Node> =
+                nodes.into_iter().filter(|n| !matches!(n, Node::Never)).collect();
             // any(a, b, c) of single permissions is one mask.
             if nodes.iter().all(|n| matches!(n, Node::AnyOf(_))) {
                 let mut mask = Bits::default();
@@ -108,7 +118,8 @@ fn compile(req: &Requirement, catalog: &'static Catalog) -> Node {
             if nodes.iter().any(|n| matches!(n, Node::Never)) {
                 return Node::Never;
             }
-            let nodes: Vec<Node> = nodes.into_iter().filter(|n| !matches!(n, Node::Always)).collect();
+            let nodes: Vec<Node> =
+                nodes.into_iter().filter(|n| !matches!(n, Node::Always)).collect();
             if nodes.is_empty() {
                 return Node::Always;
             }

@@ -66,7 +66,11 @@ impl Condition {
     /// `any` (or `all`) of `items`: the absorbing constant wins, the neutral one drops out, and
     /// one item left stands alone.
     fn fold(items: impl IntoIterator<Item = Condition>, any: bool) -> Condition {
-        let (absorbing, neutral) = if any { (Condition::Always, Condition::Never) } else { (Condition::Never, Condition::Always) };
+        let (absorbing, neutral) = if any {
+            (Condition::Always, Condition::Never)
+        } else {
+            (Condition::Never, Condition::Always)
+        };
         let mut out = Vec::new();
         for item in items {
             if item == absorbing {
@@ -91,7 +95,9 @@ impl Condition {
             Condition::Never => false,
             Condition::Is(column, value) => row.field(column) == Field::Bool(*value),
             Condition::Eq(column, value) => row.field(column) == Field::Int(*value),
-            Condition::In(column, ids) => matches!(row.field(column), Field::Int(v) if ids.binary_search(&v).is_ok()),
+            Condition::In(column, ids) => {
+                matches!(row.field(column), Field::Int(v) if ids.binary_search(&v).is_ok())
+            }
             Condition::Any(items) => items.iter().any(|c| c.matches(row)),
             Condition::All(items) => items.iter().all(|c| c.matches(row)),
         }
@@ -120,13 +126,22 @@ mod tests {
     #[test]
     fn null_is_in_no_set_and_simplification_keeps_meaning() {
         let teams = Scopes::Only(Arc::from([3, 7]));
-        let c = Condition::any([Condition::Is("is_public", true), Condition::in_scopes("team_id", &teams)]);
+        let c = Condition::any([
+            Condition::Is("is_public", true),
+            Condition::in_scopes("team_id", &teams),
+        ]);
         assert!(c.matches(&Row { public: false, team: Some(7) }));
         assert!(!c.matches(&Row { public: false, team: Some(4) }));
         assert!(!c.matches(&Row { public: false, team: None }));
         assert!(c.matches(&Row { public: true, team: None }));
-        assert_eq!(Condition::any([Condition::Never, Condition::in_scopes("team_id", &Scopes::All)]), Condition::Always);
-        assert_eq!(Condition::all([Condition::Always, Condition::in_scopes("team_id", &Scopes::none())]), Condition::Never);
+        assert_eq!(
+            Condition::any([Condition::Never, Condition::in_scopes("team_id", &Scopes::All)]),
+            Condition::Always
+        );
+        assert_eq!(
+            Condition::all([Condition::Always, Condition::in_scopes("team_id", &Scopes::none())]),
+            Condition::Never
+        );
         assert!(!Condition::Eq("missing", 1).matches(&Row { public: true, team: None }));
     }
 }

@@ -65,8 +65,12 @@ pub enum Change {
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Change::Gained { role, endpoint, requirement } => write!(f, "{role}: + {endpoint} ({requirement})"),
-            Change::Lost { role, endpoint, requirement } => write!(f, "{role}: - {endpoint} ({requirement})"),
+            Change::Gained { role, endpoint, requirement } => {
+                write!(f, "{role}: + {endpoint} ({requirement})")
+            }
+            Change::Lost { role, endpoint, requirement } => {
+                write!(f, "{role}: - {endpoint} ({requirement})")
+            }
             Change::Changed { endpoint, what } => write!(f, "changed: {endpoint}: {what}"),
         }
     }
@@ -219,12 +223,16 @@ fn diff(base: &Document, head: &Document) -> MatrixDiff {
         let old = before.get(*key).filter(|r| r.public());
         let new = after.get(*key).filter(|r| r.public());
         match (old, new) {
-            (None, Some(new)) => {
-                changes.push(Change::Gained { role: "anyone".to_owned(), endpoint: new.label(), requirement: new.requirement() })
-            }
-            (Some(old), None) => {
-                changes.push(Change::Lost { role: "anyone".to_owned(), endpoint: old.label(), requirement: old.requirement() })
-            }
+            (None, Some(new)) => changes.push(Change::Gained {
+                role: "anyone".to_owned(),
+                endpoint: new.label(),
+                requirement: new.requirement(),
+            }),
+            (Some(old), None) => changes.push(Change::Lost {
+                role: "anyone".to_owned(),
+                endpoint: old.label(),
+                requirement: old.requirement(),
+            }),
             _ => {}
         }
     }
@@ -239,14 +247,22 @@ fn diff(base: &Document, head: &Document) -> MatrixDiff {
             let is = new.map_or(0, |r| r.reach(role));
             // A role that reached an endpoint inside its scopes only and now reaches it everywhere
             // (or the reverse) gains (loses) it where it is held in a scope.
-            let who = if was.min(is) == 1 { format!("{role} (held in a scope)") } else { (*role).to_owned() };
+            let who = if was.min(is) == 1 {
+                format!("{role} (held in a scope)")
+            } else {
+                (*role).to_owned()
+            };
             match (was.cmp(&is), old, new) {
-                (std::cmp::Ordering::Less, _, Some(new)) => {
-                    changes.push(Change::Gained { role: who, endpoint: new.label(), requirement: new.requirement() })
-                }
-                (std::cmp::Ordering::Greater, Some(old), _) => {
-                    changes.push(Change::Lost { role: who, endpoint: old.label(), requirement: old.requirement() })
-                }
+                (std::cmp::Ordering::Less, _, Some(new)) => changes.push(Change::Gained {
+                    role: who,
+                    endpoint: new.label(),
+                    requirement: new.requirement(),
+                }),
+                (std::cmp::Ordering::Greater, Some(old), _) => changes.push(Change::Lost {
+                    role: who,
+                    endpoint: old.label(),
+                    requirement: old.requirement(),
+                }),
                 _ => {}
             }
         }
@@ -272,16 +288,24 @@ fn field_changes(old: &Row, new: &Row) -> Vec<String> {
     }
     if old.scope != new.scope {
         let scope = |s: &Option<ScopeRow>| {
-            s.as_ref().map_or_else(|| "none".to_owned(), |s| format!("{} {{{}}} (outsiders {})", s.kind, s.param, s.outsiders_status))
+            s.as_ref().map_or_else(
+                || "none".to_owned(),
+                |s| format!("{} {{{}}} (outsiders {})", s.kind, s.param, s.outsiders_status),
+            )
         };
         out.push(format!("scope {} → {}", scope(&old.scope), scope(&new.scope)));
     }
     if old.policy != new.policy {
-        let policy = |p: &Option<PolicyRow>| p.as_ref().map_or_else(|| "none".to_owned(), |p| format!("`{}` ({})", p.name, p.applied));
+        let policy = |p: &Option<PolicyRow>| {
+            p.as_ref()
+                .map_or_else(|| "none".to_owned(), |p| format!("`{}` ({})", p.name, p.applied))
+        };
         out.push(format!("policy {} → {}", policy(&old.policy), policy(&new.policy)));
     }
     if old.visibility != new.visibility {
-        let named = |v: &Option<NamedRow>| v.as_ref().map_or_else(|| "none".to_owned(), |v| format!("`{}`", v.name));
+        let named = |v: &Option<NamedRow>| {
+            v.as_ref().map_or_else(|| "none".to_owned(), |v| format!("`{}`", v.name))
+        };
         out.push(format!("visibility {} → {}", named(&old.visibility), named(&new.visibility)));
     }
     out

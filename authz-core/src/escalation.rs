@@ -42,7 +42,11 @@ use crate::permission::Permission;
 
 /// The permissions of `roles` that `granter` does not hold, in catalog order: empty when granting
 /// (or taking away) them gives nobody more than `granter` has.
-pub fn unheld(granter: &dyn Principal, catalog: &'static Catalog, roles: &[&str]) -> Result<Vec<Permission>, UnknownRole> {
+pub fn unheld(
+    granter: &dyn Principal,
+    catalog: &'static Catalog,
+    roles: &[&str],
+) -> Result<Vec<Permission>, UnknownRole> {
     let (carried, _) = catalog.permissions_for_roles(roles.iter().copied())?;
     Ok(carried.iter().filter(|p| !granter.has_permission(*p)).collect())
 }
@@ -50,16 +54,31 @@ pub fn unheld(granter: &dyn Principal, catalog: &'static Catalog, roles: &[&str]
 /// Whether `granter` may make `role` someone's in a scope where `replaced` are the roles it takes
 /// the place of (none for a new member). `granter` is the actor as it stands in that scope: its
 /// global permissions and those of its roles there. For a revocation, see [`may_revoke`].
-pub fn may_grant(granter: &dyn Principal, catalog: &'static Catalog, role: &str, replaced: &[&str]) -> Result<Decision, UnknownRole> {
+pub fn may_grant(
+    granter: &dyn Principal,
+    catalog: &'static Catalog,
+    role: &str,
+    replaced: &[&str],
+) -> Result<Decision, UnknownRole> {
     if !unheld(granter, catalog, &[role])?.is_empty() {
         return Ok(Decision::deny("the role carries permissions the granter does not hold"));
     }
-    may_revoke(granter, catalog, replaced).map(|d| if d.is_allowed() { Decision::allow("the granter holds every permission involved") } else { d })
+    may_revoke(granter, catalog, replaced).map(|d| {
+        if d.is_allowed() {
+            Decision::allow("the granter holds every permission involved")
+        } else {
+            d
+        }
+    })
 }
 
 /// Whether `granter` may take `roles` away from someone: only if it holds every permission they
 /// carry.
-pub fn may_revoke(granter: &dyn Principal, catalog: &'static Catalog, roles: &[&str]) -> Result<Decision, UnknownRole> {
+pub fn may_revoke(
+    granter: &dyn Principal,
+    catalog: &'static Catalog,
+    roles: &[&str],
+) -> Result<Decision, UnknownRole> {
     Ok(if unheld(granter, catalog, roles)?.is_empty() {
         Decision::allow("the granter holds every permission of the roles taken away")
     } else {
@@ -75,8 +94,15 @@ mod tests {
     const A: Permission = Permission::new("p:a");
     const B: Permission = Permission::new("p:b");
     static CATALOG: Catalog = Catalog::new(
-        &[PermissionDef { permission: A, description: "a" }, PermissionDef { permission: B, description: "b" }],
-        &[RoleDef { name: "both", permissions: &[A, B] }, RoleDef { name: "a", permissions: &[A] }, RoleDef { name: "none", permissions: &[] }],
+        &[
+            PermissionDef { permission: A, description: "a" },
+            PermissionDef { permission: B, description: "b" },
+        ],
+        &[
+            RoleDef { name: "both", permissions: &[A, B] },
+            RoleDef { name: "a", permissions: &[A] },
+            RoleDef { name: "none", permissions: &[] },
+        ],
     );
 
     #[test]
@@ -86,16 +112,24 @@ mod tests {
             let granter = CATALOG.actor(1, [held]).unwrap();
             for granted in roles {
                 for replaced in [&[][..], &["both"][..], &["a"][..], &["none"][..]] {
-                    let involved: Vec<&str> = std::iter::once(granted).chain(replaced.iter().copied()).collect();
+                    let involved: Vec<&str> =
+                        std::iter::once(granted).chain(replaced.iter().copied()).collect();
                     let (needed, _) = CATALOG.permissions_for_roles(&involved).unwrap();
                     let expected = needed.iter().all(|p| granter.has(p));
-                    let decided = may_grant(&granter, &CATALOG, granted, replaced).unwrap().is_allowed();
+                    let decided =
+                        may_grant(&granter, &CATALOG, granted, replaced).unwrap().is_allowed();
                     assert_eq!(decided, expected, "{held} grants {granted} replacing {replaced:?}");
                 }
             }
-            let all_revocable = roles.iter().all(|r| may_revoke(&granter, &CATALOG, &[*r]).unwrap().is_allowed() == unheld(&granter, &CATALOG, &[*r]).unwrap().is_empty());
+            let all_revocable = roles.iter().all(|r| {
+                may_revoke(&granter, &CATALOG, &[*r]).unwrap().is_allowed()
+                    == unheld(&granter, &CATALOG, &[*r]).unwrap().is_empty()
+            });
             assert!(all_revocable);
         }
-        assert!(may_grant(&CATALOG.actor(1, ["a"]).unwrap(), &CATALOG, "nobody", &[]).is_err(), "unknown roles are errors");
+        assert!(
+            may_grant(&CATALOG.actor(1, ["a"]).unwrap(), &CATALOG, "nobody", &[]).is_err(),
+            "unknown roles are errors"
+        );
     }
 }

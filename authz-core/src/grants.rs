@@ -104,7 +104,10 @@ struct Shared {
 
 impl fmt::Debug for Grants {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Grants").field("ttl", &self.shared.ttl).field("capacity", &self.shared.capacity).finish_non_exhaustive()
+        f.debug_struct("Grants")
+            .field("ttl", &self.shared.ttl)
+            .field("capacity", &self.shared.capacity)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,7 +119,12 @@ impl Grants {
     }
 
     /// As [`new`](Self::new), trusting a cached answer for `ttl` and keeping at most `capacity`.
-    pub fn with_limits(store: impl GrantStore, catalog: &'static Catalog, ttl: Duration, capacity: usize) -> Self {
+    pub fn with_limits(
+        store: impl GrantStore,
+        catalog: &'static Catalog,
+        ttl: Duration,
+        capacity: usize,
+    ) -> Self {
         let capacity = capacity.max(1);
         let cache = Cache::new(capacity);
         let shared = Shared { store: Box::new(store), catalog, ttl, capacity, cache };
@@ -136,7 +144,12 @@ impl Grants {
     }
 
     /// The live answer for `key`, or `fetch`'s (see [`Cache::get_or_fetch`]).
-    async fn get_or_fetch<F>(&self, key: KeyRef<'_>, keep: impl Fn(&Value) -> bool, fetch: F) -> Result<Value, GrantError>
+    async fn get_or_fetch<F>(
+        &self,
+        key: KeyRef<'_>,
+        keep: impl Fn(&Value) -> bool,
+        fetch: F,
+    ) -> Result<Value, GrantError>
     where
         F: AsyncFnOnce() -> Result<Value, GrantError>,
     {
@@ -157,7 +170,12 @@ impl Grants {
     }
 
     /// [`check`](Self::check) when this thread's cache can answer it without the store.
-    pub fn check_cached(&self, actor: &dyn Principal, scope: Scope, requirement: &Requirement) -> Option<ScopedCheck> {
+    pub fn check_cached(
+        &self,
+        actor: &dyn Principal,
+        scope: Scope,
+        requirement: &Requirement,
+    ) -> Option<ScopedCheck> {
         if requirement.is_satisfied_by(actor) {
             return Some(ScopedCheck { allowed: true, member: None });
         }
@@ -167,7 +185,11 @@ impl Grants {
 
     /// The permissions `actor` holds through roles in `scope` (not its global ones), and the mask
     /// of those roles in catalog order (`0`: no role there). System actors hold no grants.
-    pub async fn in_scope(&self, actor: &ActorId, scope: Scope) -> Result<(PermissionSet, u64), GrantError> {
+    pub async fn in_scope(
+        &self,
+        actor: &ActorId,
+        scope: Scope,
+    ) -> Result<(PermissionSet, u64), GrantError> {
         let catalog = self.shared.catalog;
         if matches!(actor, ActorId::System(_)) {
             return Ok((PermissionSet::empty(catalog), 0));
@@ -200,7 +222,12 @@ impl Grants {
 
     /// Whether `actor` meets `requirement` in `scope`: its global permissions first (no store
     /// query when they suffice), then its roles in the scope.
-    pub async fn check(&self, actor: &dyn Principal, scope: Scope, requirement: &Requirement) -> Result<ScopedCheck, GrantError> {
+    pub async fn check(
+        &self,
+        actor: &dyn Principal,
+        scope: Scope,
+        requirement: &Requirement,
+    ) -> Result<ScopedCheck, GrantError> {
         if requirement.is_satisfied_by(actor) {
             return Ok(ScopedCheck { allowed: true, member: None });
         }
@@ -211,14 +238,26 @@ impl Grants {
     /// As [`check`](Self::check) for one permission, turned into a refusal: `outsiders` when the
     /// actor holds no role in `scope`, `deny` when it does but not `permission`. For services,
     /// CLIs and jobs.
-    pub async fn require(&self, actor: &dyn Principal, scope: Scope, permission: Permission, deny: Deny, outsiders: Deny) -> Result<Result<(), AuthzError>, GrantError> {
+    pub async fn require(
+        &self,
+        actor: &dyn Principal,
+        scope: Scope,
+        permission: Permission,
+        deny: Deny,
+        outsiders: Deny,
+    ) -> Result<Result<(), AuthzError>, GrantError> {
         let check = self.check(actor, scope, &Requirement::Permission(permission)).await?;
         Ok(check.require(deny, outsiders))
     }
 
     /// The scopes of `kind` where `actor` holds `permission`: [`Scopes::All`] when it holds it
     /// globally (no store query), else the ids the store reports for the roles that grant it.
-    pub async fn scopes_with(&self, actor: &dyn Principal, kind: &'static str, permission: Permission) -> Result<Scopes, GrantError> {
+    pub async fn scopes_with(
+        &self,
+        actor: &dyn Principal,
+        kind: &'static str,
+        permission: Permission,
+    ) -> Result<Scopes, GrantError> {
         if actor.has_permission(permission) {
             return Ok(Scopes::All);
         }
@@ -227,16 +266,30 @@ impl Grants {
             return Ok(Scopes::none());
         }
         let key = KeyRef::Scopes(id, kind, permission);
-        let roles: Vec<&'static str> =
-            self.shared.catalog.roles().iter().filter(|r| r.permissions.contains(&permission)).map(|r| r.name).collect();
+        let roles: Vec<&'static str> = self
+            .shared
+            .catalog
+            .roles()
+            .iter()
+            .filter(|r| r.permissions.contains(&permission))
+            .map(|r| r.name)
+            .collect();
         // One entry per (actor, kind, permission): a caller cannot multiply them.
         let value = self
-            .get_or_fetch(key, |_| true, async || {
-                let mut ids = if roles.is_empty() { Vec::new() } else { self.shared.store.scopes_with(id, kind, &roles).await? };
-                ids.sort_unstable();
-                ids.dedup();
-                Ok(Value::Scopes(Scopes::Only(ids.into())))
-            })
+            .get_or_fetch(
+                key,
+                |_| true,
+                async || {
+                    let mut ids = if roles.is_empty() {
+                        Vec::new()
+                    } else {
+                        self.shared.store.scopes_with(id, kind, &roles).await?
+                    };
+                    ids.sort_unstable();
+                    ids.dedup();
+                    Ok(Value::Scopes(Scopes::Only(ids.into())))
+                },
+            )
             .await?;
         match value {
             Value::Scopes(scopes) => Ok(scopes),
@@ -249,7 +302,9 @@ impl Grants {
 /// when the actor has one over the same catalog, else permission by permission.
 fn meets(requirement: &Requirement, actor: &dyn Principal, scoped: &PermissionSet) -> bool {
     match actor.permission_set() {
-        Some(global) if std::ptr::eq(global.catalog(), scoped.catalog()) => requirement.is_satisfied_by_set(&global.union(scoped)),
+        Some(global) if std::ptr::eq(global.catalog(), scoped.catalog()) => {
+            requirement.is_satisfied_by_set(&global.union(scoped))
+        }
         _ => requirement.is_met_by(&|p| scoped.contains(p) || actor.has_permission(p)),
     }
 }
@@ -257,16 +312,19 @@ fn meets(requirement: &Requirement, actor: &dyn Principal, scoped: &PermissionSe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{PermissionDef, RoleDef};
     use crate::store::StoreFuture;
     use std::pin::Pin;
-    use crate::catalog::{PermissionDef, RoleDef};
-    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
     const READ: Permission = Permission::new("doc:read");
     const WRITE: Permission = Permission::new("doc:write");
     static CATALOG: Catalog = Catalog::new(
-        &[PermissionDef { permission: READ, description: "r" }, PermissionDef { permission: WRITE, description: "w" }],
+        &[
+            PermissionDef { permission: READ, description: "r" },
+            PermissionDef { permission: WRITE, description: "w" },
+        ],
         &[
             RoleDef { name: "viewer", permissions: &[READ] },
             RoleDef { name: "editor", permissions: &[READ, WRITE] },
@@ -303,7 +361,11 @@ mod tests {
     struct Shared(Arc<Table>);
 
     impl GrantStore for Shared {
-        fn roles_in<'a>(&'a self, actor: &'a ActorId, scope: Scope) -> StoreFuture<'a, Vec<String>> {
+        fn roles_in<'a>(
+            &'a self,
+            actor: &'a ActorId,
+            scope: Scope,
+        ) -> StoreFuture<'a, Vec<String>> {
             self.0.queries.fetch_add(1, Ordering::SeqCst);
             let fail = self.0.fail.load(Ordering::SeqCst);
             let slow = self.0.slow.load(Ordering::SeqCst);
@@ -316,16 +378,31 @@ mod tests {
                 if fail {
                     return Err(GrantError::new(std::io::Error::other("down")));
                 }
-                Ok(rows.iter().filter(|(a, s, _)| actor == *a && *s == scope.id).map(|(_, _, r)| r.to_string()).collect())
+                Ok(rows
+                    .iter()
+                    .filter(|(a, s, _)| actor == *a && *s == scope.id)
+                    .map(|(_, _, r)| r.to_string())
+                    .collect())
             })
         }
 
-        fn scopes_with<'a>(&'a self, actor: &'a ActorId, _: &'static str, roles: &'a [&'static str]) -> StoreFuture<'a, Vec<i64>> {
+        fn scopes_with<'a>(
+            &'a self,
+            actor: &'a ActorId,
+            _: &'static str,
+            roles: &'a [&'static str],
+        ) -> StoreFuture<'a, Vec<i64>> {
             self.0.queries.fetch_add(1, Ordering::SeqCst);
             let rows = self.0.rows.lock().unwrap().clone();
             let actor = actor.clone();
             let roles = roles.to_vec();
-            Box::pin(async move { Ok(rows.iter().filter(|(a, _, r)| actor == *a && roles.contains(r)).map(|(_, s, _)| *s).collect()) })
+            Box::pin(async move {
+                Ok(rows
+                    .iter()
+                    .filter(|(a, _, r)| actor == *a && roles.contains(r))
+                    .map(|(_, s, _)| *s)
+                    .collect())
+            })
         }
 
         fn epoch(&self) -> u64 {
@@ -357,27 +434,48 @@ mod tests {
         let dave = CATALOG.actor(2, ["member"]).unwrap();
         let write = Requirement::Permission(WRITE);
         let team = |id| Scope::new("team", id);
-        assert_eq!(now(grants.check(&erin, team(7), &write)).unwrap(), ScopedCheck { allowed: true, member: Some(true) });
-        assert_eq!(now(grants.check(&erin, team(9), &write)).unwrap(), ScopedCheck { allowed: false, member: Some(true) });
-        assert_eq!(now(grants.check(&erin, team(8), &write)).unwrap(), ScopedCheck { allowed: false, member: Some(false) });
+        assert_eq!(
+            now(grants.check(&erin, team(7), &write)).unwrap(),
+            ScopedCheck { allowed: true, member: Some(true) }
+        );
+        assert_eq!(
+            now(grants.check(&erin, team(9), &write)).unwrap(),
+            ScopedCheck { allowed: false, member: Some(true) }
+        );
+        assert_eq!(
+            now(grants.check(&erin, team(8), &write)).unwrap(),
+            ScopedCheck { allowed: false, member: Some(false) }
+        );
         // A member without the permission is told 403; an outsider 404 when outsiders are hidden.
         let member = now(grants.check(&dave, team(7), &write)).unwrap();
         assert_eq!(member.require(Deny::Forbidden, Deny::NotFound), Err(AuthzError::Forbidden));
         let outsider = now(grants.check(&dave, team(9), &write)).unwrap();
         assert_eq!(outsider.require(Deny::Forbidden, Deny::NotFound), Err(AuthzError::NotFound));
-        assert_eq!(now(grants.scopes_with(&erin, "team", READ)).unwrap(), Scopes::Only(Arc::from([7, 9])));
-        assert_eq!(now(grants.scopes_with(&erin, "team", WRITE)).unwrap(), Scopes::Only(Arc::from([7])));
+        assert_eq!(
+            now(grants.scopes_with(&erin, "team", READ)).unwrap(),
+            Scopes::Only(Arc::from([7, 9]))
+        );
+        assert_eq!(
+            now(grants.scopes_with(&erin, "team", WRITE)).unwrap(),
+            Scopes::Only(Arc::from([7]))
+        );
     }
 
     #[test]
     fn global_permissions_need_no_query_and_system_actors_hold_no_grants() {
         let (table, grants) = setup(vec![(1, 7, "editor")]);
         let editor = CATALOG.actor(1, ["editor"]).unwrap();
-        let check = now(grants.check(&editor, Scope::new("team", 3), &Requirement::Permission(WRITE))).unwrap();
+        let check =
+            now(grants.check(&editor, Scope::new("team", 3), &Requirement::Permission(WRITE)))
+                .unwrap();
         assert_eq!(check, ScopedCheck { allowed: true, member: None });
         assert_eq!(now(grants.scopes_with(&editor, "team", WRITE)).unwrap(), Scopes::All);
         let job = CATALOG.system_actor("job", &[]);
-        assert!(!now(grants.check(&job, Scope::new("team", 7), &Requirement::Permission(READ))).unwrap().allowed);
+        assert!(
+            !now(grants.check(&job, Scope::new("team", 7), &Requirement::Permission(READ)))
+                .unwrap()
+                .allowed
+        );
         assert_eq!(table.0.queries.load(Ordering::SeqCst), 0);
     }
 
@@ -407,9 +505,11 @@ mod tests {
         assert!(grants.check_cached(&erin, Scope::new("team", 19), &write).is_some());
         let other = grants.clone();
         let erin2 = erin.clone();
-        std::thread::spawn(move || assert!(other.check_cached(&erin2, Scope::new("team", 19), &write).is_some(), "shared"))
-            .join()
-            .unwrap();
+        std::thread::spawn(move || {
+            assert!(other.check_cached(&erin2, Scope::new("team", 19), &write).is_some(), "shared")
+        })
+        .join()
+        .unwrap();
         assert_eq!(table.0.queries.load(Ordering::SeqCst), before);
     }
 
@@ -423,11 +523,22 @@ mod tests {
         let queries = table.0.queries.load(Ordering::SeqCst);
         // Ids chosen freely, far more than the cache holds: each costs one query, none is kept.
         for id in 0..1_000 {
-            assert!(!now(grants.check(&mallory, Scope::new("team", 1_305_670_057_985 + id), &write)).unwrap().allowed);
+            assert!(
+                !now(grants.check(&mallory, Scope::new("team", 1_305_670_057_985 + id), &write))
+                    .unwrap()
+                    .allowed
+            );
         }
-        assert_eq!(table.0.queries.load(Ordering::SeqCst), queries + 1_000, "one query per request, never more");
+        assert_eq!(
+            table.0.queries.load(Ordering::SeqCst),
+            queries + 1_000,
+            "one query per request, never more"
+        );
         assert_eq!(grants.shared.cache.len(), 1, "only erin's roles are cached");
-        assert!(grants.check_cached(&erin, Scope::new("team", 7), &write).is_some_and(|c| c.allowed), "erin's entry stayed");
+        assert!(
+            grants.check_cached(&erin, Scope::new("team", 7), &write).is_some_and(|c| c.allowed),
+            "erin's entry stayed"
+        );
     }
 
     #[test]
@@ -436,20 +547,32 @@ mod tests {
         let erin = CATALOG.actor(1, ["member"]).unwrap();
         let write = Requirement::Permission(WRITE);
         table.0.slow.store(true, Ordering::SeqCst);
-        let (a, b) = (grants.check(&erin, Scope::new("team", 7), &write), grants.check(&erin, Scope::new("team", 7), &write));
+        let (a, b) = (
+            grants.check(&erin, Scope::new("team", 7), &write),
+            grants.check(&erin, Scope::new("team", 7), &write),
+        );
         let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         // `a` asks the store and waits for it; `b` misses meanwhile and waits for `a`'s answer.
         let mut done = (None, None);
         for _ in 0..4 {
             if done.0.is_none() {
-                done.0 = match a.as_mut().poll(&mut cx) { std::task::Poll::Ready(v) => Some(v), _ => None };
+                done.0 = match a.as_mut().poll(&mut cx) {
+                    std::task::Poll::Ready(v) => Some(v),
+                    _ => None,
+                };
             }
             if done.1.is_none() {
-                done.1 = match b.as_mut().poll(&mut cx) { std::task::Poll::Ready(v) => Some(v), _ => None };
+                done.1 = match b.as_mut().poll(&mut cx) {
+                    std::task::Poll::Ready(v) => Some(v),
+                    _ => None,
+                };
             }
         }
-        assert!(done.0.is_some_and(|c| c.unwrap().allowed) && done.1.is_some_and(|c| c.unwrap().allowed));
+        assert!(
+            done.0.is_some_and(|c| c.unwrap().allowed)
+                && done.1.is_some_and(|c| c.unwrap().allowed)
+        );
         assert_eq!(table.0.queries.load(Ordering::SeqCst), 1);
     }
 
@@ -458,9 +581,16 @@ mod tests {
         let (table, grants) = setup(vec![(1, 7, "editor")]);
         let erin = CATALOG.actor(1, ["member"]).unwrap();
         table.0.fail.store(true, Ordering::SeqCst);
-        assert!(now(grants.check(&erin, Scope::new("team", 7), &Requirement::Permission(WRITE))).is_err());
+        assert!(
+            now(grants.check(&erin, Scope::new("team", 7), &Requirement::Permission(WRITE)))
+                .is_err()
+        );
         table.0.fail.store(false, Ordering::SeqCst);
-        assert!(now(grants.check(&erin, Scope::new("team", 7), &Requirement::Permission(WRITE))).unwrap().allowed);
+        assert!(
+            now(grants.check(&erin, Scope::new("team", 7), &Requirement::Permission(WRITE)))
+                .unwrap()
+                .allowed
+        );
     }
 
     #[test]

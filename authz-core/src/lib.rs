@@ -75,14 +75,14 @@ mod scope;
 mod set;
 mod store;
 
-pub use actor::{is_owner, Actor, ActorId, Principal, RoleNames};
-pub use compiled::CompiledRequirement;
+pub use actor::{Actor, ActorId, Principal, RoleNames, is_owner};
 pub use catalog::{Catalog, CatalogError, PermissionDef, RoleDef, UnknownRole};
+pub use compiled::CompiledRequirement;
 pub use decision::{Authorizer, AuthzError, Decision, Deny};
+pub use grants::{DEFAULT_CAPACITY, DEFAULT_TTL, Grants, ScopedCheck, Scopes};
 pub use permission::{InvalidPermission, Permission};
 pub use requirement::Requirement;
 pub use route::{Access, PolicyMeta, PolicyRef, Refusals, RouteMeta, RoutePolicy};
-pub use grants::{Grants, ScopedCheck, Scopes, DEFAULT_CAPACITY, DEFAULT_TTL};
-pub use store::{GrantError, GrantStore, StoreFuture};
 pub use scope::{Scope, ScopeRef};
 pub use set::PermissionSet;
+pub use store::{GrantError, GrantStore, StoreFuture};

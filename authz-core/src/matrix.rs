@@ -65,7 +65,9 @@ impl RoleOutcome {
             RoleOutcome::Denied(status) => format!("denied ({status})"),
             RoleOutcome::InScope(kind) => format!("allowed in the {kind} where the role is held"),
             RoleOutcome::DeniedInScope(kind, member, outsider) => {
-                format!("denied ({member} in the {kind} where the role is held, {outsider} elsewhere)")
+                format!(
+                    "denied ({member} in the {kind} where the role is held, {outsider} elsewhere)"
+                )
             }
         }
     }
@@ -151,7 +153,9 @@ impl Matrix {
             out.push_str(&cells.join(" | "));
             out.push_str(" |\n");
         }
-        out.push_str("\nEvery route that is not public answers `401` to a request without a valid actor.\n");
+        out.push_str(
+            "\nEvery route that is not public answers `401` to a request without a valid actor.\n",
+        );
         if let Some(kind) = self.endpoints.iter().find_map(|e| e.route.scope()).map(|s| s.kind) {
             let _ = writeln!(
                 out,
@@ -170,7 +174,8 @@ impl Matrix {
                 out.push_str("\n|---|---|");
                 out.push_str(&"---|".repeat(roles.len()));
                 out.push('\n');
-                let views: Vec<RoleView> = roles.iter().map(|r| RoleView(role_set(catalog, r.name))).collect();
+                let views: Vec<RoleView> =
+                    roles.iter().map(|r| RoleView(role_set(catalog, r.name))).collect();
                 for e in &self.endpoints {
                     let _ = write!(out, "| {} | {} |", md_code(&e.path), e.method);
                     for view in &views {
@@ -211,16 +216,26 @@ impl Matrix {
         let document = json::Document {
             schema: SCHEMA,
             endpoints: self.endpoints.iter().map(|e| json::Endpoint::new(e, &views)).collect(),
-            roles: roles.iter().map(|r| json::Role { name: r.name, permissions: r.permissions.iter().map(Permission::as_str).collect() }).collect(),
+            roles: roles
+                .iter()
+                .map(|r| json::Role {
+                    name: r.name,
+                    permissions: r.permissions.iter().map(Permission::as_str).collect(),
+                })
+                .collect(),
             permissions: self
                 .catalog
                 .map(Catalog::permissions)
                 .unwrap_or_default()
                 .iter()
-                .map(|d| json::PermissionEntry { name: d.permission.as_str(), description: d.description })
+                .map(|d| json::PermissionEntry {
+                    name: d.permission.as_str(),
+                    description: d.description,
+                })
                 .collect(),
         };
-        let mut out = serde_json::to_string_pretty(&document).unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
+        let mut out = serde_json::to_string_pretty(&document)
+            .unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
         out.push('\n');
         out
     }
@@ -253,7 +268,9 @@ impl Matrix {
 }
 
 fn role_set(catalog: &'static Catalog, role: &str) -> PermissionSet {
-    catalog.permissions_for_roles([role]).map_or_else(|_| PermissionSet::empty(catalog), |(set, _)| set)
+    catalog
+        .permissions_for_roles([role])
+        .map_or_else(|_| PermissionSet::empty(catalog), |(set, _)| set)
 }
 
 fn outcome(view: &RoleView, route: &RouteMeta) -> RoleOutcome {
@@ -262,7 +279,9 @@ fn outcome(view: &RoleView, route: &RouteMeta) -> RoleOutcome {
         Access::Gated { requirement, deny, scope } => {
             if !requirement.is_satisfied_by(view) {
                 match scope {
-                    Some(s) if s.outsiders != *deny => RoleOutcome::DeniedInScope(s.kind, deny.status(), s.outsiders.status()),
+                    Some(s) if s.outsiders != *deny => {
+                        RoleOutcome::DeniedInScope(s.kind, deny.status(), s.outsiders.status())
+                    }
                     _ => RoleOutcome::Denied(deny.status()),
                 }
             } else if let Some(policy) = route.policy {
@@ -316,8 +335,12 @@ fn unauthorized_text(route: &RouteMeta) -> String {
         Refusals::Filtered => "200, filtered".to_owned(),
         Refusals::Forbidden => "403".to_owned(),
         Refusals::Hidden => "404 (hides existence)".to_owned(),
-        Refusals::HiddenOrForbidden(v) => format!("404 if `{}` refuses (hides existence), else 403", v.name()),
-        Refusals::HiddenFromOutsiders(s) => format!("404 without a role in the {} (hides it), else 403", s.kind),
+        Refusals::HiddenOrForbidden(v) => {
+            format!("404 if `{}` refuses (hides existence), else 403", v.name())
+        }
+        Refusals::HiddenFromOutsiders(s) => {
+            format!("404 without a role in the {} (hides it), else 403", s.kind)
+        }
     }
 }
 
@@ -328,7 +351,10 @@ fn md(text: &str) -> String {
 }
 
 fn md_code(text: &str) -> String {
-    format!("`{}`", text.replace('`', "'").replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " "))
+    format!(
+        "`{}`",
+        text.replace('`', "'").replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
+    )
 }
 
 fn csv(text: &str) -> String {
@@ -358,8 +384,8 @@ mod tests {
 mod json {
     use serde::Serialize;
 
-    use super::{outcome, Endpoint as Row, RoleView};
-        use crate::route::{Access, RoutePolicy};
+    use super::{Endpoint as Row, RoleView, outcome};
+    use crate::route::{Access, RoutePolicy};
 
     #[derive(Serialize)]
     pub(super) struct Document<'a> {
@@ -468,10 +494,16 @@ mod json {
                 requirement,
                 permissions,
                 deny_status,
-                scope: r.scope().map(|s| Scope { kind: s.kind, param: s.param, outsiders_status: s.outsiders.status() }),
+                scope: r.scope().map(|s| Scope {
+                    kind: s.kind,
+                    param: s.param,
+                    outsiders_status: s.outsiders.status(),
+                }),
                 policy,
                 visibility: r.visibility.map(|v| Visibility { path: v.path, name: v.name() }),
-                roles: Outcomes(views.iter().map(|(name, view)| (*name, outcome(view, r).key())).collect()),
+                roles: Outcomes(
+                    views.iter().map(|(name, view)| (*name, outcome(view, r).key())).collect(),
+                ),
                 handler: r.handler,
                 module: r.module,
                 file: r.file,

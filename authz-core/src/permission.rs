@@ -157,7 +157,9 @@ impl Permission {
     pub const fn new(name: &'static str) -> Self {
         match validate(name) {
             Ok(colon) => Permission { name, colon: colon as u16, slot: NO_SLOT },
-            Err(_) => panic!("invalid permission: expected `resource:action`, each part `[a-z][a-z0-9_-]*`"),
+            Err(_) => panic!(
+                "invalid permission: expected `resource:action`, each part `[a-z][a-z0-9_-]*`"
+            ),
         }
     }
 
@@ -283,7 +285,10 @@ mod tests {
         assert_eq!(validate("Project:write"), Err(BadStart { at: 0, found: Found(b'P') }));
         assert_eq!(validate("project:1write"), Err(BadStart { at: 8, found: Found(b'1') }));
         assert_eq!(validate("pro ject:write"), Err(BadChar { at: 3, found: Found(b' ') }));
-        assert_eq!(validate("project:wr\u{e9}te").unwrap_err(), BadChar { at: 10, found: Found(0xc3) });
+        assert_eq!(
+            validate("project:wr\u{e9}te").unwrap_err(),
+            BadChar { at: 10, found: Found(0xc3) }
+        );
         assert_eq!(validate(&"a".repeat(200)), Err(TooLong));
     }
 

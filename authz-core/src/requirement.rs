@@ -72,7 +72,9 @@ impl Requirement {
         match self {
             Requirement::Authenticated => {}
             Requirement::Permission(p) => out.push(*p),
-            Requirement::Any(items) | Requirement::All(items) => items.iter().for_each(|r| r.collect(out)),
+            Requirement::Any(items) | Requirement::All(items) => {
+                items.iter().for_each(|r| r.collect(out))
+            }
         }
     }
 

@@ -100,9 +100,13 @@ impl RouteMeta {
     /// "Unauthorized response", and the refusals an API document lists. The one place this is
     /// decided.
     pub fn refusals(&self) -> Refusals {
-        let Access::Gated { requirement, deny, scope } = &self.access else { return Refusals::None };
+        let Access::Gated { requirement, deny, scope } = &self.access else {
+            return Refusals::None;
+        };
         // A list narrowed by its policy refuses no authenticated actor.
-        if self.policy.is_some_and(RoutePolicy::filters) && matches!(requirement, Requirement::Authenticated) {
+        if self.policy.is_some_and(RoutePolicy::filters)
+            && matches!(requirement, Requirement::Authenticated)
+        {
             return Refusals::Filtered;
         }
         if let Some(scope) = scope
@@ -184,7 +188,8 @@ pub struct PolicyRef {
 
 impl PartialEq for PolicyRef {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.meta, other.meta) || (self.meta.module == other.meta.module && self.meta.name == other.meta.name)
+        std::ptr::eq(self.meta, other.meta)
+            || (self.meta.module == other.meta.module && self.meta.name == other.meta.name)
     }
 }
 
@@ -220,9 +225,15 @@ mod tests {
     use super::*;
     use crate::permission::Permission;
 
-    static VIEW: PolicyMeta = PolicyMeta { name: "can_view", module: "m", summary: "", rule: None, file: "f", line: 1 };
+    static VIEW: PolicyMeta =
+        PolicyMeta { name: "can_view", module: "m", summary: "", rule: None, file: "f", line: 1 };
 
-    fn route(requirement: Requirement, deny: Deny, policy: Option<RoutePolicy>, visibility: Option<PolicyRef>) -> RouteMeta {
+    fn route(
+        requirement: Requirement,
+        deny: Deny,
+        policy: Option<RoutePolicy>,
+        visibility: Option<PolicyRef>,
+    ) -> RouteMeta {
         RouteMeta {
             handler: "h",
             module: "m",
@@ -242,17 +253,37 @@ mod tests {
         let view = PolicyRef { path: "can_view", meta: &VIEW };
         let read = Requirement::Permission(Permission::new("a:read"));
         // A filtered list refuses no authenticated actor, visibility policy or not.
-        let list = route(Requirement::Authenticated, Deny::Forbidden, Some(RoutePolicy::Filter(view)), Some(view));
+        let list = route(
+            Requirement::Authenticated,
+            Deny::Forbidden,
+            Some(RoutePolicy::Filter(view)),
+            Some(view),
+        );
         assert_eq!((list.refusals(), list.refusals().statuses()), (Refusals::Filtered, &[401][..]));
         assert_eq!(route(read, Deny::NotFound, None, None).refusals().statuses(), [401, 404]);
         assert_eq!(route(read, Deny::Forbidden, None, None).refusals().statuses(), [401, 403]);
-        assert_eq!(route(read, Deny::Forbidden, Some(RoutePolicy::Enforce(view)), Some(view)).refusals(), Refusals::HiddenOrForbidden(view));
+        assert_eq!(
+            route(read, Deny::Forbidden, Some(RoutePolicy::Enforce(view)), Some(view)).refusals(),
+            Refusals::HiddenOrForbidden(view)
+        );
         let team = ScopeRef { kind: "team", param: "team_id", outsiders: Deny::NotFound };
-        let scoped = RouteMeta { access: Access::Gated { requirement: read, deny: Deny::Forbidden, scope: Some(team) }, ..route(read, Deny::Forbidden, None, None) };
-        assert_eq!((scoped.refusals(), scoped.refusals().statuses()), (Refusals::HiddenFromOutsiders(team), &[401, 403, 404][..]));
-        let hidden = RouteMeta { access: Access::Gated { requirement: read, deny: Deny::NotFound, scope: Some(team) }, ..scoped };
+        let scoped = RouteMeta {
+            access: Access::Gated { requirement: read, deny: Deny::Forbidden, scope: Some(team) },
+            ..route(read, Deny::Forbidden, None, None)
+        };
+        assert_eq!(
+            (scoped.refusals(), scoped.refusals().statuses()),
+            (Refusals::HiddenFromOutsiders(team), &[401, 403, 404][..])
+        );
+        let hidden = RouteMeta {
+            access: Access::Gated { requirement: read, deny: Deny::NotFound, scope: Some(team) },
+            ..scoped
+        };
         assert_eq!(hidden.refusals(), Refusals::Hidden);
-        let public = RouteMeta { access: Access::Public { reason: "probes" }, ..route(read, Deny::Forbidden, None, None) };
+        let public = RouteMeta {
+            access: Access::Public { reason: "probes" },
+            ..route(read, Deny::Forbidden, None, None)
+        };
         assert_eq!(public.refusals().statuses(), [0u16; 0]);
     }
 }

@@ -74,7 +74,19 @@ mod tests {
         assert_eq!(Scope::parse_id("7"), Some(7));
         assert_eq!(Scope::parse_id("0"), Some(0));
         assert_eq!(Scope::parse_id("9223372036854775807"), Some(i64::MAX));
-        for bad in ["", "+7", "-7", "07", "7 ", " 7", "7.0", "0x7", "9223372036854775808", "99999999999999999999", "٧"] {
+        for bad in [
+            "",
+            "+7",
+            "-7",
+            "07",
+            "7 ",
+            " 7",
+            "7.0",
+            "0x7",
+            "9223372036854775808",
+            "99999999999999999999",
+            "٧",
+        ] {
             assert_eq!(Scope::parse_id(bad), None, "{bad:?}");
         }
     }

@@ -33,7 +33,12 @@ pub trait GrantStore: Send + Sync + 'static {
     fn roles_in<'a>(&'a self, actor: &'a ActorId, scope: Scope) -> StoreFuture<'a, Vec<String>>;
 
     /// The ids of the scopes of `kind` where `actor` holds at least one of `roles`.
-    fn scopes_with<'a>(&'a self, actor: &'a ActorId, kind: &'static str, roles: &'a [&'static str]) -> StoreFuture<'a, Vec<i64>>;
+    fn scopes_with<'a>(
+        &'a self,
+        actor: &'a ActorId,
+        kind: &'static str,
+        roles: &'a [&'static str],
+    ) -> StoreFuture<'a, Vec<i64>>;
 
     /// A number that changes whenever an answer given earlier may no longer hold (an
     /// invalidation arrived, or the store lost the feed that would have announced one): caches

@@ -42,8 +42,12 @@ fn tree() -> impl Strategy<Value = Tree> {
 fn build(t: &Tree) -> Requirement {
     match t {
         Tree::Leaf(i) => Requirement::Permission(Permission::new(NAMES[*i])),
-        Tree::Any(items) => Requirement::Any(Box::leak(items.iter().map(build).collect::<Vec<_>>().into_boxed_slice())),
-        Tree::All(items) => Requirement::All(Box::leak(items.iter().map(build).collect::<Vec<_>>().into_boxed_slice())),
+        Tree::Any(items) => Requirement::Any(Box::leak(
+            items.iter().map(build).collect::<Vec<_>>().into_boxed_slice(),
+        )),
+        Tree::All(items) => Requirement::All(Box::leak(
+            items.iter().map(build).collect::<Vec<_>>().into_boxed_slice(),
+        )),
     }
 }
 
@@ -71,7 +75,8 @@ impl Principal for Holder {
 fn matches_grammar(s: &str) -> bool {
     fn part(p: &str) -> bool {
         let mut c = p.chars();
-        c.next().is_some_and(|f| f.is_ascii_lowercase()) && c.all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-')
+        c.next().is_some_and(|f| f.is_ascii_lowercase())
+            && c.all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-')
     }
     let parts: Vec<&str> = s.split(':').collect();
     s.len() <= Permission::MAX_LEN && parts.len() == 2 && part(parts[0]) && part(parts[1])

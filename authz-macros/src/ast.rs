@@ -52,7 +52,9 @@ impl Parse for RouteArgs {
         let mut options = Vec::new();
         if !input.is_empty() {
             input.parse::<Token![,]>()?;
-            options = Punctuated::<MetaNameValue, Token![,]>::parse_terminated(input)?.into_iter().collect();
+            options = Punctuated::<MetaNameValue, Token![,]>::parse_terminated(input)?
+                .into_iter()
+                .collect();
         }
         Ok(RouteArgs { path, options })
     }
@@ -65,7 +67,10 @@ pub fn is_route_attr(attr: &Attribute) -> bool {
 
 /// Whether `attr` is (another) declaration: `#[require_permission]` or `#[public]`.
 pub fn is_declaration(attr: &Attribute) -> bool {
-    attr.path().segments.last().is_some_and(|s| s.ident == "require_permission" || s.ident == "public")
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "require_permission" || s.ident == "public")
 }
 
 /// `Some(kind)` when `attr` is one of actix's route attributes (by its last path segment, so both
@@ -133,20 +138,28 @@ impl Handler {
         if let Some(routes) = func.attrs.iter().find(|a| a.path().is_ident("routes")) {
             return Err(syn::Error::new_spanned(
                 routes,
-                format!("`#[routes]` is not supported by `#[{macro_name}]`; declare one handler per route"),
+                format!(
+                    "`#[routes]` is not supported by `#[{macro_name}]`; declare one handler per route"
+                ),
             ));
         }
-        let mut found = func.attrs.iter().enumerate().filter_map(|(i, a)| route_kind(a).map(|k| (i, k, a)));
+        let mut found =
+            func.attrs.iter().enumerate().filter_map(|(i, a)| route_kind(a).map(|k| (i, k, a)));
         let Some((route_index, kind, attr)) = found.next() else {
             if let Some(above) = route_attribute_above() {
                 return Err(syn::Error::new(
                     proc_macro2::Span::call_site(),
-                    format!("`#[{above}]` is above `#[{macro_name}]`: move it below, so this attribute can read it"),
+                    format!(
+                        "`#[{above}]` is above `#[{macro_name}]`: move it below, so this attribute can read it"
+                    ),
                 ));
             }
             return Err(syn::Error::new(
                 func.sig.ident.span(),
-                format!("`{}` has no route attribute: add one, like `#[get(\"/path\")]`, below `#[{macro_name}]`", func.sig.ident),
+                format!(
+                    "`{}` has no route attribute: add one, like `#[get(\"/path\")]`, below `#[{macro_name}]`",
+                    func.sig.ident
+                ),
             ));
         };
         if let Some((_, _, second)) = found.next() {
@@ -163,7 +176,10 @@ impl Handler {
 impl RouteAttr {
     fn parse(kind: String, attr: &Attribute) -> syn::Result<RouteAttr> {
         let Meta::List(list) = &attr.meta else {
-            return Err(syn::Error::new_spanned(attr, format!("expected a path: `#[{kind}(\"/path\")]`")));
+            return Err(syn::Error::new_spanned(
+                attr,
+                format!("expected a path: `#[{kind}(\"/path\")]`"),
+            ));
         };
         let args: RouteArgs = syn::parse2(list.tokens.clone())?;
         let mut methods = Vec::new();
@@ -181,18 +197,28 @@ impl RouteAttr {
             match key.as_str() {
                 "method" if kind == "route" => {
                     let method = text.value().to_ascii_uppercase();
-                    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase() || b == b'-') {
-                        return Err(syn::Error::new_spanned(text, "expected an HTTP method, like `method = \"GET\"`"));
+                    if method.is_empty()
+                        || !method.bytes().all(|b| b.is_ascii_uppercase() || b == b'-')
+                    {
+                        return Err(syn::Error::new_spanned(
+                            text,
+                            "expected an HTTP method, like `method = \"GET\"`",
+                        ));
                     }
                     if methods.contains(&method) {
-                        return Err(syn::Error::new_spanned(text, format!("HTTP method `{method}` is listed twice")));
+                        return Err(syn::Error::new_spanned(
+                            text,
+                            format!("HTTP method `{method}` is listed twice"),
+                        ));
                     }
                     methods.push(method);
                 }
                 "method" => {
                     return Err(syn::Error::new_spanned(
                         &option.path,
-                        format!("`#[{kind}]` has its method; for several methods use `#[route(\"/path\", method = \"GET\", method = \"POST\")]`"),
+                        format!(
+                            "`#[{kind}]` has its method; for several methods use `#[route(\"/path\", method = \"GET\", method = \"POST\")]`"
+                        ),
                     ));
                 }
                 "name" => name = Some(text.clone()),
@@ -211,9 +237,19 @@ impl RouteAttr {
             }
         }
         if methods.is_empty() {
-            return Err(syn::Error::new_spanned(attr, "`#[route]` needs at least one `method = \"...\"`"));
+            return Err(syn::Error::new_spanned(
+                attr,
+                "`#[route]` needs at least one `method = \"...\"`",
+            ));
         }
-        Ok(RouteAttr { macro_path: attr.path().clone(), path: args.path, methods, name, guards, wrappers })
+        Ok(RouteAttr {
+            macro_path: attr.path().clone(),
+            path: args.path,
+            methods,
+            name,
+            guards,
+            wrappers,
+        })
     }
 }
 

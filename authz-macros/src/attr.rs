@@ -7,7 +7,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr, Token};
 
-use crate::errors::{one_of, suggest, Errors};
+use crate::errors::{Errors, one_of, suggest};
 
 /// The parsed, validated arguments of `#[require_permission]` or `#[public]`.
 pub struct Args {
@@ -45,7 +45,11 @@ impl CatalogArgs {
 
 /// The arguments of `catalog!` and `#[policy]`: an optional string under `key` (`example` shows
 /// it) and an optional `crate = path`.
-fn string_and_crate(tokens: proc_macro2::TokenStream, key: &'static str, example: &str) -> syn::Result<(Option<LitStr>, Option<syn::Path>)> {
+fn string_and_crate(
+    tokens: proc_macro2::TokenStream,
+    key: &'static str,
+    example: &str,
+) -> syn::Result<(Option<LitStr>, Option<syn::Path>)> {
     let keys = [key, "crate"];
     let mut value = None;
     let mut krate = None;
@@ -53,7 +57,12 @@ fn string_and_crate(tokens: proc_macro2::TokenStream, key: &'static str, example
         tokens,
         &keys,
         &format!("expected {}", one_of(&keys)),
-        |errors, expr| errors.push(syn::Error::new_spanned(expr, format!("expected `{example}` or `crate = path`"))),
+        |errors, expr| {
+            errors.push(syn::Error::new_spanned(
+                expr,
+                format!("expected `{example}` or `crate = path`"),
+            ))
+        },
         |errors, name, v| match name.to_string().as_str() {
             "crate" => set(errors, &mut krate, name, parse_crate(v)),
             other if other == key => set(errors, &mut value, name, parse_string(v, key, example)),
@@ -83,7 +92,10 @@ fn parse_args(
             RawArg::KeyValue { key, value } => {
                 if !on_key(&mut errors, &key, &value) {
                     let name = key.to_string();
-                    errors.push(syn::Error::new(key.span(), format!("unknown argument `{name}`; {expected}{}", suggest(&name, keys))));
+                    errors.push(syn::Error::new(
+                        key.span(),
+                        format!("unknown argument `{name}`; {expected}{}", suggest(&name, keys)),
+                    ));
                 }
             }
             RawArg::Requirement(expr) => positional(&mut errors, expr),
@@ -95,8 +107,6 @@ fn parse_args(
 fn parse_crate(value: &Expr) -> syn::Result<syn::Path> {
     parse_path(value, "crate", "a path to the `authz_actix` crate, like `::authz_actix`")
 }
-
-
 
 /// The parsed arguments of `#[policy]`.
 pub struct PolicyArgs {
@@ -132,7 +142,8 @@ pub enum ReqExpr {
     Combinator { all: bool, items: Vec<ReqExpr> },
 }
 
-const KEYS: &[&str] = &["deny", "scope", "policy", "filter", "visibility", "operation", "responder", "crate"];
+const KEYS: &[&str] =
+    &["deny", "scope", "policy", "filter", "visibility", "operation", "responder", "crate"];
 const SCOPE_EXAMPLE: &str = "scope = team(path = \"team_id\")";
 const COMBINATORS: &[&str] = &["any", "all"];
 const DENY_VALUES: &[&str] = &["forbidden", "not_found"];
@@ -194,9 +205,20 @@ impl Args {
                 "scope" => set(errors, &mut scope, key, parse_scope(value)),
                 "policy" => set(errors, &mut policy, key, parse_path(value, "policy", POLICY_PATH)),
                 "filter" => set(errors, &mut filter, key, parse_path(value, "filter", POLICY_PATH)),
-                "visibility" => set(errors, &mut visibility, key, parse_path(value, "visibility", POLICY_PATH)),
+                "visibility" => {
+                    set(errors, &mut visibility, key, parse_path(value, "visibility", POLICY_PATH))
+                }
                 "operation" => set(errors, &mut operation, key, parse_operation(value)),
-                "responder" => set(errors, &mut responder, key, parse_path(value, "responder", "a path to a function `fn(&HttpRequest, Refusal) -> HttpResponse`")),
+                "responder" => set(
+                    errors,
+                    &mut responder,
+                    key,
+                    parse_path(
+                        value,
+                        "responder",
+                        "a path to a function `fn(&HttpRequest, Refusal) -> HttpResponse`",
+                    ),
+                ),
                 "crate" => set(errors, &mut krate, key, parse_crate(value)),
                 _ => false,
             },
@@ -223,7 +245,8 @@ impl Args {
         Ok(Args {
             access: AccessArgs::Gated {
                 // `finish` returned early on any error, and a missing requirement is one.
-                requirement: requirement.ok_or_else(|| syn::Error::new(Span::call_site(), "missing requirement"))?,
+                requirement: requirement
+                    .ok_or_else(|| syn::Error::new(Span::call_site(), "missing requirement"))?,
                 deny: deny.unwrap_or(DenyKind::Forbidden),
                 scope,
             },
@@ -246,7 +269,8 @@ impl Args {
             tokens,
             PUBLIC_KEYS,
             &format!("`#[public]` takes a reason, then {}", one_of(PUBLIC_KEYS)),
-            |errors, expr| match expr {
+            |errors, expr| {
+                match expr {
                 _ if reason.is_some() => errors.push(syn::Error::new_spanned(expr, "`#[public]` takes one reason")),
                 Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => {
                     if lit.value().trim().is_empty() {
@@ -258,6 +282,7 @@ impl Args {
                     expr,
                     "expected the reason this route is open, as a string: `#[public(\"load balancer health checks\")]`",
                 )),
+            }
             },
             |errors, key, value| match key.to_string().as_str() {
                 "operation" => set(errors, &mut operation, key, parse_operation(value)),
@@ -273,7 +298,10 @@ impl Args {
         }
         errors.finish()?;
         Ok(Args {
-            access: AccessArgs::Public { reason: reason.ok_or_else(|| syn::Error::new(Span::call_site(), "missing reason"))? },
+            access: AccessArgs::Public {
+                reason: reason
+                    .ok_or_else(|| syn::Error::new(Span::call_site(), "missing reason"))?,
+            },
             policy: None,
             filter: None,
             visibility: None,
@@ -315,7 +343,11 @@ fn parse_requirement(expr: &Expr, nested: bool) -> syn::Result<ReqExpr> {
             "expected a permission string literal such as `\"project:write\"`",
         )),
         Expr::Path(p) if p.qself.is_none() && p.path.is_ident("authenticated") => {
-            let ident = p.path.get_ident().cloned().unwrap_or_else(|| Ident::new("authenticated", p.span()));
+            let ident = p
+                .path
+                .get_ident()
+                .cloned()
+                .unwrap_or_else(|| Ident::new("authenticated", p.span()));
             if nested {
                 return Err(syn::Error::new(
                     ident.span(),
@@ -328,7 +360,10 @@ fn parse_requirement(expr: &Expr, nested: bool) -> syn::Result<ReqExpr> {
             if let Some(ident) = p.path.get_ident()
                 && COMBINATORS.contains(&ident.to_string().as_str())
             {
-                return Err(syn::Error::new(ident.span(), format!("`{ident}` needs a list of requirements: `{ident}(\"a:b\", \"c:d\")`")));
+                return Err(syn::Error::new(
+                    ident.span(),
+                    format!("`{ident}` needs a list of requirements: `{ident}(\"a:b\", \"c:d\")`"),
+                ));
             }
             Ok(ReqExpr::Path(p.path.clone()))
         }
@@ -338,7 +373,10 @@ fn parse_requirement(expr: &Expr, nested: bool) -> syn::Result<ReqExpr> {
                 _ => None,
             };
             let Some(name) = name else {
-                return Err(syn::Error::new_spanned(&call.func, "expected `any(...)` or `all(...)`"));
+                return Err(syn::Error::new_spanned(
+                    &call.func,
+                    "expected `any(...)` or `all(...)`",
+                ));
             };
             let all = match name.to_string().as_str() {
                 "any" => false,
@@ -346,14 +384,20 @@ fn parse_requirement(expr: &Expr, nested: bool) -> syn::Result<ReqExpr> {
                 other => {
                     return Err(syn::Error::new(
                         name.span(),
-                        format!("unknown combinator `{other}`; expected `any(...)` or `all(...)`{}", suggest(other, COMBINATORS)),
+                        format!(
+                            "unknown combinator `{other}`; expected `any(...)` or `all(...)`{}",
+                            suggest(other, COMBINATORS)
+                        ),
                     ));
                 }
             };
             if call.args.is_empty() {
                 return Err(syn::Error::new_spanned(
                     call,
-                    format!("`{name}()` needs at least one requirement; an empty `{name}` would {}", if all { "admit everyone" } else { "refuse everyone" }),
+                    format!(
+                        "`{name}()` needs at least one requirement; an empty `{name}` would {}",
+                        if all { "admit everyone" } else { "refuse everyone" }
+                    ),
                 ));
             }
             let mut errors = Errors::default();
@@ -362,7 +406,10 @@ fn parse_requirement(expr: &Expr, nested: bool) -> syn::Result<ReqExpr> {
             for arg in &call.args {
                 if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) = arg {
                     if seen.contains(&lit.value()) {
-                        errors.push(syn::Error::new_spanned(lit, format!("`{}` is listed twice in this `{name}(...)`", lit.value())));
+                        errors.push(syn::Error::new_spanned(
+                            lit,
+                            format!("`{}` is listed twice in this `{name}(...)`", lit.value()),
+                        ));
                         continue;
                     }
                     seen.push(lit.value());
@@ -409,32 +456,49 @@ fn parse_deny(value: &Expr) -> syn::Result<DenyKind> {
             _ => {
                 return Err(syn::Error::new(
                     ident.span(),
-                    format!("unknown denial `{name}`; expected `forbidden` (403) or `not_found` (404, hides existence){}", suggest(&name, DENY_VALUES)),
+                    format!(
+                        "unknown denial `{name}`; expected `forbidden` (403) or `not_found` (404, hides existence){}",
+                        suggest(&name, DENY_VALUES)
+                    ),
                 ));
             }
         }
     }
-    Err(syn::Error::new_spanned(value, "expected `forbidden` (403) or `not_found` (404, hides existence)"))
+    Err(syn::Error::new_spanned(
+        value,
+        "expected `forbidden` (403) or `not_found` (404, hides existence)",
+    ))
 }
 
 /// `KIND(path = "param")` or `KIND(path = "param", outsiders = not_found)`.
 fn parse_scope(value: &Expr) -> syn::Result<ScopeArgs> {
     let Expr::Call(call) = value else {
-        return Err(syn::Error::new_spanned(value, format!("expected a scope kind and its path parameter, like `{SCOPE_EXAMPLE}`")));
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("expected a scope kind and its path parameter, like `{SCOPE_EXAMPLE}`"),
+        ));
     };
     let kind = match &*call.func {
         Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
         _ => None,
     };
     let Some(kind) = kind else {
-        return Err(syn::Error::new_spanned(&call.func, format!("expected a scope kind, like `{SCOPE_EXAMPLE}`")));
+        return Err(syn::Error::new_spanned(
+            &call.func,
+            format!("expected a scope kind, like `{SCOPE_EXAMPLE}`"),
+        ));
     };
     let mut param = None;
     let mut outsiders = None;
     let mut errors = Errors::default();
     for arg in &call.args {
         let Expr::Assign(assign) = arg else {
-            errors.push(syn::Error::new_spanned(arg, format!("expected `path = \"...\"` or `outsiders = not_found`, like `{SCOPE_EXAMPLE}`")));
+            errors.push(syn::Error::new_spanned(
+                arg,
+                format!(
+                    "expected `path = \"...\"` or `outsiders = not_found`, like `{SCOPE_EXAMPLE}`"
+                ),
+            ));
             continue;
         };
         let key = match &*assign.left {
@@ -455,19 +519,23 @@ fn parse_scope(value: &Expr) -> syn::Result<ScopeArgs> {
             }
             other => errors.push(syn::Error::new(
                 key.span(),
-                format!("unknown scope argument `{other}`; expected `path` or `outsiders`{}", suggest(other, &["path", "outsiders"])),
+                format!(
+                    "unknown scope argument `{other}`; expected `path` or `outsiders`{}",
+                    suggest(other, &["path", "outsiders"])
+                ),
             )),
         }
     }
     if param.is_none() && errors.is_empty() {
-        errors.push(syn::Error::new_spanned(call, format!("missing `path = \"...\"`: the path parameter holding the {kind}'s id")));
+        errors.push(syn::Error::new_spanned(
+            call,
+            format!("missing `path = \"...\"`: the path parameter holding the {kind}'s id"),
+        ));
     }
     errors.finish()?;
     let param = param.ok_or_else(|| syn::Error::new_spanned(call, "missing `path`"))?;
     Ok(ScopeArgs { kind, param, outsiders })
 }
-
-
 
 fn parse_path(value: &Expr, key: &str, what: &str) -> syn::Result<syn::Path> {
     match value {
@@ -488,12 +556,15 @@ fn parse_operation(value: &Expr) -> syn::Result<LitStr> {
 fn parse_string(value: &Expr, key: &str, example: &str) -> syn::Result<LitStr> {
     match value {
         Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value().trim().is_empty() => {
-            Err(syn::Error::new_spanned(s, format!("`{key}` cannot be empty; it is shown in the matrix")))
+            Err(syn::Error::new_spanned(
+                s,
+                format!("`{key}` cannot be empty; it is shown in the matrix"),
+            ))
         }
         Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s.clone()),
-        other => Err(syn::Error::new_spanned(other, format!("`{key}` expects a string literal, like `{example}`"))),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` expects a string literal, like `{example}`"),
+        )),
     }
 }
-
-
-

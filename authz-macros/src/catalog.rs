@@ -100,7 +100,8 @@ fn required_by_manifest(dir: &Path) -> Result<bool, String> {
     let Ok(text) = std::fs::read_to_string(&manifest) else {
         return Ok(false);
     };
-    let doc = DeTable::parse(&text).map_err(|e| format!("cannot parse `{}`: {}", display(&manifest), e.message()))?;
+    let doc = DeTable::parse(&text)
+        .map_err(|e| format!("cannot parse `{}`: {}", display(&manifest), e.message()))?;
     let setting = get(doc.get_ref(), "package")
         .and_then(|p| as_table(p))
         .and_then(|p| get(p, "metadata"))
@@ -248,7 +249,10 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
         }
     }
     if !saw_permissions && errors.is_empty() {
-        errors.push(format!("{}: missing `[permissions]`: declare each permission with a description", shown.to_owned()));
+        errors.push(format!(
+            "{}: missing `[permissions]`: declare each permission with a description",
+            shown.to_owned()
+        ));
     }
     // Roles may only grant declared permissions.
     let declared: Vec<&str> = permissions.iter().map(|(p, _)| p.as_str()).collect();
@@ -264,10 +268,18 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
         }
     }
     if permissions.len() > authz_core::Catalog::MAX_PERMISSIONS {
-        errors.push(format!("{}: at most {} permissions", shown.to_owned(), authz_core::Catalog::MAX_PERMISSIONS));
+        errors.push(format!(
+            "{}: at most {} permissions",
+            shown.to_owned(),
+            authz_core::Catalog::MAX_PERMISSIONS
+        ));
     }
     if roles.len() > authz_core::Catalog::MAX_ROLES {
-        errors.push(format!("{}: at most {} roles", shown.to_owned(), authz_core::Catalog::MAX_ROLES));
+        errors.push(format!(
+            "{}: at most {} roles",
+            shown.to_owned(),
+            authz_core::Catalog::MAX_ROLES
+        ));
     }
     // Two permissions must not map to one constant name.
     let mut constants: HashMap<String, &str> = HashMap::new();
@@ -322,7 +334,9 @@ impl Catalog {
     /// `include_bytes!` of the file, so cargo rebuilds when it changes.
     pub fn track(&self) -> TokenStream {
         let path = self.path.display().to_string();
-        quote!(const _: &[u8] = ::core::include_bytes!(#path);)
+        quote!(
+            const _: &[u8] = ::core::include_bytes!(#path);
+        )
     }
 
     /// The error for a literal the catalog does not declare, with the nearest name or the
@@ -336,11 +350,22 @@ impl Catalog {
             message.push_str(&hint);
         } else {
             let resource = value.split(':').next().unwrap_or_default();
-            let same: Vec<String> = names.iter().filter(|n| n.split(':').next() == Some(resource)).map(|n| format!("`{n}`")).collect();
+            let same: Vec<String> = names
+                .iter()
+                .filter(|n| n.split(':').next() == Some(resource))
+                .map(|n| format!("`{n}`"))
+                .collect();
             if same.is_empty() {
-                message.push_str(&format!("; `{}` declares no permission on `{resource}`", self.display));
+                message.push_str(&format!(
+                    "; `{}` declares no permission on `{resource}`",
+                    self.display
+                ));
             } else {
-                message.push_str(&format!("; `{}` declares for `{resource}`: {}", self.display, same.join(", ")));
+                message.push_str(&format!(
+                    "; `{}` declares for `{resource}`: {}",
+                    self.display,
+                    same.join(", ")
+                ));
             }
         }
         syn::Error::new(lit.span(), message)
@@ -365,7 +390,8 @@ pub fn reported_at_catalog_macro() -> bool {
             if path.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|e| e == "rs")
-                && std::fs::read_to_string(&path).is_ok_and(|text| invokes_catalog_on_crate_file(&text))
+                && std::fs::read_to_string(&path)
+                    .is_ok_and(|text| invokes_catalog_on_crate_file(&text))
             {
                 return true;
             }
@@ -380,7 +406,8 @@ fn invokes_catalog_on_crate_file(text: &str) -> bool {
     let mut rest = code.as_str();
     while let Some(at) = rest.find("catalog!") {
         let after = rest[at + "catalog!".len()..].trim_start();
-        let preceded_by_ident = rest[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let preceded_by_ident =
+            rest[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
         if let Some(open) = after.chars().next().filter(|c| matches!(c, '(' | '{' | '[')) {
             let close = match open {
                 '(' => ')',
@@ -427,11 +454,17 @@ fn without_comments(text: &str) -> String {
                 out.push(' ');
                 continue;
             }
-            ('r', Some('"' | '#')) if !chars[..i].last().is_some_and(|c| c.is_alphanumeric() || *c == '_') => {
+            ('r', Some('"' | '#'))
+                if !chars[..i].last().is_some_and(|c| c.is_alphanumeric() || *c == '_') =>
+            {
                 let hashes = chars[i + 1..].iter().take_while(|c| **c == '#').count();
                 if chars.get(i + 1 + hashes) == Some(&'"') {
                     i += 2 + hashes;
-                    while i < chars.len() && !(chars[i] == '"' && chars[i + 1..].iter().take(hashes).filter(|c| **c == '#').count() == hashes) {
+                    while i < chars.len()
+                        && !(chars[i] == '"'
+                            && chars[i + 1..].iter().take(hashes).filter(|c| **c == '#').count()
+                                == hashes)
+                    {
                         i += 1;
                     }
                     i += 1 + hashes;

@@ -1,7 +1,7 @@
 //! `catalog!()`: a constant per permission of `authz.toml`, and the `CATALOG` with its roles.
 
 use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
+use quote::{ToTokens, quote};
 use syn::LitStr;
 
 use crate::attr::CatalogArgs;
@@ -16,10 +16,16 @@ pub fn expand_catalog(args: CatalogArgs) -> syn::Result<TokenStream> {
         // Relative to the file that invokes the macro, like `include_str!`.
         Some(lit) => {
             let invoking = proc_macro::Span::call_site().local_file();
-            let dir = invoking.as_deref().and_then(std::path::Path::parent).map(std::path::Path::to_path_buf);
+            let dir = invoking
+                .as_deref()
+                .and_then(std::path::Path::parent)
+                .map(std::path::Path::to_path_buf);
             dir.unwrap_or_default().join(lit.value())
         }
-        None => std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).unwrap_or_default().join(catalog::FILE_NAME),
+        None => std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_default()
+            .join(catalog::FILE_NAME),
     };
     if !path.exists() {
         return Err(syn::Error::new(
@@ -31,7 +37,8 @@ pub fn expand_catalog(args: CatalogArgs) -> syn::Result<TokenStream> {
         ));
     }
     let shown = args.path.as_ref().map_or_else(|| catalog::FILE_NAME.to_owned(), LitStr::value);
-    let found = catalog::load(&path, &shown).map_err(|message| catalog::broken_error(&message, span))?;
+    let found =
+        catalog::load(&path, &shown).map_err(|message| catalog::broken_error(&message, span))?;
     let constants = found.permissions.iter().enumerate().map(|(slot, (name, description))| {
         let ident = syn::Ident::new(&catalog::constant_name(name), span);
         let doc = format!("`{name}`: {description}");

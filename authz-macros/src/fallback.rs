@@ -30,7 +30,8 @@ pub fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
         let stripped = crate::ast::is_route_attr(a) || crate::ast::is_declaration(a);
         if stripped {
             let path = a.path();
-            keep_used.extend(quote_spanned!(path.span()=> #[allow(unused_imports)] use #path as _;));
+            keep_used
+                .extend(quote_spanned!(path.span()=> #[allow(unused_imports)] use #path as _;));
         }
         !stripped
     });
@@ -51,12 +52,14 @@ fn fallback_handler(func: &mut syn::ItemFn, error: TokenStream) -> TokenStream {
         let stripped = crate::ast::is_route_attr(a) || crate::ast::is_declaration(a);
         if stripped {
             let path = a.path();
-            keep_used.extend(quote_spanned!(path.span()=> #[allow(unused_imports)] use #path as _;));
+            keep_used
+                .extend(quote_spanned!(path.span()=> #[allow(unused_imports)] use #path as _;));
         }
         !stripped
     });
     let (ident, vis) = (&func.sig.ident, &func.vis);
-    let docs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let docs: Vec<&syn::Attribute> =
+        func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
     let private = quote!(::authz_actix::__private);
     quote! {
         #(#docs)*

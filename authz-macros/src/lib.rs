@@ -50,15 +50,21 @@ pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn policy(args: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
     let args = attr::PolicyArgs::parse(args.into());
-    let func = syn::parse2::<syn::ItemFn>(item.clone())
-        .map_err(|e| syn::Error::new(e.span(), "`#[policy]` applies to a policy function: `fn(&Actor, &Resource) -> bool`"));
+    let func = syn::parse2::<syn::ItemFn>(item.clone()).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "`#[policy]` applies to a policy function: `fn(&Actor, &Resource) -> bool`",
+        )
+    });
     match (args, func) {
         (Ok(args), Ok(func)) => policy::expand_policy(args, func),
         (Err(mut e), Err(f)) => {
             e.combine(f);
             quote::quote!(#item).into_iter().chain(e.to_compile_error()).collect()
         }
-        (Err(e), _) | (_, Err(e)) => quote::quote!(#item).into_iter().chain(e.to_compile_error()).collect(),
+        (Err(e), _) | (_, Err(e)) => {
+            quote::quote!(#item).into_iter().chain(e.to_compile_error()).collect()
+        }
     }
     .into()
 }
@@ -82,10 +88,12 @@ fn declare(args: syn::Result<attr::Args>, item: TokenStream, macro_name: &str) -
         Ok((args, catalog))
     });
     match (args, handler) {
-        (Ok((args, catalog)), Ok(handler)) => match valid::check_scope(&args, &handler.route.path, catalog.as_deref()) {
-            Ok(()) => route::expand(args, catalog, handler),
-            Err(e) => fallback::fallback(item, e),
-        },
+        (Ok((args, catalog)), Ok(handler)) => {
+            match valid::check_scope(&args, &handler.route.path, catalog.as_deref()) {
+                Ok(()) => route::expand(args, catalog, handler),
+                Err(e) => fallback::fallback(item, e),
+            }
+        }
         (Err(mut e), Err(h)) => {
             e.combine(h);
             fallback::fallback(item, e)

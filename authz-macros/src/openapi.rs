@@ -15,7 +15,8 @@ pub(crate) fn openapi_path(func: &mut syn::ItemFn, route: &crate::ast::RouteAttr
     // built-in attribute on a function).
     let is_utoipa_path = |a: &syn::Attribute| {
         let segments: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
-        segments == ["utoipa", "path"] || (segments == ["path"] && matches!(a.meta, syn::Meta::List(_)))
+        segments == ["utoipa", "path"]
+            || (segments == ["path"] && matches!(a.meta, syn::Meta::List(_)))
     };
     let Some(index) = func.attrs.iter().position(is_utoipa_path) else { return TokenStream::new() };
     let attr = func.attrs.remove(index);
@@ -23,7 +24,10 @@ pub(crate) fn openapi_path(func: &mut syn::ItemFn, route: &crate::ast::RouteAttr
     // user's import is named once here so that it stays used.
     let written = attr.path().clone();
     let (macro_path, keep_import): (syn::Path, TokenStream) = if written.is_ident("path") {
-        (syn::parse_quote!(utoipa::path), quote_spanned!(written.span()=> const _: () = { #[allow(unused_imports)] use self::path as _; };))
+        (
+            syn::parse_quote!(utoipa::path),
+            quote_spanned!(written.span()=> const _: () = { #[allow(unused_imports)] use self::path as _; };),
+        )
     } else {
         (written, TokenStream::new())
     };
@@ -34,8 +38,11 @@ pub(crate) fn openapi_path(func: &mut syn::ItemFn, route: &crate::ast::RouteAttr
     let (has_method, has_path) = utoipa_args(&args);
     let mut injected = TokenStream::new();
     if !has_method {
-        let methods: Vec<syn::Ident> =
-            route.methods.iter().map(|m| syn::Ident::new(&m.to_ascii_lowercase(), proc_macro2::Span::call_site())).collect();
+        let methods: Vec<syn::Ident> = route
+            .methods
+            .iter()
+            .map(|m| syn::Ident::new(&m.to_ascii_lowercase(), proc_macro2::Span::call_site()))
+            .collect();
         injected.extend(match methods.as_slice() {
             [one] => quote!(#one,),
             many => quote!(method(#(#many),*),),
@@ -80,7 +87,8 @@ pub(crate) fn openapi_path(func: &mut syn::ItemFn, route: &crate::ast::RouteAttr
 
 /// Whether `#[utoipa::path(...)]`'s arguments name an HTTP method, and a `path`.
 fn utoipa_args(args: &TokenStream) -> (bool, bool) {
-    const METHODS: &[&str] = &["get", "post", "put", "delete", "patch", "head", "options", "trace", "method"];
+    const METHODS: &[&str] =
+        &["get", "post", "put", "delete", "patch", "head", "options", "trace", "method"];
     let mut segments: Vec<Vec<proc_macro2::TokenTree>> = vec![Vec::new()];
     for tree in args.clone() {
         match &tree {
@@ -96,9 +104,11 @@ fn utoipa_args(args: &TokenStream) -> (bool, bool) {
         Some(proc_macro2::TokenTree::Ident(i)) => Some(i.to_string()),
         _ => None,
     };
-    let has_method = segments.iter().any(|s| first(s).is_some_and(|i| METHODS.contains(&i.as_str())));
+    let has_method =
+        segments.iter().any(|s| first(s).is_some_and(|i| METHODS.contains(&i.as_str())));
     let has_path = segments.iter().any(|s| {
-        first(s).as_deref() == Some("path") && matches!(s.get(1), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '=')
+        first(s).as_deref() == Some("path")
+            && matches!(s.get(1), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '=')
     });
     (has_method, has_path)
 }

@@ -2,7 +2,7 @@
 //! it through.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{ToTokens, quote, quote_spanned};
 
 use crate::attr::PolicyArgs;
 use crate::rustdoc::doc_first_line;

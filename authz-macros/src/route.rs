@@ -2,9 +2,9 @@
 //! registration and its record.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
+use quote::{ToTokens, quote, quote_spanned};
 use syn::LitStr;
+use syn::spanned::Spanned;
 
 use std::rc::Rc;
 
@@ -34,7 +34,8 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let attr_span = func.attrs[route_index].span();
     let ident = func.sig.ident.clone();
     let handler_name = ident.to_string();
-    let operation = args.operation.as_ref().map_or_else(|| operation_from_docs(&func), LitStr::value);
+    let operation =
+        args.operation.as_ref().map_or_else(|| operation_from_docs(&func), LitStr::value);
     let methods = &route.methods;
     let path = &route.path;
     let access = match &args.access {
@@ -67,7 +68,11 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let policy_ref = |p: &syn::Path| {
         let text = path_text(p);
         let name = p.segments.last().map(|s| s.ident.clone());
-        let import = if p.segments.len() == 1 && p.leading_colon.is_none() { quote_spanned!(p.span()=> self::#p) } else { quote!(#p) };
+        let import = if p.segments.len() == 1 && p.leading_colon.is_none() {
+            quote_spanned!(p.span()=> self::#p)
+        } else {
+            quote!(#p)
+        };
         let meta = quote_spanned! {p.span()=> {
             #[allow(non_camel_case_types, dead_code)]
             struct #name {}
@@ -114,7 +119,8 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let wrappers = &route.wrappers;
     func.attrs.remove(route_index);
     let openapi = openapi_path(&mut func, &route);
-    let docs: Vec<&syn::Attribute> = func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let docs: Vec<&syn::Attribute> =
+        func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
     let authorization = authorization_docs(&args, &route, catalog.as_deref());
     let vis = &func.vis;
     // A unit struct named like the handler, as actix's route macros generate. authz builds its
@@ -199,10 +205,16 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
 
 /// The requirement as a `static` initializer. With a catalog, literals carry their catalog index,
 /// so checks skip the search.
-fn requirement_tokens(req: &ReqExpr, private: &TokenStream, catalog: Option<&Catalog>) -> TokenStream {
+fn requirement_tokens(
+    req: &ReqExpr,
+    private: &TokenStream,
+    catalog: Option<&Catalog>,
+) -> TokenStream {
     match req {
         ReqExpr::Literal(lit) => match catalog.and_then(|c| c.index_of(&lit.value())) {
-            Some(slot) => quote!(#private::Requirement::Permission(#private::Permission::__slotted(#lit, #slot))),
+            Some(slot) => {
+                quote!(#private::Requirement::Permission(#private::Permission::__slotted(#lit, #slot)))
+            }
             None => quote!(#private::Requirement::Permission(#private::Permission::new(#lit))),
         },
         // A typed constant at the user's token: a constant of another type is reported there as
@@ -242,7 +254,10 @@ mod tests {
         let handler = Handler::parse(item, "require_permission")?;
         let file: syn::File = syn::parse2(super::expand(args, None, handler))?;
         let Some(syn::Item::Struct(service)) = file.items.first() else {
-            return Err(syn::Error::new(proc_macro2::Span::call_site(), "the expansion does not start with the unit struct"));
+            return Err(syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "the expansion does not start with the unit struct",
+            ));
         };
         Ok(service
             .attrs
@@ -259,12 +274,19 @@ mod tests {
 
     #[test]
     fn gated_handlers_document_what_they_require_after_the_users_docs() -> syn::Result<()> {
-        let args = Args::parse(quote!(any("project:read", all("project:write", "user:admin")), deny = not_found, visibility = policies::can_view))?;
-        let docs = docs_of(args, quote!(
-            /// Read a project.
-            #[get("/projects/{id}")]
-            async fn read_project() {}
+        let args = Args::parse(quote!(
+            any("project:read", all("project:write", "user:admin")),
+            deny = not_found,
+            visibility = policies::can_view
         ))?;
+        let docs = docs_of(
+            args,
+            quote!(
+                /// Read a project.
+                #[get("/projects/{id}")]
+                async fn read_project() {}
+            ),
+        )?;
         assert_eq!(
             docs,
             [
@@ -285,15 +307,35 @@ mod tests {
     #[test]
     fn policy_routes_and_public_routes_say_so() -> syn::Result<()> {
         let args = Args::parse(quote!(authenticated, policy = crate::policy::can_edit))?;
-        let docs = docs_of(args, quote!(#[route("/p", method = "PUT", method = "PATCH")] async fn edit() {}))?;
+        let docs = docs_of(
+            args,
+            quote!(
+                #[route("/p", method = "PUT", method = "PATCH")]
+                async fn edit() {}
+            ),
+        )?;
         assert!(docs.contains(&"`PUT, PATCH /p` (relative to its scope).".to_owned()), "{docs:?}");
-        assert!(docs.contains(&"- **Requires** any authenticated actor; `401` without an actor.".to_owned()), "{docs:?}");
+        assert!(
+            docs.contains(
+                &"- **Requires** any authenticated actor; `401` without an actor.".to_owned()
+            ),
+            "{docs:?}"
+        );
         assert!(docs.contains(&"- **Refused** with `403`.".to_owned()), "{docs:?}");
         assert!(docs.contains(&"- **Policy** `crate::policy::can_edit`, enforced by the service on the loaded resource.".to_owned()), "{docs:?}");
 
         let public = Args::parse_public(quote!("load balancer probes"))?;
-        let docs = docs_of(public, quote!(#[get("/health")] async fn health() {}))?;
-        assert_eq!(docs.last().map(String::as_str), Some("**Public**: load balancer probes. No actor is required."));
+        let docs = docs_of(
+            public,
+            quote!(
+                #[get("/health")]
+                async fn health() {}
+            ),
+        )?;
+        assert_eq!(
+            docs.last().map(String::as_str),
+            Some("**Public**: load balancer probes. No actor is required.")
+        );
         Ok(())
     }
 }

@@ -8,8 +8,13 @@ use crate::catalog::{self, Catalog};
 
 /// The `# Authorization` section appended to the handler's doc comment, so `cargo doc` and IDE
 /// hovers say what the route requires: one `#[doc]` line per element.
-pub(crate) fn authorization_docs(args: &Args, route: &crate::ast::RouteAttr, catalog: Option<&Catalog>) -> Vec<String> {
-    let methods = if route.methods.is_empty() { "any method".to_owned() } else { route.methods.join(", ") };
+pub(crate) fn authorization_docs(
+    args: &Args,
+    route: &crate::ast::RouteAttr,
+    catalog: Option<&Catalog>,
+) -> Vec<String> {
+    let methods =
+        if route.methods.is_empty() { "any method".to_owned() } else { route.methods.join(", ") };
     let mut lines = vec![
         String::new(),
         "# Authorization".to_owned(),
@@ -18,7 +23,9 @@ pub(crate) fn authorization_docs(args: &Args, route: &crate::ast::RouteAttr, cat
         String::new(),
     ];
     match &args.access {
-        AccessArgs::Public { reason } => lines.push(format!("**Public**: {}. No actor is required.", reason.value())),
+        AccessArgs::Public { reason } => {
+            lines.push(format!("**Public**: {}. No actor is required.", reason.value()))
+        }
         AccessArgs::Gated { requirement, deny, scope } => {
             let required = match requirement {
                 ReqExpr::Authenticated => "any authenticated actor".to_owned(),
@@ -36,13 +43,22 @@ pub(crate) fn authorization_docs(args: &Args, route: &crate::ast::RouteAttr, cat
             }
             lines.push(match deny {
                 DenyKind::Forbidden => "- **Refused** with `403`.".to_owned(),
-                DenyKind::NotFound => "- **Refused** with `404`, identical to a missing resource (hides existence).".to_owned(),
+                DenyKind::NotFound => {
+                    "- **Refused** with `404`, identical to a missing resource (hides existence)."
+                        .to_owned()
+                }
             });
             if let Some(p) = &args.policy {
-                lines.push(format!("- **Policy** `{}`, enforced by the service on the loaded resource.", path_text(p)));
+                lines.push(format!(
+                    "- **Policy** `{}`, enforced by the service on the loaded resource.",
+                    path_text(p)
+                ));
             }
             if let Some(p) = &args.filter {
-                lines.push(format!("- **Filter** `{}`: the results list only what the actor may see.", path_text(p)));
+                lines.push(format!(
+                    "- **Filter** `{}`: the results list only what the actor may see.",
+                    path_text(p)
+                ));
             }
             if let Some(p) = &args.visibility {
                 lines.push(format!("- **Visibility** `{}`: `404` when it refuses.", path_text(p)));
@@ -68,7 +84,11 @@ fn requirement_text(req: &ReqExpr, catalog: Option<&Catalog>, nested: bool) -> S
         }
         ReqExpr::Authenticated => "authenticated".to_owned(),
         ReqExpr::Combinator { all, items } => {
-            let joined = items.iter().map(|i| requirement_text(i, catalog, true)).collect::<Vec<_>>().join(if *all { " AND " } else { " OR " });
+            let joined = items
+                .iter()
+                .map(|i| requirement_text(i, catalog, true))
+                .collect::<Vec<_>>()
+                .join(if *all { " AND " } else { " OR " });
             if nested && items.len() > 1 { format!("({joined})") } else { joined }
         }
     }
@@ -89,7 +109,12 @@ pub(crate) fn doc_first_line(attrs: &[syn::Attribute]) -> Option<String> {
         // `split`, not `lines`: an empty `///` line is a paragraph break and must survive.
         .flat_map(|doc| doc.split('\n').map(|l| l.trim().to_owned()).collect::<Vec<_>>())
         .collect();
-    let paragraph: Vec<&str> = lines.iter().map(String::as_str).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
+    let paragraph: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
     (!paragraph.is_empty()).then(|| paragraph.join(" ").trim_end_matches('.').to_owned())
 }
 

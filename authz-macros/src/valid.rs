@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use syn::LitStr;
 
 use crate::attr::{AccessArgs, Args, ReqExpr};
-use crate::errors::{list, suggest, Errors};
+use crate::errors::{Errors, list, suggest};
 
 /// Checks every permission literal against the crate's `authz.toml`, when it has one.
 pub fn check_catalog(args: &Args) -> syn::Result<Option<std::rc::Rc<crate::catalog::Catalog>>> {
@@ -71,14 +71,24 @@ pub fn path_params(pattern: &str) -> Vec<String> {
 
 /// Checks a scoped requirement against its route and the catalog: the parameter is in the
 /// route's own path, the kind is declared, the requirement names a permission.
-pub fn check_scope(args: &Args, route_path: &LitStr, catalog: Option<&crate::catalog::Catalog>) -> syn::Result<()> {
-    let AccessArgs::Gated { requirement, scope: Some(scope), .. } = &args.access else { return Ok(()) };
+pub fn check_scope(
+    args: &Args,
+    route_path: &LitStr,
+    catalog: Option<&crate::catalog::Catalog>,
+) -> syn::Result<()> {
+    let AccessArgs::Gated { requirement, scope: Some(scope), .. } = &args.access else {
+        return Ok(());
+    };
     let mut errors = Errors::default();
     let kind = scope.kind.to_string();
     if let Some(catalog) = catalog {
         let kinds: Vec<&str> = catalog.scopes.iter().map(|(k, _)| k.as_str()).collect();
         if !kinds.contains(&kind.as_str()) {
-            let declared = if kinds.is_empty() { "it declares none".to_owned() } else { format!("it declares {}", list(&kinds)) };
+            let declared = if kinds.is_empty() {
+                "it declares none".to_owned()
+            } else {
+                format!("it declares {}", list(&kinds))
+            };
             errors.push(syn::Error::new(
                 scope.kind.span(),
                 format!("unknown scope kind `{kind}`: declare it under `[scopes]` in `{}`; {declared}{}", catalog.display, suggest(&kind, &kinds)),
@@ -86,7 +96,10 @@ pub fn check_scope(args: &Args, route_path: &LitStr, catalog: Option<&crate::cat
         }
     }
     if matches!(requirement, ReqExpr::Authenticated) {
-        errors.push(syn::Error::new(scope.kind.span(), "a scoped requirement needs a permission: `authenticated` holds in every scope"));
+        errors.push(syn::Error::new(
+            scope.kind.span(),
+            "a scoped requirement needs a permission: `authenticated` holds in every scope",
+        ));
     }
     let params = path_params(&route_path.value());
     let param = scope.param.value();
@@ -99,7 +112,12 @@ pub fn check_scope(args: &Args, route_path: &LitStr, catalog: Option<&crate::cat
         let names: Vec<&str> = params.iter().map(String::as_str).collect();
         errors.push(syn::Error::new(
             scope.param.span(),
-            format!("`{}` has no parameter `{param}`; it has {}{}", route_path.value(), list(&names), suggest(&param, &names)),
+            format!(
+                "`{}` has no parameter `{param}`; it has {}{}",
+                route_path.value(),
+                list(&names),
+                suggest(&param, &names)
+            ),
         ));
     }
     errors.finish()

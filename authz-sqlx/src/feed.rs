@@ -1,8 +1,8 @@
 //! The invalidation feed's state: the epoch every cached grant is checked against, whether a
 //! listener is connected, and the guard that stops one feed.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use std::time::Duration;
 
@@ -36,7 +36,8 @@ impl Feed {
 
     /// A connected feed's listener lost its connection, or stopped.
     pub(crate) fn disconnected(&self) {
-        let _ = self.connected.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        let _ =
+            self.connected.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
     }
 
     /// Whether any feed is connected now.

@@ -61,9 +61,9 @@ mod sql;
 mod sqlite;
 mod store;
 
-pub use feed::{Listening, FALLBACK_TTL, FEED_TTL};
+pub use feed::{FALLBACK_TTL, FEED_TTL, Listening};
 pub use postgres::CHANNEL;
-pub use schema::{migration, Backend};
-pub use sql::{where_clause, BadColumn, SqlCondition};
+pub use schema::{Backend, migration};
+pub use sql::{BadColumn, SqlCondition, where_clause};
 pub use sqlite::SQLITE_POLL;
-pub use store::{actor_key, SqlGrants};
+pub use store::{SqlGrants, actor_key};

@@ -1,7 +1,7 @@
 //! The feed on PostgreSQL: the grant table's trigger `NOTIFY`s, a listener hears.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::feed::Feed;

@@ -20,19 +20,19 @@ const TABLE: &str = "CREATE TABLE IF NOT EXISTS authz_grants (
 )";
 // Lists ("where does erin hold a role") read the primary key's prefix; scope-side reads
 // (members of team 7) this one.
-const SCOPE_INDEX: &str = "CREATE INDEX IF NOT EXISTS authz_grants_scope ON authz_grants (scope_kind, scope_id)";
-const NOTIFY_FUNCTION: &str = "CREATE OR REPLACE FUNCTION authz_grants_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+const SCOPE_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS authz_grants_scope ON authz_grants (scope_kind, scope_id)";
+const NOTIFY_FUNCTION: &str =
+    "CREATE OR REPLACE FUNCTION authz_grants_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('authz_grants', TG_OP);
     RETURN NULL;
 END
 $$";
 const DROP_ROW_TRIGGER: &str = "DROP TRIGGER IF EXISTS authz_grants_changed ON authz_grants";
-const ROW_TRIGGER: &str =
-    "CREATE TRIGGER authz_grants_changed AFTER INSERT OR UPDATE OR DELETE ON authz_grants FOR EACH ROW EXECUTE FUNCTION authz_grants_notify()";
+const ROW_TRIGGER: &str = "CREATE TRIGGER authz_grants_changed AFTER INSERT OR UPDATE OR DELETE ON authz_grants FOR EACH ROW EXECUTE FUNCTION authz_grants_notify()";
 const DROP_TRUNCATE_TRIGGER: &str = "DROP TRIGGER IF EXISTS authz_grants_truncated ON authz_grants";
-const TRUNCATE_TRIGGER: &str =
-    "CREATE TRIGGER authz_grants_truncated AFTER TRUNCATE ON authz_grants FOR EACH STATEMENT EXECUTE FUNCTION authz_grants_notify()";
+const TRUNCATE_TRIGGER: &str = "CREATE TRIGGER authz_grants_truncated AFTER TRUNCATE ON authz_grants FOR EACH STATEMENT EXECUTE FUNCTION authz_grants_notify()";
 
 /// The grant table's schema for `backend`, as separate statements (a PL/pgSQL body holds `;`),
 /// each safe to run again. On PostgreSQL a trigger announces every change — whoever makes it: an
@@ -40,6 +40,14 @@ const TRUNCATE_TRIGGER: &str =
 pub fn migration(backend: Backend) -> &'static [&'static str] {
     match backend {
         Backend::Sqlite => &[TABLE, SCOPE_INDEX],
-        Backend::Postgres => &[TABLE, SCOPE_INDEX, NOTIFY_FUNCTION, DROP_ROW_TRIGGER, ROW_TRIGGER, DROP_TRUNCATE_TRIGGER, TRUNCATE_TRIGGER],
+        Backend::Postgres => &[
+            TABLE,
+            SCOPE_INDEX,
+            NOTIFY_FUNCTION,
+            DROP_ROW_TRIGGER,
+            ROW_TRIGGER,
+            DROP_TRUNCATE_TRIGGER,
+            TRUNCATE_TRIGGER,
+        ],
     }
 }

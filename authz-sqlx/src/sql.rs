@@ -94,7 +94,6 @@ fn render(condition: &Condition, first: usize, out: &mut SqlCondition) -> Result
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,10 +106,19 @@ mod tests {
             Condition::In("team_id", std::sync::Arc::from([2, 9])),
         ]);
         let rendered = where_clause(&c, 3).unwrap();
-        assert_eq!(rendered.sql, "((is_public = TRUE) OR (owner_id = $3) OR (team_id IN ($4, $5)))");
+        assert_eq!(
+            rendered.sql,
+            "((is_public = TRUE) OR (owner_id = $3) OR (team_id IN ($4, $5)))"
+        );
         assert_eq!(rendered.params, [4, 2, 9]);
-        assert_eq!(where_clause(&Condition::Eq("x; DROP TABLE t", 1), 1), Err(BadColumn("x; DROP TABLE t")));
+        assert_eq!(
+            where_clause(&Condition::Eq("x; DROP TABLE t", 1), 1),
+            Err(BadColumn("x; DROP TABLE t"))
+        );
         assert_eq!(where_clause(&Condition::Never, 1).unwrap().sql, "(1 = 0)");
-        assert_eq!(where_clause(&Condition::Eq("p.owner_id", 1), 1).unwrap().sql, "(p.owner_id = $1)");
+        assert_eq!(
+            where_clause(&Condition::Eq("p.owner_id", 1), 1).unwrap().sql,
+            "(p.owner_id = $1)"
+        );
     }
 }

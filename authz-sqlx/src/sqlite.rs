@@ -1,7 +1,7 @@
 //! The feed on a SQLite file: `PRAGMA data_version`, polled, tells of other connections' commits.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::feed::Feed;

@@ -9,8 +9,8 @@ use sqlx::AnyPool;
 
 use std::sync::atomic::AtomicBool;
 
-use crate::feed::{Feed, Listening, FALLBACK_TTL, FEED_TTL};
-use crate::schema::{migration, Backend};
+use crate::feed::{FALLBACK_TTL, FEED_TTL, Feed, Listening};
+use crate::schema::{Backend, migration};
 
 /// Scoped grants in the `authz_grants` table. Cheap to clone; clones share the invalidation
 /// feed.
@@ -33,9 +33,10 @@ pub fn actor_key(actor: &ActorId) -> Option<String> {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
-
 
 impl SqlGrants {
     /// Connects to `url` — `sqlite://FILE` (created when missing), `sqlite::memory:` or
@@ -56,7 +57,10 @@ impl SqlGrants {
             Backend::Sqlite if !in_memory && !url.contains('?') => format!("{url}?mode=rwc"),
             _ => url.to_owned(),
         };
-        let pool = sqlx::any::AnyPoolOptions::new().max_connections(if in_memory { 1 } else { 8 }).connect(&url).await?;
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(if in_memory { 1 } else { 8 })
+            .connect(&url)
+            .await?;
         Ok(SqlGrants::new(pool, backend))
     }
 
@@ -77,7 +81,12 @@ impl SqlGrants {
 
     /// Grants `role` in `scope` to `actor`; `false` when it already held it. The caller checks
     /// `role` against its catalog.
-    pub async fn grant(&self, actor: &ActorId, scope: Scope, role: &str) -> Result<bool, sqlx::Error> {
+    pub async fn grant(
+        &self,
+        actor: &ActorId,
+        scope: Scope,
+        role: &str,
+    ) -> Result<bool, sqlx::Error> {
         let Some(key) = actor_key(actor) else { return Ok(false) };
         let done = sqlx::query(
             "INSERT INTO authz_grants (actor, scope_kind, scope_id, role, granted_at) VALUES ($1, $2, $3, $4, $5) \
@@ -95,7 +104,12 @@ impl SqlGrants {
     }
 
     /// Removes `actor`'s roles in `scope` (only `role`, when given); returns how many.
-    pub async fn revoke(&self, actor: &ActorId, scope: Scope, role: Option<&str>) -> Result<u64, sqlx::Error> {
+    pub async fn revoke(
+        &self,
+        actor: &ActorId,
+        scope: Scope,
+        role: Option<&str>,
+    ) -> Result<u64, sqlx::Error> {
         let Some(key) = actor_key(actor) else { return Ok(0) };
         let done = match role {
             Some(role) => {
@@ -156,7 +170,12 @@ impl GrantStore for SqlGrants {
         })
     }
 
-    fn scopes_with<'a>(&'a self, actor: &'a ActorId, kind: &'static str, roles: &'a [&'static str]) -> StoreFuture<'a, Vec<i64>> {
+    fn scopes_with<'a>(
+        &'a self,
+        actor: &'a ActorId,
+        kind: &'static str,
+        roles: &'a [&'static str],
+    ) -> StoreFuture<'a, Vec<i64>> {
         Box::pin(async move {
             let Some(key) = actor_key(actor) else { return Ok(Vec::new()) };
             if roles.is_empty() {
@@ -209,7 +228,6 @@ fn start_feed(feed: Arc<Feed>, backend: Backend, url: &str) -> std::io::Result<L
     })?;
     Ok(Listening::new(stop))
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,10 @@ fn feed_threads() -> usize {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
     tasks
         .flatten()
-        .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|name| name.trim_end() == "authz-grants-li"))
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .is_ok_and(|name| name.trim_end() == "authz-grants-li")
+        })
         .count()
 }
 
@@ -43,7 +46,10 @@ async fn dropping_one_feed_leaves_the_others_running() {
     let second = grants.listen(&url).expect("listen");
     assert!(settles(Duration::from_secs(5), || feed_threads() == before + 2), "two feeds");
     drop(first);
-    assert!(settles(Duration::from_secs(5), || feed_threads() == before + 1), "the first feed's thread ends, the second runs");
+    assert!(
+        settles(Duration::from_secs(5), || feed_threads() == before + 1),
+        "the first feed's thread ends, the second runs"
+    );
 
     // The second still sees what others commit.
     tokio::time::sleep(authz_sqlx::SQLITE_POLL * 3).await;
@@ -58,7 +64,10 @@ async fn dropping_one_feed_leaves_the_others_running() {
     // Told to stop, a feed stays stopped, whatever `listen` comes after.
     drop(second);
     let third = grants.listen(&url).expect("listen");
-    assert!(settles(Duration::from_secs(5), || feed_threads() == before + 1), "only the third feed runs");
+    assert!(
+        settles(Duration::from_secs(5), || feed_threads() == before + 1),
+        "only the third feed runs"
+    );
     drop(third);
     assert!(settles(Duration::from_secs(5), || feed_threads() == before), "every feed ended");
     let _ = std::fs::remove_dir_all(dir);

@@ -1,7 +1,10 @@
 //! Fixtures shared by authz's benchmarks and the HTTP comparison server.
 
 use authz_core::matrix::{Endpoint, Matrix};
-use authz_core::{Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef, RouteMeta, RoutePolicy};
+use authz_core::{
+    Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement, RoleDef,
+    RouteMeta, RoutePolicy,
+};
 
 const READ: Permission = Permission::new("project:read");
 const WRITE: Permission = Permission::new("project:write");
@@ -24,7 +27,12 @@ pub static CATALOG: Catalog = Catalog::new(
     ],
 );
 
-const fn route(methods: &'static [&'static str], access: Access, policy: Option<RoutePolicy>, operation: &'static str) -> RouteMeta {
+const fn route(
+    methods: &'static [&'static str],
+    access: Access,
+    policy: Option<RoutePolicy>,
+    operation: &'static str,
+) -> RouteMeta {
     RouteMeta {
         handler: "handler",
         module: "bench::handlers",
@@ -51,23 +59,59 @@ static CAN_EDIT: PolicyMeta = PolicyMeta {
 /// The kinds of row a real app has: single permissions, `any`, `all`, hidden reads, policy
 /// routes, public routes.
 static TEMPLATES: [RouteMeta; 6] = [
-    route(&["GET"], Access::Gated { requirement: Requirement::Permission(READ), deny: Deny::NotFound, scope: None }, None, "Read an item"),
-    route(&["POST"], Access::Gated { requirement: Requirement::Permission(WRITE), deny: Deny::Forbidden, scope: None }, None, "Create an item"),
+    route(
+        &["GET"],
+        Access::Gated {
+            requirement: Requirement::Permission(READ),
+            deny: Deny::NotFound,
+            scope: None,
+        },
+        None,
+        "Read an item",
+    ),
+    route(
+        &["POST"],
+        Access::Gated {
+            requirement: Requirement::Permission(WRITE),
+            deny: Deny::Forbidden,
+            scope: None,
+        },
+        None,
+        "Create an item",
+    ),
     route(
         &["PATCH"],
-        Access::Gated { requirement: Requirement::Authenticated, deny: Deny::Forbidden, scope: None },
+        Access::Gated {
+            requirement: Requirement::Authenticated,
+            deny: Deny::Forbidden,
+            scope: None,
+        },
         Some(RoutePolicy::Enforce(PolicyRef { path: "policies::can_edit", meta: &CAN_EDIT })),
         "Update an item",
     ),
     route(
         &["DELETE"],
-        Access::Gated { requirement: Requirement::All(&[Requirement::Permission(DELETE), Requirement::Permission(WRITE)]), deny: Deny::Forbidden, scope: None },
+        Access::Gated {
+            requirement: Requirement::All(&[
+                Requirement::Permission(DELETE),
+                Requirement::Permission(WRITE),
+            ]),
+            deny: Deny::Forbidden,
+            scope: None,
+        },
         None,
         "Delete an item",
     ),
     route(
         &["PUT"],
-        Access::Gated { requirement: Requirement::Any(&[Requirement::Permission(ADMIN), Requirement::Permission(WRITE)]), deny: Deny::Forbidden, scope: None },
+        Access::Gated {
+            requirement: Requirement::Any(&[
+                Requirement::Permission(ADMIN),
+                Requirement::Permission(WRITE),
+            ]),
+            deny: Deny::Forbidden,
+            scope: None,
+        },
         None,
         "Replace an item",
     ),
@@ -80,7 +124,11 @@ pub fn endpoints(n: usize) -> Vec<Endpoint> {
         .map(|i| {
             let scrambled = (i * 7919) % n.max(1);
             let route = TEMPLATES[scrambled % TEMPLATES.len()];
-            Endpoint { path: format!("/api/v1/resource{}/items/{{id}}", scrambled / TEMPLATES.len()), method: route.methods[0].to_owned(), route }
+            Endpoint {
+                path: format!("/api/v1/resource{}/items/{{id}}", scrambled / TEMPLATES.len()),
+                method: route.methods[0].to_owned(),
+                route,
+            }
         })
         .collect()
 }
@@ -114,7 +162,8 @@ pub async fn casbin_enforcer<E: casbin::CoreApi + casbin::MgmtApi>() -> E {
     let model = DefaultModel::from_str(CASBIN_MODEL).await.expect("model");
     let mut e = E::new(model, MemoryAdapter::default()).await.expect("enforcer");
     let roles = ["admin", "editor", "support", "member", "auditor"];
-    let rights = [("project", "read"), ("project", "write"), ("project", "delete"), ("user", "admin")];
+    let rights =
+        [("project", "read"), ("project", "write"), ("project", "delete"), ("user", "admin")];
     for (i, role) in roles.iter().enumerate() {
         for (j, (obj, act)) in rights.iter().enumerate() {
             // Twenty policies; not every role holds every right.
@@ -134,12 +183,21 @@ pub async fn casbin_enforcer<E: casbin::CoreApi + casbin::MgmtApi>() -> E {
 pub struct OneTeam;
 
 impl authz_core::GrantStore for OneTeam {
-    fn roles_in<'a>(&'a self, actor: &'a authz_core::ActorId, scope: authz_core::Scope) -> authz_core::StoreFuture<'a, Vec<String>> {
+    fn roles_in<'a>(
+        &'a self,
+        actor: &'a authz_core::ActorId,
+        scope: authz_core::Scope,
+    ) -> authz_core::StoreFuture<'a, Vec<String>> {
         let held = *actor == 5_i64 && scope.id == 7;
         Box::pin(async move { Ok(if held { vec!["editor".to_owned()] } else { Vec::new() }) })
     }
 
-    fn scopes_with<'a>(&'a self, actor: &'a authz_core::ActorId, _: &'static str, _: &'a [&'static str]) -> authz_core::StoreFuture<'a, Vec<i64>> {
+    fn scopes_with<'a>(
+        &'a self,
+        actor: &'a authz_core::ActorId,
+        _: &'static str,
+        _: &'a [&'static str],
+    ) -> authz_core::StoreFuture<'a, Vec<i64>> {
         let held = *actor == 5_i64;
         Box::pin(async move { Ok(if held { vec![7] } else { Vec::new() }) })
     }

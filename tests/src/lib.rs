@@ -83,14 +83,25 @@ impl RawResponse {
 
 /// Sends one HTTP/1.1 request (`Connection: close`) to `addr` and reads the whole response.
 /// Blocking; call it from `spawn_blocking` or a plain thread.
-pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> std::io::Result<RawResponse> {
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> std::io::Result<RawResponse> {
     let headers: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
     http_bytes(addr, method, path.as_bytes(), &headers, b"")
 }
 
 /// Like [`http`], with the path and header values as raw bytes (they may be invalid UTF-8) and a
 /// body.
-pub fn http_bytes(addr: SocketAddr, method: &str, path: &[u8], headers: &[(&str, &[u8])], body: &[u8]) -> std::io::Result<RawResponse> {
+pub fn http_bytes(
+    addr: SocketAddr,
+    method: &str,
+    path: &[u8],
+    headers: &[(&str, &[u8])],
+    body: &[u8],
+) -> std::io::Result<RawResponse> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut req = Vec::new();
@@ -114,11 +125,16 @@ pub fn http_bytes(addr: SocketAddr, method: &str, path: &[u8], headers: &[(&str,
 
 fn parse_response(raw: &[u8], head: bool) -> std::io::Result<RawResponse> {
     let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| bad("no header end"))?;
+    let split =
+        raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| bad("no header end"))?;
     let head_text = std::str::from_utf8(&raw[..split]).map_err(|_| bad("non-UTF-8 head"))?;
     let mut lines = head_text.split("\r\n");
     let status_line = lines.next().ok_or_else(|| bad("no status line"))?;
-    let status = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("bad status"))?;
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("bad status"))?;
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -187,7 +203,11 @@ impl MemoryGrants {
 
     /// Removes every grant of `actor` and announces it, as a store's invalidation feed would.
     pub fn revoke(&self, actor: i64) {
-        self.0.rows.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|(a, _, _)| *a != actor);
+        self.0
+            .rows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(a, _, _)| *a != actor);
         self.0.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
@@ -198,17 +218,27 @@ impl MemoryGrants {
     fn rows(&self) -> Result<Vec<(i64, i64, &'static str)>, authz_actix::GrantError> {
         self.0.queries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if self.0.down.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(authz_actix::GrantError::new(std::io::Error::other("grant store unreachable")));
+            return Err(authz_actix::GrantError::new(std::io::Error::other(
+                "grant store unreachable",
+            )));
         }
         Ok(self.0.rows.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
     }
 }
 
 impl authz_actix::GrantStore for MemoryGrants {
-    fn roles_in<'a>(&'a self, actor: &'a authz_actix::ActorId, scope: authz_actix::Scope) -> authz_actix::StoreFuture<'a, Vec<String>> {
+    fn roles_in<'a>(
+        &'a self,
+        actor: &'a authz_actix::ActorId,
+        scope: authz_actix::Scope,
+    ) -> authz_actix::StoreFuture<'a, Vec<String>> {
         let rows = self.rows();
         Box::pin(async move {
-            Ok(rows?.into_iter().filter(|(a, t, _)| actor == a && *t == scope.id).map(|(_, _, r)| r.to_owned()).collect())
+            Ok(rows?
+                .into_iter()
+                .filter(|(a, t, _)| actor == a && *t == scope.id)
+                .map(|(_, _, r)| r.to_owned())
+                .collect())
         })
     }
 
@@ -219,7 +249,13 @@ impl authz_actix::GrantStore for MemoryGrants {
         roles: &'a [&'static str],
     ) -> authz_actix::StoreFuture<'a, Vec<i64>> {
         let rows = self.rows();
-        Box::pin(async move { Ok(rows?.into_iter().filter(|(a, _, r)| actor == a && roles.contains(r)).map(|(_, t, _)| t).collect()) })
+        Box::pin(async move {
+            Ok(rows?
+                .into_iter()
+                .filter(|(a, _, r)| actor == a && roles.contains(r))
+                .map(|(_, t, _)| t)
+                .collect())
+        })
     }
 
     fn epoch(&self) -> u64 {
@@ -246,9 +282,13 @@ pub async fn require_api_key(
     next.call(req).await
 }
 
-pub async fn resolve_from_api_key(req: HttpRequest) -> Result<Option<Actor>, std::convert::Infallible> {
-    let Some(ApiKey(who)) = actix_web::HttpMessage::extensions(&req).get::<ApiKey>().cloned() else { return Ok(None) };
+pub async fn resolve_from_api_key(
+    req: HttpRequest,
+) -> Result<Option<Actor>, std::convert::Infallible> {
+    let Some(ApiKey(who)) = actix_web::HttpMessage::extensions(&req).get::<ApiKey>().cloned()
+    else {
+        return Ok(None);
+    };
     let (role, id) = who.rsplit_once('-').expect("role-id");
     Ok(CATALOG.actor(id.parse::<i64>().expect("id"), [role]).ok())
 }
-

@@ -2,9 +2,9 @@
 //! gains and loses, which requirements and policies changed, and whether access widened — from
 //! the library and from the `projects` binary's exit status.
 
-use actix_web::{delete, get, HttpResponse};
+use actix_web::{HttpResponse, delete, get};
 use authz_actix::diff::Change;
-use authz_actix::{policy, public, require_permission, Actor, Routes};
+use authz_actix::{Actor, Routes, policy, public, require_permission};
 use authz_tests::CATALOG;
 
 /// Anyone authenticated may see a report they own.
@@ -75,24 +75,49 @@ fn a_role_gaining_and_a_role_losing_are_reported() {
     let lines: Vec<String> = diff.changes.iter().map(ToString::to_string).collect();
 
     // Editors gain the delete; support (project:read, user:admin) keeps export; editors lose it.
-    assert!(lines.contains(&"editor: + DELETE /reports/{id} (project:delete OR project:write)".to_owned()), "{diff}");
+    assert!(
+        lines.contains(
+            &"editor: + DELETE /reports/{id} (project:delete OR project:write)".to_owned()
+        ),
+        "{diff}"
+    );
     assert!(lines.contains(&"editor: - GET /reports/export (project:read)".to_owned()), "{diff}");
-    assert!(!lines.iter().any(|l| l.starts_with("support: ") && l.contains("/reports/export")), "{diff}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("support: ") && l.contains("/reports/export")),
+        "{diff}"
+    );
     // A new route is gained by every role it serves; a new public route by anyone.
     assert!(lines.contains(&"member: + GET /reports/{id} (authenticated)".to_owned()), "{diff}");
-    assert!(lines.contains(&"anyone: + GET /status (public: status page for customers)".to_owned()), "{diff}");
-    assert!(lines.contains(&"changed: GET /reports/export: requirement `project:read` → `user:admin`".to_owned()), "{diff}");
+    assert!(
+        lines.contains(&"anyone: + GET /status (public: status page for customers)".to_owned()),
+        "{diff}"
+    );
+    assert!(
+        lines.contains(
+            &"changed: GET /reports/export: requirement `project:read` → `user:admin`".to_owned()
+        ),
+        "{diff}"
+    );
     assert!(diff.widened());
 
     // The other way round, editors regain the export: still a widening.
-    let back = authz_actix::routes::matrix(v1, Some(&CATALOG)).diff_from_json(&after.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    let back = authz_actix::routes::matrix(v1, Some(&CATALOG))
+        .diff_from_json(&after.to_json())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(back.widened(), "{back}");
     assert!(back.to_string().contains("anyone: - GET /status"), "{back}");
 
     // Dropping a route only takes access away: not widened.
-    let narrowed = authz_actix::routes::matrix(v1_without_export, Some(&CATALOG)).diff_from_json(&before).unwrap_or_else(|e| panic!("{e}"));
+    let narrowed = authz_actix::routes::matrix(v1_without_export, Some(&CATALOG))
+        .diff_from_json(&before)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(!narrowed.widened(), "{narrowed}");
-    assert!(narrowed.changes.iter().all(|c| matches!(c, Change::Lost { endpoint, .. } if endpoint == "GET /reports/export")), "{narrowed}");
+    assert!(
+        narrowed.changes.iter().all(
+            |c| matches!(c, Change::Lost { endpoint, .. } if endpoint == "GET /reports/export")
+        ),
+        "{narrowed}"
+    );
     assert_eq!(narrowed.changes.len(), 3, "admin, editor and support lose it: {narrowed}");
 
     // The same matrix: nothing.
@@ -106,11 +131,17 @@ fn a_role_gaining_and_a_role_losing_are_reported() {
 /// the binary prints the changes and its exit status says access widened.
 #[test]
 fn the_projects_binary_exits_1_when_access_widened() {
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/authorization.json")).unwrap_or_else(|e| panic!("{e}"));
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/authorization.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
     // Before: members could not list projects.
-    let mut base: serde_json::Value = serde_json::from_str(&committed).unwrap_or_else(|e| panic!("{e}"));
+    let mut base: serde_json::Value =
+        serde_json::from_str(&committed).unwrap_or_else(|e| panic!("{e}"));
     let endpoints = base["endpoints"].as_array_mut().unwrap_or_else(|| panic!("endpoints"));
-    let list = endpoints.iter_mut().find(|e| e["path"] == "/projects" && e["method"] == "GET").unwrap_or_else(|| panic!("GET /projects"));
+    let list = endpoints
+        .iter_mut()
+        .find(|e| e["path"] == "/projects" && e["method"] == "GET")
+        .unwrap_or_else(|| panic!("GET /projects"));
     list["roles"]["member"] = "denied".into();
     let dir = std::env::temp_dir().join(format!("authz-diff-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
@@ -161,13 +192,31 @@ async fn delete_team_report_global() -> HttpResponse {
 
 #[::core::prelude::v1::test]
 fn scoping_changes_are_reported() {
-    let scoped = authz_actix::routes::matrix(|r| { r.service(delete_team_report_scoped); }, Some(&CATALOG));
-    let hidden = authz_actix::routes::matrix(|r| { r.service(delete_team_report_hidden); }, Some(&CATALOG));
-    let global = authz_actix::routes::matrix(|r| { r.service(delete_team_report_global); }, Some(&CATALOG));
+    let scoped = authz_actix::routes::matrix(
+        |r| {
+            r.service(delete_team_report_scoped);
+        },
+        Some(&CATALOG),
+    );
+    let hidden = authz_actix::routes::matrix(
+        |r| {
+            r.service(delete_team_report_hidden);
+        },
+        Some(&CATALOG),
+    );
+    let global = authz_actix::routes::matrix(
+        |r| {
+            r.service(delete_team_report_global);
+        },
+        Some(&CATALOG),
+    );
     // Scoped → hidden from outsiders: a change of denial, no role gains anything.
     let diff = hidden.diff_from_json(&scoped.to_json()).unwrap_or_else(|e| panic!("{e}"));
     let text = diff.to_string();
-    assert!(text.contains("scope team {team_id} (outsiders 403) → team {team_id} (outsiders 404)"), "{text}");
+    assert!(
+        text.contains("scope team {team_id} (outsiders 403) → team {team_id} (outsiders 404)"),
+        "{text}"
+    );
     assert!(!diff.widened(), "{text}");
     // Scoped → global: the requirement changed (a member role granted in one team now holds everywhere).
     let diff = global.diff_from_json(&scoped.to_json()).unwrap_or_else(|e| panic!("{e}"));
@@ -175,7 +224,10 @@ fn scoping_changes_are_reported() {
     assert!(text.contains("requirement `(project:delete OR project:write) in team {team_id}` → `project:delete OR project:write`"), "{text}");
     assert!(text.contains("scope team {team_id} (outsiders 403) → none"), "{text}");
     // An editor held in one team now reaches the endpoint in every team: access widened.
-    assert!(text.contains("editor (held in a scope): + DELETE /teams/{team_id}/reports/{id}"), "{text}");
+    assert!(
+        text.contains("editor (held in a scope): + DELETE /teams/{team_id}/reports/{id}"),
+        "{text}"
+    );
     assert!(diff.widened(), "{text}");
     // And back: lost, not widened.
     let back = scoped.diff_from_json(&global.to_json()).unwrap_or_else(|e| panic!("{e}"));

@@ -1,9 +1,8 @@
 //! Every decision on a gated route emits exactly one `authz` event, with the route pattern, and no
 //! event ever carries the caller's token.
 
-
-use actix_web::{get, test, web, App, HttpResponse};
-use authz_actix::{require_permission, ResolveActor};
+use actix_web::{App, HttpResponse, get, test, web};
+use authz_actix::{ResolveActor, require_permission};
 use authz_tests::resolve;
 
 /// Read a project.
@@ -25,9 +24,12 @@ async fn read_document(id: web::Path<u32>) -> Result<HttpResponse, authz_actix::
 async fn one_event_per_decision_with_route_pattern_and_no_token() {
     let (logs, _guard) = authz_tests::capture_logs();
 
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|r| {
-        r.service(read_project).service(read_document);
-    }))).await;
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(
+        authz_actix::mount(|r| {
+            r.service(read_project).service(read_document);
+        }),
+    ))
+    .await;
     let cases = [
         (Some("editor-7"), 200, "allow", "actor=7", "DEBUG"),
         (Some("member-8"), 404, "deny", "actor=8", "INFO"),
@@ -42,17 +44,28 @@ async fn one_event_per_decision_with_route_pattern_and_no_token() {
         let res = test::call_service(&app, req.to_request()).await;
         assert_eq!(res.status().as_u16(), status, "{token:?}");
         let lines = logs.take();
-        let decisions: Vec<_> = lines.iter().filter(|l| l.contains("authorization decision")).collect();
+        let decisions: Vec<_> =
+            lines.iter().filter(|l| l.contains("authorization decision")).collect();
         assert_eq!(decisions.len(), 1, "exactly one decision event for {token:?}: {lines:#?}");
         let event = decisions[0];
-        for needle in [level, " authz:", "route=/projects/{id}", "method=GET", "requirement=project:read", actor] {
+        for needle in [
+            level,
+            " authz:",
+            "route=/projects/{id}",
+            "method=GET",
+            "requirement=project:read",
+            actor,
+        ] {
             assert!(event.contains(needle), "{needle:?} missing from {event}");
         }
         assert!(event.contains(&format!("decision=\"{decision}\"")), "{event}");
         for line in &lines {
             assert!(!line.contains("Bearer"), "a token leaked into the logs: {line}");
             if let Some(t) = token {
-                assert!(!line.contains(&format!("{t} ")) && !line.contains(&format!("={t}")), "token text in {line}");
+                assert!(
+                    !line.contains(&format!("{t} ")) && !line.contains(&format!("={t}")),
+                    "token text in {line}"
+                );
             }
         }
     }
@@ -61,17 +74,27 @@ async fn one_event_per_decision_with_route_pattern_and_no_token() {
 #[actix_rt::test]
 async fn a_service_level_refusal_is_the_one_decision_event() {
     let (logs, _guard) = authz_tests::capture_logs();
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|r| {
-        r.service(read_project).service(read_document);
-    })))
+    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(
+        authz_actix::mount(|r| {
+            r.service(read_project).service(read_document);
+        }),
+    ))
     .await;
     for (id, status, decision) in [(1, 200, "allow"), (2, 404, "deny")] {
-        let req = test::TestRequest::get().uri(&format!("/documents/{id}")).insert_header(("authorization", "Bearer editor-7"));
+        let req = test::TestRequest::get()
+            .uri(&format!("/documents/{id}"))
+            .insert_header(("authorization", "Bearer editor-7"));
         assert_eq!(test::call_service(&app, req.to_request()).await.status().as_u16(), status);
         let lines = logs.take();
-        let decisions: Vec<_> = lines.iter().filter(|l| l.contains("authorization decision")).collect();
+        let decisions: Vec<_> =
+            lines.iter().filter(|l| l.contains("authorization decision")).collect();
         assert_eq!(decisions.len(), 1, "{lines:#?}");
-        assert!(decisions[0].contains("route=/documents/{id}") && decisions[0].contains(&format!("decision=\"{decision}\"")), "{}", decisions[0]);
+        assert!(
+            decisions[0].contains("route=/documents/{id}")
+                && decisions[0].contains(&format!("decision=\"{decision}\"")),
+            "{}",
+            decisions[0]
+        );
         assert!(decisions[0].contains(&format!("status={status}")), "{}", decisions[0]);
     }
 }

@@ -24,7 +24,9 @@ fn main() {
 "#;
 
 fn catalog(permission: &str) -> String {
-    format!("[permissions]\n\"{permission}\" = \"Read reports\"\n\n[roles]\nanalyst = [\"{permission}\"]\n")
+    format!(
+        "[permissions]\n\"{permission}\" = \"Read reports\"\n\n[roles]\nanalyst = [\"{permission}\"]\n"
+    )
 }
 
 struct Probe {
@@ -48,8 +50,13 @@ impl Probe {
         std::fs::write(dir.join("Cargo.toml"), manifest).expect("manifest");
         std::fs::write(dir.join("src/main.rs"), MAIN).expect("main.rs");
         // Same versions as the workspace, from the local registry cache: no network needed.
-        std::fs::copy(Path::new(WORKSPACE).join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock file");
-        std::fs::copy(Path::new(WORKSPACE).join("rust-toolchain.toml"), dir.join("rust-toolchain.toml")).expect("toolchain");
+        std::fs::copy(Path::new(WORKSPACE).join("Cargo.lock"), dir.join("Cargo.lock"))
+            .expect("lock file");
+        std::fs::copy(
+            Path::new(WORKSPACE).join("rust-toolchain.toml"),
+            dir.join("rust-toolchain.toml"),
+        )
+        .expect("toolchain");
         // One target directory for every probe, so dependencies are checked once.
         Probe { dir, target: tmp.join("catalog-probe-target") }
     }
@@ -91,7 +98,12 @@ fn editing_the_catalog_recompiles_and_rechecks() {
     let second = probe.check();
     assert!(!second.status.success(), "the edit must be seen");
     let err = stderr(&second);
-    assert!(err.contains("unknown permission `report:read`; `authz.toml` declares for `report`: `report:view`"), "{err}");
+    assert!(
+        err.contains(
+            "unknown permission `report:read`; `authz.toml` declares for `report`: `report:view`"
+        ),
+        "{err}"
+    );
 
     // And back.
     probe.write_catalog(Some(&catalog("report:read")));
@@ -101,15 +113,24 @@ fn editing_the_catalog_recompiles_and_rechecks() {
 
 #[test]
 fn a_required_catalog_must_exist() {
-    let probe = Probe::new("catalog-probe-required", "[package.metadata.authz]\ncatalog = \"required\"\n");
+    let probe =
+        Probe::new("catalog-probe-required", "[package.metadata.authz]\ncatalog = \"required\"\n");
     probe.write_catalog(None);
     // `catalog!()` is not used without a file, so only the requirement speaks.
-    std::fs::write(probe.dir.join("src/main.rs"), MAIN.replace("authz_actix::catalog!();", "").replace("perms::REPORT_READ, ", ""))
-        .expect("main.rs");
+    std::fs::write(
+        probe.dir.join("src/main.rs"),
+        MAIN.replace("authz_actix::catalog!();", "").replace("perms::REPORT_READ, ", ""),
+    )
+    .expect("main.rs");
     let out = probe.check();
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("`authz.toml` does not exist at the crate root, but this crate requires a catalog"), "{err}");
+    assert!(
+        err.contains(
+            "`authz.toml` does not exist at the crate root, but this crate requires a catalog"
+        ),
+        "{err}"
+    );
 
     probe.write_catalog(Some(&catalog("report:read")));
     let out = probe.check();
@@ -126,14 +147,20 @@ fn a_broken_catalog_is_reported_once_at_catalog() {
     let more: String = (0..5)
         .map(|i| format!("\n/// Route {i}.\n#[authz_actix::require_permission(\"report:read\")]\n#[actix_web::get(\"/r{i}\")]\nasync fn r{i}() -> actix_web::HttpResponse {{\n    actix_web::HttpResponse::Ok().finish()\n}}\n"))
         .collect();
-    let main = MAIN.replace("let _ = (perms::REPORT_READ, reports);", "let _ = (reports, r0, r1, r2, r3, r4);");
+    let main = MAIN.replace(
+        "let _ = (perms::REPORT_READ, reports);",
+        "let _ = (reports, r0, r1, r2, r3, r4);",
+    );
     std::fs::write(probe.dir.join("src/main.rs"), format!("{main}{more}")).expect("main.rs");
     let out = probe.check();
     assert!(!out.status.success());
     let err = stderr(&out);
     let errors: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
     assert_eq!(errors.len(), 2, "one error and rustc's 'aborting due to': {err}");
-    assert!(errors[0].contains("src/main.rs:3:") && errors[0].contains("invalid permission catalog"), "at `catalog!()`: {err}");
+    assert!(
+        errors[0].contains("src/main.rs:3:") && errors[0].contains("invalid permission catalog"),
+        "at `catalog!()`: {err}"
+    );
     assert!(err.contains("report:wirte"), "{err}");
 }
 
@@ -145,12 +172,19 @@ fn a_broken_catalog_is_reported_at_every_declaration() {
     probe.write_catalog(Some("[permissions]\n\"report:read\" = \n"));
     let second = "\n/// Write reports.\n#[authz_actix::require_permission(\"report:read\")]\n#[actix_web::post(\"/reports\")]\n\
                   async fn write() -> actix_web::HttpResponse {\n    actix_web::HttpResponse::Ok().finish()\n}\n";
-    let main = MAIN.replace("authz_actix::catalog!();", "").replace("perms::REPORT_READ, reports", "reports, write");
+    let main = MAIN
+        .replace("authz_actix::catalog!();", "")
+        .replace("perms::REPORT_READ, reports", "reports, write");
     std::fs::write(probe.dir.join("src/main.rs"), format!("{main}{second}")).expect("main.rs");
     let out = probe.check();
     assert!(!out.status.success());
     let err = stderr(&out);
-    let reported: Vec<&str> = err.lines().filter(|l| l.contains("invalid permission catalog")).collect();
+    let reported: Vec<&str> =
+        err.lines().filter(|l| l.contains("invalid permission catalog")).collect();
     assert_eq!(reported.len(), 2, "one error per declaration: {err}");
-    assert_ne!(reported[0].split(':').nth(1), reported[1].split(':').nth(1), "at each declaration's line: {err}");
+    assert_ne!(
+        reported[0].split(':').nth(1),
+        reported[1].split(':').nth(1),
+        "at each declaration's line: {err}"
+    );
 }

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
-use actix_web::{get, test, web, App, HttpRequest, HttpResponse};
+use actix_web::{App, HttpRequest, HttpResponse, get, test, web};
 use authz_actix::records::{Access, RouteMeta};
-use authz_actix::{mount, public, require_permission, Permission, ResolveActor};
+use authz_actix::{Permission, ResolveActor, mount, public, require_permission};
 use authz_tests::{require_api_key, resolve_from_api_key};
 
 /// Read reports.
@@ -19,9 +19,7 @@ async fn reports() -> HttpResponse {
     HttpResponse::Ok().body("reports")
 }
 
-
 static RESOLVED: AtomicUsize = AtomicUsize::new(0);
-
 
 /// Health check.
 #[public("probes")]
@@ -30,29 +28,44 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }
 
-
 /// Counts its runs, then resolves as the shared test resolver does.
-async fn counting_resolve(req: HttpRequest) -> Result<Option<authz_actix::Actor>, authz_tests::ResolverDown> {
+async fn counting_resolve(
+    req: HttpRequest,
+) -> Result<Option<authz_actix::Actor>, authz_tests::ResolverDown> {
     RESOLVED.fetch_add(1, Ordering::SeqCst);
     authz_tests::resolve(req).await
 }
 
-
 #[actix_rt::test]
 async fn public_routes_never_run_the_resolver() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(counting_resolve)).configure(mount(|r| {
-        r.service(health).service(reports);
-    })))
+    let app = test::init_service(App::new().wrap(ResolveActor::new(counting_resolve)).configure(
+        mount(|r| {
+            r.service(health).service(reports);
+        }),
+    ))
     .await;
     let before = RESOLVED.load(Ordering::SeqCst);
-    let res = test::call_service(&app, test::TestRequest::get().uri("/health").insert_header(("authorization", "Bearer admin-1")).to_request()).await;
+    let res = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/health")
+            .insert_header(("authorization", "Bearer admin-1"))
+            .to_request(),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(RESOLVED.load(Ordering::SeqCst), before, "a public route resolves nobody");
-    let res = test::call_service(&app, test::TestRequest::get().uri("/reports").insert_header(("authorization", "Bearer admin-1")).to_request()).await;
+    let res = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/reports")
+            .insert_header(("authorization", "Bearer admin-1"))
+            .to_request(),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(RESOLVED.load(Ordering::SeqCst), before + 1, "a gated route resolves once");
 }
-
 
 /// What a hand-written `Declared` might claim: `user:admin`, for a handler with no gate of its own.
 static CLAIMED: RouteMeta = RouteMeta {
@@ -62,7 +75,11 @@ static CLAIMED: RouteMeta = RouteMeta {
     line: line!(),
     methods: &["GET"],
     path: "/forged",
-    access: Access::Gated { requirement: authz_actix::records::Requirement::Permission(Permission::new("user:admin")), deny: authz_actix::Deny::Forbidden, scope: None },
+    access: Access::Gated {
+        requirement: authz_actix::records::Requirement::Permission(Permission::new("user:admin")),
+        deny: authz_actix::Deny::Forbidden,
+        scope: None,
+    },
     policy: None,
     visibility: None,
     operation: "Forged",
@@ -90,12 +107,13 @@ impl authz_actix::Declared for Forged {
     }
 }
 
-
 #[actix_rt::test]
 async fn a_hand_written_declaration_is_enforced_as_it_claims() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(authz_tests::resolve)).configure(mount(|r| {
-        r.service(Forged);
-    })))
+    let app = test::init_service(
+        App::new().wrap(ResolveActor::new(authz_tests::resolve)).configure(mount(|r| {
+            r.service(Forged);
+        })),
+    )
     .await;
     let call = |token: Option<&'static str>| {
         let mut req = test::TestRequest::get().uri("/forged");
@@ -109,7 +127,6 @@ async fn a_hand_written_declaration_is_enforced_as_it_claims() {
     assert_eq!(call(Some("Bearer admin-1")).await.status(), StatusCode::OK);
 }
 
-
 thread_local! {
     static KEPT: RefCell<Vec<HttpRequest>> = const { RefCell::new(Vec::new()) };
 }
@@ -120,25 +137,35 @@ async fn a_resolver_that_keeps_the_request_does_not_break_routing() {
         KEPT.with_borrow_mut(|kept| kept.push(req.clone()));
         authz_tests::resolve(req)
     };
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
-        r.service(health);
-        r.scope("/api", |r| {
-            r.service(reports);
-        });
-    })))
-    .await;
+    let app =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+            r.service(health);
+            r.scope("/api", |r| {
+                r.service(reports);
+            });
+        })))
+        .await;
     for _ in 0..3 {
-        let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").insert_header(("authorization", "Bearer admin-1")).to_request()).await;
+        let res = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/api/reports")
+                .insert_header(("authorization", "Bearer admin-1"))
+                .to_request(),
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::OK);
-        let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").to_request()).await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/api/reports").to_request())
+                .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        let res = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
         assert_eq!(res.status(), StatusCode::OK);
     }
     assert_eq!(KEPT.with_borrow(Vec::len), 6);
     KEPT.with_borrow_mut(Vec::clear);
 }
-
 
 /// Who is calling.
 #[require_permission(authenticated)]
@@ -149,12 +176,18 @@ async fn me(actor: authz_actix::CurrentActor) -> HttpResponse {
 
 #[actix_rt::test]
 async fn credentials_attached_by_scope_middleware_reach_the_resolver() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve_from_api_key)).configure(mount(|r| {
-        r.service(health);
-        r.scope_with("/api", |s| s.wrap(from_fn(require_api_key)), |r| {
-            r.service(reports).service(me);
-        });
-    })))
+    let app = test::init_service(
+        App::new().wrap(ResolveActor::new(resolve_from_api_key)).configure(mount(|r| {
+            r.service(health);
+            r.scope_with(
+                "/api",
+                |s| s.wrap(from_fn(require_api_key)),
+                |r| {
+                    r.service(reports).service(me);
+                },
+            );
+        })),
+    )
     .await;
     let call = |uri: &'static str, key: Option<&'static str>| {
         let mut req = test::TestRequest::get().uri(uri);
@@ -171,4 +204,3 @@ async fn credentials_attached_by_scope_middleware_reach_the_resolver() {
     assert_eq!(call("/api/reports", None).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(call("/health", None).await.status(), StatusCode::OK);
 }
-

@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::{from_fn, Next, NormalizePath};
-use actix_web::{get, guard, test, web, App, HttpResponse};
-use authz_actix::{mount, public, require_permission, ResolveActor, Routes};
+use actix_web::middleware::{Next, NormalizePath, from_fn};
+use actix_web::{App, HttpResponse, get, guard, test, web};
+use authz_actix::{ResolveActor, Routes, mount, public, require_permission};
 use authz_tests::{resolve, serial};
 
 /// Runs of every handler that must never run.
@@ -81,7 +81,11 @@ fn routes(r: &mut Routes<'_>) {
     r.scope("/api", |r| {
         r.service(read_report);
     });
-    r.public_service("/assets", "static assets", web::resource("").route(web::get().to(HttpResponse::Ok)));
+    r.public_service(
+        "/assets",
+        "static assets",
+        web::resource("").route(web::get().to(HttpResponse::Ok)),
+    );
 }
 
 /// Status and body of `method uri` sent by `token` (anonymous without). A refusal made after
@@ -92,7 +96,9 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
-    let mut req = test::TestRequest::default().method(Method::from_bytes(method.as_bytes()).expect("method")).uri(uri);
+    let mut req = test::TestRequest::default()
+        .method(Method::from_bytes(method.as_bytes()).expect("method"))
+        .uri(uri);
     if let Some(token) = token {
         req = req.insert_header(("authorization", format!("Bearer {token}")));
     }
@@ -121,8 +127,15 @@ where
     for (method, uri) in requests {
         for token in [None, Some("admin-1")] {
             let (status, body) = answer(app, method, uri, token).await;
-            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{method} {uri} as {token:?}: {body}");
-            assert!(body.contains("The request could not be processed") && !body.contains("secret"), "{body}");
+            assert_eq!(
+                status,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{method} {uri} as {token:?}: {body}"
+            );
+            assert!(
+                body.contains("The request could not be processed") && !body.contains("secret"),
+                "{body}"
+            );
         }
     }
     assert_eq!(LEAKED.load(Ordering::SeqCst), 0, "an undeclared handler ran");
@@ -165,12 +178,21 @@ async fn percent_encoded_spellings_reach_nothing_undeclared() {
         assert_eq!(answer(&app, "GET", uri, None).await.0, StatusCode::NOT_FOUND, "{uri}");
     }
     assert_eq!(answer(&app, "GET", "/%68ealth", None).await, (StatusCode::OK, "ok".to_owned()));
-    assert_eq!(answer(&app, "GET", "/api/reports/%37", Some("admin-1")).await, (StatusCode::OK, "7".to_owned()));
+    assert_eq!(
+        answer(&app, "GET", "/api/reports/%37", Some("admin-1")).await,
+        (StatusCode::OK, "7".to_owned())
+    );
     assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
 
     let logs = logs.take();
-    let line = logs.iter().find(|l| l.contains("path=/internal/dum%70")).unwrap_or_else(|| panic!("{logs:#?}"));
-    assert!(line.contains("ERROR") && line.contains("authz:") && line.contains("method=GET"), "{line}");
+    let line = logs
+        .iter()
+        .find(|l| l.contains("path=/internal/dum%70"))
+        .unwrap_or_else(|| panic!("{logs:#?}"));
+    assert!(
+        line.contains("ERROR") && line.contains("authz:") && line.contains("method=GET"),
+        "{line}"
+    );
 }
 
 #[actix_rt::test]
@@ -185,17 +207,29 @@ async fn scope_and_app_default_services_are_refused() {
             .default_service(web::to(leak)),
     )
     .await;
-    assert_refused(&app, &[("GET", "/admin/users"), ("POST", "/admin/anything"), ("GET", "/nowhere"), ("PUT", "/")]).await;
+    assert_refused(
+        &app,
+        &[("GET", "/admin/users"), ("POST", "/admin/anything"), ("GET", "/nowhere"), ("PUT", "/")],
+    )
+    .await;
     // A scope of `Routes` answers unknown paths with authz's default, never the app's.
     assert_eq!(answer(&app, "GET", "/api/nothing", None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(answer(&app, "GET", "/assets/nothing", None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
 
-    let listed: Vec<String> = authz_actix::test::undeclared_routes(&app).await.iter().map(ToString::to_string).collect();
+    let listed: Vec<String> =
+        authz_actix::test::undeclared_routes(&app).await.iter().map(ToString::to_string).collect();
     // `/guarded`'s own guard declines every request, which then reaches the app's default service.
     assert_eq!(
         listed,
-        ["* (default service)", "* /admin/*", "GET /admin/users", "HEAD /admin/users", "GET /guarded", "HEAD /guarded"]
+        [
+            "* (default service)",
+            "* /admin/*",
+            "GET /admin/users",
+            "HEAD /admin/users",
+            "GET /guarded",
+            "HEAD /guarded"
+        ]
     );
     assert_eq!(LEAKED.load(Ordering::SeqCst), 0, "listing runs no handler");
 }
@@ -204,7 +238,9 @@ async fn scope_and_app_default_services_are_refused() {
 async fn the_default_service_is_authz_unless_the_app_declares_one() {
     let _serial = serial();
     LEAKED.store(0, Ordering::SeqCst);
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(routes))).await;
+    let app =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(routes)))
+            .await;
     let (status, body) = answer(&app, "GET", "/nowhere", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("The requested resource was not found."), "{body}");
@@ -213,21 +249,29 @@ async fn the_default_service_is_authz_unless_the_app_declares_one() {
     assert_eq!(answer(&app, "GET", "/assets/nothing", None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(authz_actix::test::undeclared_routes(&app).await, []);
 
-    let declared = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
-        routes(r);
-        r.default_service(web::to(|| async { HttpResponse::NotFound().body("custom") }));
-    })))
-    .await;
-    assert_eq!(answer(&declared, "GET", "/nowhere", None).await, (StatusCode::NOT_FOUND, "custom".to_owned()));
-    assert_eq!(answer(&declared, "GET", "/admin/nothing", None).await, (StatusCode::NOT_FOUND, "custom".to_owned()));
+    let declared =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+            routes(r);
+            r.default_service(web::to(|| async { HttpResponse::NotFound().body("custom") }));
+        })))
+        .await;
+    assert_eq!(
+        answer(&declared, "GET", "/nowhere", None).await,
+        (StatusCode::NOT_FOUND, "custom".to_owned())
+    );
+    assert_eq!(
+        answer(&declared, "GET", "/admin/nothing", None).await,
+        (StatusCode::NOT_FOUND, "custom".to_owned())
+    );
 
     // A declared default service that serves content has no row that says so: its answer is
     // refused (it is the app's declared code, so it runs; what it says does not leave).
-    let serving = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
-        routes(r);
-        r.default_service(web::to(|| async { HttpResponse::Ok().body("secret") }));
-    })))
-    .await;
+    let serving =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+            routes(r);
+            r.default_service(web::to(|| async { HttpResponse::Ok().body("secret") }));
+        })))
+        .await;
     assert_refused(&serving, &[("GET", "/nowhere"), ("GET", "/admin/nothing")]).await;
 }
 
@@ -236,26 +280,39 @@ async fn middleware_order_does_not_matter() {
     let _serial = serial();
     LEAKED.store(0, Ordering::SeqCst);
     let leaky = || App::new().configure(mount(routes)).route("/internal/dump", web::get().to(leak));
-    let spellings = [("GET", "/internal/dump/"), ("GET", "//internal//dump"), ("GET", "/internal/dump")];
+    let spellings =
+        [("GET", "/internal/dump/"), ("GET", "//internal//dump"), ("GET", "/internal/dump")];
 
     // NormalizePath inside ResolveActor: it rewrites the path, then actix routes (still inside).
-    let inside = test::init_service(leaky().wrap(NormalizePath::trim()).wrap(ResolveActor::new(resolve))).await;
+    let inside =
+        test::init_service(leaky().wrap(NormalizePath::trim()).wrap(ResolveActor::new(resolve)))
+            .await;
     assert_refused(&inside, &spellings).await;
     assert_eq!(answer(&inside, "GET", "//health/", None).await, (StatusCode::OK, "ok".to_owned()));
 
     // NormalizePath outside.
-    let normalized = test::init_service(leaky().wrap(ResolveActor::new(resolve)).wrap(NormalizePath::trim())).await;
+    let normalized =
+        test::init_service(leaky().wrap(ResolveActor::new(resolve)).wrap(NormalizePath::trim()))
+            .await;
     assert_refused(&normalized, &spellings).await;
-    assert_eq!(answer(&normalized, "GET", "//health/", None).await, (StatusCode::OK, "ok".to_owned()));
+    assert_eq!(
+        answer(&normalized, "GET", "//health/", None).await,
+        (StatusCode::OK, "ok".to_owned())
+    );
 
     // A middleware outside that rewrites `/v1/...` to `/...` before routing.
-    let rewritten = test::init_service(leaky().wrap(ResolveActor::new(resolve)).wrap(StripV1)).await;
+    let rewritten =
+        test::init_service(leaky().wrap(ResolveActor::new(resolve)).wrap(StripV1)).await;
     assert_refused(&rewritten, &[("GET", "/v1/internal/dump")]).await;
-    assert_eq!(answer(&rewritten, "GET", "/v1/health", None).await, (StatusCode::OK, "ok".to_owned()));
+    assert_eq!(
+        answer(&rewritten, "GET", "/v1/health", None).await,
+        (StatusCode::OK, "ok".to_owned())
+    );
 
     // A middleware inside that routes later: nothing can be observed, so everything is refused.
     let (logs, _guard) = authz_tests::capture_logs();
-    let deferred = test::init_service(leaky().wrap(from_fn(later)).wrap(ResolveActor::new(resolve))).await;
+    let deferred =
+        test::init_service(leaky().wrap(from_fn(later)).wrap(ResolveActor::new(resolve))).await;
     assert_refused(&deferred, &[("GET", "/internal/dump"), ("GET", "/health")]).await;
     assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("deferred routing")));
 }
@@ -275,20 +332,44 @@ async fn routes_around_mount_are_refused_whatever_their_name_or_guard() {
             .service(web::resource("/assets").guard(guard::Post()).to(leak))
             // Before `mount`, at the declared path, behind a header guard: a plain probe never
             // reaches it.
-            .service(web::resource("/api/reports/{id}").guard(guard::Header("x-internal", "1")).to(leak))
+            .service(
+                web::resource("/api/reports/{id}").guard(guard::Header("x-internal", "1")).to(leak),
+            )
             .configure(mount(routes))
             // After a declared route whose own guard declines.
             .route("/guarded", web::get().to(leak)),
     )
     .await;
-    assert_refused(&app, &[("GET", "/admin/users"), ("GET", "/outside"), ("POST", "/assets"), ("GET", "/guarded")]).await;
-    let internal = test::TestRequest::get().uri("/api/reports/1").insert_header(("x-internal", "1")).insert_header(("authorization", "Bearer admin-1"));
-    let refused = app.call(internal.to_request()).await.map(|r| r.status()).unwrap_or_else(|e| e.error_response().status());
+    assert_refused(
+        &app,
+        &[("GET", "/admin/users"), ("GET", "/outside"), ("POST", "/assets"), ("GET", "/guarded")],
+    )
+    .await;
+    let internal = test::TestRequest::get()
+        .uri("/api/reports/1")
+        .insert_header(("x-internal", "1"))
+        .insert_header(("authorization", "Bearer admin-1"));
+    let refused = app
+        .call(internal.to_request())
+        .await
+        .map(|r| r.status())
+        .unwrap_or_else(|e| e.error_response().status());
     assert_eq!(refused, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(answer(&app, "GET", "/assets", None).await.0, StatusCode::OK, "the public service itself serves");
+    assert_eq!(
+        answer(&app, "GET", "/assets", None).await.0,
+        StatusCode::OK,
+        "the public service itself serves"
+    );
 
-    let listed: Vec<String> = authz_actix::test::undeclared_routes(&app).await.iter().map(ToString::to_string).collect();
-    for route in ["GET /admin/users", "GET /outside", "POST /assets", "GET /guarded", "GET /api/reports/{id}"] {
+    let listed: Vec<String> =
+        authz_actix::test::undeclared_routes(&app).await.iter().map(ToString::to_string).collect();
+    for route in [
+        "GET /admin/users",
+        "GET /outside",
+        "POST /assets",
+        "GET /guarded",
+        "GET /api/reports/{id}",
+    ] {
         assert!(listed.contains(&route.to_owned()), "{route} not in {listed:?}");
     }
     assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
@@ -350,7 +431,13 @@ async fn later(
 async fn an_app_without_mount_serves_nothing() {
     let _serial = serial();
     LEAKED.store(0, Ordering::SeqCst);
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).service(outside).route("/x", web::get().to(leak))).await;
+    let app = test::init_service(
+        App::new()
+            .wrap(ResolveActor::new(resolve))
+            .service(outside)
+            .route("/x", web::get().to(leak)),
+    )
+    .await;
     assert_refused(&app, &[("GET", "/outside"), ("GET", "/x"), ("GET", "/nowhere")]).await;
 }
 
@@ -386,7 +473,12 @@ async fn a_real_server_refuses_every_spelling() {
             // Several times each, so both workers answer.
             for _ in 0..4 {
                 let res = authz_tests::http(addr, method, path, &[]).expect("response");
-                out.push((method, path, res.status, String::from_utf8_lossy(&res.body).into_owned()));
+                out.push((
+                    method,
+                    path,
+                    res.status,
+                    String::from_utf8_lossy(&res.body).into_owned(),
+                ));
             }
         }
         out
@@ -406,15 +498,19 @@ async fn a_real_server_refuses_every_spelling() {
 async fn a_declared_handler_inside_a_public_service_is_refused() {
     let _serial = serial();
     LEAKED.store(0, Ordering::SeqCst);
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
-        r.public_service("/legacy", "legacy pages", outside);
-    })))
-    .await;
+    let app =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+            r.public_service("/legacy", "legacy pages", outside);
+        })))
+        .await;
     assert_refused(&app, &[("GET", "/legacy/outside")]).await;
     let matrix = authz_actix::routes::collect(|r| {
         r.public_service("/legacy", "legacy pages", outside);
     });
-    assert!(matches!(matrix[0].route.access, authz_actix::records::Access::Public { .. }), "the row it would have had");
+    assert!(
+        matches!(matrix[0].route.access, authz_actix::records::Access::Public { .. }),
+        "the row it would have had"
+    );
 }
 
 /// The users list, public: what an older routes function might still declare.
@@ -448,7 +544,10 @@ async fn a_second_mount_leaves_the_first_serving_nothing() {
     assert_eq!(answer(&app, "GET", "/old", None).await.0, StatusCode::NOT_FOUND);
     // The app's mount serves as its matrix says.
     assert_eq!(answer(&app, "GET", "/health", None).await, (StatusCode::OK, "ok".to_owned()));
-    assert_eq!(answer(&app, "GET", "/api/reports/3", Some("admin-1")).await, (StatusCode::OK, "3".to_owned()));
+    assert_eq!(
+        answer(&app, "GET", "/api/reports/3", Some("admin-1")).await,
+        (StatusCode::OK, "3".to_owned())
+    );
     assert_eq!(LEAKED.load(Ordering::SeqCst), 0);
     assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("called more than once")));
 }

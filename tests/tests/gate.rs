@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::{get, post, route, test, web, App, HttpResponse};
-use authz_actix::{require_permission, CurrentActor, ResolveActor};
+use actix_web::{App, HttpResponse, get, post, route, test, web};
+use authz_actix::{CurrentActor, ResolveActor, require_permission};
 use authz_tests::{actor, resolve, serial};
 
 static READS: AtomicUsize = AtomicUsize::new(0);
@@ -97,22 +97,24 @@ fn app() -> App<
         InitError = (),
     >,
 > {
-    App::new()
-        .wrap(ResolveActor::new(resolve))
-        .configure(authz_actix::mount(|r| {
-            r.service(read_reports)
-                .service(create_report)
-                .service(read_secret)
-                .service(either)
-                .service(both)
-                .service(takes_json)
-                .service(boom)
-                .service(logged);
-        }))
+    App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|r| {
+        r.service(read_reports)
+            .service(create_report)
+            .service(read_secret)
+            .service(either)
+            .service(both)
+            .service(takes_json)
+            .service(boom)
+            .service(logged);
+    }))
 }
 
 async fn send(
-    app: &impl Service<actix_http::Request, Response = ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error>,
+    app: &impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
     req: test::TestRequest,
     token: Option<&str>,
 ) -> (StatusCode, Vec<(String, String)>, Vec<u8>) {
@@ -139,7 +141,8 @@ async fn allowed_unauthenticated_and_forbidden() {
     let app = test::init_service(app()).await;
     let before = (READS.load(Ordering::SeqCst), WRITES.load(Ordering::SeqCst));
 
-    let (status, _, body) = send(&app, test::TestRequest::get().uri("/reports"), Some("editor-7")).await;
+    let (status, _, body) =
+        send(&app, test::TestRequest::get().uri("/reports"), Some("editor-7")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, b"reports for 7");
 
@@ -150,20 +153,23 @@ async fn allowed_unauthenticated_and_forbidden() {
     let json: serde_json::Value = serde_json::from_slice(&body).expect("problem+json body");
     assert_eq!(json["status"], 401);
 
-    let (status, _, body) = send(&app, test::TestRequest::post().uri("/reports"), Some("support-3")).await;
+    let (status, _, body) =
+        send(&app, test::TestRequest::post().uri("/reports"), Some("support-3")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let text = String::from_utf8(body).expect("utf-8");
     assert!(!text.contains("project:write"), "the body must not name the permission: {text}");
 
     // An unknown token is anonymous: 401, not 403.
-    let (status, _, _) = send(&app, test::TestRequest::post().uri("/reports"), Some("nobody")).await;
+    let (status, _, _) =
+        send(&app, test::TestRequest::post().uri("/reports"), Some("nobody")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Only the one allowed request ran a handler body.
     assert_eq!(READS.load(Ordering::SeqCst) - before.0, 1);
     assert_eq!(WRITES.load(Ordering::SeqCst) - before.1, 0);
 
-    let (status, _, _) = send(&app, test::TestRequest::post().uri("/reports"), Some("editor-7")).await;
+    let (status, _, _) =
+        send(&app, test::TestRequest::post().uri("/reports"), Some("editor-7")).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(WRITES.load(Ordering::SeqCst) - before.1, 1);
 }
@@ -174,12 +180,14 @@ async fn hidden_existence_is_byte_identical_to_a_missing_route() {
     let app = test::init_service(app()).await;
     let before = HIDDEN.load(Ordering::SeqCst);
     let hidden = send(&app, test::TestRequest::get().uri("/secrets/1"), Some("editor-7")).await;
-    let missing = send(&app, test::TestRequest::get().uri("/no/such/route"), Some("editor-7")).await;
+    let missing =
+        send(&app, test::TestRequest::get().uri("/no/such/route"), Some("editor-7")).await;
     assert_eq!(hidden.0, StatusCode::NOT_FOUND);
     assert_eq!(hidden, missing, "status, headers (except Date) and body must match");
     assert_eq!(HIDDEN.load(Ordering::SeqCst), before, "the handler body must not run");
 
-    let (status, _, body) = send(&app, test::TestRequest::get().uri("/secrets/1"), Some("support-3")).await;
+    let (status, _, body) =
+        send(&app, test::TestRequest::get().uri("/secrets/1"), Some("support-3")).await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"1"[..]));
     // Anonymous callers are told to authenticate, hidden route or not.
     let (status, _, _) = send(&app, test::TestRequest::get().uri("/secrets/1"), None).await;
@@ -215,7 +223,8 @@ async fn any_and_all_semantics() {
 async fn head_follows_get() {
     let _serial = serial();
     let app = test::init_service(app()).await;
-    let head = || test::TestRequest::default().method(actix_web::http::Method::HEAD).uri("/reports");
+    let head =
+        || test::TestRequest::default().method(actix_web::http::Method::HEAD).uri("/reports");
     let before = READS.load(Ordering::SeqCst);
     assert_eq!(send(&app, head(), None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(send(&app, head(), Some("member-4")).await.0, StatusCode::FORBIDDEN);
@@ -223,7 +232,8 @@ async fn head_follows_get() {
     assert_eq!(send(&app, head(), Some("editor-7")).await.0, StatusCode::OK);
     assert_eq!(READS.load(Ordering::SeqCst), before + 1);
     // A method the route does not declare is not routed to the handler at all.
-    let (status, _, _) = send(&app, test::TestRequest::delete().uri("/reports"), Some("admin-1")).await;
+    let (status, _, _) =
+        send(&app, test::TestRequest::delete().uri("/reports"), Some("admin-1")).await;
     assert!(status.is_client_error(), "{status}");
 }
 
@@ -232,7 +242,12 @@ async fn gate_answers_before_extractors_run() {
     let _serial = serial();
     let app = test::init_service(app()).await;
     let before = JSON.load(Ordering::SeqCst);
-    let bad_json = || test::TestRequest::post().uri("/json").insert_header(("content-type", "application/json")).set_payload("{oops");
+    let bad_json = || {
+        test::TestRequest::post()
+            .uri("/json")
+            .insert_header(("content-type", "application/json"))
+            .set_payload("{oops")
+    };
     // Unauthenticated or forbidden callers learn nothing about what the body should look like.
     assert_eq!(send(&app, bad_json(), None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(send(&app, bad_json(), Some("member-4")).await.0, StatusCode::FORBIDDEN);
@@ -247,12 +262,17 @@ async fn resolver_error_and_panic_fail_closed() {
     let app = test::init_service(app()).await;
     let before = READS.load(Ordering::SeqCst);
     for token in ["down", "panic"] {
-        let (status, _, body) = send(&app, test::TestRequest::get().uri("/reports"), Some(token)).await;
+        let (status, _, body) =
+            send(&app, test::TestRequest::get().uri("/reports"), Some(token)).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{token}");
         let text = String::from_utf8(body).expect("utf-8");
-        assert!(!text.contains("unavailable") && !text.contains("resolver"), "generic body: {text}");
+        assert!(
+            !text.contains("unavailable") && !text.contains("resolver"),
+            "generic body: {text}"
+        );
         // The next request is served normally.
-        let (status, _, _) = send(&app, test::TestRequest::get().uri("/reports"), Some("editor-1")).await;
+        let (status, _, _) =
+            send(&app, test::TestRequest::get().uri("/reports"), Some("editor-1")).await;
         assert_eq!(status, StatusCode::OK);
     }
     assert_eq!(READS.load(Ordering::SeqCst) - before, 2);
@@ -263,7 +283,8 @@ async fn missing_resolver_middleware_fails_closed() {
     let _serial = serial();
     let app = test::init_service(App::new().service(read_reports).service(create_report)).await;
     let before = (READS.load(Ordering::SeqCst), WRITES.load(Ordering::SeqCst));
-    for req in [test::TestRequest::get().uri("/reports"), test::TestRequest::post().uri("/reports")] {
+    for req in [test::TestRequest::get().uri("/reports"), test::TestRequest::post().uri("/reports")]
+    {
         let (status, _, _) = send(&app, req, Some("admin-1")).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     }
@@ -276,11 +297,20 @@ async fn test_kit_actors_stand_in_for_the_resolver_of_the_real_app() {
     let app = test::init_service(app()).await;
     // `Bearer down` would make the resolver fail: an injected actor means it never runs.
     let req = |actor| {
-        let req = test::TestRequest::post().uri("/reports").insert_header(("authorization", "Bearer down")).to_request();
+        let req = test::TestRequest::post()
+            .uri("/reports")
+            .insert_header(("authorization", "Bearer down"))
+            .to_request();
         authz_actix::test::with_actor(req, actor)
     };
-    assert_eq!(test::call_service(&app, req(actor(9, &["editor"]))).await.status(), StatusCode::CREATED);
-    assert_eq!(test::call_service(&app, req(actor(9, &["member"]))).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        test::call_service(&app, req(actor(9, &["editor"]))).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        test::call_service(&app, req(actor(9, &["member"]))).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let req = authz_actix::test::anonymous(test::TestRequest::post().uri("/reports").to_request());
     assert_eq!(test::call_service(&app, req).await.status(), StatusCode::UNAUTHORIZED);
 }
@@ -289,39 +319,60 @@ async fn test_kit_actors_stand_in_for_the_resolver_of_the_real_app() {
 async fn an_app_without_resolve_actor_serves_no_declared_route_even_to_an_injected_actor() {
     let _serial = serial();
     let (logs, _guard) = authz_tests::capture_logs();
-    let app = test::init_service(App::new().service(create_report).configure(authz_actix::mount(|r| {
-        r.service(read_reports);
-    })))
-    .await;
+    let app =
+        test::init_service(App::new().service(create_report).configure(authz_actix::mount(|r| {
+            r.service(read_reports);
+        })))
+        .await;
     let before = (READS.load(Ordering::SeqCst), WRITES.load(Ordering::SeqCst));
     for uri in ["/reports", "/nowhere"] {
-        let req = authz_actix::test::with_actor(test::TestRequest::get().uri(uri).to_request(), actor(1, &["admin"]));
-        assert_eq!(test::call_service(&app, req).await.status(), StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
+        let req = authz_actix::test::with_actor(
+            test::TestRequest::get().uri(uri).to_request(),
+            actor(1, &["admin"]),
+        );
+        assert_eq!(
+            test::call_service(&app, req).await.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{uri}"
+        );
     }
-    let req = authz_actix::test::with_actor(test::TestRequest::post().uri("/reports").to_request(), actor(1, &["admin"]));
+    let req = authz_actix::test::with_actor(
+        test::TestRequest::post().uri("/reports").to_request(),
+        actor(1, &["admin"]),
+    );
     assert_eq!(test::call_service(&app, req).await.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!((READS.load(Ordering::SeqCst), WRITES.load(Ordering::SeqCst)), before, "no handler ran");
-    assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("nothing observes routing")));
+    assert_eq!(
+        (READS.load(Ordering::SeqCst), WRITES.load(Ordering::SeqCst)),
+        before,
+        "no handler ran"
+    );
+    assert!(
+        logs.take().iter().any(|l| l.contains("ERROR") && l.contains("nothing observes routing"))
+    );
 }
 
 #[actix_rt::test]
 async fn a_panicking_policy_fails_closed_and_the_app_keeps_serving() {
     let _serial = serial();
     let app = test::init_service(app()).await;
-    let (status, headers, body) = send(&app, test::TestRequest::get().uri("/boom"), Some("editor-7")).await;
+    let (status, headers, body) =
+        send(&app, test::TestRequest::get().uri("/boom"), Some("editor-7")).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(headers.contains(&("content-type".into(), "application/problem+json".into())));
     assert!(!String::from_utf8_lossy(&body).contains("policy bug"), "generic body");
     assert_eq!(BOOM.load(Ordering::SeqCst), 0, "no side effect");
-    let (status, _, _) = send(&app, test::TestRequest::get().uri("/reports"), Some("editor-7")).await;
+    let (status, _, _) =
+        send(&app, test::TestRequest::get().uri("/reports"), Some("editor-7")).await;
     assert_eq!(status, StatusCode::OK, "the next request is served");
 }
 
 #[actix_rt::test]
 async fn a_route_level_middleware_may_change_the_body_type() {
     let app = test::init_service(app()).await;
-    let (status, _, body) = send(&app, test::TestRequest::get().uri("/logged"), Some("support-2")).await;
+    let (status, _, body) =
+        send(&app, test::TestRequest::get().uri("/logged"), Some("support-2")).await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"logged"[..]));
-    let (status, _, _) = send(&app, test::TestRequest::get().uri("/logged"), Some("member-4")).await;
+    let (status, _, _) =
+        send(&app, test::TestRequest::get().uri("/logged"), Some("member-4")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -3,10 +3,10 @@
 //! row's path gets the documented answer, for anonymous callers and for every role.
 
 use actix_web::dev::Service;
-use actix_web::{delete, get, patch, post, test, web, App, HttpResponse};
+use actix_web::{App, HttpResponse, delete, get, patch, post, test, web};
 use authz_actix::matrix::RoleOutcome;
-use authz_actix::{mount, policy, public, require_permission, Actor, ResolveActor, Routes};
-use authz_tests::{resolve, CATALOG};
+use authz_actix::{Actor, ResolveActor, Routes, mount, policy, public, require_permission};
+use authz_tests::{CATALOG, resolve};
 
 /// Health check.
 #[public("uptime probes")]
@@ -78,7 +78,10 @@ fn routes(r: &mut Routes<'_>) {
     r.service(health);
     r.scope("/api", |r| {
         r.scope("/projects", |r| {
-            r.service(list_projects).service(create_project).service(read_project).service(update_project);
+            r.service(list_projects)
+                .service(create_project)
+                .service(read_project)
+                .service(update_project);
             r.service(remove_member);
         });
         r.configure(admin::routes);
@@ -104,41 +107,57 @@ fn sample(pattern: &str) -> String {
 #[actix_rt::test]
 async fn full_paths_and_real_answers() {
     let matrix = authz_actix::routes::matrix(routes, Some(&CATALOG));
-    let rows: Vec<(String, String)> = matrix.endpoints().iter().map(|e| (e.path.clone(), e.method.clone())).collect();
-    let want: Vec<(String, String)> = EXPECTED.iter().map(|(p, m, _, _)| (p.to_string(), m.to_string())).collect();
+    let rows: Vec<(String, String)> =
+        matrix.endpoints().iter().map(|e| (e.path.clone(), e.method.clone())).collect();
+    let want: Vec<(String, String)> =
+        EXPECTED.iter().map(|(p, m, _, _)| (p.to_string(), m.to_string())).collect();
     assert_eq!(rows, want, "rows sorted by path then method, with full paths");
 
     let markdown = matrix.to_markdown("cargo test");
     for (path, method, required, unauthorized) in EXPECTED {
         let row = format!("| `{path}` | {method} |");
-        let line = markdown.lines().find(|l| l.starts_with(&row)).unwrap_or_else(|| panic!("no row {row}"));
+        let line = markdown
+            .lines()
+            .find(|l| l.starts_with(&row))
+            .unwrap_or_else(|| panic!("no row {row}"));
         assert!(line.contains(&format!("| {required} |")), "{line}");
         assert!(line.ends_with(&format!("| {unauthorized} |")), "{line}");
     }
-    assert!(markdown.contains("`can_edit_project`: Not archived, and project:write or the owner"), "{markdown}");
+    assert!(
+        markdown.contains("`can_edit_project`: Not archived, and project:write or the owner"),
+        "{markdown}"
+    );
 
-    let app = test::init_service(
-        App::new()
-            .wrap(ResolveActor::new(resolve))
-            .configure(mount(routes)),
-    )
-    .await;
+    let app =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(routes)))
+            .await;
 
-    assert_eq!(authz_actix::test::undeclared_routes(&app).await, [], "every served route is declared");
+    assert_eq!(
+        authz_actix::test::undeclared_routes(&app).await,
+        [],
+        "every served route is declared"
+    );
 
     let mut cells = 0;
     for endpoint in matrix.endpoints() {
-        let method = actix_web::http::Method::from_bytes(endpoint.method.as_bytes()).expect("method");
+        let method =
+            actix_web::http::Method::from_bytes(endpoint.method.as_bytes()).expect("method");
         let uri = sample(&endpoint.path);
         // Anonymous: public rows are served, every other row answers 401.
-        let res = app.call(test::TestRequest::default().method(method.clone()).uri(&uri).to_request()).await.expect("response");
+        let res = app
+            .call(test::TestRequest::default().method(method.clone()).uri(&uri).to_request())
+            .await
+            .expect("response");
         let anonymous = if endpoint.route.is_public() { 200 } else { 401 };
         assert_eq!(res.status().as_u16(), anonymous, "anonymous {} {uri}", endpoint.method);
         cells += 1;
         // Each role: what the matrix says is what the server does.
         for (i, role) in CATALOG.roles().iter().enumerate() {
             let token = format!("Bearer {}-{}", role.name, 100 + i);
-            let req = test::TestRequest::default().method(method.clone()).uri(&uri).insert_header(("authorization", token));
+            let req = test::TestRequest::default()
+                .method(method.clone())
+                .uri(&uri)
+                .insert_header(("authorization", token));
             let res = app.call(req.to_request()).await.expect("response");
             let status = res.status().as_u16();
             match matrix.role_outcome(role.name, endpoint).expect("role") {
@@ -147,7 +166,12 @@ async fn full_paths_and_real_answers() {
                 | RoleOutcome::InScope(_)
                 | RoleOutcome::DependsOnPolicy(_)
                 | RoleOutcome::Filtered(_) => {
-                    assert!((200..300).contains(&status), "{} {} {uri}: {status}", role.name, endpoint.method)
+                    assert!(
+                        (200..300).contains(&status),
+                        "{} {} {uri}: {status}",
+                        role.name,
+                        endpoint.method
+                    )
                 }
                 // No actor here holds a role in any scope: an outsider everywhere.
                 RoleOutcome::Denied(want) | RoleOutcome::DeniedInScope(_, _, want) => {
@@ -176,7 +200,10 @@ fn json_and_csv_carry_every_row() {
     assert_eq!(patch["deny_status"], 403);
     assert!(patch["file"].as_str().is_some_and(|f| f.ends_with("matrix.rs")));
     assert!(patch["line"].as_u64().is_some_and(|l| l > 0));
-    let read = endpoints.iter().find(|e| e["path"] == "/api/projects/{id}" && e["method"] == "GET").expect("GET row");
+    let read = endpoints
+        .iter()
+        .find(|e| e["path"] == "/api/projects/{id}" && e["method"] == "GET")
+        .expect("GET row");
     assert_eq!(read["permissions"], serde_json::json!(["project:read", "project:write"]));
     assert_eq!(read["roles"]["member"], "denied");
     assert_eq!(json["roles"].as_array().map(Vec::len), Some(CATALOG.roles().len()));
@@ -186,7 +213,11 @@ fn json_and_csv_carry_every_row() {
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 1 + EXPECTED.len());
     assert!(lines[0].starts_with("Endpoint,Method,Operation,Required permission(s)"));
-    assert!(lines.iter().any(|l| l.starts_with("/health,GET,Health check,none (public: uptime probes),")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("/health,GET,Health check,none (public: uptime probes),"))
+    );
 
     // Deterministic: the same routes render the same bytes.
     assert_eq!(matrix.to_json(), authz_actix::routes::matrix(routes, Some(&CATALOG)).to_json());
@@ -224,10 +255,14 @@ async fn rows_render_paths_as_actix_joins_them() {
     let markdown = matrix.to_markdown("cargo test");
     assert!(markdown.contains("| `/api/ping` | GET | Ping \\| echo back |"), "{markdown}");
 
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(unslashed))).await;
+    let app =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(unslashed)))
+            .await;
     let res = test::call_service(&app, test::TestRequest::get().uri("/v1/pong").to_request()).await;
     assert_eq!(test::read_body(res).await, "pong");
-    let req = test::TestRequest::get().uri("/api/ping").insert_header(("authorization", "Bearer admin-1"));
+    let req = test::TestRequest::get()
+        .uri("/api/ping")
+        .insert_header(("authorization", "Bearer admin-1"));
     let res = test::call_service(&app, req.to_request()).await;
     assert_eq!(test::read_body(res).await, "ping");
 }
@@ -277,10 +312,17 @@ fn shadowed_and_duplicate_routes_are_errors() {
     let error = authz_actix::routes::check(shadowed).expect_err("shadowed");
     assert_eq!(error.problems.len(), 1, "{error}");
     assert!(error.problems[0].starts_with("`/admin/users` (`admin_users` at "), "{error}");
-    assert!(error.problems[0].contains("is shadowed by `/{tenant}/users` (`tenant_users` at "), "{error}");
+    assert!(
+        error.problems[0].contains("is shadowed by `/{tenant}/users` (`tenant_users` at "),
+        "{error}"
+    );
 
     let error = authz_actix::routes::check(twice).expect_err("twice");
-    assert!(error.problems[0].starts_with("`GET /admin/users` is declared twice: `admin_users_again` at "), "{error}");
+    assert!(
+        error.problems[0]
+            .starts_with("`GET /admin/users` is declared twice: `admin_users_again` at "),
+        "{error}"
+    );
 
     let error = authz_actix::routes::check(shadowed_by_public_scope).expect_err("public scope");
     assert!(error.problems[0].contains("is shadowed by `/admin`"), "{error}");
@@ -342,9 +384,15 @@ fn one_name_twice(r: &mut Routes<'_>) {
 fn a_parameter_named_twice_in_one_full_path_is_an_error() {
     let error = authz_actix::routes::check(one_name_twice).expect_err("named twice");
     assert_eq!(error.problems.len(), 1, "{error}");
-    assert!(error.problems[0].starts_with("`/orgs/{id}/projects/{id}` (`read_project` at "), "{error}");
+    assert!(
+        error.problems[0].starts_with("`/orgs/{id}/projects/{id}` (`read_project` at "),
+        "{error}"
+    );
     assert!(error.problems[0].contains("names the path parameter `id` twice"), "{error}");
-    assert!(std::panic::catch_unwind(|| authz_actix::routes::matrix(one_name_twice, Some(&CATALOG))).is_err());
+    assert!(
+        std::panic::catch_unwind(|| authz_actix::routes::matrix(one_name_twice, Some(&CATALOG)))
+            .is_err()
+    );
 }
 
 /// `mount` inside a scope would serve paths its matrix does not show (and prefixes nobody
@@ -353,12 +401,18 @@ fn a_parameter_named_twice_in_one_full_path_is_an_error() {
 fn mount_inside_a_scope_is_refused_when_the_app_is_built() {
     let built = std::thread::spawn(|| {
         actix_rt::System::new().block_on(async {
-            let app = App::new().wrap(ResolveActor::new(resolve)).service(web::scope("/v3").configure(mount(routes)));
+            let app = App::new()
+                .wrap(ResolveActor::new(resolve))
+                .service(web::scope("/v3").configure(mount(routes)));
             drop(test::init_service(app).await);
         })
     })
     .join();
     let panic = built.expect_err("refused");
-    let message = panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str)).unwrap_or_default();
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or(panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or_default();
     assert!(message.contains("`mount` must configure the `App` itself"), "{message}");
 }

@@ -3,10 +3,10 @@
 //! for a path no route declares (404), and never where the route hides that it exists (the 404
 //! a missing path gets, byte for byte).
 
-use actix_web::http::{header, Method};
-use actix_web::{delete, get, patch, post, test, web, App, HttpResponse};
+use actix_web::http::{Method, header};
+use actix_web::{App, HttpResponse, delete, get, patch, post, test, web};
 use authz_actix::problem::{self, Refusal};
-use authz_actix::{mount, public, require_permission, ResolveActor, Routes};
+use authz_actix::{ResolveActor, Routes, mount, public, require_permission};
 use authz_tests::resolve;
 
 /// List projects.
@@ -58,8 +58,20 @@ fn routes(r: &mut Routes<'_>) {
     });
 }
 
-async fn answer(app: &impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>, method: Method, uri: &str) -> (u16, Option<String>, Vec<u8>) {
-    let req = test::TestRequest::default().method(method).uri(uri).insert_header(("authorization", "Bearer admin-1")).to_request();
+async fn answer(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    method: Method,
+    uri: &str,
+) -> (u16, Option<String>, Vec<u8>) {
+    let req = test::TestRequest::default()
+        .method(method)
+        .uri(uri)
+        .insert_header(("authorization", "Bearer admin-1"))
+        .to_request();
     let res = test::call_service(app, req).await;
     let status = res.status().as_u16();
     let allow = res.headers().get(header::ALLOW).map(|v| v.to_str().expect("ASCII").to_owned());
@@ -68,7 +80,9 @@ async fn answer(app: &impl actix_web::dev::Service<actix_http::Request, Response
 
 #[actix_web::test]
 async fn another_method_on_a_declared_path_is_405_with_allow() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(routes))).await;
+    let app =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(routes)))
+            .await;
     for (method, uri, allow) in [
         (Method::TRACE, "/projects", "GET, HEAD, POST"),
         (Method::DELETE, "/projects", "GET, HEAD, POST"),
@@ -88,7 +102,9 @@ async fn another_method_on_a_declared_path_is_405_with_allow() {
 
 #[actix_web::test]
 async fn a_path_nothing_declares_or_a_hidden_route_is_the_same_404() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(routes))).await;
+    let app =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(routes)))
+            .await;
     let missing = answer(&app, Method::TRACE, "/nothing").await;
     assert_eq!((missing.0, missing.1.as_deref()), (404, None));
     // `/console` hides that it exists: another method tells no more than a missing path.
@@ -104,19 +120,35 @@ async fn a_path_nothing_declares_or_a_hidden_route_is_the_same_404() {
 #[actix_web::test]
 async fn the_app_shapes_405_or_chooses_404() {
     fn shaped(r: &mut Routes<'_>) {
-        r.responder(|_, refusal: Refusal| HttpResponse::build(refusal.status()).content_type("text/plain").body(format!("refused {}", refusal.status().as_u16())));
+        r.responder(|_, refusal: Refusal| {
+            HttpResponse::build(refusal.status())
+                .content_type("text/plain")
+                .body(format!("refused {}", refusal.status().as_u16()))
+        });
         routes(r);
     }
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(shaped))).await;
+    let app =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(shaped)))
+            .await;
     let (status, allow, body) = answer(&app, Method::TRACE, "/projects").await;
-    assert_eq!((status, allow.as_deref(), body.as_slice()), (405, Some("GET, HEAD, POST"), b"refused 405".as_slice()));
+    assert_eq!(
+        (status, allow.as_deref(), body.as_slice()),
+        (405, Some("GET, HEAD, POST"), b"refused 405".as_slice())
+    );
 
     fn not_found_only(r: &mut Routes<'_>) {
         r.default_service(web::to(problem::not_found));
         routes(r);
     }
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(not_found_only))).await;
+    let app = test::init_service(
+        App::new().wrap(ResolveActor::new(resolve)).configure(mount(not_found_only)),
+    )
+    .await;
     let trace = answer(&app, Method::TRACE, "/projects").await;
-    assert_eq!(trace, answer(&app, Method::GET, "/nothing").await, "byte-identical to the app's 404");
+    assert_eq!(
+        trace,
+        answer(&app, Method::GET, "/nothing").await,
+        "byte-identical to the app's 404"
+    );
     assert_eq!(trace.0, 404);
 }

@@ -10,9 +10,11 @@ use std::time::Duration;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
-use actix_web::{get, test, web, App, HttpMessage, HttpRequest, HttpResponse};
-use authz_actix::{mount, public, require_permission, ActorId, Permission, Principal, ResolveActor};
-use authz_tests::{require_api_key, resolve_from_api_key, ApiKey};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, get, test, web};
+use authz_actix::{
+    ActorId, Permission, Principal, ResolveActor, mount, public, require_permission,
+};
+use authz_tests::{ApiKey, require_api_key, resolve_from_api_key};
 use futures_util::future::LocalBoxFuture;
 
 /// Read reports.
@@ -22,14 +24,12 @@ async fn reports() -> HttpResponse {
     HttpResponse::Ok().body("reports")
 }
 
-
 /// Health check.
 #[public("probes")]
 #[get("/health")]
 async fn health() -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }
-
 
 /// An actor whose permission check panics.
 struct Buggy(ActorId);
@@ -43,34 +43,44 @@ impl Principal for Buggy {
     }
 }
 
-
 #[actix_rt::test]
 async fn a_panicking_permission_check_answers_500_and_the_app_keeps_serving() {
     let resolve = |req: HttpRequest| async move {
         let buggy = req.headers().contains_key("x-buggy");
         Ok::<_, std::convert::Infallible>(buggy.then_some(Buggy(ActorId::Int(9))))
     };
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
-        r.service(reports).service(health);
-    })))
-    .await;
+    let app =
+        test::init_service(App::new().wrap(ResolveActor::new(resolve)).configure(mount(|r| {
+            r.service(reports).service(health);
+        })))
+        .await;
     for _ in 0..2 {
-        let res = test::call_service(&app, test::TestRequest::get().uri("/reports").insert_header(("x-buggy", "1")).to_request()).await;
+        let res = test::call_service(
+            &app,
+            test::TestRequest::get().uri("/reports").insert_header(("x-buggy", "1")).to_request(),
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = test::read_body(res).await;
         assert!(String::from_utf8_lossy(&body).contains("The request could not be processed"));
-        let res = test::call_service(&app, test::TestRequest::get().uri("/reports").to_request()).await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/reports").to_request()).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the next request is decided as usual");
-        let res = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
         assert_eq!(res.status(), StatusCode::OK);
     }
 }
 
-
 /// Sends a request head announcing a body, a first piece of it, and reads the answer; then keeps
 /// sending body bytes until the server closes the connection. Returns the status, the
 /// `Connection` header, and how many body bytes the server took after answering.
-fn refused_with_body(addr: std::net::SocketAddr, path: &str, framing: &str, token: Option<&str>) -> (u16, Option<String>, usize) {
+fn refused_with_body(
+    addr: std::net::SocketAddr,
+    path: &str,
+    framing: &str,
+    token: Option<&str>,
+) -> (u16, Option<String>, usize) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     stream.set_write_timeout(Some(Duration::from_secs(10))).expect("timeout");
@@ -104,9 +114,11 @@ fn refused_with_body(addr: std::net::SocketAddr, path: &str, framing: &str, toke
     }
     let text = String::from_utf8_lossy(&raw).into_owned();
     let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
-    let connection = text
-        .lines()
-        .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case("connection")).map(|(_, v)| v.trim().to_owned()));
+    let connection = text.lines().find_map(|l| {
+        l.split_once(':')
+            .filter(|(n, _)| n.eq_ignore_ascii_case("connection"))
+            .map(|(_, v)| v.trim().to_owned())
+    });
     // Up to 64 MiB at about 12 MiB/s (16 KiB every 1.25 ms, for 5 s): a server that reads on
     // takes all of it; one that closes after lingering (1 s by default) takes about 12.
     let mut more = Vec::new();
@@ -121,7 +133,6 @@ fn refused_with_body(addr: std::net::SocketAddr, path: &str, framing: &str, toke
     }
     (status, connection, sent)
 }
-
 
 /// Create a report (never reached: the tests send no credentials).
 #[require_permission("project:write")]
@@ -158,7 +169,6 @@ async fn public_boom() -> HttpResponse {
     panic!("handler bug")
 }
 
-
 #[actix_rt::test]
 async fn refusals_close_connections_whose_body_was_not_read() {
     let server = actix_web::HttpServer::new(|| {
@@ -167,9 +177,16 @@ async fn refusals_close_connections_whose_body_was_not_read() {
             .configure(mount(|r| {
                 // Refusals in the app's shape: a service's `Denied` is reshaped at the gate.
                 r.responder(|_, refusal| HttpResponse::build(refusal.status()).body("refused"));
-                r.service(create_report).service(whoami).service(denied).service(boom).service(public_boom);
+                r.service(create_report)
+                    .service(whoami)
+                    .service(denied)
+                    .service(boom)
+                    .service(public_boom);
             }))
-            .route("/undeclared", web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body) }))
+            .route(
+                "/undeclared",
+                web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body) }),
+            )
     })
     .workers(1)
     .bind(("127.0.0.1", 0))
@@ -187,7 +204,9 @@ async fn refusals_close_connections_whose_body_was_not_read() {
             ("/boom", "chunked", Some("admin-1"), 500),
             ("/public-boom", "chunked", None, 500),
         ]
-        .map(|(path, framing, token, want)| ((path, framing, want), refused_with_body(addr, path, framing, token)))
+        .map(|(path, framing, token, want)| {
+            ((path, framing, want), refused_with_body(addr, path, framing, token))
+        })
     })
     .await
     .expect("client");
@@ -195,10 +214,12 @@ async fn refusals_close_connections_whose_body_was_not_read() {
     for ((path, framing, want), (status, connection, sent)) in results {
         assert_eq!(status, want, "{path} {framing}");
         assert_eq!(connection.as_deref(), Some("close"), "{path} {framing}");
-        assert!(sent < 32 * 1024 * 1024, "{path} {framing}: the server kept reading ({sent} bytes after answering)");
+        assert!(
+            sent < 32 * 1024 * 1024,
+            "{path} {framing}: the server kept reading ({sent} bytes after answering)"
+        );
     }
 }
-
 
 /// Calls the scope at once (so the gate is reached within the routing call), then panics when its
 /// future is first polled — before the gate is.
@@ -248,7 +269,6 @@ fn inner_is_never_polled() -> bool {
     true
 }
 
-
 /// Read reports, another copy for another scope.
 #[require_permission("project:read")]
 #[get("/reports")]
@@ -256,19 +276,28 @@ async fn reports_again() -> HttpResponse {
     HttpResponse::Ok().body("reports")
 }
 
-
 /// An actor resolved for one request never decides another, even when a panic cut the first
 /// short between resolving its actor and its gate.
 #[actix_rt::test]
 async fn a_panic_before_the_gate_leaves_no_actor_for_the_next_request() {
-    let app = test::init_service(App::new().wrap(ResolveActor::new(resolve_from_api_key)).configure(mount(|r| {
-        r.scope_with("/boom", |s| s.wrap(PanicsWhenPolled), |r| {
-            r.service(reports);
-        });
-        r.scope_with("/api", |s| s.wrap(from_fn(require_api_key)), |r| {
-            r.service(reports_again);
-        });
-    })))
+    let app = test::init_service(
+        App::new().wrap(ResolveActor::new(resolve_from_api_key)).configure(mount(|r| {
+            r.scope_with(
+                "/boom",
+                |s| s.wrap(PanicsWhenPolled),
+                |r| {
+                    r.service(reports);
+                },
+            );
+            r.scope_with(
+                "/api",
+                |s| s.wrap(from_fn(require_api_key)),
+                |r| {
+                    r.service(reports_again);
+                },
+            );
+        })),
+    )
     .await;
     let req = test::TestRequest::get().uri("/boom/reports").insert_header(("x-api-key", "k-admin"));
     // The scope middleware runs after the resolver reads credentials: attach them directly.
@@ -276,13 +305,15 @@ async fn a_panic_before_the_gate_leaves_no_actor_for_the_next_request() {
     req.extensions_mut().insert(ApiKey("admin-7"));
     match app.call(req).await {
         Ok(res) => assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR),
-        Err(error) => assert_eq!(error.error_response().status(), StatusCode::INTERNAL_SERVER_ERROR),
+        Err(error) => {
+            assert_eq!(error.error_response().status(), StatusCode::INTERNAL_SERVER_ERROR)
+        }
     }
     // Anonymous, behind a middleware that defers the gate: its own resolution, not the admin's.
-    let res = test::call_service(&app, test::TestRequest::get().uri("/api/reports").to_request()).await;
+    let res =
+        test::call_service(&app, test::TestRequest::get().uri("/api/reports").to_request()).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
-
 
 /// A subscriber layer that panics on every event, as tracing-subscriber's `fmt` does when its
 /// writer fails and it reports that with `eprintln!` on a closed stderr.
@@ -297,10 +328,13 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for PanickingLayer {
 #[actix_rt::test]
 async fn a_panicking_log_subscriber_loses_the_audit_event_not_the_answer() {
     use tracing_subscriber::layer::SubscriberExt as _;
-    let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(PanickingLayer));
-    let app = test::init_service(App::new().wrap(ResolveActor::new(authz_tests::resolve)).configure(mount(|r| {
-        r.service(reports);
-    })))
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(PanickingLayer));
+    let app = test::init_service(
+        App::new().wrap(ResolveActor::new(authz_tests::resolve)).configure(mount(|r| {
+            r.service(reports);
+        })),
+    )
     .await;
     // Every refusal is audited at INFO or above: each would have panicked inside the gate.
     for (token, status) in [(None, 401), (Some("member-3"), 403), (Some("down"), 500)] {
@@ -312,4 +346,3 @@ async fn a_panicking_log_subscriber_loses_the_audit_event_not_the_answer() {
         assert_eq!(res.status().as_u16(), status, "{token:?}");
     }
 }
-

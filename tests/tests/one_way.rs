@@ -15,9 +15,9 @@ use std::time::Duration;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::middleware::{from_fn, Next};
-use actix_web::{get, test, App, FromRequest, HttpRequest, HttpResponse};
-use authz_actix::{mount, public, require_permission, CurrentActor, ResolveActor, Routes};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, FromRequest, HttpRequest, HttpResponse, get, test};
+use authz_actix::{CurrentActor, ResolveActor, Routes, mount, public, require_permission};
 use authz_tests::serial;
 
 /// Runs of the app's resolver.
@@ -31,9 +31,14 @@ fn reset() {
 }
 
 /// The tests' resolver, counting its runs; `Bearer slow-...` takes 1.5 s.
-async fn counting(req: HttpRequest) -> Result<Option<authz_actix::Actor>, authz_tests::ResolverDown> {
+async fn counting(
+    req: HttpRequest,
+) -> Result<Option<authz_actix::Actor>, authz_tests::ResolverDown> {
     RESOLVED.fetch_add(1, Ordering::SeqCst);
-    let slow = req.headers().get("authorization").is_some_and(|v| v.as_bytes().starts_with(b"Bearer slow-"));
+    let slow = req
+        .headers()
+        .get("authorization")
+        .is_some_and(|v| v.as_bytes().starts_with(b"Bearer slow-"));
     if slow {
         actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
         return Ok(Some(authz_tests::actor(1, &["admin"])));
@@ -54,7 +59,10 @@ async fn reports(actor: CurrentActor) -> HttpResponse {
 async fn spawned(req: HttpRequest) -> HttpResponse {
     let task = actix_web::rt::spawn(async move {
         actix_web::rt::task::yield_now().await;
-        CurrentActor::<authz_actix::Actor>::extract(&req).await.map(|a| a.id().to_string()).unwrap_or_default()
+        CurrentActor::<authz_actix::Actor>::extract(&req)
+            .await
+            .map(|a| a.id().to_string())
+            .unwrap_or_default()
     });
     HttpResponse::Ok().body(task.await.unwrap_or_default())
 }
@@ -78,7 +86,10 @@ async fn edited(req: HttpRequest) -> HttpResponse {
     HttpResponse::Ok().body(tag)
 }
 
-async fn tag_request(mut req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+async fn tag_request(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     req.headers_mut().insert("x-tag".parse().expect("name"), "tagged".parse().expect("value"));
     next.call(req).await
 }
@@ -98,7 +109,10 @@ async fn health() -> HttpResponse {
 }
 
 /// Answers `/admin/metrics` by itself, as a metrics exporter does; passes everything else on.
-async fn exporter(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse, actix_web::Error> {
+async fn exporter(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse, actix_web::Error> {
     if req.path() == "/admin/metrics" {
         LEAKED.fetch_add(1, Ordering::SeqCst);
         return Ok(req.into_response(HttpResponse::Ok().body("secret_metric 1")));
@@ -111,9 +125,15 @@ async fn exporter(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -
 }
 
 /// Reads the actor after the handler answered, as an access-log middleware would.
-async fn log_actor(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse, actix_web::Error> {
+async fn log_actor(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse, actix_web::Error> {
     let res = next.call(req).await?;
-    let after = CurrentActor::<authz_actix::Actor>::extract(res.request()).await.map(|a| a.id().to_string()).unwrap_or_default();
+    let after = CurrentActor::<authz_actix::Actor>::extract(res.request())
+        .await
+        .map(|a| a.id().to_string())
+        .unwrap_or_default();
     let mut res = res.map_into_boxed_body();
     res.headers_mut().insert("x-actor-after".parse().expect("name"), after.parse().expect("value"));
     Ok(res)
@@ -148,7 +168,8 @@ where
 {
     type Response = ServiceResponse;
     type Error = actix_web::Error;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse, actix_web::Error>>;
+    type Future =
+        futures_util::future::LocalBoxFuture<'static, Result<ServiceResponse, actix_web::Error>>;
 
     actix_web::dev::forward_ready!(service);
 
@@ -165,15 +186,27 @@ where
 
 fn routes(r: &mut Routes<'_>) {
     r.service(health).service(spawned).service(other).service(edited).service(edited_boom);
-    r.scope_with("/admin", |s| s.wrap(from_fn(exporter)), |r| {
-        r.service(reports);
-    });
-    r.scope_with("/logged", |s| s.wrap(from_fn(log_actor)), |r| {
-        r.service(reports);
-    });
-    r.scope_with("/bounded", |s| s.wrap(Budget), |r| {
-        r.service(reports);
-    });
+    r.scope_with(
+        "/admin",
+        |s| s.wrap(from_fn(exporter)),
+        |r| {
+            r.service(reports);
+        },
+    );
+    r.scope_with(
+        "/logged",
+        |s| s.wrap(from_fn(log_actor)),
+        |r| {
+            r.service(reports);
+        },
+    );
+    r.scope_with(
+        "/bounded",
+        |s| s.wrap(Budget),
+        |r| {
+            r.service(reports);
+        },
+    );
 }
 
 async fn send<S, B>(app: &S, uri: &str, token: Option<&str>) -> (StatusCode, String, Option<String>)
@@ -188,7 +221,8 @@ where
     match app.call(req.to_request()).await {
         Ok(res) => {
             let status = res.status();
-            let after = res.headers().get("x-actor-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let after =
+                res.headers().get("x-actor-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
             let body = test::read_body(res).await;
             (status, String::from_utf8_lossy(&body).into_owned(), after)
         }
@@ -201,7 +235,11 @@ where
     }
 }
 
-async fn app() -> impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error> {
+async fn app() -> impl Service<
+    actix_http::Request,
+    Response = ServiceResponse<impl MessageBody>,
+    Error = actix_web::Error,
+> {
     test::init_service(App::new().wrap(ResolveActor::new(counting)).configure(mount(routes))).await
 }
 
@@ -220,7 +258,9 @@ async fn a_scope_middleware_that_answers_by_itself_is_refused() {
     assert_eq!(send(&app, "/admin/locked", None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(send(&app, "/admin/reports", Some("admin-1")).await.1, "1");
     assert_eq!(send(&app, "/admin/reports", None).await.0, StatusCode::UNAUTHORIZED);
-    assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("path=/admin/metrics") && l.contains("scope middleware")));
+    assert!(logs.take().iter().any(|l| l.contains("ERROR")
+        && l.contains("path=/admin/metrics")
+        && l.contains("scope middleware")));
 
     // The refusal is a response, so the app's outer middleware decorates it as any other.
     let outer = test::init_service(
@@ -230,8 +270,13 @@ async fn a_scope_middleware_that_answers_by_itself_is_refused() {
             .wrap(actix_web::middleware::DefaultHeaders::new().add(("x-outer", "1"))),
     )
     .await;
-    let res = test::call_service(&outer, test::TestRequest::get().uri("/admin/metrics").to_request()).await;
-    assert_eq!((res.status(), res.headers().get("x-outer").map(|v| v.as_bytes())), (StatusCode::INTERNAL_SERVER_ERROR, Some(&b"1"[..])));
+    let res =
+        test::call_service(&outer, test::TestRequest::get().uri("/admin/metrics").to_request())
+            .await;
+    assert_eq!(
+        (res.status(), res.headers().get("x-outer").map(|v| v.as_bytes())),
+        (StatusCode::INTERNAL_SERVER_ERROR, Some(&b"1"[..]))
+    );
     assert!(!String::from_utf8_lossy(&test::read_body(res).await).contains("secret_metric"));
 }
 
@@ -275,7 +320,10 @@ async fn a_route_middleware_may_edit_the_request() {
     let _serial = serial();
     reset();
     let app = app().await;
-    assert_eq!(send(&app, "/edited", Some("admin-1")).await, (StatusCode::OK, "tagged".to_owned(), None));
+    assert_eq!(
+        send(&app, "/edited", Some("admin-1")).await,
+        (StatusCode::OK, "tagged".to_owned(), None)
+    );
     assert_eq!(send(&app, "/edited", Some("member-4")).await.0, StatusCode::FORBIDDEN);
     // Its handler's panic is still the generic 500, and the app goes on serving.
     let (status, body, _) = send(&app, "/edited-boom", Some("admin-1")).await;

@@ -2,9 +2,9 @@
 //! operation (from the doc comment unless given), methods, path, requirement, denial, policy, and
 //! where it was declared; a route's policy record is the one `#[policy]` emitted.
 
-use actix_web::{get, patch, HttpResponse};
+use actix_web::{HttpResponse, get, patch};
 use authz_actix::records::RouteMeta;
-use authz_actix::{require_permission, Declared, Deny};
+use authz_actix::{Declared, Deny, require_permission};
 
 #[allow(dead_code)] // referenced by the attribute only; a real service calls it
 mod policies {
@@ -47,7 +47,10 @@ fn records_carry_what_the_matrix_needs() {
     assert_eq!(read.operation, "Read a project");
     assert_eq!(read.methods, ["GET"]);
     assert_eq!(read.path, "/projects/{id}");
-    assert_eq!(read.requirement().map(ToString::to_string).unwrap_or_default(), "project:read OR user:admin");
+    assert_eq!(
+        read.requirement().map(ToString::to_string).unwrap_or_default(),
+        "project:read OR user:admin"
+    );
     assert_eq!(read.deny(), Some(Deny::NotFound));
     assert_eq!(read.policy, None);
     assert!(read.file.ends_with("registry.rs"), "{}", read.file);

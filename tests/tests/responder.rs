@@ -6,10 +6,12 @@
 
 use std::net::SocketAddr;
 
-use actix_web::{get, post, web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, get, post, web};
 use authz_actix::problem::Refusal;
-use authz_actix::{mount, public, require_permission, AuthzError, CurrentActor, Denied, ResolveActor, Routes};
-use authz_tests::{http, resolve, spawn, RawResponse};
+use authz_actix::{
+    AuthzError, CurrentActor, Denied, ResolveActor, Routes, mount, public, require_permission,
+};
+use authz_tests::{RawResponse, http, resolve, spawn};
 
 /// A responder with a bug.
 fn panicking(_req: &HttpRequest, _refusal: Refusal) -> HttpResponse {
@@ -26,7 +28,10 @@ fn json_api(req: &HttpRequest, refusal: Refusal) -> HttpResponse {
     HttpResponse::build(refusal.status())
         .content_type("application/vnd.api+json")
         .insert_header(("x-request-path-len", req.path().len().to_string()))
-        .body(format!(r#"{{"errors":[{{"status":"{}","code":"{refusal:?}"}}]}}"#, refusal.status().as_u16()))
+        .body(format!(
+            r#"{{"errors":[{{"status":"{}","code":"{refusal:?}"}}]}}"#,
+            refusal.status().as_u16()
+        ))
 }
 
 /// This route's own shape.
@@ -87,7 +92,12 @@ async fn forgotten() -> HttpResponse {
 }
 
 fn routes(r: &mut Routes<'_>) {
-    r.service(read_item).service(create_item).service(whoami).service(boom).service(admin).service(page);
+    r.service(read_item)
+        .service(create_item)
+        .service(whoami)
+        .service(boom)
+        .service(admin)
+        .service(page);
 }
 
 type Responder = fn(&HttpRequest, Refusal) -> HttpResponse;
@@ -110,10 +120,16 @@ async fn server(responder: Responder) -> (SocketAddr, actix_web::dev::ServerHand
     (addr, spawn(server.run()))
 }
 
-async fn get(addr: SocketAddr, method: &'static str, path: &'static str, token: Option<&'static str>) -> RawResponse {
+async fn get(
+    addr: SocketAddr,
+    method: &'static str,
+    path: &'static str,
+    token: Option<&'static str>,
+) -> RawResponse {
     actix_web::rt::task::spawn_blocking(move || {
         let auth = token.map(|t| format!("Bearer {t}"));
-        let headers: Vec<(&str, &str)> = auth.as_deref().map(|a| vec![("authorization", a)]).unwrap_or_default();
+        let headers: Vec<(&str, &str)> =
+            auth.as_deref().map(|a| vec![("authorization", a)]).unwrap_or_default();
         http(addr, method, path, &headers)
     })
     .await
@@ -130,7 +146,10 @@ fn bytes(res: &RawResponse) -> (u16, Vec<(String, String)>, Vec<u8>) {
 fn envelope(res: &RawResponse, status: u16, code: &str) {
     assert_eq!(res.status, status);
     assert_eq!(res.header("content-type"), Some("application/vnd.api+json"), "{res:?}");
-    assert_eq!(String::from_utf8_lossy(&res.body), format!(r#"{{"errors":[{{"status":"{status}","code":"{code}"}}]}}"#));
+    assert_eq!(
+        String::from_utf8_lossy(&res.body),
+        format!(r#"{{"errors":[{{"status":"{status}","code":"{code}"}}]}}"#)
+    );
 }
 
 #[actix_rt::test]
@@ -139,13 +158,20 @@ async fn every_refusal_takes_the_apps_shape() {
 
     let anonymous = get(addr, "GET", "/items/1", None).await;
     envelope(&anonymous, 401, "Unauthenticated");
-    assert_eq!(anonymous.header("www-authenticate"), Some("Bearer"), "added when the responder sets none");
+    assert_eq!(
+        anonymous.header("www-authenticate"),
+        Some("Bearer"),
+        "added when the responder sets none"
+    );
     envelope(&get(addr, "POST", "/items", Some("member-4")).await, 403, "Forbidden");
     envelope(&get(addr, "GET", "/whoami", None).await, 401, "Unauthenticated");
     envelope(&get(addr, "GET", "/boom", Some("admin-1")).await, 500, "Internal");
     envelope(&get(addr, "GET", "/items/1", Some("down")).await, 500, "Internal");
     let undeclared = get(addr, "GET", "/forgotten", Some("admin-1")).await;
-    assert_eq!((undeclared.status, undeclared.header("content-type")), (500, Some("application/problem+json")));
+    assert_eq!(
+        (undeclared.status, undeclared.header("content-type")),
+        (500, Some("application/problem+json"))
+    );
 
     // Hidden, missing and unknown: one response.
     let hidden = get(addr, "GET", "/items/1", Some("member-4")).await;
@@ -160,7 +186,10 @@ async fn every_refusal_takes_the_apps_shape() {
 
     // The route's own responder.
     let refused = get(addr, "GET", "/admin", Some("member-4")).await;
-    assert_eq!((refused.status, String::from_utf8_lossy(&refused.body).into_owned()), (403, "route-specific refusal".to_owned()));
+    assert_eq!(
+        (refused.status, String::from_utf8_lossy(&refused.body).into_owned()),
+        (403, "route-specific refusal".to_owned())
+    );
     // Served requests are untouched.
     assert_eq!(get(addr, "GET", "/items/1", Some("admin-1")).await.body, b"item");
     handle.stop(true).await;
@@ -176,7 +205,10 @@ async fn a_failing_responder_falls_back_to_the_generic_body() {
         assert_eq!(hidden.header("content-type"), Some("application/problem+json"));
         assert_eq!(bytes(&hidden), bytes(&missing));
         let forbidden = get(addr, "POST", "/items", Some("member-4")).await;
-        assert_eq!((forbidden.status, forbidden.header("content-type")), (403, Some("application/problem+json")));
+        assert_eq!(
+            (forbidden.status, forbidden.header("content-type")),
+            (403, Some("application/problem+json"))
+        );
         // The next request is served: the worker survived the panic.
         assert_eq!(get(addr, "GET", "/items/1", Some("admin-1")).await.status, 200);
         handle.stop(true).await;

@@ -1,9 +1,9 @@
 //! Scoped requirements at the gate: global permissions, or a role held in the scope the path
 //! names; malformed ids refused before any store is asked; a store failure fails closed.
 
-use actix_web::{get, post, test, web, App, HttpResponse};
-use authz_actix::{require_permission, Grants, ResolveActor};
-use authz_tests::{resolve, MemoryGrants, CATALOG};
+use actix_web::{App, HttpResponse, get, post, test, web};
+use authz_actix::{Grants, ResolveActor, require_permission};
+use authz_tests::{CATALOG, MemoryGrants, resolve};
 
 /// List a team's projects.
 #[require_permission("project:read", scope = team(path = "team_id"), deny = not_found)]
@@ -25,7 +25,11 @@ const ROWS: &[(i64, i64, &str)] = &[(8, 1, "editor"), (8, 2, "support"), (9, 1, 
 async fn app(
     store: &MemoryGrants,
     with_grants: bool,
-) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error> {
+) -> impl actix_web::dev::Service<
+    actix_http::Request,
+    Response = actix_web::dev::ServiceResponse,
+    Error = actix_web::Error,
+> {
     let mut app = App::new().wrap(ResolveActor::new(resolve));
     if with_grants {
         app = app.app_data(Grants::new(store.clone(), &CATALOG));
@@ -37,7 +41,11 @@ async fn app(
 }
 
 async fn call(
-    app: &impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>,
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
     method: &str,
     uri: &str,
     token: &str,
@@ -81,11 +89,12 @@ async fn a_role_grants_inside_its_team_only() {
 async fn grants_given_as_web_data_are_found() {
     let store = MemoryGrants::new(ROWS);
     let app = test::init_service(
-        App::new().wrap(ResolveActor::new(resolve)).app_data(actix_web::web::Data::new(Grants::new(store.clone(), &CATALOG))).configure(
-            authz_actix::mount(|r| {
+        App::new()
+            .wrap(ResolveActor::new(resolve))
+            .app_data(actix_web::web::Data::new(Grants::new(store.clone(), &CATALOG)))
+            .configure(authz_actix::mount(|r| {
                 r.service(list_team).service(create_in_team);
-            }),
-        ),
+            })),
     )
     .await;
     assert_eq!(call(&app, "POST", "/teams/1/projects", "member-8").await.0, 201);
@@ -117,16 +126,22 @@ async fn an_id_in_any_other_spelling_names_no_team_and_reveals_nothing() {
     let (status, hidden) = call(&app, "GET", "/teams/3/projects", "member-8").await;
     assert_eq!(status, 404);
     let queries = store.queries();
-    for id in ["+1", "01", "-1", "1.0", "0x1", "%2B1", "1%20", "abc", "99999999999999999999", "%EF%BC%91"] {
+    for id in
+        ["+1", "01", "-1", "1.0", "0x1", "%2B1", "1%20", "abc", "99999999999999999999", "%EF%BC%91"]
+    {
         for method in ["GET", "POST"] {
-            let (status, body) = call(&app, method, &format!("/teams/{id}/projects"), "member-8").await;
+            let (status, body) =
+                call(&app, method, &format!("/teams/{id}/projects"), "member-8").await;
             assert_eq!(status, 404, "{method} {id}");
             assert_eq!(body, hidden, "{method} {id}: the body of a missing team");
         }
     }
     assert_eq!(store.queries(), queries, "malformed ids never reach the store");
     // actix decodes `%31` to `1` before routing: the gate decides on what the handler receives.
-    assert_eq!(call(&app, "GET", "/teams/%31/projects", "member-8").await, (200, b"team 1".to_vec()));
+    assert_eq!(
+        call(&app, "GET", "/teams/%31/projects", "member-8").await,
+        (200, b"team 1".to_vec())
+    );
 }
 
 #[actix_rt::test]
@@ -136,7 +151,9 @@ async fn a_store_failure_or_a_missing_store_fails_closed() {
     let app = app(&store, true).await;
     store.set_down(true);
     assert_eq!(call(&app, "GET", "/teams/1/projects", "member-8").await.0, 500);
-    assert!(logs.take().iter().any(|l| l.contains("ERROR") && l.contains("grant store failed") && l.contains("resource=team_id=1")));
+    assert!(logs.take().iter().any(|l| l.contains("ERROR")
+        && l.contains("grant store failed")
+        && l.contains("resource=team_id=1")));
     // Not cached: the store is back, so is access.
     store.set_down(false);
     assert_eq!(call(&app, "GET", "/teams/1/projects", "member-8").await.0, 200);
@@ -150,7 +167,11 @@ async fn a_store_failure_or_a_missing_store_fails_closed() {
 
 async fn app_without_grants(
     store: &MemoryGrants,
-) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error> {
+) -> impl actix_web::dev::Service<
+    actix_http::Request,
+    Response = actix_web::dev::ServiceResponse,
+    Error = actix_web::Error,
+> {
     app(store, false).await
 }
 
@@ -162,10 +183,19 @@ async fn denials_are_audited_with_the_team() {
     assert_eq!(call(&app, "POST", "/teams/3/projects", "member-8").await.0, 404);
     assert_eq!(call(&app, "POST", "/teams/2/projects", "member-8").await.0, 403);
     let lines = logs.take();
-    let decisions: Vec<&String> = lines.iter().filter(|l| l.contains("authorization decision")).collect();
+    let decisions: Vec<&String> =
+        lines.iter().filter(|l| l.contains("authorization decision")).collect();
     assert_eq!(decisions.len(), 2, "{lines:#?}");
-    assert!(decisions[0].contains("resource=team_id=3") && decisions[0].contains("no role in the scope") && decisions[0].contains("status=404"));
-    assert!(decisions[1].contains("resource=team_id=2") && decisions[1].contains("requirement not met in the scope") && decisions[1].contains("status=403"));
+    assert!(
+        decisions[0].contains("resource=team_id=3")
+            && decisions[0].contains("no role in the scope")
+            && decisions[0].contains("status=404")
+    );
+    assert!(
+        decisions[1].contains("resource=team_id=2")
+            && decisions[1].contains("requirement not met in the scope")
+            && decisions[1].contains("status=403")
+    );
 }
 
 #[::core::prelude::v1::test]
@@ -182,8 +212,17 @@ fn the_matrix_says_where_the_permission_holds() {
     assert!(md.contains("allowed in the team where the role is held"), "{md}");
     assert!(md.contains("denied (403 in the team where the role is held, 404 elsewhere)"), "{md}");
     let json: serde_json::Value = serde_json::from_str(&matrix.to_json()).expect("json");
-    let post = json["endpoints"].as_array().expect("rows").iter().find(|e| e["method"] == "POST").expect("POST").clone();
-    assert_eq!(post["scope"], serde_json::json!({ "kind": "team", "param": "team_id", "outsiders_status": 404 }));
+    let post = json["endpoints"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|e| e["method"] == "POST")
+        .expect("POST")
+        .clone();
+    assert_eq!(
+        post["scope"],
+        serde_json::json!({ "kind": "team", "param": "team_id", "outsiders_status": 404 })
+    );
     assert_eq!(post["requirement"], "project:write in team {team_id}");
     assert_eq!(post["roles"]["editor"], "scoped");
 }

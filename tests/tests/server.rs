@@ -4,8 +4,8 @@
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::{get, web, App, HttpResponse, HttpServer};
-use authz_actix::{require_permission, ResolveActor};
+use actix_web::{App, HttpResponse, HttpServer, get, web};
+use authz_actix::{ResolveActor, require_permission};
 use authz_tests::{http, resolve};
 
 static RAN: AtomicUsize = AtomicUsize::new(0);
@@ -24,11 +24,9 @@ async fn faults_fail_closed_and_the_server_keeps_serving() {
     let addr = listener.local_addr().expect("addr");
     // One worker: a panic that killed it would make every later request fail.
     let server = HttpServer::new(|| {
-        App::new()
-            .wrap(ResolveActor::new(resolve))
-            .configure(authz_actix::mount(|r| {
-                r.service(reports);
-            }))
+        App::new().wrap(ResolveActor::new(resolve)).configure(authz_actix::mount(|r| {
+            r.service(reports);
+        }))
     })
     .workers(1)
     .listen(listener)
@@ -40,9 +38,12 @@ async fn faults_fail_closed_and_the_server_keeps_serving() {
     let results = web::block(move || {
         let mut seen = Vec::new();
         for round in 0..20 {
-            let token = ["Bearer panic", "Bearer down", "Bearer editor-1", "", "Bearer member-2"][round % 5];
-            let headers: &[(&str, &str)] = if token.is_empty() { &[] } else { &[("authorization", token)] };
-            let res = http(addr, "GET", "/reports", headers).expect("the server answers every request");
+            let token = ["Bearer panic", "Bearer down", "Bearer editor-1", "", "Bearer member-2"]
+                [round % 5];
+            let headers: &[(&str, &str)] =
+                if token.is_empty() { &[] } else { &[("authorization", token)] };
+            let res =
+                http(addr, "GET", "/reports", headers).expect("the server answers every request");
             seen.push((token, res.status, String::from_utf8_lossy(&res.body).into_owned()));
         }
         seen
@@ -60,7 +61,12 @@ async fn faults_fail_closed_and_the_server_keeps_serving() {
         };
         assert_eq!(*status, want, "{token:?}: {body}");
         if *status == 500 {
-            assert!(body.contains("\"status\":500") && !body.contains("panic") && !body.contains("unavailable"), "{body}");
+            assert!(
+                body.contains("\"status\":500")
+                    && !body.contains("panic")
+                    && !body.contains("unavailable"),
+                "{body}"
+            );
         }
     }
     assert_eq!(RAN.load(Ordering::SeqCst), 4, "only the four allowed requests ran the handler");

@@ -10,7 +10,11 @@ fn ui() {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target dir");
     let project = target.join("tests").join("trybuild").join(env!("CARGO_PKG_NAME"));
     std::fs::create_dir_all(&project).expect("trybuild project dir");
-    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("authz.toml"), project.join("authz.toml")).expect("copy catalog");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("authz.toml"),
+        project.join("authz.toml"),
+    )
+    .expect("copy catalog");
 
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/fail/*.rs");

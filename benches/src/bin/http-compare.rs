@@ -20,8 +20,8 @@
 use std::sync::Arc;
 
 use actix_web::dev::ServiceRequest;
-use actix_web::{get, web, App, HttpRequest, HttpResponse, HttpServer};
-use authz_actix::{mount, require_permission, Actor, ResolveActor};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, get, web};
+use authz_actix::{Actor, ResolveActor, mount, require_permission};
 use authz_benches::CATALOG;
 use casbin::CoreApi;
 
@@ -131,7 +131,9 @@ async fn resolve(req: HttpRequest) -> Result<Option<Actor>, std::convert::Infall
     })
 }
 
-async fn grants(req: &ServiceRequest) -> Result<std::collections::HashSet<String>, actix_web::Error> {
+async fn grants(
+    req: &ServiceRequest,
+) -> Result<std::collections::HashSet<String>, actix_web::Error> {
     Ok(match caller(req.headers()) {
         Some("erin") => ["project:read", "project:write"].iter().map(|s| (*s).to_owned()).collect(),
         _ => Default::default(),
@@ -162,36 +164,48 @@ fn main() -> std::io::Result<()> {
             }
         };
         let plain_server = HttpServer::new(move || {
-            App::new().configure(plain_fillers_if).service(plain).service(plain_open).service(plain_global_team).service(plain_scoped_team)
+            App::new()
+                .configure(plain_fillers_if)
+                .service(plain)
+                .service(plain_open)
+                .service(plain_global_team)
+                .service(plain_scoped_team)
         })
         .workers(1)
         .bind(("127.0.0.1", base))?
         .run();
         let authz_server = HttpServer::new(move || {
-            App::new().wrap(ResolveActor::new(resolve)).app_data(authz_actix::Grants::new(authz_benches::OneTeam, &CATALOG)).configure(mount(
-                |r| {
+            App::new()
+                .wrap(ResolveActor::new(resolve))
+                .app_data(authz_actix::Grants::new(authz_benches::OneTeam, &CATALOG))
+                .configure(mount(|r| {
                     if fillers {
                         gated_fillers(r);
                     }
                     r.service(gated).service(public_open).service(global_team).service(scoped_team);
-                },
-            ))
+                }))
         })
         .workers(1)
         .bind(("127.0.0.1", base + 1))?
         .run();
         let grants_server = HttpServer::new(move || {
-            App::new().wrap(actix_web_grants::GrantsMiddleware::with_extractor(grants)).configure(plain_fillers_if).service(protected)
+            App::new()
+                .wrap(actix_web_grants::GrantsMiddleware::with_extractor(grants))
+                .configure(plain_fillers_if)
+                .service(protected)
         })
-            .workers(1)
-            .bind(("127.0.0.1", base + 2))?
-            .run();
+        .workers(1)
+        .bind(("127.0.0.1", base + 2))?
+        .run();
         let casbin_server = HttpServer::new(move || {
-            App::new().app_data(web::Data::new(enforcer.clone())).configure(plain_fillers_if).service(enforced)
+            App::new()
+                .app_data(web::Data::new(enforcer.clone()))
+                .configure(plain_fillers_if)
+                .service(enforced)
         })
-            .workers(1)
-            .bind(("127.0.0.1", base + 3))?
-            .run();
+        .workers(1)
+        .bind(("127.0.0.1", base + 3))?
+        .run();
         eprintln!("plain :{base}  authz :{}  grants :{}  casbin :{}", base + 1, base + 2, base + 3);
         run_all(plain_server, authz_server, grants_server, casbin_server).await
     })
@@ -203,7 +217,12 @@ async fn run_all(
     c: actix_web::dev::Server,
     d: actix_web::dev::Server,
 ) -> std::io::Result<()> {
-    let (a, b, c, d) = (actix_web::rt::spawn(a), actix_web::rt::spawn(b), actix_web::rt::spawn(c), actix_web::rt::spawn(d));
+    let (a, b, c, d) = (
+        actix_web::rt::spawn(a),
+        actix_web::rt::spawn(b),
+        actix_web::rt::spawn(c),
+        actix_web::rt::spawn(d),
+    );
     for handle in [a, b, c, d] {
         handle.await.map_err(std::io::Error::other)??;
     }

@@ -3,9 +3,9 @@
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use authz_sqlx::SqlGrants;
 use sqlx::AnyPool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
 /// The database behind the service, and the team grants stored in it.
 #[derive(Debug, Clone)]
@@ -64,7 +64,9 @@ impl From<Backend> for authz_sqlx::Backend {
 /// credentials) and the cause, as a person at the terminal needs them.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("unsupported database URL `{0}`: expected sqlite://FILE, sqlite::memory: or postgres://...")]
+    #[error(
+        "unsupported database URL `{0}`: expected sqlite://FILE, sqlite::memory: or postgres://..."
+    )]
     Unsupported(String),
     #[error("cannot open the SQLite database `{path}`: {cause}")]
     Open { path: String, cause: String },
@@ -95,7 +97,9 @@ impl Db {
         let given = url;
         let url = match backend {
             // Create the file on first run.
-            Backend::Sqlite if !url.contains("memory") && !url.contains('?') => format!("{url}?mode=rwc"),
+            Backend::Sqlite if !url.contains("memory") && !url.contains('?') => {
+                format!("{url}?mode=rwc")
+            }
             _ => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
@@ -110,7 +114,13 @@ impl Db {
         match actix_web::rt::time::timeout(CONNECT_TIMEOUT, probe).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(explain(backend, given, &e.to_string())),
-            Err(_) => return Err(explain(backend, given, &format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))),
+            Err(_) => {
+                return Err(explain(
+                    backend,
+                    given,
+                    &format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                ));
+            }
         }
         let pool = match backend {
             // One connection: SQLite serializes writers anyway, and an in-memory database exists
@@ -128,7 +138,13 @@ impl Db {
                     .connect_with(options)
                     .await?
             }
-            Backend::Postgres => AnyPoolOptions::new().max_connections(8).acquire_timeout(CONNECT_TIMEOUT).connect_with(options).await?,
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .connect_with(options)
+                    .await?
+            }
         };
         let db = Db { grants: SqlGrants::new(pool.clone(), backend.into()), pool, backend };
         db.migrate().await?;
@@ -154,10 +170,11 @@ impl Db {
             .execute(&self.pool)
             .await?;
         for (version, name, statements) in MIGRATIONS {
-            let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                .bind(*version)
-                .fetch_optional(&self.pool)
-                .await?;
+            let applied: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&self.pool)
+                    .await?;
             if applied.is_some() {
                 continue;
             }
@@ -165,12 +182,14 @@ impl Db {
             for statement in statements(self.backend) {
                 sqlx::query(statement).execute(&mut *tx).await?;
             }
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(*version)
-                .bind(*name)
-                .bind(now())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(*version)
+            .bind(*name)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             tracing::info!(version, name, "applied migration");
         }
@@ -192,7 +211,10 @@ fn explain(backend: Backend, url: &str, driver: &str) -> DbError {
             let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
             let path = path.split('?').next().unwrap_or(path);
             let file = std::path::Path::new(path);
-            let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let dir = file
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
             let cause = if !dir.is_dir() {
                 format!("the directory `{}` does not exist", dir.display())
             } else if file.is_dir() {

@@ -3,16 +3,18 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{delete, get, patch, post, put, web, App, HttpRequest, HttpResponse, ResponseError};
-use authz_actix::{mount, public, require_permission, CurrentActor, Grants, ResolveActor, Routes};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{
+    App, HttpRequest, HttpResponse, ResponseError, delete, get, patch, post, put, web,
+};
+use authz_actix::{CurrentActor, Grants, ResolveActor, Routes, mount, public, require_permission};
 
 use crate::db::Db;
 use crate::model::{Membership, NewProject, NewTeamProject, ProjectPatch};
 use crate::perms;
 use crate::service::{ProjectService, ServiceError};
-use crate::users::{bearer_token, Users};
+use crate::users::{Users, bearer_token};
 
 /// How handlers fail: authorization refusals keep authz's responses (so a hidden project is
 /// byte-identical to a missing one); bad input is a 400/422 with a clear, generic body; storage
@@ -28,7 +30,10 @@ pub enum ApiError {
 fn problem(status: StatusCode, title: &str, detail: &str) -> HttpResponse {
     let body = serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail });
     HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(authz_actix::problem::PROBLEM_JSON)))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(authz_actix::problem::PROBLEM_JSON),
+        ))
         .body(body.to_string())
 }
 
@@ -40,8 +45,12 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             ApiError::Service(ServiceError::Denied(e)) => authz_actix::problem::response(*e),
-            ApiError::Service(ServiceError::Invalid(why)) => problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Content", why),
-            ApiError::Service(ServiceError::Conflict(why)) => problem(StatusCode::CONFLICT, "Conflict", why),
+            ApiError::Service(ServiceError::Invalid(why)) => {
+                problem(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Content", why)
+            }
+            ApiError::Service(ServiceError::Conflict(why)) => {
+                problem(StatusCode::CONFLICT, "Conflict", why)
+            }
             ApiError::Service(ServiceError::Db(e)) => {
                 tracing::error!(error = %e, "storage error");
                 authz_actix::problem::internal_error()
@@ -70,7 +79,10 @@ async fn health() -> HttpResponse {
 #[require_permission(authenticated, filter = crate::policy::can_view_project)]
 #[utoipa::path(path = "/projects", tag = "projects", responses((status = 200, description = "The projects the actor may see")))]
 #[get("")]
-async fn list_projects(actor: CurrentActor, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+async fn list_projects(
+    actor: CurrentActor,
+    svc: web::Data<ProjectService>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(svc.list(&actor).await?))
 }
 
@@ -90,7 +102,11 @@ async fn create_project(
 #[utoipa::path(path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)), responses((status = 200, description = "The project")))]
 #[require_permission(authenticated, policy = crate::policy::can_view_project, deny = not_found)]
 #[get("/{id}")]
-async fn read_project(actor: CurrentActor, id: web::Path<Id>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+async fn read_project(
+    actor: CurrentActor,
+    id: web::Path<Id>,
+    svc: web::Data<ProjectService>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(svc.get(&actor, id.into_inner().0).await?))
 }
 
@@ -111,7 +127,11 @@ async fn update_project(
 #[utoipa::path(path = "/projects/{id}", tag = "projects", params(("id" = i64, Path)), responses((status = 204, description = "Deleted")))]
 #[require_permission(perms::PROJECT_DELETE, policy = crate::policy::can_delete_project, visibility = crate::policy::can_view_project)]
 #[delete("/{id}")]
-async fn delete_project(actor: CurrentActor, id: web::Path<Id>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+async fn delete_project(
+    actor: CurrentActor,
+    id: web::Path<Id>,
+    svc: web::Data<ProjectService>,
+) -> Result<HttpResponse, ApiError> {
     svc.delete(&actor, id.into_inner().0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -120,7 +140,11 @@ async fn delete_project(actor: CurrentActor, id: web::Path<Id>, svc: web::Data<P
 #[require_permission(perms::PROJECT_READ, scope = team(path = "team_id"), deny = not_found)]
 #[utoipa::path(path = "/teams/{team_id}/projects", tag = "teams", params(("team_id" = i64, Path)), responses((status = 200, description = "The team's projects")))]
 #[get("/{team_id}/projects")]
-async fn list_team_projects(actor: CurrentActor, team_id: web::Path<Id>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+async fn list_team_projects(
+    actor: CurrentActor,
+    team_id: web::Path<Id>,
+    svc: web::Data<ProjectService>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(svc.list_team(&actor, team_id.into_inner().0).await?))
 }
 
@@ -134,7 +158,8 @@ async fn create_team_project(
     body: web::Json<NewTeamProject>,
     svc: web::Data<ProjectService>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(svc.create_in_team(&actor, team_id.into_inner().0, body.into_inner()).await?))
+    Ok(HttpResponse::Created()
+        .json(svc.create_in_team(&actor, team_id.into_inner().0, body.into_inner()).await?))
 }
 
 /// Set a user's role in a team.
@@ -155,7 +180,11 @@ async fn put_team_member(
 #[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found), policy = crate::policy::can_change_role)]
 #[utoipa::path(path = "/teams/{team_id}/members/{user_id}", tag = "teams", params(("team_id" = i64, Path), ("user_id" = i64, Path)), responses((status = 204, description = "Removed")))]
 #[delete("/{team_id}/members/{user_id}")]
-async fn delete_team_member(actor: CurrentActor, path: web::Path<(Id, Id)>, svc: web::Data<ProjectService>) -> Result<HttpResponse, ApiError> {
+async fn delete_team_member(
+    actor: CurrentActor,
+    path: web::Path<(Id, Id)>,
+    svc: web::Data<ProjectService>,
+) -> Result<HttpResponse, ApiError> {
     let (Id(team), Id(user)) = path.into_inner();
     svc.remove_member(&actor, team, user).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -205,7 +234,11 @@ struct ApiDoc;
 /// added from the same declarations as the matrix.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
-    authz_actix::openapi::apply(&mut doc, &authz_actix::routes::matrix(routes, Some(&crate::perms::CATALOG)), "bearer");
+    authz_actix::openapi::apply(
+        &mut doc,
+        &authz_actix::routes::matrix(routes, Some(&crate::perms::CATALOG)),
+        "bearer",
+    );
     document_bodies(&mut doc);
     doc
 }
@@ -217,27 +250,54 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 fn document_bodies(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::Schema;
     use utoipa::openapi::{RefOr, ResponseBuilder};
-    if let Some(RefOr::T(Schema::Object(membership))) = doc.components.as_mut().and_then(|c| c.schemas.get_mut("Membership"))
+    if let Some(RefOr::T(Schema::Object(membership))) =
+        doc.components.as_mut().and_then(|c| c.schemas.get_mut("Membership"))
         && let Some(RefOr::T(Schema::Object(role))) = membership.properties.get_mut("role")
     {
-        role.enum_values = Some(crate::perms::CATALOG.roles().iter().map(|r| serde_json::Value::from(r.name)).collect());
+        role.enum_values = Some(
+            crate::perms::CATALOG.roles().iter().map(|r| serde_json::Value::from(r.name)).collect(),
+        );
     }
     let problem = || {
         utoipa::openapi::ContentBuilder::new()
-            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(authz_actix::openapi::PROBLEM_SCHEMA))))
+            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                authz_actix::openapi::PROBLEM_SCHEMA,
+            ))))
             .build()
     };
     for item in doc.paths.paths.values_mut() {
-        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.options, &mut item.head, &mut item.patch, &mut item.trace];
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
         for operation in operations.into_iter().flatten().filter(|op| op.request_body.is_some()) {
             for (status, description) in [
-                ("400", "The body is not valid JSON, or a field has the wrong type or is unknown (the message names it)"),
+                (
+                    "400",
+                    "The body is not valid JSON, or a field has the wrong type or is unknown (the message names it)",
+                ),
                 ("413", "The body is larger than 64 KiB"),
                 ("415", "The body is not sent as `application/json`"),
-                ("422", "A field's value breaks a rule of the schema (an empty name, an unknown role)"),
+                (
+                    "422",
+                    "A field's value breaks a rule of the schema (an empty name, an unknown role)",
+                ),
             ] {
-                let response = ResponseBuilder::new().description(description).content("application/problem+json", problem()).build();
-                operation.responses.responses.entry(status.to_owned()).or_insert(RefOr::T(response));
+                let response = ResponseBuilder::new()
+                    .description(description)
+                    .content("application/problem+json", problem())
+                    .build();
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert(RefOr::T(response));
             }
         }
     }
@@ -248,7 +308,9 @@ fn document_bodies(doc: &mut utoipa::openapi::OpenApi) {
 pub fn openapi_text() -> String {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| {
-        let mut text = openapi().to_pretty_json().unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
+        let mut text = openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
         text.push('\n');
         text
     })
@@ -265,7 +327,9 @@ impl actix_web::dev::HttpServiceFactory for ApiBrowser {
     fn register(self, config: &mut actix_web::dev::AppService) {
         use utoipa_scalar::Servable as _;
         // utoipa-scalar's page, with a pinned script and a message when the script cannot load.
-        utoipa_scalar::Scalar::with_url("", openapi()).custom_html(include_str!("../res/scalar.html")).register(config);
+        utoipa_scalar::Scalar::with_url("", openapi())
+            .custom_html(include_str!("../res/scalar.html"))
+            .register(config);
     }
 }
 
@@ -287,7 +351,9 @@ pub fn routes(r: &mut Routes<'_>) {
 }
 
 /// A resolution in progress.
-type Resolution = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<authz_actix::Actor>, sqlx::Error>>>>;
+type Resolution = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Option<authz_actix::Actor>, sqlx::Error>>>,
+>;
 
 /// Resolves `Authorization: Bearer TOKEN` against the token table.
 pub fn resolver(users: Users) -> impl Fn(HttpRequest) -> Resolution + 'static {
@@ -315,7 +381,9 @@ pub struct Id(pub i64);
 impl<'de> serde::Deserialize<'de> for Id {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        authz_actix::Scope::parse_id(&text).map(Id).ok_or_else(|| serde::de::Error::custom("not an id"))
+        authz_actix::Scope::parse_id(&text)
+            .map(Id)
+            .ok_or_else(|| serde::de::Error::custom("not an id"))
     }
 }
 
@@ -329,26 +397,41 @@ fn input_config(cfg: &mut web::ServiceConfig) {
         actix_web::error::InternalError::from_response(err, response).into()
     }));
     cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
-        actix_web::error::InternalError::from_response(err, authz_actix::problem::missing(req)).into()
+        actix_web::error::InternalError::from_response(err, authz_actix::problem::missing(req))
+            .into()
     }));
 }
 
 fn body_problem(err: &actix_web::error::JsonPayloadError) -> HttpResponse {
     use actix_web::error::JsonPayloadError;
     match err {
-        JsonPayloadError::ContentType => {
-            problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type", "The request body must be sent as application/json.")
-        }
+        JsonPayloadError::ContentType => problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported Media Type",
+            "The request body must be sent as application/json.",
+        ),
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            problem(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", "The request body is larger than this operation accepts.")
+            problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload Too Large",
+                "The request body is larger than this operation accepts.",
+            )
         }
         // serde's own words name the field and what was expected; the position is dropped.
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let what = e.to_string();
             let what = what.rsplit_once(" at line ").map_or(what.as_str(), |(head, _)| head);
-            problem(StatusCode::BAD_REQUEST, "Bad Request", &format!("The request body does not fit this operation: {what}."))
+            problem(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                &format!("The request body does not fit this operation: {what}."),
+            )
         }
-        _ => problem(StatusCode::BAD_REQUEST, "Bad Request", "The request body is not valid JSON for this operation."),
+        _ => problem(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            "The request body is not valid JSON for this operation.",
+        ),
     }
 }
 
@@ -357,7 +440,13 @@ fn body_problem(err: &actix_web::error::JsonPayloadError) -> HttpResponse {
 pub fn app_normalized(
     db: Db,
 ) -> App<
-    impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>,
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
 > {
     app(db).wrap(actix_web::middleware::NormalizePath::trim())
 }
@@ -366,7 +455,13 @@ pub fn app_normalized(
 pub fn app(
     db: Db,
 ) -> App<
-    impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>,
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
 > {
     let users = Users::new(db.clone());
     // Called once per worker: each gets its own cache of team grants, shared by the routes'

@@ -26,12 +26,12 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use authz_actix::build::{Format, MatrixCommand};
 use clap::{Parser, Subcommand};
-use projects::db::{Db, DEFAULT_URL};
+use projects::REGENERATE;
+use projects::db::{DEFAULT_URL, Db};
 use projects::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE};
 use projects::service::ProjectService;
 use projects::teams::Teams;
-use projects::users::{demo, Users};
-use projects::REGENERATE;
+use projects::users::{Users, demo};
 
 #[derive(Parser)]
 #[command(name = "projects", about = "The projects service, authorized by authz", version)]
@@ -170,7 +170,13 @@ fn parse_format(text: &str) -> Result<Format, String> {
 /// `projects openapi`: prints, writes or checks the document, as `matrix` does the matrix.
 fn openapi(out: Option<PathBuf>, check: Option<PathBuf>) -> ExitCode {
     let regenerate = "cargo run -p projects -- openapi --out docs/openapi.json";
-    authz_actix::build::emit(&projects::http::openapi_text(), out.as_deref(), check.as_deref(), regenerate, "")
+    authz_actix::build::emit(
+        &projects::http::openapi_text(),
+        out.as_deref(),
+        check.as_deref(),
+        regenerate,
+        "",
+    )
 }
 
 fn main() -> ExitCode {
@@ -183,14 +189,21 @@ fn main() -> ExitCode {
     }
     if let Command::Matrix { format, out, check, diff } = cli.command {
         let command = MatrixCommand { format, out, check, diff };
-        return command.execute(&authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)), REGENERATE);
+        return command.execute(
+            &authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)),
+            REGENERATE,
+        );
     }
     if let Command::Openapi { out, check } = cli.command {
         return openapi(out, check);
     }
     // A log write that fails (stderr closed) is dropped quietly: reporting it with `eprintln!`, the
     // default, panics on the same closed stderr, inside whichever request was logging.
-    tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(std::io::stderr).log_internal_errors(false).init();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false)
+        .init();
     match actix_web::rt::System::new().block_on(run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -206,7 +219,12 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let db = Db::connect(&database).await?;
             if with_demo {
                 for (user, token) in demo(&Users::new(db.clone())).await? {
-                    let line = DemoLine { id: user.id, user: &user.name, roles: &user.roles, token: &token };
+                    let line = DemoLine {
+                        id: user.id,
+                        user: &user.name,
+                        roles: &user.roles,
+                        token: &token,
+                    };
                     println!("{}", serde_json::to_string(&line)?);
                 }
                 for team in projects::teams::demo(&Teams::new(db.clone())).await? {
@@ -231,7 +249,9 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     println!("{token}");
                 }
                 UsersCommand::Token { name } => println!("{}", users.issue_token(&name).await?.1),
-                UsersCommand::Revoke { name } => eprintln!("revoked {} token(s) of {name}", users.revoke_tokens(&name).await?),
+                UsersCommand::Revoke { name } => {
+                    eprintln!("revoked {} token(s) of {name}", users.revoke_tokens(&name).await?)
+                }
                 UsersCommand::Remove { name } => {
                     users.remove(&name).await?;
                     eprintln!("removed {name}");
@@ -246,7 +266,9 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Teams { database, command } => {
             let teams = Teams::new(Db::connect(&database).await?);
             match command {
-                TeamsCommand::Add { name } => println!("{}", serde_json::to_string(&teams.add(&name).await?)?),
+                TeamsCommand::Add { name } => {
+                    println!("{}", serde_json::to_string(&teams.add(&name).await?)?)
+                }
                 TeamsCommand::List => {
                     for team in teams.list().await? {
                         println!("{}\t{}", team.id, team.name);
@@ -261,10 +283,12 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     teams.set_member(&team, &user, &role).await?;
                     eprintln!("{user} now holds {role} in {team}, and only that");
                 }
-                MembersCommand::Revoke { team, user } => match teams.revoke_member(&team, &user).await? {
-                    true => eprintln!("revoked the roles of {user} in {team}"),
-                    false => eprintln!("{user} held no role in {team}: nothing to revoke"),
-                },
+                MembersCommand::Revoke { team, user } => {
+                    match teams.revoke_member(&team, &user).await? {
+                        true => eprintln!("revoked the roles of {user} in {team}"),
+                        false => eprintln!("{user} held no role in {team}: nothing to revoke"),
+                    }
+                }
                 MembersCommand::List { team } => {
                     for (user, role) in teams.members(&team).await? {
                         println!("{user}\t{role}");

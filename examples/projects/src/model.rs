@@ -2,8 +2,8 @@
 
 use authz_actix::condition::{Field, Fields};
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// A project, as stored and as served.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,7 +135,10 @@ pub struct ProjectPatch {
 impl ProjectPatch {
     /// Whether the patch touches a field only `project:write` may change.
     pub fn touches_protected_fields(&self) -> bool {
-        self.is_archived.is_some() || self.is_locked.is_some() || self.owner_id.is_some() || self.allow_owner_edits.is_some()
+        self.is_archived.is_some()
+            || self.is_locked.is_some()
+            || self.owner_id.is_some()
+            || self.allow_owner_edits.is_some()
     }
 
     pub fn apply(&self, project: &mut Project) {
@@ -188,7 +191,11 @@ fn integral<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<
         None => Ok(None),
         Some(n) => n
             .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= -(2f64.powi(63)) && *f < 2f64.powi(63)).map(|f| f as i64))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= -(2f64.powi(63)) && *f < 2f64.powi(63))
+                    .map(|f| f as i64)
+            })
             .map(Some)
             .ok_or_else(|| serde::de::Error::custom("expected an integer id")),
     }

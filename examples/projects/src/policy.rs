@@ -7,7 +7,7 @@
 //! `can_delete_project` need not know about teams.
 
 use authz_actix::condition::Condition;
-use authz_actix::{escalation, is_owner, policy, Actor, ActorId, Decision, Scopes};
+use authz_actix::{Actor, ActorId, Decision, Scopes, escalation, is_owner, policy};
 
 use crate::model::{Project, ProjectPatch};
 use crate::perms::{CATALOG, PROJECT_DELETE, PROJECT_READ, PROJECT_WRITE, USER_ADMIN};
@@ -38,7 +38,11 @@ pub fn visible_projects(viewer: &Viewer<'_>) -> Condition {
         ActorId::Int(id) => Condition::Eq("owner_id", *id),
         _ => Condition::Never,
     };
-    Condition::any([Condition::Is("is_public", true), owner, Condition::in_scopes("team_id", &viewer.teams)])
+    Condition::any([
+        Condition::Is("is_public", true),
+        owner,
+        Condition::in_scopes("team_id", &viewer.teams),
+    ])
 }
 
 /// Public projects to anyone authenticated; private ones to project:read holders (globally, or in
@@ -112,13 +116,22 @@ mod tests {
         assert!(view(&actor(4, "member"), &[], &private), "owner");
         assert!(!view(&actor(5, "member"), &[], &private), "stranger");
         assert!(view(&actor(3, "support"), &[], &private), "project:read");
-        assert!(view(&actor(5, "member"), &[], &Project { is_public: true, ..private.clone() }), "public");
+        assert!(
+            view(&actor(5, "member"), &[], &Project { is_public: true, ..private.clone() }),
+            "public"
+        );
         let in_team = Project { team_id: Some(7), ..private.clone() };
         assert!(view(&actor(5, "member"), &[7], &in_team), "project:read in the project's team");
         assert!(!view(&actor(5, "member"), &[8], &in_team), "another team's reader");
-        assert!(!view(&actor(5, "member"), &[7], &private), "a team reader sees no team-less project");
+        assert!(
+            !view(&actor(5, "member"), &[7], &private),
+            "a team reader sees no team-less project"
+        );
         let system = CATALOG.system_actor("job", &[]);
-        assert!(!can_view_project(&Viewer::in_place(&system), &Project { owner_id: 0, ..private }), "system actors own nothing");
+        assert!(
+            !can_view_project(&Viewer::in_place(&system), &Project { owner_id: 0, ..private }),
+            "system actors own nothing"
+        );
     }
 
     #[test]
@@ -128,18 +141,38 @@ mod tests {
         let lock = ProjectPatch { is_locked: Some(true), ..Default::default() };
         assert!(can_edit_project(&actor(4, "member"), &p, &rename).is_allowed());
         assert!(!can_edit_project(&actor(4, "member"), &p, &lock).is_allowed(), "protected field");
-        assert!(!can_edit_project(&actor(4, "member"), &Project { allow_owner_edits: false, ..p.clone() }, &rename).is_allowed());
+        assert!(
+            !can_edit_project(
+                &actor(4, "member"),
+                &Project { allow_owner_edits: false, ..p.clone() },
+                &rename
+            )
+            .is_allowed()
+        );
         assert!(!can_edit_project(&actor(5, "member"), &p, &rename).is_allowed());
         assert!(can_edit_project(&actor(2, "editor"), &p, &lock).is_allowed());
-        assert!(!can_edit_project(&actor(1, "admin"), &Project { is_archived: true, ..p.clone() }, &rename).is_allowed());
-        assert!(!can_edit_project(&actor(3, "support"), &p, &rename).is_allowed(), "read is not write");
+        assert!(
+            !can_edit_project(
+                &actor(1, "admin"),
+                &Project { is_archived: true, ..p.clone() },
+                &rename
+            )
+            .is_allowed()
+        );
+        assert!(
+            !can_edit_project(&actor(3, "support"), &p, &rename).is_allowed(),
+            "read is not write"
+        );
     }
 
     #[test]
     fn delete() {
         let p = project(4);
         assert!(can_delete_project(&actor(1, "admin"), &p).is_allowed());
-        assert!(!can_delete_project(&actor(1, "admin"), &Project { is_locked: true, ..p.clone() }).is_allowed());
+        assert!(
+            !can_delete_project(&actor(1, "admin"), &Project { is_locked: true, ..p.clone() })
+                .is_allowed()
+        );
         assert!(!can_delete_project(&actor(4, "member"), &p).is_allowed(), "owners cannot delete");
         assert!(!can_delete_project(&actor(2, "editor"), &p).is_allowed());
     }
@@ -150,7 +183,9 @@ mod tests {
 /// `granter` is the actor as it stands in the team (global permissions and those of its roles
 /// there); `granted` is the role given (`None` for a revocation); `replaced` are the roles taken
 /// away. Written once, for `PUT` and `DELETE /teams/{team_id}/members/{user_id}`.
-#[policy(rule = "user:admin AND holds every permission of the role granted and of the roles replaced")]
+#[policy(
+    rule = "user:admin AND holds every permission of the role granted and of the roles replaced"
+)]
 pub fn can_change_role(granter: &Actor, granted: Option<&str>, replaced: &[&str]) -> Decision {
     if !granter.has(USER_ADMIN) {
         return Decision::deny("no user:admin in the team");

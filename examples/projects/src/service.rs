@@ -2,13 +2,16 @@
 //! between the check and the write. HTTP handlers, CLI commands and the background job all come
 //! through here with an `Actor`, so they share one set of rules.
 
-use authz_actix::{ActorId, Actor, Authorizer, AuthzError, Deny, GrantError, Grants, Scope};
+use authz_actix::{Actor, ActorId, Authorizer, AuthzError, Deny, GrantError, Grants, Scope};
 
-use crate::db::{now, Backend, Db};
-use crate::model::{check_name, Member, NewProject, NewTeamProject, Project, ProjectPatch};
-use crate::project_columns;
+use crate::db::{Backend, Db, now};
+use crate::model::{Member, NewProject, NewTeamProject, Project, ProjectPatch, check_name};
 use crate::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE, USER_ADMIN};
-use crate::policy::{can_change_role, can_delete_project, can_edit_project, can_view_project, visible_projects, Viewer};
+use crate::policy::{
+    Viewer, can_change_role, can_delete_project, can_edit_project, can_view_project,
+    visible_projects,
+};
+use crate::project_columns;
 
 /// The scope kind of teams, as `authz.toml` declares it.
 pub const TEAM: &str = "team";
@@ -49,10 +52,12 @@ fn user_id(actor: &Actor) -> Option<i64> {
     }
 }
 
-
 /// `Conflict` unless `owner` names a user.
 async fn require_user(conn: &mut sqlx::AnyConnection, owner: i64) -> Result<(), ServiceError> {
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(owner).fetch_optional(&mut *conn).await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        .bind(owner)
+        .fetch_optional(&mut *conn)
+        .await?;
     exists.map(drop).ok_or(ServiceError::Conflict("`owner_id` does not name a user"))
 }
 
@@ -74,7 +79,8 @@ impl ProjectService {
     /// role could give more).
     async fn standing(&self, actor: &Actor, team: Option<i64>) -> Result<Actor, ServiceError> {
         let mut standing = actor.clone();
-        let holds_all = CATALOG.roles().iter().all(|role| role.permissions.iter().all(|p| actor.has(*p)));
+        let holds_all =
+            CATALOG.roles().iter().all(|role| role.permissions.iter().all(|p| actor.has(*p)));
         if let Some(team) = team.filter(|_| !holds_all) {
             let (scoped, _) = self.grants.in_scope(actor.id(), Scope::new(TEAM, team)).await?;
             for permission in scoped.iter() {
@@ -88,9 +94,16 @@ impl ProjectService {
     /// SQLite the pool has one connection, which the load (or the transaction) would hold while
     /// the grant store waits for it. A project's team never changes (no operation moves it), and
     /// [`visible`](Self::visible) checks that the loaded project is in the team asked about.
-    async fn standing_for(&self, actor: &Actor, id: i64) -> Result<(Option<i64>, Actor), ServiceError> {
+    async fn standing_for(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<(Option<i64>, Actor), ServiceError> {
         let team: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT team_id FROM projects WHERE id = $1").bind(id).fetch_optional(&self.db.pool).await?;
+            sqlx::query_scalar("SELECT team_id FROM projects WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?;
         let team = team.flatten();
         Ok((team, self.standing(actor, team).await?))
     }
@@ -108,12 +121,16 @@ impl ProjectService {
     ) -> Result<(Project, Actor), ServiceError> {
         let row = sqlx::query(select).bind(id).fetch_optional(&mut *conn).await?;
         // Missing: answered as a hidden project is, logged as not found.
-        let project = row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::Missing)?;
+        let project =
+            row.as_ref().map(Project::from_row).transpose()?.ok_or(AuthzError::Missing)?;
         if project.team_id != team {
             // Not reachable through this service; refuse rather than judge with another team's roles.
             return Err(ServiceError::Invalid("the project changed teams during the request"));
         }
-        Authorizer::require(can_view_project(&Viewer::in_place(&standing), &project), Deny::NotFound)?;
+        Authorizer::require(
+            can_view_project(&Viewer::in_place(&standing), &project),
+            Deny::NotFound,
+        )?;
         Ok((project, standing))
     }
 
@@ -127,8 +144,12 @@ impl ProjectService {
     /// connection and serializes on its own.
     fn select_for_update(&self) -> &'static str {
         match self.db.backend {
-            Backend::Postgres => concat!("SELECT ", project_columns!(), " FROM projects WHERE id = $1 FOR UPDATE"),
-            Backend::Sqlite => concat!("SELECT ", project_columns!(), " FROM projects WHERE id = $1"),
+            Backend::Postgres => {
+                concat!("SELECT ", project_columns!(), " FROM projects WHERE id = $1 FOR UPDATE")
+            }
+            Backend::Sqlite => {
+                concat!("SELECT ", project_columns!(), " FROM projects WHERE id = $1")
+            }
         }
     }
 
@@ -138,7 +159,10 @@ impl ProjectService {
         let viewer = self.viewer(actor).await?;
         let filter = authz_sqlx::where_clause(&visible_projects(&viewer), 1)
             .map_err(|e| ServiceError::Db(sqlx::Error::Protocol(e.to_string())))?;
-        let sql = format!(concat!("SELECT ", project_columns!(), " FROM projects WHERE {} ORDER BY id"), filter.sql);
+        let sql = format!(
+            concat!("SELECT ", project_columns!(), " FROM projects WHERE {} ORDER BY id"),
+            filter.sql
+        );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for value in filter.params {
             query = query.bind(value);
@@ -149,7 +173,10 @@ impl ProjectService {
 
     /// Every project, for tests that hold the list to the policy.
     pub async fn all(&self) -> Result<Vec<Project>, ServiceError> {
-        let rows = sqlx::query(concat!("SELECT ", project_columns!(), " FROM projects ORDER BY id")).fetch_all(&self.db.pool).await?;
+        let rows =
+            sqlx::query(concat!("SELECT ", project_columns!(), " FROM projects ORDER BY id"))
+                .fetch_all(&self.db.pool)
+                .await?;
         Ok(rows.iter().map(Project::from_row).collect::<Result<_, _>>()?)
     }
 
@@ -165,9 +192,21 @@ impl ProjectService {
     /// `Ok` when `actor` holds `permission` in `team` (or globally); otherwise `outsiders` when it
     /// holds no role there and `members` when it does — then `Missing` for a team that does not
     /// exist, answered exactly as a hidden one.
-    async fn in_team(&self, actor: &Actor, team: i64, permission: authz_actix::Permission, members: Deny, outsiders: Deny) -> Result<(), ServiceError> {
-        self.grants.require(actor, Scope::new(TEAM, team), permission, members, outsiders).await??;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1").bind(team).fetch_optional(&self.db.pool).await?;
+    async fn in_team(
+        &self,
+        actor: &Actor,
+        team: i64,
+        permission: authz_actix::Permission,
+        members: Deny,
+        outsiders: Deny,
+    ) -> Result<(), ServiceError> {
+        self.grants
+            .require(actor, Scope::new(TEAM, team), permission, members, outsiders)
+            .await??;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
+            .bind(team)
+            .fetch_optional(&self.db.pool)
+            .await?;
         exists.map(drop).ok_or(ServiceError::Denied(AuthzError::Missing))
     }
 
@@ -175,19 +214,29 @@ impl ProjectService {
     /// question; this answer comes from the worker's cache).
     pub async fn list_team(&self, actor: &Actor, team: i64) -> Result<Vec<Project>, ServiceError> {
         self.in_team(actor, team, PROJECT_READ, Deny::NotFound, Deny::NotFound).await?;
-        let rows = sqlx::query(concat!("SELECT ", project_columns!(), " FROM projects WHERE team_id = $1 ORDER BY id"))
-            .bind(team)
-            .fetch_all(&self.db.pool)
-            .await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            project_columns!(),
+            " FROM projects WHERE team_id = $1 ORDER BY id"
+        ))
+        .bind(team)
+        .fetch_all(&self.db.pool)
+        .await?;
         Ok(rows.iter().map(Project::from_row).collect::<Result<_, _>>()?)
     }
 
     /// Creates a private project in `team`, owned by the actor: 404 to an actor with no role in
     /// the team (or for a team that does not exist), 403 to a member without project:write.
-    pub async fn create_in_team(&self, actor: &Actor, team: i64, new: NewTeamProject) -> Result<Project, ServiceError> {
+    pub async fn create_in_team(
+        &self,
+        actor: &Actor,
+        team: i64,
+        new: NewTeamProject,
+    ) -> Result<Project, ServiceError> {
         self.in_team(actor, team, PROJECT_WRITE, Deny::Forbidden, Deny::NotFound).await?;
         check_name(&new.name).map_err(ServiceError::Invalid)?;
-        let owner = user_id(actor).ok_or(ServiceError::Invalid("a team project is owned by a user"))?;
+        let owner =
+            user_id(actor).ok_or(ServiceError::Invalid("a team project is owned by a user"))?;
         let row = sqlx::query(concat!(
             "INSERT INTO projects (name, owner_id, is_public, is_archived, is_locked, allow_owner_edits, updated_at, team_id) \
              VALUES ($1, $2, FALSE, FALSE, FALSE, TRUE, $3, $4) RETURNING ",
@@ -208,7 +257,10 @@ impl ProjectService {
     pub async fn create(&self, actor: &Actor, new: NewProject) -> Result<Project, ServiceError> {
         Authorizer::require(actor.has(PROJECT_WRITE), Deny::Forbidden)?;
         check_name(&new.name).map_err(ServiceError::Invalid)?;
-        let owner = new.owner_id.or(user_id(actor)).ok_or(ServiceError::Invalid("`owner_id` is required"))?;
+        let owner = new
+            .owner_id
+            .or(user_id(actor))
+            .ok_or(ServiceError::Invalid("`owner_id` is required"))?;
         let mut tx = self.db.pool.begin().await?;
         require_user(&mut tx, owner).await?;
         let row = sqlx::query(concat!(
@@ -235,13 +287,22 @@ impl ProjectService {
     /// would grant or replace permissions it does not hold there ([`can_change_role`]); 422 for
     /// an unknown role or user. Every instance refuses what the old role allowed within a second
     /// on PostgreSQL (the grant table's trigger), this process at once.
-    pub async fn set_member(&self, actor: &Actor, team: i64, user: i64, role: &str) -> Result<Member, ServiceError> {
+    pub async fn set_member(
+        &self,
+        actor: &Actor,
+        team: i64,
+        user: i64,
+        role: &str,
+    ) -> Result<Member, ServiceError> {
         self.in_team(actor, team, USER_ADMIN, Deny::Forbidden, Deny::NotFound).await?;
         if CATALOG.roles().iter().all(|r| r.name != role) {
             return Err(ServiceError::Invalid("`role` is not a role of the catalog"));
         }
         let mut conn = self.db.pool.acquire().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1").bind(user).fetch_optional(&mut *conn).await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&mut *conn)
+            .await?;
         drop(conn);
         // The path names no user: what a missing resource gets.
         exists.ok_or(ServiceError::Denied(AuthzError::Missing))?;
@@ -259,7 +320,12 @@ impl ProjectService {
 
     /// Removes every role user `user` holds in `team`; `Missing` (404) when there was none. The
     /// same refusals as [`set_member`](Self::set_member).
-    pub async fn remove_member(&self, actor: &Actor, team: i64, user: i64) -> Result<(), ServiceError> {
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        team: i64,
+        user: i64,
+    ) -> Result<(), ServiceError> {
         self.in_team(actor, team, USER_ADMIN, Deny::Forbidden, Deny::NotFound).await?;
         let (who, scope) = (ActorId::Int(user), Scope::new(TEAM, team));
         let held = self.roles_in(&who, scope).await?;
@@ -288,13 +354,19 @@ impl ProjectService {
 
     /// Applies `patch`: 404 when the actor cannot see the project, 403 when it can but may not
     /// make this change.
-    pub async fn update(&self, actor: &Actor, id: i64, patch: ProjectPatch) -> Result<Project, ServiceError> {
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: ProjectPatch,
+    ) -> Result<Project, ServiceError> {
         if let Some(name) = &patch.name {
             check_name(name).map_err(ServiceError::Invalid)?;
         }
         let standing = self.standing_for(actor, id).await?;
         let mut tx = self.db.pool.begin().await?;
-        let (mut project, standing) = self.visible(&mut tx, self.select_for_update(), standing, id).await?;
+        let (mut project, standing) =
+            self.visible(&mut tx, self.select_for_update(), standing, id).await?;
         Authorizer::require(can_edit_project(&standing, &project, &patch), Deny::Forbidden)?;
         if let Some(owner) = patch.owner_id {
             require_user(&mut tx, owner).await?;
@@ -323,7 +395,8 @@ impl ProjectService {
     pub async fn delete(&self, actor: &Actor, id: i64) -> Result<(), ServiceError> {
         let standing = self.standing_for(actor, id).await?;
         let mut tx = self.db.pool.begin().await?;
-        let (project, standing) = self.visible(&mut tx, self.select_for_update(), standing, id).await?;
+        let (project, standing) =
+            self.visible(&mut tx, self.select_for_update(), standing, id).await?;
         Authorizer::require(can_delete_project(&standing, &project), Deny::Forbidden)?;
         sqlx::query("DELETE FROM projects WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
@@ -334,18 +407,26 @@ impl ProjectService {
     /// Archives every live project not updated for `max_age_secs`, each through `update`, so the
     /// same policies decide. Returns the ids archived; projects the actor may not archive are
     /// skipped and logged.
-    pub async fn archive_stale(&self, actor: &Actor, max_age_secs: i64) -> Result<Vec<i64>, ServiceError> {
+    pub async fn archive_stale(
+        &self,
+        actor: &Actor,
+        max_age_secs: i64,
+    ) -> Result<Vec<i64>, ServiceError> {
         let cutoff = now() - max_age_secs;
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM projects WHERE is_archived = FALSE AND updated_at < $1 ORDER BY id")
-            .bind(cutoff)
-            .fetch_all(&self.db.pool)
-            .await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM projects WHERE is_archived = FALSE AND updated_at < $1 ORDER BY id",
+        )
+        .bind(cutoff)
+        .fetch_all(&self.db.pool)
+        .await?;
         let mut archived = Vec::new();
         for id in ids {
             let patch = ProjectPatch { is_archived: Some(true), ..Default::default() };
             match self.update(actor, id, patch).await {
                 Ok(_) => archived.push(id),
-                Err(ServiceError::Denied(e)) => tracing::warn!(actor = %actor.id(), project = id, error = %e, "not archived: refused"),
+                Err(ServiceError::Denied(e)) => {
+                    tracing::warn!(actor = %actor.id(), project = id, error = %e, "not archived: refused")
+                }
                 Err(e) => return Err(e),
             }
         }

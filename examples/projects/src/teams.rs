@@ -2,12 +2,11 @@
 //! authz's grant table (`authz_sqlx`), so every running server learns of a change — at once on
 //! PostgreSQL, through the table's trigger; within about 100 ms on a SQLite file, by its `data_version`.
 
-
-use crate::db::{now, Db};
+use crate::db::{Db, now};
 use crate::model::Team;
 use crate::perms::CATALOG;
 use crate::service::{ProjectService, ServiceError, TEAM};
-use crate::users::{valid_name, UserError, Users};
+use crate::users::{UserError, Users, valid_name};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TeamError {
@@ -44,15 +43,19 @@ impl Teams {
             return Err(TeamError::BadName);
         }
         let mut tx = self.db.pool.begin().await?;
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1").bind(name).fetch_optional(&mut *tx).await?;
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
         if taken.is_some() {
             return Err(TeamError::Exists(name.to_owned()));
         }
-        let id: i64 = sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
-            .bind(name)
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await?;
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await?;
         tx.commit().await?;
         Ok(Team { id, name: name.to_owned() })
     }
@@ -60,24 +63,35 @@ impl Teams {
     /// The team named `team`, or else the team whose id `team` is (`teams list` prints both): a
     /// name wins, so a team named `7` is found by name.
     pub async fn find(&self, team: &str) -> Result<Option<Team>, TeamError> {
-        let by_name: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1").bind(team).fetch_optional(&self.db.pool).await?;
+        let by_name: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
+            .bind(team)
+            .fetch_optional(&self.db.pool)
+            .await?;
         if let Some(id) = by_name {
             return Ok(Some(Team { id, name: team.to_owned() }));
         }
         let Some(id) = crate::users::parse_id(team) else { return Ok(None) };
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1").bind(id).fetch_optional(&self.db.pool).await?;
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
         Ok(name.map(|name| Team { id, name }))
     }
 
     /// Every team, by id.
     pub async fn list(&self) -> Result<Vec<Team>, TeamError> {
-        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM teams ORDER BY id").fetch_all(&self.db.pool).await?;
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM teams ORDER BY id")
+            .fetch_all(&self.db.pool)
+            .await?;
         Ok(rows.into_iter().map(|(id, name)| Team { id, name }).collect())
     }
 
     async fn team_and_user(&self, team: &str, user: &str) -> Result<(Team, i64), TeamError> {
         let found = self.find(team).await?.ok_or_else(|| TeamError::NoSuchTeam(team.to_owned()))?;
-        let user = Users::new(self.db.clone()).find(user).await?.ok_or_else(|| UserError::NoSuchUser(user.to_owned()))?;
+        let user = Users::new(self.db.clone())
+            .find(user)
+            .await?
+            .ok_or_else(|| UserError::NoSuchUser(user.to_owned()))?;
         Ok((found, user.id))
     }
 
@@ -120,7 +134,8 @@ impl Teams {
 }
 
 /// The demo's teams: `apollo`, where erin is an editor, and `zephyr`, where she holds nothing.
-pub const DEMO_TEAMS: &[(&str, &[(&str, &str)])] = &[("apollo", &[("erin", "editor")]), ("zephyr", &[])];
+pub const DEMO_TEAMS: &[(&str, &[(&str, &str)])] =
+    &[("apollo", &[("erin", "editor")]), ("zephyr", &[])];
 
 /// Creates the missing demo teams and memberships.
 pub async fn demo(teams: &Teams) -> Result<Vec<Team>, TeamError> {

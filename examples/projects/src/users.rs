@@ -6,7 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::db::{now, Db};
+use crate::db::{Db, now};
 use crate::perms::CATALOG;
 
 /// Tokens look like `pat_` followed by 64 lowercase hex digits (32 random bytes).
@@ -56,7 +56,9 @@ pub fn parse_id(text: &str) -> Option<i64> {
 }
 
 pub fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
 }
 
 fn hash(token: &str) -> String {
@@ -95,16 +97,24 @@ impl Users {
             return Err(UserError::BadName);
         }
         let mut tx = self.db.pool.begin().await?;
-        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE name = $1").bind(name).fetch_optional(&mut *tx).await?;
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
         if taken.is_some() {
             return Err(UserError::Exists(name.to_owned()));
         }
-        let id: i64 = sqlx::query_scalar("INSERT INTO users (name, created_at) VALUES ($1, $2) RETURNING id")
-            .bind(name)
-            .bind(now())
-            .fetch_one(&mut *tx)
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO users (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(id)
+            .bind(role)
+            .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)").bind(id).bind(role).execute(&mut *tx).await?;
         let token = new_token()?;
         sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
             .bind(id)
@@ -132,11 +142,13 @@ impl Users {
     /// Revokes every live token of `name`; returns how many.
     pub async fn revoke_tokens(&self, name: &str) -> Result<u64, UserError> {
         let user = self.find(name).await?.ok_or_else(|| UserError::NoSuchUser(name.to_owned()))?;
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-            .bind(now())
-            .bind(user.id)
-            .execute(&self.db.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now())
+        .bind(user.id)
+        .execute(&self.db.pool)
+        .await?;
         Ok(done.rows_affected())
     }
 
@@ -145,8 +157,14 @@ impl Users {
     pub async fn remove(&self, name: &str) -> Result<(), UserError> {
         let user = self.find(name).await?.ok_or_else(|| UserError::NoSuchUser(name.to_owned()))?;
         let mut tx = self.db.pool.begin().await?;
-        sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM users WHERE id = $1").bind(user.id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
@@ -200,7 +218,9 @@ impl Users {
             let role: Option<String> = row.try_get("role")?;
             match role {
                 Some(r) if CATALOG.roles().iter().any(|d| d.name == r) => roles.push(r),
-                Some(r) => tracing::warn!(user = id, role = %r, "ignoring a role the catalog does not declare"),
+                Some(r) => {
+                    tracing::warn!(user = id, role = %r, "ignoring a role the catalog does not declare")
+                }
                 None => {}
             }
         }
@@ -216,15 +236,24 @@ fn with_roles(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<User>, UserError> {
         let role: Option<String> = row.try_get("role")?;
         match users.last_mut() {
             Some(u) if u.id == id => u.roles.extend(role),
-            _ => users.push(User { id, name: row.try_get("name")?, roles: role.into_iter().collect() }),
+            _ => users.push(User {
+                id,
+                name: row.try_get("name")?,
+                roles: role.into_iter().collect(),
+            }),
         }
     }
     Ok(users)
 }
 
 /// The demo users `serve --demo` creates: (name, role).
-pub const DEMO_USERS: &[(&str, &str)] =
-    &[("alice", "admin"), ("erin", "editor"), ("carol", "support"), ("bob", "member"), ("dave", "member")];
+pub const DEMO_USERS: &[(&str, &str)] = &[
+    ("alice", "admin"),
+    ("erin", "editor"),
+    ("carol", "support"),
+    ("bob", "member"),
+    ("dave", "member"),
+];
 
 /// Creates the missing demo users and issues every one a fresh token.
 pub async fn demo(users: &Users) -> Result<Vec<(User, String)>, UserError> {

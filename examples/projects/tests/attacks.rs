@@ -5,17 +5,17 @@
 //! requests. Each test prints its figures.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::{web, HttpServer};
-use authz_tests::{http, http_bytes, RawResponse};
+use actix_web::{HttpServer, web};
+use authz_tests::{RawResponse, http, http_bytes};
 use projects::db::Db;
 use projects::model::{NewProject, Project};
 use projects::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE};
 use projects::service::ProjectService;
 use projects::teams::Teams;
-use projects::users::{demo, Users};
+use projects::users::{Users, demo};
 
 struct World {
     addr: SocketAddr,
@@ -45,9 +45,27 @@ async fn world(normalize: bool) -> World {
     let svc = ProjectService::new(db.clone());
     let bob = tokens.iter().find(|(n, _, _)| n == "bob").expect("bob").1;
     let alice = tokens.iter().find(|(n, _, _)| n == "alice").expect("alice").1;
-    let private_bob = svc.create(&seed, NewProject { name: "private".into(), owner_id: Some(bob), ..Default::default() }).await.expect("p").id;
-    let public_alice =
-        svc.create(&seed, NewProject { name: "public".into(), owner_id: Some(alice), is_public: true, ..Default::default() }).await.expect("p").id;
+    let private_bob = svc
+        .create(
+            &seed,
+            NewProject { name: "private".into(), owner_id: Some(bob), ..Default::default() },
+        )
+        .await
+        .expect("p")
+        .id;
+    let public_alice = svc
+        .create(
+            &seed,
+            NewProject {
+                name: "public".into(),
+                owner_id: Some(alice),
+                is_public: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("p")
+        .id;
     // Teams 1 (apollo: erin editor, dave editor) and 2 (zephyr: nobody).
     let teams = Teams::new(db.clone());
     projects::teams::demo(&teams).await.expect("demo teams");
@@ -56,9 +74,17 @@ async fn world(normalize: bool) -> World {
     let addr = listener.local_addr().expect("addr");
     let server_db = db.clone();
     let server = if normalize {
-        HttpServer::new(move || projects::http::app_normalized(server_db.clone())).workers(2).listen(listener).expect("listen").run()
+        HttpServer::new(move || projects::http::app_normalized(server_db.clone()))
+            .workers(2)
+            .listen(listener)
+            .expect("listen")
+            .run()
     } else {
-        HttpServer::new(move || projects::http::app(server_db.clone())).workers(2).listen(listener).expect("listen").run()
+        HttpServer::new(move || projects::http::app(server_db.clone()))
+            .workers(2)
+            .listen(listener)
+            .expect("listen")
+            .run()
     };
     let handle = server.handle();
     actix_rt::spawn(server);
@@ -134,9 +160,24 @@ async fn route_matching_bypass_attempts_never_succeed() {
             // dave is an editor in team 1 only; carol reads everywhere but holds no team role.
             ("GET", "/teams/2/projects".to_owned(), None, b""),
             ("GET", "/teams/2/projects".to_owned(), Some(w.token("dave").to_owned()), b""),
-            ("POST", "/teams/2/projects".to_owned(), Some(w.token("dave").to_owned()), br#"{"name":"x"}"#),
-            ("POST", "/teams/1/projects".to_owned(), Some(w.token("carol").to_owned()), br#"{"name":"x"}"#),
-            ("POST", "/teams/1/projects".to_owned(), Some(w.token("bob").to_owned()), br#"{"name":"x"}"#),
+            (
+                "POST",
+                "/teams/2/projects".to_owned(),
+                Some(w.token("dave").to_owned()),
+                br#"{"name":"x"}"#,
+            ),
+            (
+                "POST",
+                "/teams/1/projects".to_owned(),
+                Some(w.token("carol").to_owned()),
+                br#"{"name":"x"}"#,
+            ),
+            (
+                "POST",
+                "/teams/1/projects".to_owned(),
+                Some(w.token("bob").to_owned()),
+                br#"{"name":"x"}"#,
+            ),
         ];
         let addr = w.addr;
         let (n, found) = client(move || {
@@ -154,7 +195,11 @@ async fn route_matching_bypass_attempts_never_succeed() {
                 }
                 // Other methods on the same path. HEAD mirrors GET, so it is an attack only on a GET
                 // target; on a write target it is the (allowed) read of the same resource.
-                let swaps: &[&str] = if *method == "GET" { &["HEAD", "OPTIONS", "PUT", "TRACE"] } else { &["OPTIONS", "PUT", "TRACE"] };
+                let swaps: &[&str] = if *method == "GET" {
+                    &["HEAD", "OPTIONS", "PUT", "TRACE"]
+                } else {
+                    &["OPTIONS", "PUT", "TRACE"]
+                };
                 for m in swaps {
                     tries.push((m.to_string(), path.as_bytes().to_vec(), base.clone()));
                 }
@@ -174,9 +219,19 @@ async fn route_matching_bypass_attempts_never_succeed() {
                     n += 1;
                     let res = http_bytes(addr, &m, &p, &headers, body).expect("an answer");
                     if (200..300).contains(&res.status) {
-                        found.push(format!("{m} {} (as {}) → {}", String::from_utf8_lossy(&p), if token.is_some() { "denied actor" } else { "anonymous" }, res.status));
+                        found.push(format!(
+                            "{m} {} (as {}) → {}",
+                            String::from_utf8_lossy(&p),
+                            if token.is_some() { "denied actor" } else { "anonymous" },
+                            res.status
+                        ));
                     }
-                    assert!(res.status < 500, "{m} {}: {}", String::from_utf8_lossy(&p), res.status);
+                    assert!(
+                        res.status < 500,
+                        "{m} {}: {}",
+                        String::from_utf8_lossy(&p),
+                        res.status
+                    );
                 }
             }
             (n, found)
@@ -189,7 +244,10 @@ async fn route_matching_bypass_attempts_never_succeed() {
         let svc = ProjectService::new(w.db.clone());
         let p = svc.get(&reader, w.private_bob).await.expect("still there");
         assert_eq!(p.name, "private");
-        assert!(svc.all().await.expect("all").iter().all(|p| p.team_id.is_none()), "no team project was created");
+        assert!(
+            svc.all().await.expect("all").iter().all(|p| p.team_id.is_none()),
+            "no team project was created"
+        );
         w.handle.stop(true).await;
     }
     println!("bypass attempts: {attempts}, successes: {}", successes.len());
@@ -218,13 +276,22 @@ async fn malformed_credentials_are_401() {
         ("two spaces".into(), vec![format!("Bearer  {valid}").into_bytes()]),
         // (Trailing whitespace is optional whitespace in HTTP: the parser drops it, so
         // `Bearer TOKEN ` is the valid token, not a malformed one.)
-        ("space inside the token".into(), vec![format!("Bearer {} {}", &valid[..20], &valid[20..]).into_bytes()]),
-        ("newline-folded".into(), vec![format!("Bearer {}\r\n {}", &valid[..20], &valid[20..]).into_bytes()]),
+        (
+            "space inside the token".into(),
+            vec![format!("Bearer {} {}", &valid[..20], &valid[20..]).into_bytes()],
+        ),
+        (
+            "newline-folded".into(),
+            vec![format!("Bearer {}\r\n {}", &valid[..20], &valid[20..]).into_bytes()],
+        ),
         ("tab inside".into(), vec![format!("Bearer\t{valid}").into_bytes()]),
         ("truncated".into(), vec![format!("Bearer {}", &valid[..valid.len() - 1]).into_bytes()]),
         ("extended".into(), vec![format!("Bearer {valid}0").into_bytes()]),
         ("uppercase token".into(), vec![format!("Bearer {}", valid.to_uppercase()).into_bytes()]),
-        ("two headers".into(), vec![format!("Bearer {valid}").into_bytes(), format!("Bearer {valid}").into_bytes()]),
+        (
+            "two headers".into(),
+            vec![format!("Bearer {valid}").into_bytes(), format!("Bearer {valid}").into_bytes()],
+        ),
         ("non-UTF-8 bytes".into(), vec![[b"Bearer pat_".as_slice(), &[0xFF; 64]].concat()]),
         ("64 KiB".into(), vec![big.into_bytes()]),
         ("revoked token".into(), vec![format!("Bearer {revoked}").into_bytes()]),
@@ -236,7 +303,8 @@ async fn malformed_credentials_are_401() {
         forms
             .into_iter()
             .map(|(name, values)| {
-                let headers: Vec<(&str, &[u8])> = values.iter().map(|v| ("authorization", v.as_slice())).collect();
+                let headers: Vec<(&str, &[u8])> =
+                    values.iter().map(|v| ("authorization", v.as_slice())).collect();
                 let res = http_bytes(addr, "GET", b"/projects", &headers, b"").expect("an answer");
                 (name, res.status)
             })
@@ -246,7 +314,10 @@ async fn malformed_credentials_are_401() {
     // The controls: the valid token works, with the scheme in any case (RFC 9110 §11.1).
     for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
         let header = format!("{scheme} {valid}");
-        let status = client(move || http(addr, "GET", "/projects", &[("authorization", &header)]).expect("ok").status).await;
+        let status = client(move || {
+            http(addr, "GET", "/projects", &[("authorization", &header)]).expect("ok").status
+        })
+        .await;
         assert_eq!(status, 200, "{scheme}: the valid token works");
     }
     let mut not_401 = Vec::new();
@@ -272,20 +343,63 @@ async fn client_supplied_identity_is_ignored() {
     let alice_id = w.id("alice").to_string();
     let private = format!("/projects/{}", w.private_bob);
     let statuses = {
-        let (dave, bob, alice_id, private) = (dave.clone(), bob.clone(), alice_id.clone(), private.clone());
+        let (dave, bob, alice_id, private) =
+            (dave.clone(), bob.clone(), alice_id.clone(), private.clone());
         client(move || {
             let dave = dave.as_str();
             let mut out = Vec::new();
-            for (name, value) in [("x-user-id", alice_id.as_str()), ("x-roles", "admin"), ("x-forwarded-user", "alice"), ("x-authenticated-user", "alice")] {
-                out.push((format!("{name} on /admin/users"), http(addr, "GET", "/admin/users", &[("authorization", dave), (name, value)]).expect("a").status, 403));
+            for (name, value) in [
+                ("x-user-id", alice_id.as_str()),
+                ("x-roles", "admin"),
+                ("x-forwarded-user", "alice"),
+                ("x-authenticated-user", "alice"),
+            ] {
+                out.push((
+                    format!("{name} on /admin/users"),
+                    http(addr, "GET", "/admin/users", &[("authorization", dave), (name, value)])
+                        .expect("a")
+                        .status,
+                    403,
+                ));
             }
-            out.push(("role in query".into(), http(addr, "GET", &format!("/admin/users?role=admin&user_id={alice_id}"), &[("authorization", dave)]).expect("a").status, 403));
-            out.push(("x-user-id on a private project".into(), http(addr, "GET", &private, &[("authorization", dave), ("x-user-id", "4")]).expect("a").status, 404));
+            out.push((
+                "role in query".into(),
+                http(
+                    addr,
+                    "GET",
+                    &format!("/admin/users?role=admin&user_id={alice_id}"),
+                    &[("authorization", dave)],
+                )
+                .expect("a")
+                .status,
+                403,
+            ));
+            out.push((
+                "x-user-id on a private project".into(),
+                http(addr, "GET", &private, &[("authorization", dave), ("x-user-id", "4")])
+                    .expect("a")
+                    .status,
+                404,
+            ));
             // owner_id in a body from an actor without project:write.
             let body = br#"{"owner_id": 5}"#;
-            let res = http_bytes(addr, "PATCH", private.as_bytes(), &[("authorization", bob.as_bytes()), ("content-type", b"application/json")], body).expect("a");
+            let res = http_bytes(
+                addr,
+                "PATCH",
+                private.as_bytes(),
+                &[("authorization", bob.as_bytes()), ("content-type", b"application/json")],
+                body,
+            )
+            .expect("a");
             out.push(("owner_id in a PATCH by the owner (member)".into(), res.status, 403));
-            let res = http_bytes(addr, "POST", b"/projects", &[("authorization", dave.as_bytes()), ("content-type", b"application/json")], br#"{"name":"x","owner_id":1}"#).expect("a");
+            let res = http_bytes(
+                addr,
+                "POST",
+                b"/projects",
+                &[("authorization", dave.as_bytes()), ("content-type", b"application/json")],
+                br#"{"name":"x","owner_id":1}"#,
+            )
+            .expect("a");
             out.push(("owner_id in a POST by a member".into(), res.status, 403));
             out
         })
@@ -311,7 +425,10 @@ async fn faults_during_the_check_fail_closed() {
 
     // The resolver's token lookup fails: every gated route answers the generic 500, public ones
     // still work.
-    sqlx::query("ALTER TABLE api_tokens RENAME TO api_tokens_away").execute(&w.db.pool).await.expect("break");
+    sqlx::query("ALTER TABLE api_tokens RENAME TO api_tokens_away")
+        .execute(&w.db.pool)
+        .await
+        .expect("break");
     let (b, p) = (bob.clone(), private.clone());
     let (gated, health, body) = client(move || {
         let gated = http(addr, "GET", &p, &[("authorization", &b)]).expect("a");
@@ -320,16 +437,26 @@ async fn faults_during_the_check_fail_closed() {
     })
     .await;
     assert_eq!((gated, health), (500, 200));
-    assert!(!body.contains("api_tokens") && !body.contains("no such table"), "generic body: {body}");
+    assert!(
+        !body.contains("api_tokens") && !body.contains("no such table"),
+        "generic body: {body}"
+    );
     faults += 1;
-    sqlx::query("ALTER TABLE api_tokens_away RENAME TO api_tokens").execute(&w.db.pool).await.expect("repair");
+    sqlx::query("ALTER TABLE api_tokens_away RENAME TO api_tokens")
+        .execute(&w.db.pool)
+        .await
+        .expect("repair");
 
     // The project lookup fails during the policy check of a write: 500, nothing written.
-    sqlx::query("ALTER TABLE projects RENAME TO projects_away").execute(&w.db.pool).await.expect("break");
+    sqlx::query("ALTER TABLE projects RENAME TO projects_away")
+        .execute(&w.db.pool)
+        .await
+        .expect("break");
     let (b, p) = (bob.clone(), private.clone());
     let statuses = client(move || {
         let body = br#"{"name":"hacked"}"#;
-        let headers: [(&str, &[u8]); 2] = [("authorization", b.as_bytes()), ("content-type", b"application/json")];
+        let headers: [(&str, &[u8]); 2] =
+            [("authorization", b.as_bytes()), ("content-type", b"application/json")];
         [
             http_bytes(addr, "PATCH", p.as_bytes(), &headers, body).expect("a").status,
             http_bytes(addr, "DELETE", p.as_bytes(), &headers, b"").expect("a").status,
@@ -337,13 +464,21 @@ async fn faults_during_the_check_fail_closed() {
         ]
     })
     .await;
-    assert_eq!(statuses, [500, 403, 500], "PATCH and GET fail closed; DELETE is refused by the gate first");
+    assert_eq!(
+        statuses,
+        [500, 403, 500],
+        "PATCH and GET fail closed; DELETE is refused by the gate first"
+    );
     faults += 3;
-    sqlx::query("ALTER TABLE projects_away RENAME TO projects").execute(&w.db.pool).await.expect("repair");
+    sqlx::query("ALTER TABLE projects_away RENAME TO projects")
+        .execute(&w.db.pool)
+        .await
+        .expect("repair");
 
     // The server answers normally afterwards, and nothing was written.
     let (b, p) = (bob.clone(), private.clone());
-    let res: RawResponse = client(move || http(addr, "GET", &p, &[("authorization", &b)]).expect("a")).await;
+    let res: RawResponse =
+        client(move || http(addr, "GET", &p, &[("authorization", &b)]).expect("a")).await;
     assert_eq!(res.status, 200);
     let project: Project = serde_json::from_slice(&res.body).expect("project");
     assert_eq!(project.name, "private");
@@ -374,12 +509,15 @@ async fn ten_thousand_concurrent_mixed_requests_match_the_oracle() {
     let mismatches = Arc::new(std::sync::Mutex::new(Vec::new()));
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
-            let (everyone, private, sent, mismatches) = (everyone.clone(), private.clone(), sent.clone(), mismatches.clone());
+            let (everyone, private, sent, mismatches) =
+                (everyone.clone(), private.clone(), sent.clone(), mismatches.clone());
             std::thread::spawn(move || {
                 for i in 0..PER_THREAD {
-                    let (token, list, admin, private_status) = &everyone[(t * 7 + i * 13) % everyone.len()];
+                    let (token, list, admin, private_status) =
+                        &everyone[(t * 7 + i * 13) % everyone.len()];
                     let auth = token.as_ref().map(|t| format!("Bearer {t}"));
-                    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+                    let headers: Vec<(&str, &str)> =
+                        auth.iter().map(|a| ("authorization", a.as_str())).collect();
                     let (path, want) = match i % 3 {
                         0 => ("/projects", if token.is_some() { 200 } else { 401 }),
                         1 => ("/admin/users", *admin),
@@ -390,7 +528,9 @@ async fn ten_thousand_concurrent_mixed_requests_match_the_oracle() {
                     let mut ok = res.status == want;
                     if ok && path == "/projects" && res.status == 200 {
                         // No actor leaks into another request: the list is exactly this actor's.
-                        let ids: Vec<i64> = serde_json::from_slice::<Vec<Project>>(&res.body).map(|v| v.iter().map(|p| p.id).collect()).unwrap_or_default();
+                        let ids: Vec<i64> = serde_json::from_slice::<Vec<Project>>(&res.body)
+                            .map(|v| v.iter().map(|p| p.id).collect())
+                            .unwrap_or_default();
                         ok = ids == *list;
                     }
                     if !ok {
@@ -403,7 +543,10 @@ async fn ten_thousand_concurrent_mixed_requests_match_the_oracle() {
     client(move || handles.into_iter().for_each(|h| h.join().expect("client thread"))).await;
     let sent = sent.load(Ordering::Relaxed);
     let mismatches = mismatches.lock().expect("lock").clone();
-    println!("concurrent requests: {sent} over {THREADS} connections at a time, mismatches: {}", mismatches.len());
+    println!(
+        "concurrent requests: {sent} over {THREADS} connections at a time, mismatches: {}",
+        mismatches.len()
+    );
     assert!(sent >= 10_000);
     assert!(mismatches.is_empty(), "{:?}", &mismatches[..mismatches.len().min(10)]);
     w.handle.stop(true).await;
@@ -412,7 +555,8 @@ async fn ten_thousand_concurrent_mixed_requests_match_the_oracle() {
 /// `method path` with a JSON `body` as the named user.
 fn send(addr: SocketAddr, method: &str, path: &str, token: &str, body: &str) -> RawResponse {
     let auth = format!("Bearer {token}");
-    let headers: [(&str, &[u8]); 2] = [("authorization", auth.as_bytes()), ("content-type", b"application/json")];
+    let headers: [(&str, &[u8]); 2] =
+        [("authorization", auth.as_bytes()), ("content-type", b"application/json")];
     http_bytes(addr, method, path.as_bytes(), &headers, body.as_bytes()).expect("an answer")
 }
 
@@ -421,8 +565,16 @@ async fn scope_confusion_never_crosses_teams() {
     let w = world(false).await;
     let svc = ProjectService::new(w.db.clone());
     let alice = CATALOG.actor(w.id("alice"), ["admin"]).expect("alice");
-    let in_team_1 = svc.create_in_team(&alice, 1, projects::model::NewTeamProject { name: "one".into() }).await.expect("p").id;
-    let in_team_2 = svc.create_in_team(&alice, 2, projects::model::NewTeamProject { name: "two".into() }).await.expect("p").id;
+    let in_team_1 = svc
+        .create_in_team(&alice, 1, projects::model::NewTeamProject { name: "one".into() })
+        .await
+        .expect("p")
+        .id;
+    let in_team_2 = svc
+        .create_in_team(&alice, 2, projects::model::NewTeamProject { name: "two".into() })
+        .await
+        .expect("p")
+        .id;
     let (addr, dave, erin) = (w.addr, w.token("dave").to_owned(), w.token("erin").to_owned());
     let (dave_id, erin_id) = (w.id("dave"), w.id("erin"));
     let cases: Vec<(&str, String, &str, &str, u16)> = vec![
@@ -482,7 +634,11 @@ async fn scope_confusion_never_crosses_teams() {
     assert_eq!((team_of(in_team_1), team_of(in_team_2)), (Some(1), Some(2)));
     assert_eq!(all.iter().filter(|p| p.team_id == Some(2)).count(), 1);
     let members = Teams::new(w.db.clone()).members("apollo").await.expect("members");
-    assert!(members.contains(&("dave".to_owned(), "editor".to_owned())) && !members.iter().any(|(_, r)| r == "admin"), "{members:?}");
+    assert!(
+        members.contains(&("dave".to_owned(), "editor".to_owned()))
+            && !members.iter().any(|(_, r)| r == "admin"),
+        "{members:?}"
+    );
     println!("scope confusion: {n} attempts, all answered as the team in the path allows");
     w.handle.stop(true).await;
 }
@@ -493,7 +649,11 @@ async fn no_request_started_after_a_revocation_is_served() {
     let (addr, dave) = (w.addr, w.token("dave").to_owned());
     // Warm both workers' caches with dave's grant in team 1.
     let warm = dave.clone();
-    client(move || (0..20).for_each(|_| assert_eq!(send(addr, "GET", "/teams/1/projects", &warm, "").status, 200))).await;
+    client(move || {
+        (0..20)
+            .for_each(|_| assert_eq!(send(addr, "GET", "/teams/1/projects", &warm, "").status, 200))
+    })
+    .await;
     let revoked_at: Arc<std::sync::OnceLock<std::time::Instant>> = Arc::default();
     let racers: Vec<_> = (0..4)
         .map(|_| {
@@ -504,7 +664,8 @@ async fn no_request_started_after_a_revocation_is_served() {
                 let start = std::time::Instant::now();
                 while start.elapsed() < std::time::Duration::from_millis(1500) {
                     let sent = std::time::Instant::now();
-                    let status = send(addr, "POST", "/teams/1/projects", &dave, r#"{"name":"race"}"#).status;
+                    let status =
+                        send(addr, "POST", "/teams/1/projects", &dave, r#"{"name":"race"}"#).status;
                     if status == 201 {
                         created += 1;
                         if revoked_at.get().is_some_and(|at| sent > *at) {
@@ -521,7 +682,10 @@ async fn no_request_started_after_a_revocation_is_served() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     // Revoked in this process: the store's epoch moves before `revoke` returns.
     let dave_id = authz_actix::ActorId::Int(w.id("dave"));
-    w.db.grants.revoke(&dave_id, authz_actix::Scope::new(projects::service::TEAM, 1), None).await.expect("revoke");
+    w.db.grants
+        .revoke(&dave_id, authz_actix::Scope::new(projects::service::TEAM, 1), None)
+        .await
+        .expect("revoke");
     revoked_at.set(std::time::Instant::now()).expect("once");
     let mut created = 0;
     let mut late = 0;
@@ -530,7 +694,13 @@ async fn no_request_started_after_a_revocation_is_served() {
         created += c;
         late += l;
     }
-    let stored = ProjectService::new(w.db.clone()).all().await.expect("all").iter().filter(|p| p.name == "race").count();
+    let stored = ProjectService::new(w.db.clone())
+        .all()
+        .await
+        .expect("all")
+        .iter()
+        .filter(|p| p.name == "race")
+        .count();
     println!("revocation race: {created} created before the revocation, {late} after it");
     assert_eq!(late, 0, "a request sent after the revocation was served");
     assert_eq!(stored, created, "every 201 is one stored project, nothing else");
@@ -544,8 +714,13 @@ async fn grant_escalation_is_refused() {
     let w = world(false).await;
     let svc = ProjectService::new(w.db.clone());
     let alice = CATALOG.actor(w.id("alice"), ["admin"]).expect("alice");
-    let in_team_2 = svc.create_in_team(&alice, 2, projects::model::NewTeamProject { name: "two".into() }).await.expect("p").id;
-    let (addr, carol, carol_id, erin_id) = (w.addr, w.token("carol").to_owned(), w.id("carol"), w.id("erin"));
+    let in_team_2 = svc
+        .create_in_team(&alice, 2, projects::model::NewTeamProject { name: "two".into() })
+        .await
+        .expect("p")
+        .id;
+    let (addr, carol, carol_id, erin_id) =
+        (w.addr, w.token("carol").to_owned(), w.id("carol"), w.id("erin"));
     let cases: Vec<(&str, String, &str, u16)> = vec![
         // Promoting herself, in a team where she holds nothing and in one where erin edits.
         ("PUT", format!("/teams/2/members/{carol_id}"), r#"{"role":"admin"}"#, 403),
@@ -562,13 +737,30 @@ async fn grant_escalation_is_refused() {
         // What she holds, she may give.
         ("PUT", format!("/teams/2/members/{carol_id}"), r#"{"role":"support"}"#, 200),
     ];
-    let answers = client(move || cases.into_iter().map(|(m, p, b, want)| (format!("{m} {p} {b}"), want, send(addr, m, &p, &carol, b).status)).collect::<Vec<_>>()).await;
+    let answers = client(move || {
+        cases
+            .into_iter()
+            .map(|(m, p, b, want)| {
+                (format!("{m} {p} {b}"), want, send(addr, m, &p, &carol, b).status)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
     for (what, want, got) in &answers {
         assert_eq!(got, want, "{what}");
     }
     let teams = Teams::new(w.db.clone());
-    assert_eq!(teams.members("zephyr").await.expect("members"), [("carol".to_owned(), "support".to_owned())]);
-    assert!(teams.members("apollo").await.expect("members").contains(&("erin".to_owned(), "editor".to_owned())));
+    assert_eq!(
+        teams.members("zephyr").await.expect("members"),
+        [("carol".to_owned(), "support".to_owned())]
+    );
+    assert!(
+        teams
+            .members("apollo")
+            .await
+            .expect("members")
+            .contains(&("erin".to_owned(), "editor".to_owned()))
+    );
     w.handle.stop(true).await;
 }
 
@@ -602,8 +794,16 @@ async fn ids_have_one_spelling_on_every_route() {
             }
         }
         // The canonical spellings still work.
-        out.push(("GET /teams/1/projects".to_owned(), send(addr, "GET", "/teams/1/projects", &erin, "").status, true));
-        out.push((format!("GET /projects/{private}"), send(addr, "GET", &format!("/projects/{private}"), &alice, "").status, true));
+        out.push((
+            "GET /teams/1/projects".to_owned(),
+            send(addr, "GET", "/teams/1/projects", &erin, "").status,
+            true,
+        ));
+        out.push((
+            format!("GET /projects/{private}"),
+            send(addr, "GET", &format!("/projects/{private}"), &alice, "").status,
+            true,
+        ));
         out
     })
     .await;

@@ -6,7 +6,7 @@ use projects::db::Db;
 use projects::model::NewProject;
 use projects::perms::{CATALOG, PROJECT_WRITE};
 use projects::service::ProjectService;
-use projects::users::{demo, Users};
+use projects::users::{Users, demo};
 
 /// Who (token), method, URI, body, expected status, route pattern.
 type Case = (Option<String>, &'static str, String, Option<serde_json::Value>, u16, &'static str);
@@ -17,11 +17,21 @@ async fn one_event_per_denial_with_the_route_and_no_token() {
 
     let db = Db::connect("sqlite::memory:").await.expect("database");
     let issued = demo(&Users::new(db.clone())).await.expect("demo");
-    let token = |name: &str| issued.iter().find(|(u, _)| u.name == name).map(|(_, t)| t.clone()).expect("user");
+    let token = |name: &str| {
+        issued.iter().find(|(u, _)| u.name == name).map(|(_, t)| t.clone()).expect("user")
+    };
     let bob_id = issued.iter().find(|(u, _)| u.name == "bob").map(|(u, _)| u.id).expect("bob");
     let seed = CATALOG.system_actor("audit-seed", &[PROJECT_WRITE]);
     let p = ProjectService::new(db.clone())
-        .create(&seed, NewProject { name: "p".into(), owner_id: Some(bob_id), allow_owner_edits: true, ..Default::default() })
+        .create(
+            &seed,
+            NewProject {
+                name: "p".into(),
+                owner_id: Some(bob_id),
+                allow_owner_edits: true,
+                ..Default::default()
+            },
+        )
         .await
         .expect("project");
     let app = test::init_service(projects::http::app(db)).await;
@@ -32,10 +42,31 @@ async fn one_event_per_denial_with_the_route_and_no_token() {
         (None, "GET", "/projects".into(), None, 401, "/projects"),
         (Some(token("dave")), "GET", "/admin/users".into(), None, 403, "/admin/users"),
         (Some(token("dave")), "GET", private.clone(), None, 404, "/projects/{id}"),
-        (Some(token("bob")), "PATCH", private.clone(), Some(serde_json::json!({"is_locked": true})), 403, "/projects/{id}"),
-        (Some(token("dave")), "PATCH", private.clone(), Some(serde_json::json!({"name": "x"})), 404, "/projects/{id}"),
+        (
+            Some(token("bob")),
+            "PATCH",
+            private.clone(),
+            Some(serde_json::json!({"is_locked": true})),
+            403,
+            "/projects/{id}",
+        ),
+        (
+            Some(token("dave")),
+            "PATCH",
+            private.clone(),
+            Some(serde_json::json!({"name": "x"})),
+            404,
+            "/projects/{id}",
+        ),
         (Some(token("erin")), "DELETE", private.clone(), None, 403, "/projects/{id}"),
-        (Some(token("dave")), "POST", "/projects".into(), Some(serde_json::json!({"name": "x"})), 403, "/projects"),
+        (
+            Some(token("dave")),
+            "POST",
+            "/projects".into(),
+            Some(serde_json::json!({"name": "x"})),
+            403,
+            "/projects",
+        ),
     ];
     let mut denials = 0;
     for (who, method, uri, body, status, route) in &cases {
@@ -46,13 +77,27 @@ async fn one_event_per_denial_with_the_route_and_no_token() {
         if let Some(b) = body {
             req = req.set_json(b);
         }
-        assert_eq!(test::call_service(&app, req.to_request()).await.status().as_u16(), *status, "{method} {uri}");
+        assert_eq!(
+            test::call_service(&app, req.to_request()).await.status().as_u16(),
+            *status,
+            "{method} {uri}"
+        );
         let lines = logs.take();
-        let decisions: Vec<&String> = lines.iter().filter(|l| l.contains(" authz:") && l.contains("authorization decision")).collect();
+        let decisions: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains(" authz:") && l.contains("authorization decision"))
+            .collect();
         assert_eq!(decisions.len(), 1, "{method} {uri}: {lines:#?}");
         let event = decisions[0];
-        assert!(event.contains("decision=\"deny\"") && event.contains(&format!("route={route}")), "{event}");
-        assert!(event.contains(&format!("status={status}")) && event.contains(&format!("method={method}")), "{event}");
+        assert!(
+            event.contains("decision=\"deny\"") && event.contains(&format!("route={route}")),
+            "{event}"
+        );
+        assert!(
+            event.contains(&format!("status={status}"))
+                && event.contains(&format!("method={method}")),
+            "{event}"
+        );
         denials += 1;
         for line in &lines {
             for (_, t) in &issued {
@@ -69,13 +114,26 @@ async fn one_event_per_denial_with_the_route_and_no_token() {
     let missing_uri = format!("/projects/{}", p.id + 1000);
     let missing = test::call_service(&app, get_as(&missing_uri, &token("dave"))).await;
     let missing_log = logs.take();
-    assert_eq!((hidden.status(), missing.status()), (actix_web::http::StatusCode::NOT_FOUND, actix_web::http::StatusCode::NOT_FOUND));
+    assert_eq!(
+        (hidden.status(), missing.status()),
+        (actix_web::http::StatusCode::NOT_FOUND, actix_web::http::StatusCode::NOT_FOUND)
+    );
     assert_eq!(test::read_body(hidden).await, test::read_body(missing).await);
-    let event = |lines: &[String]| lines.iter().find(|l| l.contains("authorization decision")).cloned().unwrap_or_default();
+    let event = |lines: &[String]| {
+        lines.iter().find(|l| l.contains("authorization decision")).cloned().unwrap_or_default()
+    };
     let (hidden_event, missing_event) = (event(&hidden_log), event(&missing_log));
-    assert!(hidden_event.contains("decision=\"deny\"") && hidden_event.contains("hidden by a service-level policy"), "{hidden_event}");
+    assert!(
+        hidden_event.contains("decision=\"deny\"")
+            && hidden_event.contains("hidden by a service-level policy"),
+        "{hidden_event}"
+    );
     assert!(hidden_event.contains(&format!("resource=id={}", p.id)), "{hidden_event}");
-    assert!(missing_event.contains("decision=\"not_found\"") && missing_event.contains("no such resource"), "{missing_event}");
+    assert!(
+        missing_event.contains("decision=\"not_found\"")
+            && missing_event.contains("no such resource"),
+        "{missing_event}"
+    );
     assert!(missing_event.contains(&format!("resource=id={}", p.id + 1000)), "{missing_event}");
 
     // A crafted id cannot break the log line: decoded, escaped, cut.
@@ -86,9 +144,16 @@ async fn one_event_per_denial_with_the_route_and_no_token() {
         assert!(!line.starts_with("decision=allow"), "a forged log line: {line}");
     }
     // Not a number: no such project, and logged as such.
-    assert!(lines.iter().any(|l| l.contains("decision=\"not_found\"") && l.contains("resource=id=1\\ndecision=allow")), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("decision=\"not_found\"")
+            && l.contains("resource=id=1\\ndecision=allow")),
+        "{lines:#?}"
+    );
 }
 
 fn get_as(uri: &str, token: &str) -> actix_http::Request {
-    test::TestRequest::get().uri(uri).insert_header(("authorization", format!("Bearer {token}"))).to_request()
+    test::TestRequest::get()
+        .uri(uri)
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .to_request()
 }

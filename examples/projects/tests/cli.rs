@@ -4,7 +4,6 @@
 
 mod support;
 
-
 use authz_tests::http;
 use support::process::{free_port, get, run, serve_demo, temp_db, token};
 
@@ -28,7 +27,10 @@ fn serve_demo_answers_with_the_printed_tokens() {
     // A restart issues fresh tokens; the database (and the users) persist.
     drop(server);
     let (_server, again) = serve_demo(&url, addr);
-    assert_eq!(again.iter().map(|l| l["id"].clone()).collect::<Vec<_>>(), lines.iter().map(|l| l["id"].clone()).collect::<Vec<_>>());
+    assert_eq!(
+        again.iter().map(|l| l["id"].clone()).collect::<Vec<_>>(),
+        lines.iter().map(|l| l["id"].clone()).collect::<Vec<_>>()
+    );
     assert_ne!(token(&again, "bob"), token(&lines, "bob"));
     assert_eq!(get(addr, "/projects", &token(&again, "bob")), 200);
     std::fs::remove_dir_all(dir).ok();
@@ -43,7 +45,10 @@ fn revoked_and_deleted_users_tokens_are_refused() {
     let out = run(&["users", "add", "gina", "--role", "member", "--database", &url]);
     let gina = String::from_utf8(out.stdout).expect("token").trim().to_owned();
     let bad = run(&["users", "add", "hal", "--role", "root", "--database", &url]);
-    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown role `root`"));
+    assert!(
+        !bad.status.success()
+            && String::from_utf8_lossy(&bad.stderr).contains("unknown role `root`")
+    );
 
     let addr = free_port();
     let (_server, _) = serve_demo(&url, addr);
@@ -69,28 +74,41 @@ async fn archive_stale_runs_as_a_logged_system_actor() {
     let (dir, url) = temp_db("archive");
     {
         let db = projects::db::Db::connect(&url).await.expect("database");
-        let (owner, _) = projects::users::Users::new(db.clone()).add("olga", "member").await.expect("user");
+        let (owner, _) =
+            projects::users::Users::new(db.clone()).add("olga", "member").await.expect("user");
         let svc = projects::service::ProjectService::new(db.clone());
         let seed = CATALOG.system_actor("test-seed", &[PROJECT_WRITE]);
         for name in ["old", "fresh"] {
-            let new = NewProject { name: name.into(), owner_id: Some(owner.id), allow_owner_edits: true, ..Default::default() };
+            let new = NewProject {
+                name: name.into(),
+                owner_id: Some(owner.id),
+                allow_owner_edits: true,
+                ..Default::default()
+            };
             svc.create(&seed, new).await.expect("project");
         }
         // Age one of them by a year.
-        sqlx::query("UPDATE projects SET updated_at = updated_at - 31536000 WHERE name = 'old'").execute(&db.pool).await.expect("age");
+        sqlx::query("UPDATE projects SET updated_at = updated_at - 31536000 WHERE name = 'old'")
+            .execute(&db.pool)
+            .await
+            .expect("age");
         db.pool.close().await;
     }
 
     let out = run(&["archive-stale", "--days", "30", "--database", &url]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("system actor in use") && stderr.contains("system:archive-stale"), "{stderr}");
+    assert!(
+        stderr.contains("system actor in use") && stderr.contains("system:archive-stale"),
+        "{stderr}"
+    );
     assert!(stderr.contains("archived 1 project(s)"), "{stderr}");
 
     let db = projects::db::Db::connect(&url).await.expect("database");
     let reader = CATALOG.system_actor("test-check", &[projects::perms::PROJECT_READ]);
     let listed = projects::service::ProjectService::new(db).list(&reader).await.expect("list");
-    let archived: Vec<(&str, bool)> = listed.iter().map(|p| (p.name.as_str(), p.is_archived)).collect();
+    let archived: Vec<(&str, bool)> =
+        listed.iter().map(|p| (p.name.as_str(), p.is_archived)).collect();
     assert_eq!(archived, [("old", true), ("fresh", false)]);
 
     // Running again archives nothing: archived projects are not editable, even by the job.
@@ -110,7 +128,10 @@ fn checking_a_missing_file_says_it_is_missing() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
         assert!(stderr.contains(&format!("cannot read {}", path.display())), "{command}: {stderr}");
-        assert!(stderr.contains(&format!("--out {}", path.display())), "{command}: the hint names the file given: {stderr}");
+        assert!(
+            stderr.contains(&format!("--out {}", path.display())),
+            "{command}: the hint names the file given: {stderr}"
+        );
         assert!(!stderr.contains("stale") && stderr.lines().count() <= 3, "{command}: {stderr}");
     }
 }
@@ -124,10 +145,16 @@ fn a_database_that_will_not_open_names_the_place_and_the_cause() {
     let garbage = dir.join("garbage.db");
     std::fs::write(&garbage, "not a database, just text").expect("file");
     let cases = [
-        (format!("sqlite://{}/missing/x.db", dir.display()), format!("the directory `{}/missing` does not exist", dir.display())),
+        (
+            format!("sqlite://{}/missing/x.db", dir.display()),
+            format!("the directory `{}/missing` does not exist", dir.display()),
+        ),
         (format!("sqlite://{}", garbage.display()), "file is not a database".to_owned()),
         (format!("sqlite://{}", dir.display()), "it is a directory".to_owned()),
-        ("postgres://app:hunter2@127.0.0.1:1/projects".to_owned(), "cannot connect to PostgreSQL at 127.0.0.1:1/projects".to_owned()),
+        (
+            "postgres://app:hunter2@127.0.0.1:1/projects".to_owned(),
+            "cannot connect to PostgreSQL at 127.0.0.1:1/projects".to_owned(),
+        ),
     ];
     for (url, cause) in cases {
         let started = std::time::Instant::now();
@@ -137,11 +164,18 @@ fn a_database_that_will_not_open_names_the_place_and_the_cause() {
         assert!(stderr.contains(&cause), "{url}: {stderr}");
         if url.starts_with("sqlite") {
             let path = url.trim_start_matches("sqlite://");
-            assert!(stderr.contains(&format!("cannot open the SQLite database `{path}`")), "{url}: {stderr}");
+            assert!(
+                stderr.contains(&format!("cannot open the SQLite database `{path}`")),
+                "{url}: {stderr}"
+            );
         }
         assert!(!stderr.contains("hunter2"), "no credentials in messages: {stderr}");
         // Bounded by `projects::db::CONNECT_TIMEOUT` (5 s), with room for a loaded machine.
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{url}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{url}: {:?}",
+            started.elapsed()
+        );
     }
     std::fs::remove_dir_all(dir).ok();
 }

@@ -11,7 +11,7 @@ use projects::model::NewProject;
 use projects::perms::{CATALOG, PROJECT_WRITE};
 use projects::service::ProjectService;
 use projects::teams::Teams;
-use projects::users::{demo, Users};
+use projects::users::{Users, demo};
 
 /// Team memberships of the fixture, beyond the demo's (erin, editor in apollo): dave holds
 /// `member` (no permission) in apollo, bob `editor` in zephyr.
@@ -24,7 +24,14 @@ const IVY: i64 = 7;
 
 /// A fresh database: the demo users and teams, a revoked user, and project 1 — private, owned by
 /// bob, owner edits allowed.
-async fn fixture() -> (impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, Error = actix_web::Error>, Credentials) {
+async fn fixture() -> (
+    impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+    Credentials,
+) {
     let db = Db::connect("sqlite::memory:").await.expect("database");
     let users = Users::new(db.clone());
     let mut credentials = Credentials::new();
@@ -59,7 +66,15 @@ async fn fixture() -> (impl actix_web::dev::Service<actix_http::Request, Respons
     teams.set_member("zephyr", "ivy", "member").await.expect("member");
     let seed = CATALOG.system_actor("conformance-seed", &[PROJECT_WRITE]);
     ProjectService::new(db.clone())
-        .create(&seed, NewProject { name: "Apollo".into(), owner_id: Some(bob), allow_owner_edits: true, ..Default::default() })
+        .create(
+            &seed,
+            NewProject {
+                name: "Apollo".into(),
+                owner_id: Some(bob),
+                allow_owner_edits: true,
+                ..Default::default()
+            },
+        )
         .await
         .expect("project");
     (test::init_service(projects::http::app(db)).await, credentials)
@@ -98,7 +113,10 @@ fn team_route(method: &str, actor: &str, team: i64) -> Expected {
 /// away a role that carries nothing.
 fn member_route(method: &str, actor: &str, team: i64) -> Expected {
     let global_admin = ["alice", "carol"].iter().any(|a| actor.starts_with(a));
-    let member = matches!((team, actor.split(' ').next().unwrap_or("")), (APOLLO, "erin" | "dave") | (ZEPHYR, "bob"));
+    let member = matches!(
+        (team, actor.split(' ').next().unwrap_or("")),
+        (APOLLO, "erin" | "dave") | (ZEPHYR, "bob")
+    );
     let exists = team == APOLLO || team == ZEPHYR;
     match (global_admin, exists, member) {
         (true, true, _) if method == "PUT" && actor.starts_with("carol") => Expected::Status(403),
@@ -121,7 +139,12 @@ async fn run(team: i64) -> authz_actix::conformance::Report {
         .param("id", "1")
         .param("team_id", &team.to_string())
         .param("user_id", &IVY.to_string())
-        .body("PUT", "/teams/{team_id}/members/{user_id}", "application/json", r#"{"role":"editor"}"#)
+        .body(
+            "PUT",
+            "/teams/{team_id}/members/{user_id}",
+            "application/json",
+            r#"{"role":"editor"}"#,
+        )
         .body("POST", "/projects", "application/json", r#"{"name":"Gemini"}"#)
         .body("POST", "/teams/{team_id}/projects", "application/json", r#"{"name":"Gemini"}"#)
         .body("PATCH", "/projects/{id}", "application/json", r#"{"name":"Apollo 2"}"#)
@@ -132,7 +155,9 @@ async fn run(team: i64) -> authz_actix::conformance::Report {
             let writer = cell.actor().starts_with("alice") || cell.actor().starts_with("erin");
             match (cell.method(), cell.path()) {
                 (method, "/teams/{team_id}/projects") => team_route(method, cell.actor(), team),
-                (method, "/teams/{team_id}/members/{user_id}") => member_route(method, cell.actor(), team),
+                (method, "/teams/{team_id}/members/{user_id}") => {
+                    member_route(method, cell.actor(), team)
+                }
                 ("GET", "/projects") => Expected::Success,
                 ("GET", "/projects/{id}") if reader || owner => Expected::Success,
                 ("GET", "/projects/{id}") => Expected::Status(404),

@@ -2,8 +2,8 @@
 //! served with the documented answer, and nothing the app serves is undeclared.
 
 use actix_web::test as actix_test;
-use projects::perms::CATALOG;
 use projects::REGENERATE;
+use projects::perms::CATALOG;
 
 const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/authorization.md");
 
@@ -21,12 +21,17 @@ fn committed_matrix_is_fresh() {
 async fn every_row_is_served_and_nothing_else() {
     let db = projects::db::Db::connect("sqlite::memory:").await.expect("database");
     let app = actix_test::init_service(projects::http::app(db)).await;
-    assert_eq!(authz_actix::test::undeclared_routes(&app).await, [], "every served route is declared");
+    assert_eq!(
+        authz_actix::test::undeclared_routes(&app).await,
+        [],
+        "every served route is declared"
+    );
     for endpoint in matrix().endpoints() {
         let uri = endpoint.path.replace("{id}", "1");
         // A public service (`*`: any method) is asked with `GET`.
         let method = if endpoint.method == "*" { "GET" } else { endpoint.method.as_str() };
-        let req = actix_test::TestRequest::default().method(method.parse().expect("method")).uri(&uri);
+        let req =
+            actix_test::TestRequest::default().method(method.parse().expect("method")).uri(&uri);
         let status = actix_test::call_service(&app, req.to_request()).await.status().as_u16();
         let want = if endpoint.route.is_public() { 200 } else { 401 };
         assert_eq!(status, want, "anonymous {} {uri}", endpoint.method);
@@ -43,6 +48,9 @@ fn readme_quotes_the_current_matrix() {
     let quoted: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `/")).collect();
     assert_eq!(quoted.len(), matrix().endpoints().len(), "the README quotes every row");
     for line in quoted {
-        assert!(rendered.lines().any(|l| l == line), "README line not in the rendered matrix: {line}");
+        assert!(
+            rendered.lines().any(|l| l == line),
+            "README line not in the rendered matrix: {line}"
+        );
     }
 }

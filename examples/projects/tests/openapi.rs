@@ -18,7 +18,11 @@ async fn the_served_document_matches_the_matrix_row_for_row() {
     let db = projects::db::Db::connect("sqlite::memory:").await.expect("database");
     let app = actix_test::init_service(projects::http::app(db)).await;
     // Public: no token.
-    let res = actix_test::call_service(&app, actix_test::TestRequest::get().uri("/openapi.json").to_request()).await;
+    let res = actix_test::call_service(
+        &app,
+        actix_test::TestRequest::get().uri("/openapi.json").to_request(),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let body = actix_test::read_body(res).await;
     // utoipa's own model reads it back: a valid document.
@@ -28,10 +32,20 @@ async fn the_served_document_matches_the_matrix_row_for_row() {
     let rows: Value = serde_json::from_str(&matrix().to_json()).expect("matrix JSON");
 
     // Public services (`*`, any method: the API browser page) are not operations.
-    let endpoints: Vec<&Value> = rows["endpoints"].as_array().expect("endpoints").iter().filter(|r| r["method"] != "*").collect();
-    assert_eq!(endpoints.len(), 12, "seven operations of the contract, four team operations, and the document itself");
+    let endpoints: Vec<&Value> = rows["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .filter(|r| r["method"] != "*")
+        .collect();
+    assert_eq!(
+        endpoints.len(),
+        12,
+        "seven operations of the contract, four team operations, and the document itself"
+    );
     for row in endpoints {
-        let (path, method) = (row["path"].as_str().expect("path"), row["method"].as_str().expect("method"));
+        let (path, method) =
+            (row["path"].as_str().expect("path"), row["method"].as_str().expect("method"));
         let op = &json["paths"][path][method.to_ascii_lowercase()];
         assert!(op.is_object(), "{method} {path} is documented");
         let authz = &op["x-authz"];
@@ -61,7 +75,11 @@ async fn the_served_document_matches_the_matrix_row_for_row() {
             expected.push("404");
         }
         for status in ["401", "403", "404"] {
-            assert_eq!(responses.contains_key(status), expected.contains(&status), "{method} {path} {status}: matrix says {unauthorized:?}");
+            assert_eq!(
+                responses.contains_key(status),
+                expected.contains(&status),
+                "{method} {path} {status}: matrix says {unauthorized:?}"
+            );
         }
         for status in expected {
             assert_eq!(
@@ -91,7 +109,10 @@ fn docs_cell(path: &str, method: &str) -> String {
 #[test]
 fn the_committed_document_is_fresh() {
     let committed = std::fs::read_to_string(COMMITTED).expect("docs/openapi.json");
-    assert!(committed == projects::http::openapi_text(), "docs/openapi.json is stale: cargo run -p projects -- openapi --out docs/openapi.json");
+    assert!(
+        committed == projects::http::openapi_text(),
+        "docs/openapi.json is stale: cargo run -p projects -- openapi --out docs/openapi.json"
+    );
 }
 
 #[test]
@@ -115,11 +136,21 @@ fn drift_is_reported_both_ways() {
 async fn the_api_browser_page_says_what_is_missing_when_its_script_cannot_load() {
     let db = projects::db::Db::connect("sqlite::memory:").await.expect("database");
     let app = actix_test::init_service(projects::http::app(db)).await;
-    let res = actix_test::call_service(&app, actix_test::TestRequest::get().uri("/scalar").to_request()).await;
+    let res =
+        actix_test::call_service(&app, actix_test::TestRequest::get().uri("/scalar").to_request())
+            .await;
     assert_eq!(res.status(), 200);
     let page = String::from_utf8(actix_test::read_body(res).await.to_vec()).expect("UTF-8");
-    assert!(page.contains(r#""title":"projects""#) || page.contains("\"openapi\""), "the document is in the page");
-    assert!(page.contains("https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.76.0/dist/browser/standalone.js"), "pinned: {page}");
+    assert!(
+        page.contains(r#""title":"projects""#) || page.contains("\"openapi\""),
+        "the document is in the page"
+    );
+    assert!(
+        page.contains(
+            "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.76.0/dist/browser/standalone.js"
+        ),
+        "pinned: {page}"
+    );
     assert!(page.contains("onerror=") && page.contains("The API browser could not load"), "{page}");
     assert!(page.contains(r#"<a href="/openapi.json">/openapi.json</a>"#), "{page}");
 }

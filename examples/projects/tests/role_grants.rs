@@ -14,7 +14,7 @@ use authz_actix::{AuthzError, Permission};
 use projects::perms::{CATALOG, USER_ADMIN};
 use projects::service::{ProjectService, ServiceError};
 use projects::teams::Teams;
-use support::{databases, users, Who};
+use support::{Who, databases, users};
 
 /// Team roles on top of the demo's (apollo: erin editor), so that granters stand in teams through
 /// roles of their own: dave is support in apollo (user:admin there, no project:write), bob is
@@ -27,8 +27,16 @@ fn role_permissions(role: &str) -> &'static [Permission] {
 
 /// What the rule answers: the granter's global role and its role in the team (if any), the role
 /// granted (`None`: a revocation) and the target's role there now.
-fn expected(global: &str, in_team: Option<&str>, granted: Option<&str>, current: Option<&str>) -> u16 {
-    let holds = |p: &Permission| role_permissions(global).contains(p) || in_team.is_some_and(|r| role_permissions(r).contains(p));
+fn expected(
+    global: &str,
+    in_team: Option<&str>,
+    granted: Option<&str>,
+    current: Option<&str>,
+) -> u16 {
+    let holds = |p: &Permission| {
+        role_permissions(global).contains(p)
+            || in_team.is_some_and(|r| role_permissions(r).contains(p))
+    };
     if in_team.is_none() && !role_permissions(global).contains(&USER_ADMIN) {
         return 404;
     }
@@ -89,24 +97,40 @@ async fn no_granter_gives_or_takes_away_more_than_it_holds() {
                 for target in &people {
                     let before = role_in(&teams, &team.name, target.name).await;
                     for role in &roles {
-                        let want = expected(granter.role, granter_in_team.as_deref(), Some(role), before.as_deref());
+                        let want = expected(
+                            granter.role,
+                            granter_in_team.as_deref(),
+                            Some(role),
+                            before.as_deref(),
+                        );
                         let got = status(&svc.set_member(&actor, team.id, target.id, role).await);
                         let got = if got == 0 { 200 } else { got };
-                        let what = format!("{backend}: {} ({}, {granter_in_team:?} in {}) sets {} ({before:?}) to {role}", granter.name, granter.role, team.name, target.name);
+                        let what = format!(
+                            "{backend}: {} ({}, {granter_in_team:?} in {}) sets {} ({before:?}) to {role}",
+                            granter.name, granter.role, team.name, target.name
+                        );
                         assert_eq!(got, want, "{what}");
                         let after = role_in(&teams, &team.name, target.name).await;
                         if want == 200 {
                             assert_eq!(after.as_deref(), Some(*role), "{what}: the role was set");
                         } else {
-                            assert_eq!(after, before, "{what}: a refused change leaves the grant as it was");
+                            assert_eq!(
+                                after, before,
+                                "{what}: a refused change leaves the grant as it was"
+                            );
                         }
                         restore(&teams, &team.name, target.name, before.as_deref()).await;
                         checked += 1;
                     }
-                    let want = expected(granter.role, granter_in_team.as_deref(), None, before.as_deref());
+                    let want =
+                        expected(granter.role, granter_in_team.as_deref(), None, before.as_deref());
                     let got = status(&svc.remove_member(&actor, team.id, target.id).await);
                     let got = if got == 0 { 204 } else { got };
-                    assert_eq!(got, want, "{backend}: {} in {} removes {} ({before:?})", granter.name, team.name, target.name);
+                    assert_eq!(
+                        got, want,
+                        "{backend}: {} in {} removes {} ({before:?})",
+                        granter.name, team.name, target.name
+                    );
                     restore(&teams, &team.name, target.name, before.as_deref()).await;
                     checked += 1;
                 }
@@ -128,7 +152,11 @@ async fn a_user_administrator_cannot_promote_herself() {
         let zephyr = ids.iter().find(|t| t.name == "zephyr").expect("zephyr").id;
         // The reported attack: support (user:admin, no project:write) makes herself admin.
         for role in ["admin", "editor"] {
-            assert_eq!(status(&svc.set_member(&actor, zephyr, carol.id, role).await), 403, "{backend}: {role}");
+            assert_eq!(
+                status(&svc.set_member(&actor, zephyr, carol.id, role).await),
+                403,
+                "{backend}: {role}"
+            );
         }
         assert_eq!(role_in(&teams, "zephyr", "carol").await, None, "{backend}");
         // What she holds she may give, herself included.
@@ -137,7 +165,11 @@ async fn a_user_administrator_cannot_promote_herself() {
         // A stronger role held by someone else she cannot replace or take away.
         let erin = support::who(&people, "erin");
         let apollo = ids.iter().find(|t| t.name == "apollo").expect("apollo").id;
-        assert_eq!(status(&svc.set_member(&actor, apollo, erin.id, "member").await), 403, "{backend}");
+        assert_eq!(
+            status(&svc.set_member(&actor, apollo, erin.id, "member").await),
+            403,
+            "{backend}"
+        );
         assert_eq!(status(&svc.remove_member(&actor, apollo, erin.id).await), 403, "{backend}");
         assert_eq!(role_in(&teams, "apollo", "erin").await.as_deref(), Some("editor"), "{backend}");
     }
@@ -146,6 +178,8 @@ async fn a_user_administrator_cannot_promote_herself() {
 /// The test kit's check, over the example's own policy.
 #[test]
 fn the_membership_policy_passes_the_test_kits_escalation_check() {
-    let found = authz_actix::test::escalations(&CATALOG, |granter, granted, replaced| projects::policy::can_change_role(granter, granted, replaced).is_allowed());
+    let found = authz_actix::test::escalations(&CATALOG, |granter, granted, replaced| {
+        projects::policy::can_change_role(granter, granted, replaced).is_allowed()
+    });
     assert_eq!(found, Vec::<String>::new());
 }

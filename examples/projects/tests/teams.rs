@@ -14,7 +14,8 @@ use support::process::{free_port, run, serve, temp_db, token};
 
 fn status(addr: SocketAddr, method: &str, path: &str, token: &str) -> u16 {
     let auth = format!("Bearer {token}");
-    let headers: [(&str, &[u8]); 2] = [("authorization", auth.as_bytes()), ("content-type", b"application/json")];
+    let headers: [(&str, &[u8]); 2] =
+        [("authorization", auth.as_bytes()), ("content-type", b"application/json")];
     let body: &[u8] = if method == "POST" { br#"{"name":"Gemini"}"# } else { b"" };
     http_bytes(addr, method, path.as_bytes(), &headers, body).expect("response").status
 }
@@ -22,19 +23,33 @@ fn status(addr: SocketAddr, method: &str, path: &str, token: &str) -> u16 {
 /// Requests `method path` until it answers `want`; the time that took. Every answer after the
 /// first `want` must be `want` too (checked for a while longer): no flapping back. For one
 /// process whose every worker was told of the change (PostgreSQL's feed).
-fn until(addr: SocketAddr, method: &str, path: &str, token: &str, want: u16, limit: Duration) -> Duration {
+fn until(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    want: u16,
+    limit: Duration,
+) -> Duration {
     let start = Instant::now();
     loop {
         let got = status(addr, method, path, token);
         if got == want {
             break;
         }
-        assert!(start.elapsed() < limit, "{method} {path}: still {got} after {limit:?}, wanted {want}");
+        assert!(
+            start.elapsed() < limit,
+            "{method} {path}: still {got} after {limit:?}, wanted {want}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let took = start.elapsed();
     for _ in 0..20 {
-        assert_eq!(status(addr, method, path, token), want, "{method} {path} flapped after settling");
+        assert_eq!(
+            status(addr, method, path, token),
+            want,
+            "{method} {path} flapped after settling"
+        );
     }
     took
 }
@@ -42,7 +57,14 @@ fn until(addr: SocketAddr, method: &str, path: &str, token: &str, want: u16, lim
 /// Requests `method path` every 10 ms until every answer has been `want` for 300 ms (each
 /// worker of the server has its own cache, so answers may alternate until the last worker's
 /// entry expires); the time from the start to the last other answer.
-fn until_settled(addr: SocketAddr, method: &str, path: &str, token: &str, want: u16, limit: Duration) -> Duration {
+fn until_settled(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    want: u16,
+    limit: Duration,
+) -> Duration {
     let start = Instant::now();
     // Until an answer says otherwise, the change counts as seen at once.
     let mut last_other = Duration::ZERO;
@@ -71,26 +93,45 @@ fn ok(out: std::process::Output) -> String {
 fn the_command_line_follows_one_rule_for_names_roles_and_revocations() {
     let (dir, url) = temp_db("cli-rules");
     ok(run(&["users", "add", "kim", "--role", "member", "--database", &url]));
-    let kim: String = ok(run(&["users", "list", "--database", &url])).lines().find(|l| l.contains("\tkim\t")).and_then(|l| l.split('\t').next()).expect("kim's id").to_owned();
+    let kim: String = ok(run(&["users", "list", "--database", &url]))
+        .lines()
+        .find(|l| l.contains("\tkim\t"))
+        .and_then(|l| l.split('\t').next())
+        .expect("kim's id")
+        .to_owned();
     let team = ok(run(&["teams", "add", "green", "--database", &url]));
     let team: serde_json::Value = serde_json::from_str(&team).expect("JSON");
     let team = team["id"].to_string();
     assert_eq!(ok(run(&["teams", "list", "--database", &url])).trim(), format!("{team}\tgreen"));
 
     ok(run(&["members", "add", &team, &kim, "--role", "editor", "--database", &url]));
-    assert_eq!(ok(run(&["members", "list", &team, "--database", &url])).trim(), "kim\teditor", "by ids");
+    assert_eq!(
+        ok(run(&["members", "list", &team, "--database", &url])).trim(),
+        "kim\teditor",
+        "by ids"
+    );
     ok(run(&["members", "add", "green", "kim", "--role", "member", "--database", &url]));
-    assert_eq!(ok(run(&["members", "list", "green", "--database", &url])).trim(), "kim\tmember", "replaced, not stacked");
+    assert_eq!(
+        ok(run(&["members", "list", "green", "--database", &url])).trim(),
+        "kim\tmember",
+        "replaced, not stacked"
+    );
 
     let missing = run(&["members", "list", "999", "--database", &url]);
-    assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("no team `999` (by name or id)"));
+    assert!(
+        !missing.status.success()
+            && String::from_utf8_lossy(&missing.stderr).contains("no team `999` (by name or id)")
+    );
 
     ok(run(&["members", "revoke", "green", &kim, "--database", &url]));
     let none = run(&["members", "revoke", "green", "kim", "--database", &url]);
     assert!(none.status.success(), "{}", String::from_utf8_lossy(&none.stderr));
     ok(run(&["users", "revoke", &kim, "--database", &url]));
     let none = run(&["users", "revoke", "kim", "--database", &url]);
-    assert!(none.status.success() && String::from_utf8_lossy(&none.stderr).contains("revoked 0 token(s) of kim"));
+    assert!(
+        none.status.success()
+            && String::from_utf8_lossy(&none.stderr).contains("revoked 0 token(s) of kim")
+    );
     let nobody = run(&["users", "revoke", "nobody", "--database", &url]);
     assert!(!nobody.status.success(), "an unknown user is an error");
     let _ = std::fs::remove_dir_all(dir);
@@ -108,22 +149,35 @@ fn team_commands_change_access_within_the_sqlite_ttl() {
     let printed = ok(run(&["teams", "add", "blue", "--database", &url]));
     assert_eq!(printed.trim(), r#"{"id":3,"name":"blue"}"#);
     let again = run(&["teams", "add", "blue", "--database", &url]);
-    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert!(
+        !again.status.success()
+            && String::from_utf8_lossy(&again.stderr).contains("already exists")
+    );
     let bad_role = run(&["members", "add", "blue", "dave", "--role", "wizard", "--database", &url]);
-    assert!(!bad_role.status.success() && String::from_utf8_lossy(&bad_role.stderr).contains("admin, editor, support, member"));
+    assert!(
+        !bad_role.status.success()
+            && String::from_utf8_lossy(&bad_role.stderr).contains("admin, editor, support, member")
+    );
     let no_team = run(&["members", "add", "red", "dave", "--role", "editor", "--database", &url]);
-    assert!(!no_team.status.success() && String::from_utf8_lossy(&no_team.stderr).contains("no team `red` (by name or id)"));
+    assert!(
+        !no_team.status.success()
+            && String::from_utf8_lossy(&no_team.stderr).contains("no team `red` (by name or id)")
+    );
 
     // dave (member) is refused in blue, and his refusal is now cached by the server.
     assert_eq!(status(addr, "GET", "/teams/3/projects", &dave), 404);
     ok(run(&["members", "add", "blue", "dave", "--role", "editor", "--database", &url]));
     assert_eq!(ok(run(&["members", "list", "blue", "--database", &url])).trim(), "dave\teditor");
-    let granted = until_settled(addr, "GET", "/teams/3/projects", &dave, 200, Duration::from_secs(10));
+    let granted =
+        until_settled(addr, "GET", "/teams/3/projects", &dave, 200, Duration::from_secs(10));
     let created = http_bytes(
         addr,
         "POST",
         b"/teams/3/projects",
-        &[("authorization", format!("Bearer {dave}").as_bytes()), ("content-type", b"application/json")],
+        &[
+            ("authorization", format!("Bearer {dave}").as_bytes()),
+            ("content-type", b"application/json"),
+        ],
         br#"{"name":"Blue one"}"#,
     )
     .expect("response");
@@ -133,11 +187,16 @@ fn team_commands_change_access_within_the_sqlite_ttl() {
     assert_eq!(project["is_public"], false);
 
     ok(run(&["members", "revoke", "blue", "dave", "--database", &url]));
-    let revoked = until_settled(addr, "POST", "/teams/3/projects", &dave, 404, Duration::from_secs(10));
+    let revoked =
+        until_settled(addr, "POST", "/teams/3/projects", &dave, 404, Duration::from_secs(10));
     // A second revoke has nothing to remove: said, and not an error (as `users revoke` of a
     // user without tokens).
     let again = run(&["members", "revoke", "blue", "dave", "--database", &url]);
-    assert!(again.status.success() && String::from_utf8_lossy(&again.stderr).contains("dave held no role in blue: nothing to revoke"));
+    assert!(
+        again.status.success()
+            && String::from_utf8_lossy(&again.stderr)
+                .contains("dave held no role in blue: nothing to revoke")
+    );
     // erin is a global editor: every team, no grant needed; a team that does not exist is 404.
     assert_eq!(status(addr, "GET", "/teams/3/projects", &erin), 200);
     assert_eq!(status(addr, "GET", "/teams/99/projects", &erin), 404);
@@ -159,8 +218,14 @@ fn postgres_database(name: &str) -> Option<String> {
     let url = system.block_on(async {
         let admin_db = projects::db::Db::connect(&admin).await.expect("admin");
         let name = format!("{name}_{}", std::process::id());
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin_db.pool).await.expect("drop");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin_db.pool).await.expect("create");
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+            .execute(&admin_db.pool)
+            .await
+            .expect("drop");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin_db.pool)
+            .await
+            .expect("create");
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_owned();
         format!("{base}/{name}")
     });
@@ -183,7 +248,8 @@ fn feed_connected(logs: &std::sync::mpsc::Receiver<String>) {
 #[test]
 #[ignore = "needs a PostgreSQL server: set PROJECTS_TEST_POSTGRES_URL and run with --ignored (.ci/run does)"]
 fn a_revocation_reaches_both_postgres_instances_within_a_second() {
-    let url = postgres_database("projects_teams").expect("PROJECTS_TEST_POSTGRES_URL names the PostgreSQL server this test needs");
+    let url = postgres_database("projects_teams")
+        .expect("PROJECTS_TEST_POSTGRES_URL names the PostgreSQL server this test needs");
     let (a, b) = (free_port(), free_port());
     let (server_a, lines, logs_a) = serve(&url, a, true);
     let (server_b, _, logs_b) = serve(&url, b, false);
@@ -211,9 +277,16 @@ fn a_revocation_reaches_both_postgres_instances_within_a_second() {
     };
     std::thread::sleep(Duration::from_millis(300));
     // Removed through instance A, by an admin.
-    let dave_id = lines.iter().find(|l| l["user"] == "dave").and_then(|l| l["id"].as_i64()).expect("dave's id");
+    let dave_id = lines
+        .iter()
+        .find(|l| l["user"] == "dave")
+        .and_then(|l| l["id"].as_i64())
+        .expect("dave's id");
     let revoked_at = Instant::now();
-    assert_eq!(status(a, "DELETE", &format!("/teams/3/members/{dave_id}"), &token(&lines, "alice")), 204);
+    assert_eq!(
+        status(a, "DELETE", &format!("/teams/3/members/{dave_id}"), &token(&lines, "alice")),
+        204
+    );
     let command = revoked_at.elapsed();
     // The change is committed when A answers; both instances are watched from then on.
     let done = Instant::now();
@@ -223,14 +296,19 @@ fn a_revocation_reaches_both_postgres_instances_within_a_second() {
             let dave = dave.clone();
             std::thread::spawn(move || {
                 let waited = done.elapsed();
-                waited + until(addr, "GET", "/teams/3/projects", &dave, 404, Duration::from_secs(10))
+                waited
+                    + until(addr, "GET", "/teams/3/projects", &dave, 404, Duration::from_secs(10))
             })
         })
         .collect();
     let seen: Vec<Duration> = watchers.into_iter().map(|w| w.join().expect("watcher")).collect();
     let answers = racer.join().expect("racer");
     let first_refusal = answers.iter().position(|s| *s == 404).expect("the racer was refused");
-    assert!(answers[..first_refusal].iter().all(|s| *s == 201), "before: {:?}", &answers[..first_refusal]);
+    assert!(
+        answers[..first_refusal].iter().all(|s| *s == 201),
+        "before: {:?}",
+        &answers[..first_refusal]
+    );
     assert!(answers[first_refusal..].iter().all(|s| *s == 404), "served again after a refusal");
     // From A's answer to each instance's first refusal (its previous request may have been
     // served: the figure is within one request's time of the true one).

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_web::{get, post, HttpRequest, HttpResponse};
-use authz_actix::{public, require_permission, Actor, CurrentActor, Routes};
+use actix_web::{HttpRequest, HttpResponse, get, post};
+use authz_actix::{Actor, CurrentActor, Routes, public, require_permission};
 
 /// The permissions and roles of `authz.toml`, as constants (`perms::REPORT_READ`, ...) and
 /// `perms::CATALOG`.
@@ -16,7 +16,8 @@ pub mod perms {
 pub use perms::CATALOG;
 
 /// The command that regenerates the committed matrix.
-pub const REGENERATE: &str = "cargo run -p quickstart -- matrix --out examples/quickstart/authorization.md";
+pub const REGENERATE: &str =
+    "cargo run -p quickstart -- matrix --out examples/quickstart/authorization.md";
 
 /// Health check.
 #[public("load balancer and uptime probes")]
@@ -29,7 +30,8 @@ async fn health() -> HttpResponse {
 #[require_permission(perms::REPORT_READ)]
 #[get("/reports")]
 async fn read_reports(actor: CurrentActor) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "reports": ["q1", "q2"], "reader": actor.id().to_string() }))
+    HttpResponse::Ok()
+        .json(serde_json::json!({ "reports": ["q1", "q2"], "reader": actor.id().to_string() }))
 }
 
 /// Write a report.
@@ -64,4 +66,3 @@ pub fn resolve(tokens: &Tokens, req: &HttpRequest) -> Option<Actor> {
     let (id, role) = tokens.get(token)?;
     CATALOG.actor(*id, [*role]).ok()
 }
-

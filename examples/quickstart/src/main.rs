@@ -14,14 +14,18 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use actix_web::{App, HttpRequest, HttpServer};
-use authz_actix::{mount, ResolveActor};
-use quickstart::{resolve, routes, Tokens, CATALOG, REGENERATE};
+use authz_actix::{ResolveActor, mount};
+use quickstart::{CATALOG, REGENERATE, Tokens, resolve, routes};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("matrix") {
         args.next();
-        return authz_actix::build::run(args, &authz_actix::routes::matrix(routes, Some(&CATALOG)), REGENERATE);
+        return authz_actix::build::run(
+            args,
+            &authz_actix::routes::matrix(routes, Some(&CATALOG)),
+            REGENERATE,
+        );
     }
     if args.peek().map(String::as_str) == Some("serve") {
         args.next();
@@ -31,7 +35,9 @@ fn main() -> ExitCode {
         match (arg.as_str(), args.next()) {
             ("--bind", Some(addr)) => bind = addr,
             _ => {
-                eprintln!("usage: quickstart [serve] [--bind ADDR] | quickstart matrix [--format md|json|csv] [--out FILE] [--check FILE]");
+                eprintln!(
+                    "usage: quickstart [serve] [--bind ADDR] | quickstart matrix [--format md|json|csv] [--out FILE] [--check FILE]"
+                );
                 return ExitCode::from(2);
             }
         }
@@ -76,7 +82,11 @@ fn random_token() -> String {
     let mut out = String::new();
     for _ in 0..2 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
         out.push_str(&format!("{:016x}", h.finish()));
     }
     out

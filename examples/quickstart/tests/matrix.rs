@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use quickstart::{routes, CATALOG, REGENERATE};
+use quickstart::{CATALOG, REGENERATE, routes};
 
 const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/authorization.md");
 
@@ -25,10 +25,15 @@ fn check_reports_a_stale_file_with_a_diff() {
     // What a developer leaves behind after changing `report:write` to `report:read` in the docs
     // by hand, or the code without regenerating: one row differs.
     let current = matrix().to_markdown(REGENERATE);
-    std::fs::write(&stale, current.replace("| Write a report | report:write |", "| Write a report | report:read |")).expect("write");
+    std::fs::write(
+        &stale,
+        current.replace("| Write a report | report:write |", "| Write a report | report:read |"),
+    )
+    .expect("write");
 
     let bin = env!("CARGO_BIN_EXE_quickstart");
-    let out = Command::new(bin).args(["matrix", "--check"]).arg(&stale).output().expect("run quickstart");
+    let out =
+        Command::new(bin).args(["matrix", "--check"]).arg(&stale).output().expect("run quickstart");
     assert_eq!(out.status.code(), Some(1), "stale file must fail the check");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("-| `/reports` | POST | Write a report | report:read |"), "{stderr}");
@@ -37,16 +42,19 @@ fn check_reports_a_stale_file_with_a_diff() {
     assert!(stderr.contains(&format!("--out {}", stale.display())), "{stderr}");
 
     // `--out` writes the fresh file; `--check` then passes.
-    let out = Command::new(bin).args(["matrix", "--out"]).arg(&stale).output().expect("run quickstart");
+    let out =
+        Command::new(bin).args(["matrix", "--out"]).arg(&stale).output().expect("run quickstart");
     assert!(out.status.success());
-    let out = Command::new(bin).args(["matrix", "--check"]).arg(&stale).output().expect("run quickstart");
+    let out =
+        Command::new(bin).args(["matrix", "--check"]).arg(&stale).output().expect("run quickstart");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // Formats follow `--format` or the file's extension.
-    let json = Command::new(bin).args(["matrix", "--format", "json"]).output().expect("run quickstart");
+    let json =
+        Command::new(bin).args(["matrix", "--format", "json"]).output().expect("run quickstart");
     assert!(String::from_utf8_lossy(&json.stdout).contains("\"schema\": \"authz-matrix/1\""));
-    let bad = Command::new(bin).args(["matrix", "--format", "xml"]).output().expect("run quickstart");
+    let bad =
+        Command::new(bin).args(["matrix", "--format", "xml"]).output().expect("run quickstart");
     assert_eq!(bad.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
-

@@ -15,10 +15,14 @@ fn every_quoted_block_is_in_its_file() {
         }
         let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
         let Some(first) = body.first() else { continue };
-        let Some(file) = first.strip_prefix("// examples/quickstart/").or_else(|| first.strip_prefix("# examples/quickstart/")) else {
+        let Some(file) = first
+            .strip_prefix("// examples/quickstart/")
+            .or_else(|| first.strip_prefix("# examples/quickstart/"))
+        else {
             continue;
         };
-        let text = std::fs::read_to_string(format!("{ROOT}/examples/quickstart/{file}")).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let text = std::fs::read_to_string(format!("{ROOT}/examples/quickstart/{file}"))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
         for piece in body[1..].split(|l| *l == "// ...") {
             let piece = piece.join("\n");
             assert!(text.contains(&piece), "README quotes {file}, which no longer holds:\n{piece}");
@@ -31,12 +35,18 @@ fn every_quoted_block_is_in_its_file() {
 /// The matrix the README shows is the one the quickstart renders.
 #[test]
 fn the_quoted_matrix_is_the_rendered_one() {
-    let rendered = authz_actix::routes::matrix(quickstart::routes, Some(&quickstart::CATALOG)).to_markdown(quickstart::REGENERATE);
-    let start = README.find("$ cargo run -q -p quickstart -- matrix\n").expect("the matrix command in the README");
+    let rendered = authz_actix::routes::matrix(quickstart::routes, Some(&quickstart::CATALOG))
+        .to_markdown(quickstart::REGENERATE);
+    let start = README
+        .find("$ cargo run -q -p quickstart -- matrix\n")
+        .expect("the matrix command in the README");
     let quoted = README[start..].lines().skip(1).take_while(|l| l.starts_with('|'));
     let mut rows = 0;
     for line in quoted {
-        assert!(rendered.lines().any(|l| l == line), "README line not in the rendered matrix: {line}");
+        assert!(
+            rendered.lines().any(|l| l == line),
+            "README line not in the rendered matrix: {line}"
+        );
         rows += 1;
     }
     assert_eq!(rows, 2 + 4);

@@ -11,33 +11,49 @@ use projects::db::Db;
 use projects::model::{NewProject, Project, ProjectPatch};
 use projects::perms::{CATALOG, PROJECT_READ, PROJECT_WRITE};
 use projects::service::ProjectService;
-use projects::users::{demo, Users};
+use projects::users::{Users, demo};
 
 /// The databases to test against: SQLite always; PostgreSQL when `PROJECTS_TEST_POSTGRES_URL`
 /// names a server (CI starts one), each test in a database of its own.
 pub async fn databases() -> Vec<(String, Db)> {
-    let mut out = vec![("sqlite".to_owned(), Db::connect("sqlite::memory:").await.expect("sqlite"))];
+    let mut out =
+        vec![("sqlite".to_owned(), Db::connect("sqlite::memory:").await.expect("sqlite"))];
     if std::env::var_os("PROJECTS_TEST_POSTGRES_URL").is_none() {
         // Said where `--nocapture` shows it: the test ran on SQLite only.
         eprintln!("postgres: not run (set PROJECTS_TEST_POSTGRES_URL to a server to run it too)");
     }
     if let Ok(admin_url) = std::env::var("PROJECTS_TEST_POSTGRES_URL") {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("projects_test_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
+        let name =
+            format!("projects_test_{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
         let admin = Db::connect(&admin_url).await.expect("postgres admin connection");
         // Databases left by earlier runs (other processes): drop those no one is using.
-        let stale: Vec<String> = sqlx::query_scalar("SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'projects_test_%'")
-            .fetch_all(&admin.pool)
-            .await
-            .unwrap_or_default();
+        let stale: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'projects_test_%'",
+        )
+        .fetch_all(&admin.pool)
+        .await
+        .unwrap_or_default();
         let mine = format!("projects_test_{}_", std::process::id());
         for old in stale.iter().filter(|d| !d.starts_with(&mine)) {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {old}"))).execute(&admin.pool).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {old}")))
+                .execute(&admin.pool)
+                .await;
         }
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&admin.pool).await.expect("drop");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin.pool).await.expect("create database");
-        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_owned();
-        out.push(("postgres".to_owned(), Db::connect(&format!("{base}/{name}")).await.expect("postgres")));
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+            .execute(&admin.pool)
+            .await
+            .expect("drop");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin.pool)
+            .await
+            .expect("create database");
+        let base =
+            admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_owned();
+        out.push((
+            "postgres".to_owned(),
+            Db::connect(&format!("{base}/{name}")).await.expect("postgres"),
+        ));
     }
     out
 }
@@ -63,7 +79,11 @@ pub async fn users(db: &Db) -> Vec<Who> {
     issued
         .into_iter()
         .map(|(user, token)| {
-            let (name, role) = projects::users::DEMO_USERS.iter().find(|(n, _)| *n == user.name).copied().expect("demo user");
+            let (name, role) = projects::users::DEMO_USERS
+                .iter()
+                .find(|(n, _)| *n == user.name)
+                .copied()
+                .expect("demo user");
             Who { id: user.id, name, role, token }
         })
         .collect()
@@ -92,13 +112,31 @@ pub async fn projects(db: &Db, users: &[Who]) -> Vec<Project> {
     let mut out = Vec::new();
     for (name, owner, is_public, is_locked, allow_owner_edits) in specs {
         let p = svc
-            .create(&seed, NewProject { name: name.into(), owner_id: Some(owner), is_public, is_locked, allow_owner_edits })
+            .create(
+                &seed,
+                NewProject {
+                    name: name.into(),
+                    owner_id: Some(owner),
+                    is_public,
+                    is_locked,
+                    allow_owner_edits,
+                },
+            )
             .await
             .expect("seed project");
         out.push(p);
     }
     let archived = svc
-        .create(&seed, NewProject { name: "archived-bob".into(), owner_id: Some(bob), is_public: false, is_locked: false, allow_owner_edits: true })
+        .create(
+            &seed,
+            NewProject {
+                name: "archived-bob".into(),
+                owner_id: Some(bob),
+                is_public: false,
+                is_locked: false,
+                allow_owner_edits: true,
+            },
+        )
         .await
         .expect("seed project");
     let archived = svc

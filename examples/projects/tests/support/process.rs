@@ -12,7 +12,8 @@ use authz_tests::http;
 pub const BIN: &str = env!("CARGO_BIN_EXE_projects");
 
 pub fn temp_db(name: &str) -> (PathBuf, String) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("projects-cli-{name}-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("projects-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}", dir.join("projects.db").display());
@@ -40,14 +41,23 @@ pub fn serve_demo(url: &str, addr: SocketAddr) -> (Server, Vec<serde_json::Value
 
 /// Starts `projects serve` (with `--demo`: returns the JSON lines it printed) once it answers
 /// `/health`; its log lines arrive on the returned channel.
-pub fn serve(url: &str, addr: SocketAddr, demo: bool) -> (Server, Vec<serde_json::Value>, std::sync::mpsc::Receiver<String>) {
+pub fn serve(
+    url: &str,
+    addr: SocketAddr,
+    demo: bool,
+) -> (Server, Vec<serde_json::Value>, std::sync::mpsc::Receiver<String>) {
     let mut args = vec!["serve", "--bind"];
     let bind = addr.to_string();
     args.extend([bind.as_str(), "--database", url]);
     if demo {
         args.push("--demo");
     }
-    let mut child = Command::new(BIN).args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start projects");
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start projects");
     let stdout = child.stdout.take().expect("stdout");
     let stderr = child.stderr.take().expect("stderr");
     let (send, logs) = std::sync::mpsc::channel();
@@ -85,4 +95,3 @@ pub fn get(addr: SocketAddr, path: &str, token: &str) -> u16 {
 pub fn run(args: &[&str]) -> std::process::Output {
     Command::new(BIN).args(args).output().expect("run projects")
 }
-
