@@ -236,6 +236,17 @@ struct ProbeHandle(Rc<Probe>);
 /// Answers `req` when it is a probe of [`undeclared_routes`] (`Err(req)` otherwise): routes it
 /// through `app` as `ResolveActor` does, records whether actix selected a declared service, and
 /// drops what it routed unpolled. The answer is an error, as the request is consumed.
+///
+/// Why a hook inside `ResolveActor::call` (one statement, compiled only with `test-kit`) rather
+/// than no hook: a probe must learn what actix *selected* for a request without running it.
+/// Only the app's innermost middleware sees both — the call into actix's router, during which
+/// the selected service marks the request, and the routed future, which must then be dropped
+/// unpolled. From outside the app (a test calling the service) the future comes back already
+/// wrapped by `ResolveActor`, whose refusal or polling would run the selected handler, and
+/// actix's own introspection lists registered patterns, not what a given request reaches (the
+/// guards, the default services, a scope's middleware). So the observation point is the one
+/// production uses; without the feature the statement does not exist, and nothing in a
+/// production build can inject an actor or answer a probe.
 pub(crate) fn answer_probe<S, B>(req: ServiceRequest, app: &S) -> Result<Error, ServiceRequest>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,

@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use crate::actor::ActorId;
-use crate::grants::Scopes;
 use crate::permission::Permission;
 use crate::scope::Scope;
+use crate::scope::Scopes;
 use crate::set::PermissionSet;
 use crate::store::GrantError;
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::grants::Scopes;
+use crate::scope::Scopes;
 
 /// A column's value as a condition reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

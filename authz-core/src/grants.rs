@@ -16,7 +16,7 @@ use crate::catalog::Catalog;
 use crate::decision::{AuthzError, Deny};
 use crate::permission::Permission;
 use crate::requirement::Requirement;
-use crate::scope::Scope;
+use crate::scope::{Scope, Scopes};
 use crate::set::PermissionSet;
 use crate::store::{GrantError, GrantStore};
 
@@ -44,31 +44,6 @@ impl ScopedCheck {
             (false, Some(true)) => Some(deny),
             (false, _) => Some(outsiders),
         }
-    }
-}
-
-/// The scopes of one kind where an actor holds a permission: all of them (the permission is held
-/// globally), or these ids.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scopes {
-    /// Held globally: every scope.
-    All,
-    /// Held in these scopes only (sorted, no duplicates).
-    Only(Arc<[i64]>),
-}
-
-impl Scopes {
-    /// Whether scope `id` is among them.
-    pub fn contains(&self, id: i64) -> bool {
-        match self {
-            Scopes::All => true,
-            Scopes::Only(ids) => ids.binary_search(&id).is_ok(),
-        }
-    }
-
-    /// No scope at all.
-    pub fn none() -> Self {
-        Scopes::Only(Arc::from([]))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Scopes: where a grant holds. A role held in team 7 grants its permissions inside team 7 only.
 
 use core::fmt;
+use std::sync::Arc;
 
 use crate::decision::Deny;
 
@@ -62,6 +63,31 @@ impl fmt::Display for Scope {
 impl fmt::Debug for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+/// The scopes of one kind where an actor holds a permission: all of them (the permission is held
+/// globally), or these ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scopes {
+    /// Held globally: every scope.
+    All,
+    /// Held in these scopes only (sorted, no duplicates).
+    Only(Arc<[i64]>),
+}
+
+impl Scopes {
+    /// Whether scope `id` is among them.
+    pub fn contains(&self, id: i64) -> bool {
+        match self {
+            Scopes::All => true,
+            Scopes::Only(ids) => ids.binary_search(&id).is_ok(),
+        }
+    }
+
+    /// No scope at all.
+    pub fn none() -> Self {
+        Scopes::Only(Arc::from([]))
     }
 }
 
