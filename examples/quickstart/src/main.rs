@@ -55,7 +55,7 @@ fn main() -> ExitCode {
 async fn serve(bind: String) -> std::io::Result<()> {
     let mut tokens = HashMap::new();
     for (id, role) in [(1, "admin"), (2, "analyst"), (3, "guest")] {
-        let token = random_token();
+        let token = random_token()?;
         println!("{role:8} Authorization: Bearer {token}");
         tokens.insert(token, (id, role));
     }
@@ -75,19 +75,9 @@ async fn serve(bind: String) -> std::io::Result<()> {
     server.run().await
 }
 
-fn random_token() -> String {
-    // An example without a CSPRNG dependency: `RandomState` keys come from the OS, which is enough
-    // for throwaway demo tokens. Real apps use `getrandom` and store only hashes.
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = String::new();
-    for _ in 0..2 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out
+fn random_token() -> std::io::Result<String> {
+    // 32 bytes from the operating system's CSPRNG (getrandom). Real apps store only hashes.
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+    Ok(hex::encode(bytes))
 }
