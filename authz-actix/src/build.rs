@@ -140,8 +140,7 @@ pub fn assert_fresh(path: impl AsRef<Path>, matrix: &Matrix, regenerate: &str) {
     }
 }
 
-const USAGE: &str =
-    "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]";
+const USAGE: &str = "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json] [--expect FILE]";
 
 /// What the `matrix` subcommand was asked, parsed: for apps that parse their command line
 /// themselves (clap, say) and hand the flags over as they are.
@@ -155,6 +154,8 @@ pub struct MatrixCommand {
     pub check: Option<PathBuf>,
     /// Print the access changes since this JSON matrix.
     pub diff: Option<PathBuf>,
+    /// Check the access expectations in this TOML file ([`access`](crate::access)).
+    pub expect: Option<PathBuf>,
 }
 
 /// The `matrix` subcommand: parses `args` (what follows `matrix`), then prints, writes or checks.
@@ -167,7 +168,7 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
-            "--format" | "--out" | "--check" | "--diff" => match args.next() {
+            "--format" | "--out" | "--check" | "--diff" | "--expect" => match args.next() {
                 Some(v) => v,
                 None => return usage(&format!("{arg} needs a value")),
             },
@@ -186,6 +187,7 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
             },
             "--out" => command.out = Some(PathBuf::from(value)),
             "--diff" => command.diff = Some(PathBuf::from(value)),
+            "--expect" => command.expect = Some(PathBuf::from(value)),
             _ => command.check = Some(PathBuf::from(value)),
         }
     }
@@ -195,13 +197,16 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
 impl MatrixCommand {
     /// Prints, writes or checks `matrix`, as [`run`] does once it has parsed its arguments.
     pub fn execute(&self, matrix: &Matrix, regenerate: &str) -> ExitCode {
-        if [self.out.is_some(), self.check.is_some(), self.diff.is_some()]
+        if [self.out.is_some(), self.check.is_some(), self.diff.is_some(), self.expect.is_some()]
             .iter()
             .filter(|x| **x)
             .count()
             > 1
         {
-            return usage("--out, --check and --diff cannot be combined");
+            return usage("--out, --check, --diff and --expect cannot be combined");
+        }
+        if let Some(file) = &self.expect {
+            return expect(file, matrix);
         }
         if let Some(base) = &self.diff {
             return diff(base, matrix);
@@ -212,6 +217,34 @@ impl MatrixCommand {
         let rendered = format.render(matrix, regenerate);
         let summary = format!("{} endpoints", matrix.endpoints().len());
         emit(&rendered, self.out.as_deref(), self.check.as_deref(), regenerate, &summary)
+    }
+}
+
+/// `--expect FILE`: 0 when every expectation holds, 1 naming each that does not, 2 when the file
+/// cannot be read.
+fn expect(file: &Path, matrix: &Matrix) -> ExitCode {
+    let expected = match crate::access::read_expectations(file) {
+        Ok(expected) => expected,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let violations = matrix.violations(&expected);
+    for violation in &violations {
+        eprintln!("violated: {violation}");
+    }
+    if violations.is_empty() {
+        eprintln!("{}: {} expectations hold", file.display(), expected.len());
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "{} of {} expectations violated in {}",
+            violations.len(),
+            expected.len(),
+            file.display()
+        );
+        ExitCode::from(1)
     }
 }
 

@@ -101,6 +101,7 @@ mod resolver;
 mod sealed;
 mod select;
 
+pub mod access;
 pub mod build;
 pub mod conformance;
 pub mod credentials;

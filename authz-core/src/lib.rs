@@ -58,6 +58,7 @@
 // checked where they are used, by the tests.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod access;
 mod actor;
 mod cache;
 mod catalog;
@@ -75,6 +76,7 @@ mod scope;
 mod set;
 mod store;
 
+pub use access::{Expectation, WhoCan};
 pub use actor::{Actor, ActorId, Principal, RoleNames, is_owner};
 pub use catalog::{Catalog, CatalogError, PermissionDef, RoleDef, UnknownRole};
 pub use compiled::CompiledRequirement;

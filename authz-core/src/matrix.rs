@@ -56,6 +56,11 @@ pub enum RoleOutcome {
 }
 
 impl RoleOutcome {
+    /// The outcome in words, as the matrix's role table writes it.
+    pub fn describe(self) -> String {
+        self.text()
+    }
+
     fn text(self) -> String {
         match self {
             RoleOutcome::Public => "allowed (public)".to_owned(),

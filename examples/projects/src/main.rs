@@ -6,7 +6,8 @@
 //! projects users token USER                issues another token
 //! projects users revoke USER               revokes every token of USER (none: still exit 0)
 //! projects users list
-//! projects matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json]
+//! projects matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json] [--expect FILE]
+//! projects who-can METHOD PATH             the roles that may call it, globally and in a team
 //! projects openapi [--out FILE] [--check FILE]
 //! projects teams add NAME                  prints {"id":N,"name":"NAME"}
 //! projects teams list
@@ -89,7 +90,15 @@ enum Command {
         /// Print, per role, the access changes since OLD (a JSON matrix); exit 1 when access widened.
         #[arg(long, value_name = "OLD")]
         diff: Option<PathBuf>,
+        /// Check the access expectations in FILE (TOML, `[[expect]]` tables); exit 1 naming each
+        /// one violated.
+        #[arg(long, value_name = "FILE")]
+        expect: Option<PathBuf>,
     },
+    /// Print who may call METHOD PATH: the roles (held globally), the roles held inside a team,
+    /// then any policy that still decides per resource. PATH as the matrix writes it
+    /// (`/projects/{id}`) or as a client sends it (`/projects/7`).
+    WhoCan { method: String, path: String },
     /// Print, write or check the OpenAPI document (what `/openapi.json` serves).
     Openapi {
         /// Write the document to FILE.
@@ -187,8 +196,21 @@ fn main() -> ExitCode {
         eprintln!("{problems}");
         return ExitCode::from(2);
     }
-    if let Command::Matrix { format, out, check, diff } = cli.command {
-        let command = MatrixCommand { format, out, check, diff };
+    if let Command::WhoCan { method, path } = &cli.command {
+        let matrix = authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG));
+        return match authz_actix::access::who_can(&matrix, method, path) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    if let Command::Matrix { format, out, check, diff, expect } = cli.command {
+        let command = MatrixCommand { format, out, check, diff, expect };
         return command.execute(
             &authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)),
             REGENERATE,
@@ -305,7 +327,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("archived {} project(s): {archived:?}", archived.len());
         }
         // Rendered before any runtime starts, in `main`.
-        Command::Matrix { .. } | Command::Openapi { .. } => {}
+        Command::Matrix { .. } | Command::Openapi { .. } | Command::WhoCan { .. } => {}
     }
     Ok(())
 }

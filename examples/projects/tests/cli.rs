@@ -179,3 +179,80 @@ fn a_database_that_will_not_open_names_the_place_and_the_cause() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `who-can METHOD PATH`: the roles that may call it, those that may inside a team, then the
+/// policies that still decide — for a path as the matrix writes it or as a client sends it.
+#[test]
+fn who_can_answers_from_the_declarations() {
+    let who = |method: &str, path: &str| {
+        let out = run(&["who-can", method, path]);
+        assert!(out.status.success(), "{method} {path}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    assert_eq!(who("GET", "/admin/users"), "admin\nsupport\n");
+    assert_eq!(
+        who("post", "/teams/7/projects"),
+        "admin\neditor\nadmin in team\neditor in team\n",
+        "a client's path, any case of method"
+    );
+    let delete = who("DELETE", "/projects/{id}");
+    assert!(delete.starts_with("admin\npolicy can_delete_project: "), "{delete}");
+    assert!(delete.contains("\npolicy can_view_project: "), "{delete}");
+    assert_eq!(who("GET", "/health"), "anyone (public)\n");
+    let none = run(&["who-can", "TRACE", "/projects"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&none.stderr)
+            .contains("no endpoint is declared for TRACE /projects")
+    );
+}
+
+/// `matrix --expect FILE`: the committed expectations hold; a violated one is named with the
+/// endpoint, the role and why (exit 1); an unreadable or malformed file is exit 2.
+#[test]
+fn access_expectations_are_checked_against_the_declarations() {
+    let committed = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/access-expectations.toml");
+    let out = run(&["matrix", "--expect", committed]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let dir = std::env::temp_dir().join(format!("projects-expect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let wrong = dir.join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        "[[expect]]\nrole = \"member\"\nmethod = \"DELETE\"\npath = \"/projects/{id}\"\nallowed = true\n\n\
+         [[expect]]\nrole = \"editor\"\nmethod = \"GET\"\npath = \"/admin/users\"\nallowed = false\n\n\
+         [[expect]]\nrole = \"support\"\nmethod = \"POST\"\npath = \"/projects\"\nallowed = true\n",
+    )
+    .expect("file");
+    let out = run(&["matrix", "--expect", wrong.to_str().expect("path")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "violated: DELETE /projects/{id} for `member`: expected allowed, but it is denied (403)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "violated: POST /projects for `support`: expected allowed, but it is denied (403)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("`editor`"), "the expectation that holds is not named: {stderr}");
+    assert!(stderr.contains("2 of 3 expectations violated"), "{stderr}");
+
+    let malformed = dir.join("malformed.toml");
+    std::fs::write(
+        &malformed,
+        "[[expect]]\nrole = \"member\"\nmethod = \"GET\"\npath = \"/health\"\n",
+    )
+    .expect("file");
+    let out = run(&["matrix", "--expect", malformed.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expectation 1: `allowed` is missing"));
+    let out = run(&["matrix", "--expect", dir.join("missing.toml").to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(dir).ok();
+}
