@@ -153,6 +153,7 @@ where
     #[cold]
     fn refuse(&self, req: ServiceRequest, refusal: Refusal) -> State<S::Future> {
         let response = problem::shaped(req.request(), refusal, self.responder);
+        let response = problem::explained(req.request(), response, self.responder.is_some());
         State::Refused { res: Some(Box::new(problem::refusal(req, response))) }
     }
 
@@ -436,6 +437,8 @@ fn in_scope_verdict(
         None => Ok(Verdict::Allow),
         Some(denial) => {
             if check.member == Some(true) {
+                let missing =
+                    requirement.missing(&|p| scoped.contains(p) || actor.has_permission(p));
                 audit!(
                     info,
                     req,
@@ -443,8 +446,10 @@ fn in_scope_verdict(
                     id,
                     "deny",
                     "requirement not met in the scope",
-                    denial.status()
+                    denial.status(),
+                    missing = problem::Missing(&missing)
                 );
+                problem::explain(req, denial, missing);
             } else {
                 audit!(info, req, route, id, "deny", "no role in the scope", denial.status());
             }
@@ -512,7 +517,18 @@ fn decide(
                     }
                 }
             } else {
-                audit!(info, req, route, id, "deny", "requirement not met", deny.status());
+                let missing = requirement.missing(&|p| actor.has_permission(p));
+                audit!(
+                    info,
+                    req,
+                    route,
+                    id,
+                    "deny",
+                    "requirement not met",
+                    deny.status(),
+                    missing = problem::Missing(&missing)
+                );
+                problem::explain(req, *deny, missing);
                 Err(Refusal::from(AuthzError::from(*deny)))
             }
         }

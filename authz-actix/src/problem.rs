@@ -444,3 +444,66 @@ impl ResponseError for Denied {
         response(self.0)
     }
 }
+
+/// Opt-in, as app data (`App::new().app_data(authz_actix::problem::Explain)`): a `403` the gate
+/// answers for permissions the actor lacks carries them in its generic problem body, as the RFC
+/// 9457 extension member `missing` (`["project:write"]`). Never in a `404` (hidden stays hidden,
+/// byte-identical to missing) nor a `401`; a route or app responder's body is its own and is not
+/// changed. Every such refusal's audit event names them (`missing=...`) with or without this.
+#[derive(Debug, Clone, Copy)]
+pub struct Explain;
+
+/// The permissions a refusal lacked, for a log field: `a,b`, or `-` when none.
+pub(crate) struct Missing<'a>(pub(crate) &'a [authz_core::Permission]);
+
+impl std::fmt::Display for Missing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("-");
+        }
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(p.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// What a request's explained 403 will carry, kept with the request when the app opted in.
+struct Lacked(Vec<authz_core::Permission>);
+
+/// Keeps `missing` for `req`'s refusal when the app opted in ([`Explain`]) and the refusal is a 403.
+pub(crate) fn explain(
+    req: &actix_web::dev::ServiceRequest,
+    deny: authz_core::Deny,
+    missing: Vec<authz_core::Permission>,
+) {
+    if deny == authz_core::Deny::Forbidden && req.app_data::<Explain>().is_some() {
+        actix_web::HttpMessage::extensions_mut(req).insert(Lacked(missing));
+    }
+}
+
+/// `response` with the kept `missing` member added, when there is one, the response is the
+/// generic 403 and no responder shaped it.
+pub(crate) fn explained(req: &HttpRequest, response: HttpResponse, shaped: bool) -> HttpResponse {
+    let custom = shaped || req.app_data::<AppResponder>().is_some();
+    if custom || response.status() != StatusCode::FORBIDDEN {
+        return response;
+    }
+    let Some(Lacked(missing)) = actix_web::HttpMessage::extensions_mut(req).remove::<Lacked>()
+    else {
+        return response;
+    };
+    // Permission names are `[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*`: nothing to escape.
+    let names: Vec<String> = missing.iter().map(|p| format!("\"{}\"", p.as_str())).collect();
+    let body = FORBIDDEN.trim_end_matches('}').to_owned()
+        + &format!(",\"missing\":[{}]}}", names.join(","));
+    let mut res = problem_with(StatusCode::FORBIDDEN, "");
+    res = res.set_body(actix_web::body::BoxBody::new(body));
+    if let Some(mark) = response.extensions().get::<Mark>().copied() {
+        res.extensions_mut().insert(mark);
+    }
+    res
+}

@@ -56,6 +56,33 @@ impl Requirement {
         }
     }
 
+    /// The permissions the requirement still lacks, for permissions answered by `has`: for a
+    /// permission not held, itself; for `all(...)`, what each failing part lacks; for `any(...)`
+    /// that fails, what every alternative lacks (any one of them would do). Empty when met. In
+    /// order of declaration, each once.
+    pub fn missing(&self, has: &dyn Fn(Permission) -> bool) -> Vec<Permission> {
+        let mut out = Vec::new();
+        self.collect_missing(has, &mut out);
+        out
+    }
+
+    fn collect_missing(&self, has: &dyn Fn(Permission) -> bool, out: &mut Vec<Permission>) {
+        if self.is_met_by(has) {
+            return;
+        }
+        match self {
+            Requirement::Authenticated => {}
+            Requirement::Permission(p) => {
+                if !out.contains(p) {
+                    out.push(*p);
+                }
+            }
+            Requirement::Any(items) | Requirement::All(items) => {
+                items.iter().for_each(|r| r.collect_missing(has, out))
+            }
+        }
+    }
+
     /// Whether the permissions in `set` meet the requirement.
     pub fn is_satisfied_by_set(&self, set: &PermissionSet) -> bool {
         self.is_met_by(&|p| set.contains(p))
@@ -112,6 +139,26 @@ impl fmt::Display for Requirement {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_names_what_each_failing_branch_lacks() {
+        const A: Permission = Permission::new("doc:a");
+        const B: Permission = Permission::new("doc:b");
+        const C: Permission = Permission::new("doc:c");
+        let holds = |held: &'static [Permission]| move |p: Permission| held.contains(&p);
+        let all = Requirement::All(&[Requirement::Permission(A), Requirement::Permission(B)]);
+        assert_eq!(all.missing(&holds(&[A])), [B]);
+        let any = Requirement::Any(&[
+            Requirement::Permission(A),
+            Requirement::All(&[Requirement::Permission(B), Requirement::Permission(C)]),
+        ]);
+        assert_eq!(any.missing(&holds(&[B])), [A, C]);
+        assert!(any.missing(&holds(&[A])).is_empty());
+        assert!(Requirement::Authenticated.missing(&holds(&[])).is_empty());
+        let twice = Requirement::Any(&[Requirement::Permission(A), Requirement::Permission(A)]);
+        assert_eq!(twice.missing(&holds(&[])), [A]);
+    }
+
     use crate::actor::ActorId;
 
     struct Holds(&'static [&'static str]);

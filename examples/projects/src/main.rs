@@ -1,7 +1,7 @@
 //! `projects`: the service, its users, its matrix and its maintenance job, in one binary.
 //!
 //! ```text
-//! projects serve [--bind 127.0.0.1:8080] [--database URL] [--demo]
+//! projects serve [--bind 127.0.0.1:8080] [--database URL] [--demo] [--explain]
 //! projects users add NAME --role ROLE      prints the new user's token
 //! projects users token USER                issues another token
 //! projects users revoke USER               revokes every token of USER (none: still exit 0)
@@ -54,6 +54,10 @@ enum Command {
         /// Create the demo users if missing and print a fresh token for each.
         #[arg(long)]
         demo: bool,
+        /// A 403 the gate answers names the permissions the caller lacked (`"missing"` in the
+        /// problem body); 401 and 404 bodies never change.
+        #[arg(long)]
+        explain: bool,
     },
     /// Manage users and their tokens.
     Users {
@@ -237,7 +241,7 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
-        Command::Serve { bind, database, demo: with_demo } => {
+        Command::Serve { bind, database, demo: with_demo, explain } => {
             let db = Db::connect(&database).await?;
             if with_demo {
                 for (user, token) in demo(&Users::new(db.clone())).await? {
@@ -258,7 +262,11 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             // drops, cached grants live one second); on a SQLite file by polling its
             // `data_version` every 100 ms. Stops with the server.
             let _feed = db.grants.listen(&database)?;
-            let server = HttpServer::new(move || projects::http::app(db.clone())).bind(&bind)?;
+            let server = HttpServer::new(move || {
+                let app = projects::http::app(db.clone());
+                if explain { app.app_data(authz_actix::problem::Explain) } else { app }
+            })
+            .bind(&bind)?;
             tracing::info!(%bind, %database, "listening");
             server.run().await?;
         }

@@ -5,7 +5,7 @@
 mod support;
 
 use authz_tests::http;
-use support::process::{free_port, get, run, serve_demo, temp_db, token};
+use support::process::{free_port, get, run, serve_demo, serve_with, temp_db, token};
 
 #[test]
 fn serve_demo_answers_with_the_printed_tokens() {
@@ -255,4 +255,77 @@ fn access_expectations_are_checked_against_the_declarations() {
     let out = run(&["matrix", "--expect", dir.join("missing.toml").to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// `serve --explain`, on a real server: a 403 the gate answers names the permissions the caller
+/// lacked (`missing`), in the same problem body otherwise; 401 and 404 bodies are byte for byte
+/// what they are without the flag, and a service policy's 403 names nothing. Every such refusal's
+/// log line says `missing=` either way.
+#[test]
+fn explained_refusals_name_what_was_missing_and_nothing_else_changes() {
+    let body = |addr, method: &str, path: &str, token: Option<&str>| {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers: Vec<(&str, &[u8])> = vec![("content-type", b"application/json")];
+        if let Some(auth) = &auth {
+            headers.push(("authorization", auth.as_bytes()));
+        }
+        let res =
+            authz_tests::http_bytes(addr, method, path.as_bytes(), &headers, br#"{"name":"x"}"#)
+                .expect("response");
+        (res.status, String::from_utf8_lossy(&res.body).into_owned())
+    };
+    let mut answers = Vec::new();
+    for explain in [false, true] {
+        let (dir, url) = temp_db(if explain { "explain-on" } else { "explain-off" });
+        let addr = free_port();
+        let flags: &[&str] = if explain { &["--explain"] } else { &[] };
+        let (server, lines, logs) = serve_with(&url, addr, true, flags);
+        let (bob, carol) = (token(&lines, "bob"), token(&lines, "carol"));
+        let forbidden = body(addr, "POST", "/projects", Some(&bob));
+        let admin = body(addr, "GET", "/admin/users", Some(&bob));
+        let anonymous = body(addr, "GET", "/projects/1", None);
+        let hidden = body(addr, "GET", "/teams/1/projects", Some(&bob));
+        // A service policy's refusal: carol (support) may not lock a project she cannot edit.
+        let created = body(addr, "POST", "/projects", Some(&token(&lines, "alice")));
+        assert_eq!(created.0, 201);
+        let id: serde_json::Value = serde_json::from_str(&created.1).expect("JSON");
+        let patch = format!("/projects/{}", id["id"]);
+        let auth = format!("Bearer {carol}");
+        let policy = authz_tests::http_bytes(
+            addr,
+            "PATCH",
+            patch.as_bytes(),
+            &[("authorization", auth.as_bytes()), ("content-type", b"application/json")],
+            br#"{"is_locked":true}"#,
+        )
+        .expect("response");
+        answers.push((
+            forbidden,
+            admin,
+            anonymous,
+            hidden,
+            (policy.status, String::from_utf8_lossy(&policy.body).into_owned()),
+        ));
+        drop(server);
+        let logged: Vec<String> = logs.try_iter().collect();
+        assert!(
+            logged.iter().any(|l| l.contains("reason=\"requirement not met\"")
+                && l.contains("missing=project:write")),
+            "the log names what was missing, with or without --explain: {logged:?}"
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+    let (plain, explained) = (&answers[0], &answers[1]);
+    assert_eq!(plain.0.0, 403);
+    assert!(!plain.0.1.contains("missing"), "off by default: {}", plain.0.1);
+    let body: serde_json::Value = serde_json::from_str(&explained.0.1).expect("problem JSON");
+    assert_eq!(body["missing"], serde_json::json!(["project:write"]));
+    assert_eq!((body["status"].clone(), body["title"].clone()), (403.into(), "Forbidden".into()));
+    let admin: serde_json::Value = serde_json::from_str(&explained.1.1).expect("problem JSON");
+    assert_eq!(admin["missing"], serde_json::json!(["user:admin"]));
+    assert_eq!(plain.2, explained.2, "401 unchanged");
+    assert_eq!(plain.3, explained.3, "404 unchanged");
+    assert_eq!(plain.3.0, 404);
+    assert_eq!(plain.4, explained.4, "a service policy's 403 names nothing");
+    assert_eq!(explained.4.0, 403);
 }

@@ -46,12 +46,23 @@ pub fn serve(
     addr: SocketAddr,
     demo: bool,
 ) -> (Server, Vec<serde_json::Value>, std::sync::mpsc::Receiver<String>) {
+    serve_with(url, addr, demo, &[])
+}
+
+/// [`serve`], with more flags for `projects serve` (`--explain`).
+pub fn serve_with(
+    url: &str,
+    addr: SocketAddr,
+    demo: bool,
+    flags: &[&str],
+) -> (Server, Vec<serde_json::Value>, std::sync::mpsc::Receiver<String>) {
     let mut args = vec!["serve", "--bind"];
     let bind = addr.to_string();
     args.extend([bind.as_str(), "--database", url]);
     if demo {
         args.push("--demo");
     }
+    args.extend_from_slice(flags);
     let mut child = Command::new(BIN)
         .args(&args)
         .stdout(Stdio::piped())
