@@ -44,8 +44,8 @@ impl std::fmt::Display for Resource<'_> {
 /// reports that on a closed stderr) loses the event, not the request: the refusal is still
 /// answered.
 macro_rules! audit {
-    // A refusal for permissions the actor lacks: which ones.
-    ($level:ident, $req:expr, $route:expr, $actor:expr, $decision:literal, $reason:expr, $status:expr, missing = $missing:expr) => {
+    // `missing = ...`: for a refusal for permissions the actor lacks, which ones.
+    ($level:ident, $req:expr, $route:expr, $actor:expr, $decision:literal, $reason:expr, $status:expr $(, missing = $missing:expr)?) => {
         ::std::mem::drop(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| tracing::$level!(
             target: "authz",
             actor = %$actor,
@@ -56,22 +56,7 @@ macro_rules! audit {
             requirement = %$route.requirement_text().unwrap_or_else(|| "public".to_owned()),
             decision = $decision,
             reason = $reason,
-            missing = %$missing,
-            status = $status,
-            "authorization decision"
-        ))))
-    };
-    ($level:ident, $req:expr, $route:expr, $actor:expr, $decision:literal, $reason:expr, $status:expr) => {
-        ::std::mem::drop(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| tracing::$level!(
-            target: "authz",
-            actor = %$actor,
-            route = %$req.match_pattern().as_deref().unwrap_or($route.path),
-            resource = %$crate::audit::Resource($req.match_info()),
-            method = %$req.method(),
-            handler = $route.handler,
-            requirement = %$route.requirement_text().unwrap_or_else(|| "public".to_owned()),
-            decision = $decision,
-            reason = $reason,
+            $(missing = %$missing,)?
             status = $status,
             "authorization decision"
         ))))
