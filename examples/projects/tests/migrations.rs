@@ -1,6 +1,8 @@
 //! Several processes starting at once on one fresh PostgreSQL database all come up, and each
 //! migration is applied once (runs when `PROJECTS_TEST_POSTGRES_URL` names a server).
 
+mod support;
+
 use projects::db::Db;
 
 #[actix_rt::test]
@@ -10,16 +12,7 @@ async fn concurrent_starts_on_one_database_migrate_once() {
         .expect("PROJECTS_TEST_POSTGRES_URL names the PostgreSQL server this test needs");
     let admin = Db::connect(&admin_url).await.expect("admin");
     let name = format!("projects_migrate_{}", std::process::id());
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-        .execute(&admin.pool)
-        .await
-        .expect("drop");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin.pool)
-        .await
-        .expect("create");
-    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_owned();
-    let url = format!("{base}/{name}");
+    let url = support::fresh_postgres_database(&admin, &admin_url, &name).await;
 
     // Separate pools, as separate processes have.
     let starts = (0..8).map(|_| Db::connect(&url));

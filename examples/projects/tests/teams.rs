@@ -218,16 +218,7 @@ fn postgres_database(name: &str) -> Option<String> {
     let url = system.block_on(async {
         let admin_db = projects::db::Db::connect(&admin).await.expect("admin");
         let name = format!("{name}_{}", std::process::id());
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-            .execute(&admin_db.pool)
-            .await
-            .expect("drop");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin_db.pool)
-            .await
-            .expect("create");
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_owned();
-        format!("{base}/{name}")
+        support::fresh_postgres_database(&admin_db, &admin, &name).await
     });
     Some(url)
 }

@@ -40,22 +40,24 @@ pub async fn databases() -> Vec<(String, Db)> {
                 .execute(&admin.pool)
                 .await;
         }
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-            .execute(&admin.pool)
-            .await
-            .expect("drop");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin.pool)
-            .await
-            .expect("create database");
-        let base =
-            admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_owned();
-        out.push((
-            "postgres".to_owned(),
-            Db::connect(&format!("{base}/{name}")).await.expect("postgres"),
-        ));
+        let url = fresh_postgres_database(&admin, &admin_url, &name).await;
+        out.push(("postgres".to_owned(), Db::connect(&url).await.expect("postgres")));
     }
     out
+}
+
+/// Creates database `name` anew on the server `admin` is connected to (at `admin_url`), and
+/// returns its URL.
+pub async fn fresh_postgres_database(admin: &Db, admin_url: &str, name: &str) -> String {
+    for statement in [format!("DROP DATABASE IF EXISTS {name}"), format!("CREATE DATABASE {name}")]
+    {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&admin.pool)
+            .await
+            .expect("fresh database");
+    }
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
+    format!("{base}/{name}")
 }
 
 /// A demo user: id, name, role, token.
