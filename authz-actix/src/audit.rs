@@ -5,6 +5,7 @@ use authz_core::RouteMeta;
 
 use crate::problem;
 use crate::resolver::Resolution;
+use crate::telemetry::{Meter, Outcome, Reason, Started};
 use authz_core::AuthzError;
 
 /// The resource a request names: its path parameters as actix decoded them (`id=7`), each value
@@ -40,12 +41,18 @@ impl std::fmt::Display for Resource<'_> {
 /// misconfiguration or resolver failure at ERROR. Fields are evaluated only when the event is
 /// enabled, so a disabled level costs nothing. No token or header is ever recorded.
 ///
+/// `(outcome, reason)` is what decided, as telemetry counts it (in `meter`, when the app opted
+/// in; timed from `started` for a decision the gate makes); `$text` says it in the event.
+///
 /// A subscriber that panics (tracing-subscriber's `fmt` does when its writer fails and it
 /// reports that on a closed stderr) loses the event, not the request: the refusal is still
 /// answered.
 macro_rules! audit {
     // `missing = ...`: for a refusal for permissions the actor lacks, which ones.
-    ($level:ident, $req:expr, $route:expr, $actor:expr, $decision:literal, $reason:expr, $status:expr $(, missing = $missing:expr)?) => {
+    ($level:ident, $req:expr, $route:expr, $actor:expr, ($outcome:expr, $reason:expr), $text:expr, $status:expr, $metered:expr $(, missing = $missing:expr)?) => {{
+        let outcome: $crate::telemetry::Outcome = $outcome;
+        let (meter, started): (&$crate::telemetry::Meter, $crate::telemetry::Started) = $metered;
+        meter.count($crate::telemetry::http(&$req), outcome, $reason, started);
         ::std::mem::drop(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| tracing::$level!(
             target: "authz",
             actor = %$actor,
@@ -54,13 +61,13 @@ macro_rules! audit {
             method = %$req.method(),
             handler = $route.handler,
             requirement = %$route.requirement_text().unwrap_or_else(|| "public".to_owned()),
-            decision = $decision,
-            reason = $reason,
+            decision = outcome.decision(),
+            reason = $text,
             $(missing = %$missing,)?
             status = $status,
             "authorization decision"
         ))))
-    };
+    }};
 }
 
 pub(crate) use audit;
@@ -71,8 +78,10 @@ pub(crate) fn audit_outcome<B>(
     res: &ServiceResponse<B>,
     route: &'static RouteMeta,
     resolution: &Resolution,
+    meter: &Meter,
 ) -> Option<problem::Refusal> {
     let req = res.request();
+    let metered = (meter, Started::OFF);
     // `actor_label` runs only when the event is enabled: an allow at DEBUG costs nothing in
     // production.
     // Only a 401, 403 or 404 can be a refusal: other answers skip the lookup.
@@ -81,35 +90,52 @@ pub(crate) fn audit_outcome<B>(
         .flatten();
     match refusal.map(problem::Mark::error) {
         // Answered as a hidden one, logged as what it is.
-        Some(AuthzError::Missing) => {
-            audit!(info, req, route, actor_label(resolution), "not_found", "no such resource", 404)
-        }
+        Some(AuthzError::Missing) => audit!(
+            info,
+            req,
+            route,
+            actor_label(resolution),
+            (Outcome::NotFound, Reason::Missing),
+            "no such resource",
+            404,
+            metered
+        ),
         Some(AuthzError::NotFound) => audit!(
             info,
             req,
             route,
             actor_label(resolution),
-            "deny",
+            (Outcome::Deny, Reason::Policy),
             "hidden by a service-level policy",
-            404
+            404,
+            metered
         ),
         Some(err) => audit!(
             info,
             req,
             route,
             actor_label(resolution),
-            "deny",
+            (
+                if err == AuthzError::Unauthenticated {
+                    Outcome::Unauthenticated
+                } else {
+                    Outcome::Deny
+                },
+                Reason::Policy
+            ),
             "refused by a service-level policy",
-            err.status()
+            err.status(),
+            metered
         ),
         None => audit!(
             debug,
             req,
             route,
             actor_label(resolution),
-            "allow",
+            (Outcome::Allow, Reason::Requirement),
             "requirement met",
-            res.status().as_u16()
+            res.status().as_u16(),
+            metered
         ),
     }
     refusal.map(problem::Mark::refusal)

@@ -19,6 +19,7 @@ use crate::audit::{ANONYMOUS, actor_label, audit, audit_outcome};
 use crate::problem::{self, Refusal, RouteResponder};
 use crate::resolver::{self, Resolution};
 use crate::select::{self, EndpointCheck, Mount};
+use crate::telemetry::{Meter, Outcome, Reason, Started};
 use authz_core::{
     Access, CompiledRequirement, GrantError, Grants, PermissionSet, Requirement, RouteMeta, Scope,
     ScopeRef, ScopedCheck,
@@ -85,6 +86,7 @@ where
             exclusive: self.exclusive,
             check: EndpointCheck::new(self.mount),
             compiled: RefCell::new(None),
+            meter: Meter::default(),
         }))))
     }
 }
@@ -101,6 +103,7 @@ struct Inner<S> {
     // The requirement compiled against the catalog of the actors seen (one per app in practice),
     // so a check is a few ANDs. Per worker: services are not shared across threads.
     compiled: RefCell<Option<CompiledRequirement>>,
+    meter: Meter,
 }
 
 impl<S> fmt::Debug for GateService<S> {
@@ -124,22 +127,25 @@ where
     }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let state = if !self.0.check.admits(&req) {
+        let inner = &*self.0;
+        let started = inner.meter.start(req.request(), inner.route);
+        let state = if !inner.check.admits(&req) {
             audit!(
                 error,
                 req,
-                self.0.route,
+                inner.route,
                 ANONYMOUS,
-                "deny",
+                (Outcome::Error, Reason::Misconfigured),
                 "routing is not observed, or the route is not the app's mount's",
-                500
+                500,
+                (&inner.meter, started)
             );
             State::Refused { res: Some(Box::new(select::unobserved_refusal(req))) }
         } else {
             match resolver::resolve(req.request()) {
-                Ok(known) => self.0.admit(req, known),
+                Ok(known) => inner.admit(req, known, started),
                 // The resolver runs when this future is polled: inside every scope middleware's.
-                Err(fut) => State::Resolving { fut, req: Some(req) },
+                Err(fut) => State::Resolving { fut, req: Some(req), started },
             }
         };
         GateFuture { state, inner: self.0.clone() }
@@ -157,13 +163,21 @@ where
         State::Refused { res: Some(Box::new(problem::refusal(req, response))) }
     }
 
+    fn judge(&self, started: Started) -> Judge<'_> {
+        Judge { route: self.route, compiled: &self.compiled, meter: &self.meter, started }
+    }
+
     /// Decides `req` for `resolution`; calls the handler when allowed.
-    fn admit(&self, req: ServiceRequest, resolution: Resolution) -> State<S::Future> {
-        match catch_unwind(AssertUnwindSafe(|| {
-            decide(&req, &resolution, self.route, &self.compiled)
-        })) {
-            Ok(Ok(Verdict::Allow)) => self.call(req, resolution),
-            Ok(Ok(Verdict::InScope(scope))) => self.ask_store(req, resolution, scope),
+    fn admit(
+        &self,
+        req: ServiceRequest,
+        resolution: Resolution,
+        started: Started,
+    ) -> State<S::Future> {
+        let judge = self.judge(started);
+        match catch_unwind(AssertUnwindSafe(|| judge.decide(&req, &resolution))) {
+            Ok(Ok(Verdict::Allow)) => self.call(req, resolution, started),
+            Ok(Ok(Verdict::InScope(scope))) => self.ask_store(req, resolution, scope, started),
             Ok(Err(refusal)) => self.refuse(req, refusal),
             Err(_) => {
                 audit!(
@@ -171,16 +185,25 @@ where
                     req,
                     self.route,
                     actor_label(&resolution),
-                    "deny",
+                    (Outcome::Error, Reason::Misconfigured),
                     "the actor's permission check panicked",
-                    500
+                    500,
+                    (&self.meter, started)
                 );
                 self.refuse(req, Refusal::Internal)
             }
         }
     }
 
-    fn call(&self, req: ServiceRequest, resolution: Resolution) -> State<S::Future> {
+    /// Serves the handler: the gate's verdict was to allow.
+    #[inline(always)]
+    fn call(
+        &self,
+        req: ServiceRequest,
+        resolution: Resolution,
+        started: Started,
+    ) -> State<S::Future> {
+        self.meter.decided(req.request(), Outcome::Allow, started);
         let request = (!self.exclusive).then(|| req.request().clone());
         State::Calling { fut: self.service.call(req), request, resolution }
     }
@@ -192,6 +215,7 @@ where
         req: ServiceRequest,
         resolution: Resolution,
         scope: Scope,
+        started: Started,
     ) -> State<S::Future> {
         let Resolution::Actor(actor) = &resolution else {
             return self.refuse(req, Refusal::Internal);
@@ -202,16 +226,19 @@ where
                 req,
                 self.route,
                 actor.actor_id(),
-                "deny",
+                (Outcome::Error, Reason::Misconfigured),
                 "scoped route but no `Grants` in the app data",
-                500
+                500,
+                (&self.meter, started)
             );
             return self.refuse(req, Refusal::Internal);
         };
         // Global permissions were checked already: only the roles in the scope are asked for.
         let id = actor.actor_id().clone();
-        let fut = Box::pin(async move { grants.in_scope(&id, scope).await });
-        State::Scoping { fut, req: Some(req), resolution }
+        // The store is timed in its own future: the gate's carries no room for it.
+        let asked = self.meter.now();
+        let fut = Box::pin(async move { (grants.in_scope(&id, scope).await, asked) });
+        State::Scoping { fut, req: Some(req), resolution, started }
     }
 
     /// The store's answer for a scoped route: decided as a cached one is.
@@ -220,6 +247,7 @@ where
         req: ServiceRequest,
         resolution: Resolution,
         answer: Result<(PermissionSet, u64), GrantError>,
+        started: Started,
     ) -> State<S::Future> {
         let Resolution::Actor(actor) = &resolution else {
             return self.refuse(req, Refusal::Internal);
@@ -227,15 +255,24 @@ where
         let id = actor.actor_id();
         match answer {
             Ok((scoped, mask)) => {
-                match in_scope_verdict(&req, self.route, &**actor, &scoped, mask, &self.compiled) {
-                    Ok(_) => self.call(req, resolution),
+                match self.judge(started).in_scope(&req, &**actor, &scoped, mask) {
+                    Ok(_) => self.call(req, resolution, started),
                     Err(refusal) => self.refuse(req, refusal),
                 }
             }
             // Fail closed.
             Err(e) => {
                 crate::note::note!(error, target: "authz", error = %e, "grant store failed");
-                audit!(error, req, self.route, id, "deny", "grant store failed", 500);
+                audit!(
+                    error,
+                    req,
+                    self.route,
+                    id,
+                    (Outcome::Error, Reason::GrantStore),
+                    "grant store failed",
+                    500,
+                    (&self.meter, started)
+                );
                 self.refuse(req, Refusal::Internal)
             }
         }
@@ -259,9 +296,9 @@ pin_project_lite::pin_project! {
     #[project = StateProj]
     enum State<F> {
         // The resolver at work; its handle on the request goes when it is done.
-        Resolving { fut: resolver::Resolve, req: Option<ServiceRequest> },
-        // Asking the grant store for the actor's roles in the route's scope.
-        Scoping { fut: LocalBoxFuture<'static, Result<(PermissionSet, u64), GrantError>>, req: Option<ServiceRequest>, resolution: Resolution },
+        Resolving { fut: resolver::Resolve, req: Option<ServiceRequest>, started: Started },
+        // Asking the grant store for the actor's roles in the route's scope (since `asked`).
+        Scoping { fut: LocalBoxFuture<'static, (Result<(PermissionSet, u64), GrantError>, Started)>, req: Option<ServiceRequest>, resolution: Resolution, started: Started },
         // The handler, with the actor it is served for (for the audit) and, unless the route's
         // own middleware may need the request to itself, a handle for a panic's answer.
         Calling { #[pin] fut: F, request: Option<actix_web::HttpRequest>, resolution: Resolution },
@@ -293,7 +330,7 @@ where
         let route = this.inner.route;
         loop {
             match this.state.as_mut().project() {
-                StateProj::Resolving { fut, req } => {
+                StateProj::Resolving { fut, req, started } => {
                     let Some(request) = req.as_ref() else {
                         return Poll::Ready(Err(polled_after_completion()));
                     };
@@ -301,16 +338,21 @@ where
                     let Some(req) = req.take() else {
                         return Poll::Ready(Err(polled_after_completion()));
                     };
-                    let next = this.inner.admit(req, resolution);
+                    let started = *started;
+                    this.inner.meter.resolved(started, &resolution);
+                    let next = this.inner.admit(req, resolution, started);
                     this.state.set(next);
                 }
-                StateProj::Scoping { fut, req, resolution } => {
-                    let answer = std::task::ready!(
+                StateProj::Scoping { fut, req, resolution, started } => {
+                    let (answer, asked) = std::task::ready!(
                         catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))).unwrap_or_else(
                             |_| {
-                                Poll::Ready(Err(GrantError::new(std::io::Error::other(
-                                    "the grant store panicked",
-                                ))))
+                                Poll::Ready((
+                                    Err(GrantError::new(std::io::Error::other(
+                                        "the grant store panicked",
+                                    ))),
+                                    Started::OFF,
+                                ))
                             }
                         )
                     );
@@ -318,7 +360,8 @@ where
                         return Poll::Ready(Err(polled_after_completion()));
                     };
                     let resolution = std::mem::replace(resolution, Resolution::Failed);
-                    let next = this.inner.scoped(req, resolution, answer);
+                    this.inner.meter.stored(asked, answer.is_ok());
+                    let next = this.inner.scoped(req, resolution, answer, *started);
                     this.state.set(next);
                 }
                 StateProj::Refused { res } => {
@@ -331,7 +374,7 @@ where
                     return match polled {
                         Ok(Poll::Pending) => Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
-                            let refusal = audit_outcome(&res, route, resolution);
+                            let refusal = audit_outcome(&res, route, resolution, &this.inner.meter);
                             match refusal {
                                 Some(_) => {
                                     Poll::Ready(Ok(problem::reshape(res, this.inner.responder)
@@ -356,9 +399,10 @@ where
                                 request,
                                 route,
                                 id,
-                                "deny",
+                                (Outcome::Error, Reason::Panic),
                                 "handler panicked; refused with a generic error",
-                                500
+                                500,
+                                (&this.inner.meter, Started::OFF)
                             );
                             let mut response =
                                 problem::shaped(&request, Refusal::Internal, this.inner.responder);
@@ -410,54 +454,6 @@ fn satisfied_by_set(
     answer
 }
 
-/// The answer for a scoped route once the actor's roles in the scope are known (`scoped`, the
-/// permissions they grant; `mask`, the roles — from this worker's cache or the store): the
-/// global permissions united with `scoped`, then the route's compiled check. Served, or refused —
-/// `outsiders` for an actor with no role there, `deny` for a member — and audited.
-fn in_scope_verdict(
-    req: &ServiceRequest,
-    route: &'static RouteMeta,
-    actor: &dyn Principal,
-    scoped: &PermissionSet,
-    mask: u64,
-    compiled: &RefCell<Option<CompiledRequirement>>,
-) -> Result<Verdict, Refusal> {
-    let Access::Gated { requirement, deny, scope: Some(ScopeRef { outsiders, .. }) } =
-        &route.access
-    else {
-        return Err(Refusal::Internal);
-    };
-    let allowed = match actor.permission_set() {
-        Some(global) => satisfied_by_set(requirement, &global.union(scoped), compiled),
-        None => requirement.is_met_by(&|p| scoped.contains(p) || actor.has_permission(p)),
-    };
-    let check = ScopedCheck { allowed, member: Some(mask != 0) };
-    let id = actor.actor_id();
-    match check.refusal(*deny, *outsiders) {
-        None => Ok(Verdict::Allow),
-        Some(denial) => {
-            if check.member == Some(true) {
-                let missing =
-                    requirement.missing(&|p| scoped.contains(p) || actor.has_permission(p));
-                audit!(
-                    info,
-                    req,
-                    route,
-                    id,
-                    "deny",
-                    "requirement not met in the scope",
-                    denial.status(),
-                    missing = problem::Missing(&missing)
-                );
-                problem::explain(req, denial, missing);
-            } else {
-                audit!(info, req, route, id, "deny", "no role in the scope", denial.status());
-            }
-            Err(Refusal::from(AuthzError::from(denial)))
-        }
-    }
-}
-
 /// The app's grant store, given as `app_data(grants)` or, by the usual actix habit,
 /// `app_data(web::Data::new(grants))`.
 #[inline]
@@ -473,72 +469,169 @@ enum Verdict {
     InScope(Scope),
 }
 
-fn decide(
-    req: &ServiceRequest,
-    resolution: &Resolution,
+/// One decision at the gate: the route, its compiled requirement, and where the decision is
+/// counted and timed.
+#[derive(Clone, Copy)]
+struct Judge<'a> {
     route: &'static RouteMeta,
-    compiled: &RefCell<Option<CompiledRequirement>>,
-) -> Result<Verdict, Refusal> {
-    let Access::Gated { requirement, deny, scope } = &route.access else {
-        // Public routes carry no gate; a record that says otherwise cannot be enforced.
-        audit!(
-            error,
-            req,
-            route,
-            ANONYMOUS,
-            "deny",
-            "gate installed on a public route record",
-            500
-        );
-        return Err(Refusal::Internal);
-    };
-    match resolution {
-        Resolution::Actor(actor) => {
-            let id = actor.actor_id();
-            if satisfied(requirement, &**actor, compiled) {
-                // The allow (or a service-level refusal) is audited when the handler answers.
-                Ok(Verdict::Allow)
-            } else if let Some(scope) = scope {
-                // The id as actix decoded it, in its one canonical spelling; anything else names
-                // no scope and is answered as a missing one, before any store is asked.
-                match req.match_info().get(scope.param).and_then(Scope::parse_id) {
-                    Some(scope_id) => {
-                        let in_scope = Scope::new(scope.kind, scope_id);
-                        // Fast path: this worker's cache knows the actor's roles there.
-                        let cached = app_grants(req).and_then(|grants| grants.cached(id, in_scope));
-                        let Some((scoped, mask)) = cached else {
-                            return Ok(Verdict::InScope(in_scope));
-                        };
-                        in_scope_verdict(req, route, &**actor, &scoped, mask, compiled)
-                    }
-                    None => {
-                        audit!(info, req, route, id, "not_found", "the path names no scope", 404);
-                        Err(Refusal::NotFound)
-                    }
+    compiled: &'a RefCell<Option<CompiledRequirement>>,
+    meter: &'a Meter,
+    started: Started,
+}
+
+impl Judge<'_> {
+    /// The answer for a scoped route once the actor's roles in the scope are known (`scoped`,
+    /// the permissions they grant; `mask`, the roles — from this worker's cache or the store):
+    /// the global permissions united with `scoped`, then the route's compiled check. Served, or
+    /// refused — `outsiders` for an actor with no role there, `deny` for a member — and audited.
+    fn in_scope(
+        self,
+        req: &ServiceRequest,
+        actor: &dyn Principal,
+        scoped: &PermissionSet,
+        mask: u64,
+    ) -> Result<Verdict, Refusal> {
+        let route = self.route;
+        let Access::Gated { requirement, deny, scope: Some(ScopeRef { outsiders, .. }) } =
+            &route.access
+        else {
+            return Err(Refusal::Internal);
+        };
+        let allowed = match actor.permission_set() {
+            Some(global) => satisfied_by_set(requirement, &global.union(scoped), self.compiled),
+            None => requirement.is_met_by(&|p| scoped.contains(p) || actor.has_permission(p)),
+        };
+        let check = ScopedCheck { allowed, member: Some(mask != 0) };
+        let id = actor.actor_id();
+        match check.refusal(*deny, *outsiders) {
+            None => Ok(Verdict::Allow),
+            Some(denial) => {
+                if check.member == Some(true) {
+                    let missing =
+                        requirement.missing(&|p| scoped.contains(p) || actor.has_permission(p));
+                    audit!(
+                        info,
+                        req,
+                        route,
+                        id,
+                        (Outcome::Deny, Reason::Requirement),
+                        "requirement not met in the scope",
+                        denial.status(),
+                        (self.meter, self.started),
+                        missing = problem::Missing(&missing)
+                    );
+                    problem::explain(req, denial, missing);
+                } else {
+                    audit!(
+                        info,
+                        req,
+                        route,
+                        id,
+                        (Outcome::Deny, Reason::NoRoleInScope),
+                        "no role in the scope",
+                        denial.status(),
+                        (self.meter, self.started)
+                    );
                 }
-            } else {
-                let missing = requirement.missing(&|p| actor.has_permission(p));
+                Err(Refusal::from(AuthzError::from(denial)))
+            }
+        }
+    }
+
+    fn decide(self, req: &ServiceRequest, resolution: &Resolution) -> Result<Verdict, Refusal> {
+        let route = self.route;
+        let metered = (self.meter, self.started);
+        let Access::Gated { requirement, deny, scope } = &route.access else {
+            // Public routes carry no gate; a record that says otherwise cannot be enforced.
+            audit!(
+                error,
+                req,
+                route,
+                ANONYMOUS,
+                (Outcome::Error, Reason::Misconfigured),
+                "gate installed on a public route record",
+                500,
+                metered
+            );
+            return Err(Refusal::Internal);
+        };
+        match resolution {
+            Resolution::Actor(actor) => {
+                let id = actor.actor_id();
+                if satisfied(requirement, &**actor, self.compiled) {
+                    // The allow (or a service-level refusal) is audited when the handler answers.
+                    Ok(Verdict::Allow)
+                } else if let Some(scope) = scope {
+                    // The id as actix decoded it, in its one canonical spelling; anything else
+                    // names no scope and is answered as a missing one, before any store is asked.
+                    match req.match_info().get(scope.param).and_then(Scope::parse_id) {
+                        Some(scope_id) => {
+                            let in_scope = Scope::new(scope.kind, scope_id);
+                            // Fast path: this worker's cache knows the actor's roles there.
+                            let cached =
+                                app_grants(req).and_then(|grants| grants.cached(id, in_scope));
+                            let Some((scoped, mask)) = cached else {
+                                return Ok(Verdict::InScope(in_scope));
+                            };
+                            self.in_scope(req, &**actor, &scoped, mask)
+                        }
+                        None => {
+                            audit!(
+                                info,
+                                req,
+                                route,
+                                id,
+                                (Outcome::NotFound, Reason::NoSuchScope),
+                                "the path names no scope",
+                                404,
+                                metered
+                            );
+                            Err(Refusal::NotFound)
+                        }
+                    }
+                } else {
+                    let missing = requirement.missing(&|p| actor.has_permission(p));
+                    audit!(
+                        info,
+                        req,
+                        route,
+                        id,
+                        (Outcome::Deny, Reason::Requirement),
+                        "requirement not met",
+                        deny.status(),
+                        metered,
+                        missing = problem::Missing(&missing)
+                    );
+                    problem::explain(req, *deny, missing);
+                    Err(Refusal::from(AuthzError::from(*deny)))
+                }
+            }
+            Resolution::Anonymous => {
                 audit!(
                     info,
                     req,
                     route,
-                    id,
-                    "deny",
-                    "requirement not met",
-                    deny.status(),
-                    missing = problem::Missing(&missing)
+                    ANONYMOUS,
+                    (Outcome::Unauthenticated, Reason::NoActor),
+                    "no authenticated actor",
+                    401,
+                    metered
                 );
-                problem::explain(req, *deny, missing);
-                Err(Refusal::from(AuthzError::from(*deny)))
+                Err(Refusal::Unauthenticated)
             }
-        }
-        Resolution::Anonymous => {
-            audit!(info, req, route, ANONYMOUS, "deny", "no authenticated actor", 401);
-            Err(Refusal::Unauthenticated)
-        }
-        Resolution::Failed => {
-            audit!(error, req, route, ANONYMOUS, "deny", "actor resolution failed", 500);
-            Err(Refusal::Internal)
+            Resolution::Failed => {
+                audit!(
+                    error,
+                    req,
+                    route,
+                    ANONYMOUS,
+                    (Outcome::Error, Reason::Resolver),
+                    "actor resolution failed",
+                    500,
+                    metered
+                );
+                Err(Refusal::Internal)
+            }
         }
     }
 }

@@ -110,6 +110,7 @@ pub mod credentials;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
+pub mod telemetry;
 #[cfg(feature = "test-kit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-kit")))]
 pub mod test;
@@ -126,6 +127,7 @@ pub use middleware::ResolveActor;
 pub use problem::Denied;
 pub use resolver::Resolver;
 pub use routes::{Routes, mount};
+pub use telemetry::Telemetry;
 
 /// The records behind every declaration: what `#[require_permission]`, `#[public]` and
 /// `#[policy]` record, what gates enforce and what the matrix renders. A handler's record is

@@ -93,6 +93,7 @@ where
             service,
             resolver: self.resolver.clone(),
             linked: std::cell::Cell::new(false),
+            telemetry: std::cell::OnceCell::new(),
         }))
     }
 }
@@ -103,6 +104,8 @@ pub struct ResolveActorService<S, R> {
     resolver: Rc<R>,
     // Whether the resolver is in this app instance's slot.
     linked: std::cell::Cell<bool>,
+    // The app's opt-in to telemetry, read when linking: routing consumes the requests it counts.
+    telemetry: std::cell::OnceCell<Option<crate::Telemetry>>,
 }
 
 impl<S, R> fmt::Debug for ResolveActorService<S, R> {
@@ -147,7 +150,13 @@ where
                 Either::Right(Routed { fut, reached: mark == Mark::Endpoint, keeper })
             }
             // Never polled: nothing of what actix selected runs beyond its middleware's call.
-            Ok(_) => Either::Left(undeclared(&method, &path, keeper)),
+            Ok(_) => {
+                crate::telemetry::undeclared(
+                    self.telemetry.get().and_then(Option::as_ref),
+                    &method,
+                );
+                Either::Left(undeclared(&method, &path, keeper))
+            }
             Err(_) => {
                 crate::note::note!(error, target: "authz", path = %path, method = %method, "panic while routing the request; refused with a generic error");
                 Either::Left(Refused::error(held(
@@ -168,6 +177,7 @@ impl<S, R: Resolver> ResolveActorService<S, R> {
                 "no routes registered with `authz_actix::mount`: every request is refused"
             ),
         }
+        let _ = self.telemetry.set(req.app_data::<crate::Telemetry>().cloned());
         self.linked.set(true);
     }
 }
@@ -306,6 +316,7 @@ where
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(Ok(res))) if !*this.reached && res.status().as_u16() < 400 => {
                 let (req, _) = res.into_parts();
+                crate::telemetry::undeclared(req.app_data::<crate::Telemetry>(), req.method());
                 crate::note::note!(error,
                     target: "authz",
                     path = %LogPath::new(req.path()),
