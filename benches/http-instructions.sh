@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Instructions per request for each http-compare server (unguarded, authz, actix-web-grants,
-# casbin), counted by valgrind's callgrind in the server process while wrk loads one endpoint at a
+# Instructions per request for each http-compare server (unguarded, authz, authz with decision
+# telemetry on, actix-web-grants, casbin), counted by valgrind's callgrind in the server process while wrk loads one endpoint at a
 # time. Unlike requests/s, the count does not move with the load of a shared machine, so it shows
 # small differences that wall-clock runs drown in noise. Kernel time (sockets, epoll) is not
 # counted: the ratio here is of user-space work only. Bounded: 4 runs of SECONDS each.
 #
 #   bash benches/http-instructions.sh [SECONDS=4] [--fillers]
-#   ROUTE=/open bash benches/http-instructions.sh ...   # a `#[public]` route: unguarded and authz only
+#   ROUTE=/open bash benches/http-instructions.sh ...   # a `#[public]` route: unguarded and the authz two
 #   ROUTE=/g/7/item ...                   # a global permission on a path with a team id
 #   ROUTE=/teams/7/item CALLER=tess ...   # the same permission held in team 7 only (scoped, cached)
 #
@@ -30,16 +30,16 @@ trap 'kill $server 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EX
 bin="$PWD/target/release/http-compare"
 (cd "$work" && exec valgrind --tool=callgrind --instr-atstart=no "$bin" "$base" "$@" 2>"$work/valgrind.log") &
 server=$!
-for port in $base $((base + 1)) $((base + 2)) $((base + 3)); do
+for port in $base $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)); do
     for _ in $(seq 1 100); do curl -sf -o /dev/null -H "Authorization: Bearer erin" "http://127.0.0.1:$port/item" && break; sleep 0.2; done
 done
 
 route=${ROUTE:-/item}
-names=(unguarded authz actix-web-grants casbin)
-servers="0 1 2 3"
+# By server index (http-compare's port offsets).
+names=(unguarded authz actix-web-grants casbin authz+telemetry)
+servers="0 1 4 2 3"
 if [ "$route" != /item ]; then
-    names=(unguarded authz)
-    servers="0 1"
+    servers="0 1 4"
 fi
 for i in $servers; do
     url="http://127.0.0.1:$((base + i))$route"
@@ -59,7 +59,8 @@ wait "$server" 2>/dev/null || true
 echo "| server | requests | instructions per request | over unguarded |"
 echo "|---|---|---|---|"
 plain=0
-for name in "${names[@]}"; do
+for i in $servers; do
+    name=${names[$i]}
     dump=$(grep -l "^desc: Trigger: dump $name\$" "$work"/callgrind.out.*)
     total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ && !seen {gsub(",", "", $1); print $1; seen = 1}')
     requests=$(cat "$work/requests.$name")

@@ -2,8 +2,12 @@
 //! actix-web-grants `#[protect]`, and enforced by casbin. `benches/http-compare.sh` loads them.
 //!
 //! ```text
-//! http-compare [BASE_PORT] [--fillers]   # plain on BASE_PORT, authz +1, grants +2, casbin +3 (127.0.0.1)
+//! http-compare [BASE_PORT] [--fillers]   # plain on BASE_PORT, authz +1, grants +2, casbin +3,
+//!                                         # authz with telemetry +4 (127.0.0.1)
 //! ```
+//!
+//! The fifth server is the authz one with decision telemetry on (`authz_actix::Telemetry`), its
+//! metrics recorded by the Prometheus exporter's recorder, as `projects serve --metrics` does.
 //!
 //! The unguarded and authz servers also serve `/open`, plain and `#[public]`, and two routes with
 //! a team id in the path: `/g/{team_id}/item` gated on a global permission, and
@@ -174,20 +178,26 @@ fn main() -> std::io::Result<()> {
         .workers(1)
         .bind(("127.0.0.1", base))?
         .run();
-        let authz_server = HttpServer::new(move || {
+        let authz_app = move || {
             App::new()
                 .wrap(ResolveActor::new(resolve))
                 .app_data(authz_actix::Grants::new(authz_benches::OneTeam, &CATALOG))
-                .configure(mount(|r| {
+                .configure(mount(move |r| {
                     if fillers {
                         gated_fillers(r);
                     }
                     r.service(gated).service(public_open).service(global_team).service(scoped_team);
                 }))
-        })
-        .workers(1)
-        .bind(("127.0.0.1", base + 1))?
-        .run();
+        };
+        let authz_server =
+            HttpServer::new(authz_app).workers(1).bind(("127.0.0.1", base + 1))?.run();
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        metrics::set_global_recorder(recorder).map_err(std::io::Error::other)?;
+        let telemetry = authz_actix::Telemetry::new();
+        let telemetry_server = HttpServer::new(move || authz_app().app_data(telemetry.clone()))
+            .workers(1)
+            .bind(("127.0.0.1", base + 4))?
+            .run();
         let grants_server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web_grants::GrantsMiddleware::with_extractor(grants))
@@ -206,24 +216,19 @@ fn main() -> std::io::Result<()> {
         .workers(1)
         .bind(("127.0.0.1", base + 3))?
         .run();
-        eprintln!("plain :{base}  authz :{}  grants :{}  casbin :{}", base + 1, base + 2, base + 3);
-        run_all(plain_server, authz_server, grants_server, casbin_server).await
+        eprintln!(
+            "plain :{base}  authz :{}  grants :{}  casbin :{}  authz+telemetry :{}",
+            base + 1,
+            base + 2,
+            base + 3,
+            base + 4
+        );
+        run_all([plain_server, authz_server, grants_server, casbin_server, telemetry_server]).await
     })
 }
 
-async fn run_all(
-    a: actix_web::dev::Server,
-    b: actix_web::dev::Server,
-    c: actix_web::dev::Server,
-    d: actix_web::dev::Server,
-) -> std::io::Result<()> {
-    let (a, b, c, d) = (
-        actix_web::rt::spawn(a),
-        actix_web::rt::spawn(b),
-        actix_web::rt::spawn(c),
-        actix_web::rt::spawn(d),
-    );
-    for handle in [a, b, c, d] {
+async fn run_all<const N: usize>(servers: [actix_web::dev::Server; N]) -> std::io::Result<()> {
+    for handle in servers.map(actix_web::rt::spawn) {
         handle.await.map_err(std::io::Error::other)??;
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! - `policy`: `can_view_project`, `can_edit_project`, `can_delete_project`.
 //! - `service`: `ProjectService` — load, authorize, then mutate, in one transaction.
 //! - `http`: the routes, all declared; `routes` feeds both the server and the matrix.
+//! - `telemetry`: the `--metrics` listener (Prometheus text of authz's decision metrics).
 
 pub mod db;
 pub mod http;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod policy;
 pub mod service;
 pub mod teams;
+pub mod telemetry;
 pub mod users;
 
 /// The permissions and roles of `authz.toml`: `perms::PROJECT_READ`, ..., `perms::CATALOG`.

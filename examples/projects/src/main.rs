@@ -1,7 +1,7 @@
 //! `projects`: the service, its users, its matrix and its maintenance job, in one binary.
 //!
 //! ```text
-//! projects serve [--bind 127.0.0.1:8080] [--database URL] [--demo] [--explain]
+//! projects serve [--bind 127.0.0.1:8080] [--database URL] [--demo] [--explain] [--metrics ADDR]
 //! projects users add NAME --role ROLE      prints the new user's token
 //! projects users token USER                issues another token
 //! projects users revoke USER               revokes every token of USER (none: still exit 0)
@@ -58,6 +58,10 @@ enum Command {
         /// problem body); 401 and 404 bodies never change.
         #[arg(long)]
         explain: bool,
+        /// Serve authz's decision metrics in Prometheus text at `http://ADDR/metrics`, on a
+        /// listener of its own.
+        #[arg(long, value_name = "ADDR")]
+        metrics: Option<String>,
     },
     /// Manage users and their tokens.
     Users {
@@ -241,7 +245,7 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
-        Command::Serve { bind, database, demo: with_demo, explain } => {
+        Command::Serve { bind, database, demo: with_demo, explain, metrics } => {
             let db = Db::connect(&database).await?;
             if with_demo {
                 for (user, token) in demo(&Users::new(db.clone())).await? {
@@ -262,13 +266,39 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             // drops, cached grants live one second); on a SQLite file by polling its
             // `data_version` every 100 ms. Stops with the server.
             let _feed = db.grants.listen(&database)?;
+            // The recorder first: gates register their metrics with the one installed then.
+            let exporter = metrics
+                .as_deref()
+                .map(|addr| {
+                    Ok::<_, Box<dyn std::error::Error>>((projects::telemetry::install()?, addr))
+                })
+                .transpose()?;
+            let telemetry = exporter.is_some().then(authz_actix::Telemetry::new);
             let server = HttpServer::new(move || {
                 let app = projects::http::app(db.clone());
+                let app = match &telemetry {
+                    Some(telemetry) => app.app_data(telemetry.clone()),
+                    None => app,
+                };
                 if explain { app.app_data(authz_actix::problem::Explain) } else { app }
             })
             .bind(&bind)?;
+            let metrics_server = match exporter {
+                Some((handle, addr)) => {
+                    let server = projects::telemetry::serve(handle, addr)?;
+                    tracing::info!(metrics = %addr, "metrics listening");
+                    let stop = server.handle();
+                    actix_web::rt::spawn(server);
+                    Some(stop)
+                }
+                None => None,
+            };
             tracing::info!(%bind, %database, "listening");
-            server.run().await?;
+            let served = server.run().await;
+            if let Some(stop) = metrics_server {
+                stop.stop(true).await;
+            }
+            served?;
         }
         Command::Users { database, command } => {
             let users = Users::new(Db::connect(&database).await?);

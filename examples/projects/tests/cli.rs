@@ -329,3 +329,66 @@ fn explained_refusals_name_what_was_missing_and_nothing_else_changes() {
     assert_eq!(plain.4, explained.4, "a service policy's 403 names nothing");
     assert_eq!(explained.4.0, 403);
 }
+
+/// `serve --metrics ADDR`, on a real server: the API's decisions, counted by route pattern,
+/// method, outcome and reason, in Prometheus text on a listener of its own; the API's port does
+/// not serve them, and no id a client sent becomes a label.
+#[test]
+fn metrics_are_served_on_their_own_listener() {
+    let (dir, url) = temp_db("metrics");
+    let (addr, metrics) = (free_port(), free_port());
+    let metrics_addr = metrics.to_string();
+    let (_server, lines, _logs) = serve_with(&url, addr, true, &["--metrics", &metrics_addr]);
+    let bob = token(&lines, "bob");
+    assert_eq!(get(addr, "/projects", &bob), 200);
+    assert_eq!(get(addr, "/projects", &bob), 200);
+    assert_eq!(get(addr, "/admin/users", &bob), 403);
+    assert_eq!(get(addr, "/projects/987654321", &bob), 404);
+    assert_eq!(http(addr, "GET", "/projects", &[]).expect("anonymous").status, 401);
+    assert_eq!(get(addr, "/teams/55555/projects", &bob), 404);
+
+    let scraped = http(metrics, "GET", "/metrics", &[]).expect("scrape");
+    assert_eq!(scraped.status, 200);
+    assert_eq!(scraped.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    let text = String::from_utf8_lossy(&scraped.body);
+    for series in [
+        r#"authz_decisions_total{route="/projects",method="GET",outcome="allow",reason="requirement"} 2"#,
+        r#"authz_decisions_total{route="/admin/users",method="GET",outcome="deny",reason="requirement"} 1"#,
+        r#"authz_decisions_total{route="/projects/{id}",method="GET",outcome="not_found",reason="missing"} 1"#,
+        r#"authz_decisions_total{route="/projects",method="GET",outcome="unauthenticated",reason="no_actor"} 1"#,
+        r#"authz_decisions_total{route="/teams/{team_id}/projects",method="GET",outcome="deny",reason="no_role_in_scope"} 1"#,
+        "# TYPE authz_decision_duration_seconds histogram",
+        r#"authz_grant_store_duration_seconds_count{outcome="ok"} 1"#,
+    ] {
+        assert!(text.lines().any(|l| l == series), "{series} missing from\n{text}");
+    }
+    // One decision in 16 is timed per route and worker, the first included: which worker served
+    // the second `/projects` decides whether it was.
+    for (series, least, most) in [
+        (
+            r#"authz_decision_duration_seconds_count{route="/projects",method="GET",outcome="allow"}"#,
+            1,
+            2,
+        ),
+        (
+            r#"authz_decision_duration_seconds_count{route="/admin/users",method="GET",outcome="deny"}"#,
+            1,
+            1,
+        ),
+        (r#"authz_resolver_duration_seconds_count{outcome="actor"}"#, 4, 5),
+    ] {
+        let count: u32 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{series} missing from\n{text}"));
+        assert!((least..=most).contains(&count), "{series} {count}\n{text}");
+        let bucket = series.replace("_count{", "_bucket{").replace("\"}", "\",le=\"0.001\"}");
+        assert!(text.contains(&bucket), "{bucket} (the example's buckets) missing from\n{text}");
+    }
+    for sent in ["987654321", "55555"] {
+        assert!(!text.contains(sent), "{sent} became a label:\n{text}");
+    }
+    assert_eq!(http(addr, "GET", "/metrics", &[]).expect("api port").status, 404);
+    assert_eq!(http(metrics, "GET", "/projects", &[]).expect("metrics port").status, 404);
+    std::fs::remove_dir_all(dir).ok();
+}
