@@ -75,6 +75,9 @@
 //! `tracing_subscriber::fmt().json()`); authz writes one line to stderr when it refuses a
 //! request for a misassembled app and no subscriber is installed.
 //!
+//! Decisions are counted and timed through the `metrics` facade when the app opts in with
+//! [`Telemetry`] as app data (see [`telemetry`]).
+//!
 //! # Features
 //!
 //! - `test-kit` (`authz_actix::test`): injected actors and route listing, for dev-dependencies only.

@@ -1,9 +1,10 @@
 //! Decision telemetry: counters and latency histograms of authz's decisions, through the
 //! [`metrics`] facade, so the app picks the exporter (Prometheus, StatsD, OpenTelemetry...).
 //!
-//! Off unless the app opts in with [`Telemetry`] as app data; off, a gated request pays one
-//! branch. On, every decision the audit trail logs is also counted, and the gate times itself,
-//! the resolver and the grant store:
+//! Off unless the app opts in with [`Telemetry`] as app data; off, a gated request pays a branch
+//! where a decision would be counted. On, every decision the audit trail logs is also counted,
+//! and the gate times itself and the resolver for one decision in 16 (per route and worker;
+//! [`Telemetry::time_one_in`]), and every grant-store query:
 //!
 //! | metric | kind | labels |
 //! |---|---|---|
