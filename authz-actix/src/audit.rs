@@ -1,6 +1,9 @@
 //! The audit trail: one `tracing` event, target `authz`, per decision on a gated route.
 
 use actix_web::dev::ServiceResponse;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use authz_core::RouteMeta;
 
 use crate::problem;
@@ -52,7 +55,12 @@ macro_rules! audit {
     ($level:ident, $req:expr, $route:expr, $actor:expr, ($outcome:expr, $reason:expr), $text:expr, $status:expr, $metered:expr $(, missing = $missing:expr)?) => {{
         let outcome: $crate::telemetry::Outcome = $outcome;
         let (meter, started): (&$crate::telemetry::Meter, $crate::telemetry::Started) = $metered;
-        meter.count($crate::telemetry::http(&$req), outcome, $reason, started);
+        let http = $crate::telemetry::http(&$req);
+        meter.count(http, outcome, $reason, started);
+        let id = $crate::audit::DecisionId::next();
+        if meter.explains() {
+            $crate::problem::keep_decision_id(http, id);
+        }
         ::std::mem::drop(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| tracing::$level!(
             target: "authz",
             actor = %$actor,
@@ -65,12 +73,47 @@ macro_rules! audit {
             reason = $text,
             $(missing = %$missing,)?
             status = $status,
+            decision_id = %id,
+            matrix = %$crate::audit::digest(http),
             "authorization decision"
-        ))))
+        ))));
     }};
 }
 
 pub(crate) use audit;
+
+/// One decision's id: 16 hex digits, unique in the process (a random start, then counting), in
+/// the audit event as `decision_id=` and, when the app explains refusals, in the response's
+/// `authz-decision-id` header (never on a 404: a hidden resource's answer must not differ from
+/// a missing one's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DecisionId(u64);
+
+impl DecisionId {
+    #[inline]
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        static START: OnceLock<u64> = OnceLock::new();
+        let start = *START.get_or_init(|| {
+            // SipHash keys come from the OS's randomness: a start no other process shares.
+            use std::hash::{BuildHasher, Hasher};
+            std::collections::hash_map::RandomState::new().build_hasher().finish()
+        });
+        DecisionId(start.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)))
+    }
+}
+
+impl std::fmt::Display for DecisionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+/// The digest of the matrix the app serves ([`Matrix::digest`](authz_core::matrix::Matrix::digest)),
+/// which `mount` computed; `-` for a request outside any mount.
+pub(crate) fn digest(req: &actix_web::HttpRequest) -> &str {
+    req.app_data::<crate::routes::MatrixDigest>().map_or("-", |d| d.0.as_str())
+}
 
 /// The audit event for a request the gate let through: a service-level refusal (a response
 /// built from an `AuthzError`) is the denial, and is returned; anything else is the allow.

@@ -159,7 +159,11 @@ where
     #[cold]
     fn refuse(&self, req: ServiceRequest, refusal: Refusal) -> State<S::Future> {
         let response = problem::shaped(req.request(), refusal, self.responder);
-        let response = problem::explained(req.request(), response, self.responder.is_some());
+        let mut response = problem::explained(req.request(), response, self.responder.is_some());
+        if self.meter.explains() {
+            let status = response.status();
+            problem::stamp_decision_id(req.request(), status, response.headers_mut());
+        }
         State::Refused { res: Some(Box::new(problem::refusal(req, response))) }
     }
 
@@ -375,13 +379,16 @@ where
                         Ok(Poll::Pending) => Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
                             let refusal = audit_outcome(&res, route, resolution, &this.inner.meter);
-                            match refusal {
-                                Some(_) => {
-                                    Poll::Ready(Ok(problem::reshape(res, this.inner.responder)
-                                        .unwrap_or_else(problem::boxed)))
-                                }
-                                None => Poll::Ready(Ok(problem::boxed(res))),
+                            let mut res = match refusal {
+                                Some(_) => problem::reshape(res, this.inner.responder)
+                                    .unwrap_or_else(problem::boxed),
+                                None => problem::boxed(res),
+                            };
+                            if this.inner.meter.explains() {
+                                let (req, status) = (res.request().clone(), res.status());
+                                problem::stamp_decision_id(&req, status, res.headers_mut());
                             }
+                            Poll::Ready(Ok(res))
                         }
                         Ok(Poll::Ready(Err(e))) => Poll::Ready(Err(e)),
                         Err(_) => {
@@ -410,6 +417,14 @@ where
                             response
                                 .head_mut()
                                 .set_connection_type(actix_web::http::ConnectionType::Close);
+                            if this.inner.meter.explains() {
+                                let status = response.status();
+                                problem::stamp_decision_id(
+                                    &request,
+                                    status,
+                                    response.headers_mut(),
+                                );
+                            }
                             Poll::Ready(Ok(ServiceResponse::new(request, response)))
                         }
                     };

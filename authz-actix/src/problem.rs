@@ -485,6 +485,33 @@ pub(crate) fn explain(
     }
 }
 
+/// The header carrying a decision's id when the app explains refusals ([`Explain`]).
+pub const DECISION_ID: &str = "authz-decision-id";
+
+/// Keeps `id` for the answer to `req`: the app explains refusals.
+pub(crate) fn keep_decision_id(req: &HttpRequest, id: crate::audit::DecisionId) {
+    actix_web::HttpMessage::extensions_mut(req).insert(id);
+}
+
+/// Adds the kept decision id to `headers` (of `req`'s answer, `status`), unless it is a 404: a
+/// hidden resource's answer must not differ from a missing one's.
+pub(crate) fn stamp_decision_id(
+    req: &HttpRequest,
+    status: StatusCode,
+    headers: &mut actix_web::http::header::HeaderMap,
+) {
+    let Some(id) = actix_web::HttpMessage::extensions_mut(req).remove::<crate::audit::DecisionId>()
+    else {
+        return;
+    };
+    if status == StatusCode::NOT_FOUND {
+        return;
+    }
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id.to_string()) {
+        headers.insert(actix_web::http::header::HeaderName::from_static(DECISION_ID), value);
+    }
+}
+
 /// `response` with the kept `missing` member added, when there is one, the response is the
 /// generic 403 and no responder shaped it.
 pub(crate) fn explained(req: &HttpRequest, response: HttpResponse, shaped: bool) -> HttpResponse {

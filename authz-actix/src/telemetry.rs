@@ -223,10 +223,16 @@ impl Reason {
     }
 }
 
-/// One gate's handles (per worker): looked up from the app data on the gate's first request;
-/// off, every call below is one inlined branch.
+/// What the app opted in to, for one gate (per worker), looked up from the app data on the
+/// gate's first request: telemetry's handles, and whether refusals are explained
+/// ([`Explain`](crate::problem::Explain)). Off, every call below is one inlined branch.
 #[derive(Default)]
-pub(crate) struct Meter(OnceCell<Option<Box<On>>>);
+pub(crate) struct Meter(OnceCell<Settings>);
+
+struct Settings {
+    on: Option<Box<On>>,
+    explain: bool,
+}
 
 struct On {
     clock: quanta::Clock,
@@ -256,23 +262,32 @@ impl Started {
 impl Meter {
     #[inline]
     fn get(&self) -> Option<&On> {
-        self.0.get().and_then(Option::as_deref)
+        self.0.get().and_then(|settings| settings.on.as_deref())
+    }
+
+    /// Whether the app explains refusals: decision ids go in a response header.
+    #[inline]
+    pub(crate) fn explains(&self) -> bool {
+        self.0.get().is_some_and(|settings| settings.explain)
     }
 
     /// The request reached the gate: when, if this decision is timed.
     #[inline]
     pub(crate) fn start(&self, req: &HttpRequest, route: &'static RouteMeta) -> Started {
         match self.0.get() {
-            Some(None) => Started::OFF,
-            Some(Some(on)) => on.start(),
+            Some(Settings { on: None, .. }) => Started::OFF,
+            Some(Settings { on: Some(on), .. }) => on.start(),
             None => self.init(req, route),
         }
     }
 
     #[cold]
     fn init(&self, req: &HttpRequest, route: &'static RouteMeta) -> Started {
-        let on = self.0.get_or_init(|| req.app_data::<Telemetry>().map(|t| On::new(t, req, route)));
-        on.as_deref().map_or(Started::OFF, On::start)
+        let settings = self.0.get_or_init(|| Settings {
+            on: req.app_data::<Telemetry>().map(|t| On::new(t, req, route)),
+            explain: req.app_data::<crate::problem::Explain>().is_some(),
+        });
+        settings.on.as_deref().map_or(Started::OFF, On::start)
     }
 
     /// Now, when telemetry is on: for what is timed whenever it happens (the grant store).

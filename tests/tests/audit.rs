@@ -98,3 +98,66 @@ async fn a_service_level_refusal_is_the_one_decision_event() {
         assert!(decisions[0].contains(&format!("status={status}")), "{}", decisions[0]);
     }
 }
+
+/// Every event names its decision (`decision_id=`, 16 hex digits, never repeated) and the matrix
+/// the app serves (`matrix=`, the digest `mount` computed from the same routes); when the app
+/// explains refusals, the answer carries the id in `authz-decision-id` — but never a 404, which
+/// must stay byte-identical to a missing resource's.
+#[actix_rt::test]
+async fn events_name_their_decision_and_the_matrix_in_force() {
+    let (logs, _guard) = authz_tests::capture_logs();
+    let routes = |r: &mut authz_actix::Routes<'_>| {
+        r.service(read_project).service(read_document);
+    };
+    let digest = authz_actix::routes::matrix(routes, None).digest();
+    assert_eq!(digest.len(), 16);
+    for explain in [false, true] {
+        let mut app = App::new().wrap(ResolveActor::new(resolve));
+        if explain {
+            app = app.app_data(authz_actix::problem::Explain);
+        }
+        let app = test::init_service(app.configure(authz_actix::mount(routes))).await;
+        let mut ids = Vec::new();
+        for (uri, token, status) in [
+            ("/projects/1", Some("editor-7"), 200),
+            ("/projects/1", Some("member-8"), 404),
+            ("/projects/1", None, 401),
+            ("/documents/1", Some("member-8"), 403),
+            ("/documents/2", Some("editor-7"), 404),
+        ] {
+            let mut req = test::TestRequest::get().uri(uri);
+            if let Some(t) = token {
+                req = req.insert_header(("authorization", format!("Bearer {t}")));
+            }
+            let res = test::call_service(&app, req.to_request()).await;
+            assert_eq!(res.status().as_u16(), status, "{uri} {token:?}");
+            let header = res
+                .headers()
+                .get(authz_actix::problem::DECISION_ID)
+                .map(|v| v.to_str().expect("ascii").to_owned());
+            let lines = logs.take();
+            let event = lines
+                .iter()
+                .find(|l| l.contains("authorization decision"))
+                .unwrap_or_else(|| panic!("no event: {lines:#?}"));
+            assert!(event.contains(&format!("matrix={digest}")), "{event}");
+            let id = event
+                .split("decision_id=")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .unwrap_or_else(|| panic!("no decision_id in {event}"));
+            assert!(id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+            match (explain, status) {
+                (true, 404) | (false, _) => {
+                    assert_eq!(header, None, "{uri} {token:?} explain={explain}")
+                }
+                (true, _) => assert_eq!(header.as_deref(), Some(id), "{uri} {token:?}"),
+            }
+            ids.push(id.to_owned());
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "ids repeat: {ids:?}");
+    }
+}

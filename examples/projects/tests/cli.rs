@@ -272,7 +272,8 @@ fn explained_refusals_name_what_was_missing_and_nothing_else_changes() {
         let res =
             authz_tests::http_bytes(addr, method, path.as_bytes(), &headers, br#"{"name":"x"}"#)
                 .expect("response");
-        (res.status, String::from_utf8_lossy(&res.body).into_owned())
+        let id = res.header("authz-decision-id").map(str::to_owned);
+        ((res.status, String::from_utf8_lossy(&res.body).into_owned()), id)
     };
     let mut answers = Vec::new();
     for explain in [false, true] {
@@ -281,12 +282,15 @@ fn explained_refusals_name_what_was_missing_and_nothing_else_changes() {
         let flags: &[&str] = if explain { &["--explain"] } else { &[] };
         let (server, lines, logs) = serve_with(&url, addr, true, flags);
         let (bob, carol) = (token(&lines, "bob"), token(&lines, "carol"));
-        let forbidden = body(addr, "POST", "/projects", Some(&bob));
-        let admin = body(addr, "GET", "/admin/users", Some(&bob));
-        let anonymous = body(addr, "GET", "/projects/1", None);
-        let hidden = body(addr, "GET", "/teams/1/projects", Some(&bob));
+        let (forbidden, forbidden_id) = body(addr, "POST", "/projects", Some(&bob));
+        let (admin, _) = body(addr, "GET", "/admin/users", Some(&bob));
+        let (anonymous, _) = body(addr, "GET", "/projects/1", None);
+        let (hidden, hidden_id) = body(addr, "GET", "/teams/1/projects", Some(&bob));
+        // With --explain, the refusal names its decision; a 404 never does (nor, off, anything).
+        assert_eq!(forbidden_id.is_some(), explain, "{forbidden_id:?}");
+        assert_eq!(hidden_id, None);
         // A service policy's refusal: carol (support) may not lock a project she cannot edit.
-        let created = body(addr, "POST", "/projects", Some(&token(&lines, "alice")));
+        let (created, _) = body(addr, "POST", "/projects", Some(&token(&lines, "alice")));
         assert_eq!(created.0, 201);
         let id: serde_json::Value = serde_json::from_str(&created.1).expect("JSON");
         let patch = format!("/projects/{}", id["id"]);
@@ -313,6 +317,27 @@ fn explained_refusals_name_what_was_missing_and_nothing_else_changes() {
                 && l.contains("missing=project:write")),
             "the log names what was missing, with or without --explain: {logged:?}"
         );
+        // The events name the committed matrix: its digest line.
+        let committed = include_str!("../../../docs/authorization.md");
+        let digest = committed
+            .split("Digest `")
+            .nth(1)
+            .and_then(|rest| rest.split('`').next())
+            .expect("the matrix's digest line");
+        assert!(
+            logged
+                .iter()
+                .filter(|l| l.contains("authorization decision"))
+                .all(|l| l.contains(&format!("matrix={digest}"))),
+            "every event names the committed matrix {digest}: {logged:?}"
+        );
+        if let Some(id) = forbidden_id {
+            assert!(
+                logged.iter().any(|l| l.contains(&format!("decision_id={id}"))
+                    && l.contains("missing=project:write")),
+                "the header's id is the event's: {logged:?}"
+            );
+        }
         std::fs::remove_dir_all(dir).ok();
     }
     let (plain, explained) = (&answers[0], &answers[1]);
