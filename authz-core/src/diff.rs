@@ -10,9 +10,19 @@
 //! editor: - GET /admin/users (user:admin)
 //! anyone: + GET /status (public: uptime probes)
 //! changed: PATCH /projects/{id}: policy `can_edit_project` → `can_edit_any_project`
+//! unchanged: GET /projects/{id}: requirement `a OR b` rewritten as `b OR a`, granting the same
+//! endpoint DELETE /projects/{id}: widened
+//! role member: widened
+//! role editor: narrowed
+//! unchanged roles: admin, support
 //! ```
 //!
-//! Access *widened* when some role gains an endpoint or an endpoint becomes public.
+//! Requirements are compared as what they grant — Boolean functions of the permissions held,
+//! over every set of the permissions they name — so a rewrite that grants the same is unchanged,
+//! and a requirement met by more sets is a widening even where no single role gains (an actor
+//! holding two roles may). Roles are compared by what each reaches, so a role's permissions
+//! listed anew change nothing and a new role lists every endpoint it opens. Access *widened* when
+//! some caller is served where it was refused.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -60,6 +70,50 @@ pub enum Change {
         /// What changed, e.g. ``policy `a` → `b` ``.
         what: String,
     },
+    /// The endpoint's requirement was rewritten and grants exactly what it granted: every set of
+    /// permissions that met the old one meets the new one, and the reverse (`a OR b` → `b OR a`).
+    Rewritten {
+        /// `METHOD /path`.
+        endpoint: String,
+        /// The requirement before.
+        from: String,
+        /// The requirement now.
+        to: String,
+    },
+}
+
+/// How a change moved access, for one endpoint or one role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Effect {
+    /// Nobody gained or lost it (a rewrite that grants the same included).
+    Unchanged,
+    /// Some caller that was refused is served now, and nobody lost it.
+    Widened,
+    /// Some caller that was served is refused now, and nobody gained it.
+    Narrowed,
+    /// Both: some gained, some lost.
+    Both,
+}
+
+impl Effect {
+    fn with(self, other: Effect) -> Effect {
+        match (self, other) {
+            (a, Effect::Unchanged) => a,
+            (Effect::Unchanged, b) => b,
+            (a, b) if a == b => a,
+            _ => Effect::Both,
+        }
+    }
+
+    /// `unchanged`, `widened`, `narrowed`, or `widened and narrowed`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Effect::Unchanged => "unchanged",
+            Effect::Widened => "widened",
+            Effect::Narrowed => "narrowed",
+            Effect::Both => "widened and narrowed",
+        }
+    }
 }
 
 impl fmt::Display for Change {
@@ -72,26 +126,51 @@ impl fmt::Display for Change {
                 write!(f, "{role}: - {endpoint} ({requirement})")
             }
             Change::Changed { endpoint, what } => write!(f, "changed: {endpoint}: {what}"),
+            Change::Rewritten { endpoint, from, to } => {
+                write!(
+                    f,
+                    "unchanged: {endpoint}: requirement `{from}` rewritten as `{to}`, granting the same"
+                )
+            }
         }
     }
 }
 
-/// The access changes from a base matrix to this one. `Display` writes one change per line.
+/// The access changes from a base matrix to this one. `Display` writes one change per line,
+/// then the effect on each endpoint and each role that changed (`endpoint DELETE /reports/{id}:
+/// widened`, `role editor: widened and narrowed`), then the roles left unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MatrixDiff {
     /// Gains and losses role by role (roles in catalog order), then changed endpoints.
     pub changes: Vec<Change>,
+    /// Every endpoint of either side (`METHOD /path`, sorted) with its effect.
+    pub endpoints: Vec<(String, Effect)>,
+    /// Every role of either side (catalog order) with its effect; `anyone` for public access.
+    pub roles: Vec<(String, Effect)>,
 }
 
 impl MatrixDiff {
-    /// Whether some role gained an endpoint, or an endpoint became public.
+    /// Whether some caller is served where it was refused: a role gained an endpoint, an
+    /// endpoint became public, or a requirement is met by more sets of permissions than before
+    /// (an actor holding two roles may gain what neither role alone reaches).
     pub fn widened(&self) -> bool {
-        self.changes.iter().any(|c| matches!(c, Change::Gained { .. }))
+        self.endpoints.iter().any(|(_, e)| matches!(e, Effect::Widened | Effect::Both))
     }
 
-    /// Whether nothing changed.
+    /// Whether nothing changed (a rewrite that grants the same is a change of text only: it is
+    /// listed, and the diff is not empty).
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// The effect on `endpoint` (`METHOD /path`), if either side has it.
+    pub fn endpoint(&self, endpoint: &str) -> Option<Effect> {
+        self.endpoints.iter().find(|(e, _)| e == endpoint).map(|(_, effect)| *effect)
+    }
+
+    /// The effect on `role`, if either side has it.
+    pub fn role(&self, role: &str) -> Option<Effect> {
+        self.roles.iter().find(|(r, _)| r == role).map(|(_, effect)| *effect)
     }
 }
 
@@ -99,6 +178,21 @@ impl fmt::Display for MatrixDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for change in &self.changes {
             writeln!(f, "{change}")?;
+        }
+        for (endpoint, effect) in &self.endpoints {
+            if *effect != Effect::Unchanged {
+                writeln!(f, "endpoint {endpoint}: {}", effect.label())?;
+            }
+        }
+        let mut unchanged = Vec::new();
+        for (role, effect) in &self.roles {
+            match effect {
+                Effect::Unchanged => unchanged.push(role.as_str()),
+                _ => writeln!(f, "role {role}: {}", effect.label())?,
+            }
+        }
+        if !self.changes.is_empty() && !unchanged.is_empty() {
+            writeln!(f, "unchanged roles: {}", unchanged.join(", "))?;
         }
         Ok(())
     }
@@ -218,21 +312,41 @@ fn diff(base: &Document, head: &Document) -> MatrixDiff {
     keys.dedup();
 
     let mut changes = Vec::new();
+    let mut endpoint_effect: BTreeMap<String, Effect> =
+        keys.iter().map(|(path, method)| (format!("{method} {path}"), Effect::Unchanged)).collect();
+    let mut role_effect: Vec<(String, Effect)> = std::iter::once("anyone")
+        .chain(roles.iter().copied())
+        .map(|r| (r.to_owned(), Effect::Unchanged))
+        .collect();
+    let mut note = |role: &str, endpoint: &str, effect: Effect| {
+        if let Some(e) = endpoint_effect.get_mut(endpoint) {
+            *e = e.with(effect);
+        }
+        if let Some((_, e)) = role_effect.iter_mut().find(|(r, _)| r == role) {
+            *e = e.with(effect);
+        }
+    };
     // An endpoint that becomes public is gained by everyone, with or without a role.
     for key in &keys {
         let old = before.get(*key).filter(|r| r.public());
         let new = after.get(*key).filter(|r| r.public());
         match (old, new) {
-            (None, Some(new)) => changes.push(Change::Gained {
-                role: "anyone".to_owned(),
-                endpoint: new.label(),
-                requirement: new.requirement(),
-            }),
-            (Some(old), None) => changes.push(Change::Lost {
-                role: "anyone".to_owned(),
-                endpoint: old.label(),
-                requirement: old.requirement(),
-            }),
+            (None, Some(new)) => {
+                note("anyone", &new.label(), Effect::Widened);
+                changes.push(Change::Gained {
+                    role: "anyone".to_owned(),
+                    endpoint: new.label(),
+                    requirement: new.requirement(),
+                })
+            }
+            (Some(old), None) => {
+                note("anyone", &old.label(), Effect::Narrowed);
+                changes.push(Change::Lost {
+                    role: "anyone".to_owned(),
+                    endpoint: old.label(),
+                    requirement: old.requirement(),
+                })
+            }
             _ => {}
         }
     }
@@ -253,34 +367,216 @@ fn diff(base: &Document, head: &Document) -> MatrixDiff {
                 (*role).to_owned()
             };
             match (was.cmp(&is), old, new) {
-                (std::cmp::Ordering::Less, _, Some(new)) => changes.push(Change::Gained {
-                    role: who,
-                    endpoint: new.label(),
-                    requirement: new.requirement(),
-                }),
-                (std::cmp::Ordering::Greater, Some(old), _) => changes.push(Change::Lost {
-                    role: who,
-                    endpoint: old.label(),
-                    requirement: old.requirement(),
-                }),
+                (std::cmp::Ordering::Less, _, Some(new)) => {
+                    note(role, &new.label(), Effect::Widened);
+                    changes.push(Change::Gained {
+                        role: who,
+                        endpoint: new.label(),
+                        requirement: new.requirement(),
+                    })
+                }
+                (std::cmp::Ordering::Greater, Some(old), _) => {
+                    note(role, &old.label(), Effect::Narrowed);
+                    changes.push(Change::Lost {
+                        role: who,
+                        endpoint: old.label(),
+                        requirement: old.requirement(),
+                    })
+                }
                 _ => {}
             }
         }
     }
     for key in &keys {
         if let (Some(old), Some(new)) = (before.get(*key), after.get(*key)) {
-            for what in field_changes(old, new) {
-                changes.push(Change::Changed { endpoint: new.label(), what });
+            let label = new.label();
+            // The requirements as functions of the permissions held, when both are gated on the
+            // same scope: equal, wider or narrower whatever the roles.
+            let compared = match (old.public(), new.public(), old.scope == new.scope) {
+                (false, false, true) => compare(old, new),
+                _ => None,
+            };
+            match compared {
+                Some(Relation::Same) if old.requirement() != new.requirement() => {
+                    changes.push(Change::Rewritten {
+                        endpoint: label.clone(),
+                        from: old.requirement(),
+                        to: new.requirement(),
+                    });
+                }
+                Some(relation) => {
+                    if let Some(e) = endpoint_effect.get_mut(&label) {
+                        *e = e.with(relation.effect());
+                    }
+                }
+                None => {}
+            }
+            for what in field_changes(old, new, compared) {
+                changes.push(Change::Changed { endpoint: label.clone(), what });
             }
         }
     }
-    MatrixDiff { changes }
+    MatrixDiff { changes, endpoints: endpoint_effect.into_iter().collect(), roles: role_effect }
 }
 
-fn field_changes(old: &Row, new: &Row) -> Vec<String> {
+/// How two requirements compare as functions of the permissions an actor holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    Same,
+    Wider,
+    Narrower,
+    Different,
+}
+
+impl Relation {
+    fn effect(self) -> Effect {
+        match self {
+            Relation::Same => Effect::Unchanged,
+            Relation::Wider => Effect::Widened,
+            Relation::Narrower => Effect::Narrowed,
+            Relation::Different => Effect::Both,
+        }
+    }
+}
+
+/// Compares the requirements of `old` and `new` over every set of the permissions they name
+/// (at most 2^16 sets); `None` when a requirement cannot be read or names more than 16.
+fn compare(old: &Row, new: &Row) -> Option<Relation> {
+    let (a, b) =
+        (Expr::parse(old.requirement.as_deref()?)?, Expr::parse(new.requirement.as_deref()?)?);
+    let mut names: Vec<&str> = Vec::new();
+    a.names(&mut names);
+    b.names(&mut names);
+    names.sort_unstable();
+    names.dedup();
+    if names.len() > 16 {
+        return None;
+    }
+    let (mut wider, mut narrower) = (false, false);
+    for held in 0u32..(1 << names.len()) {
+        let holds = |name: &str| {
+            names.iter().position(|n| *n == name).is_some_and(|i| held & (1 << i) != 0)
+        };
+        match (a.eval(&holds), b.eval(&holds)) {
+            (false, true) => wider = true,
+            (true, false) => narrower = true,
+            _ => {}
+        }
+    }
+    Some(match (wider, narrower) {
+        (false, false) => Relation::Same,
+        (true, false) => Relation::Wider,
+        (false, true) => Relation::Narrower,
+        (true, true) => Relation::Different,
+    })
+}
+
+/// A requirement as the matrix writes it: `authenticated`, `a:b`, `a OR b`, `a AND (b OR c)`,
+/// and for a scoped route the same followed by ` in KIND {param}`.
+#[derive(Debug, PartialEq, Eq)]
+enum Expr {
+    True,
+    Permission(String),
+    Any(Vec<Expr>),
+    All(Vec<Expr>),
+}
+
+impl Expr {
+    fn parse(text: &str) -> Option<Expr> {
+        // The scope is compared on its own: `(a OR b) in team {team_id}` → `(a OR b)`.
+        let text = match text.rfind(" in ") {
+            Some(at) if text[at..].ends_with('}') => &text[..at],
+            _ => text,
+        };
+        let tokens: Vec<&str> =
+            text.split_whitespace().flat_map(|word| split_parens(word)).collect();
+        let mut at = 0;
+        let expr = Expr::list(&tokens, &mut at)?;
+        (at == tokens.len()).then_some(expr)
+    }
+
+    fn list(tokens: &[&str], at: &mut usize) -> Option<Expr> {
+        let mut items = vec![Expr::item(tokens, at)?];
+        let mut joiner = None;
+        while let Some(&word) = tokens.get(*at) {
+            if word != "OR" && word != "AND" {
+                break;
+            }
+            // One level joins with one word: `a OR b AND c` is not what the matrix writes.
+            if joiner.is_some_and(|j| j != word) {
+                return None;
+            }
+            joiner = Some(word);
+            *at += 1;
+            items.push(Expr::item(tokens, at)?);
+        }
+        Some(match joiner {
+            None => items.pop()?,
+            Some("OR") => Expr::Any(items),
+            Some(_) => Expr::All(items),
+        })
+    }
+
+    fn item(tokens: &[&str], at: &mut usize) -> Option<Expr> {
+        let word = *tokens.get(*at)?;
+        *at += 1;
+        match word {
+            "(" => {
+                let inner = Expr::list(tokens, at)?;
+                (tokens.get(*at) == Some(&")")).then(|| *at += 1)?;
+                Some(inner)
+            }
+            "authenticated" => Some(Expr::True),
+            ")" | "OR" | "AND" => None,
+            name => Some(Expr::Permission(name.to_owned())),
+        }
+    }
+
+    fn names<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Expr::True => {}
+            Expr::Permission(name) => out.push(name),
+            Expr::Any(items) | Expr::All(items) => items.iter().for_each(|i| i.names(out)),
+        }
+    }
+
+    fn eval(&self, holds: &dyn Fn(&str) -> bool) -> bool {
+        match self {
+            Expr::True => true,
+            Expr::Permission(name) => holds(name),
+            Expr::Any(items) => items.iter().any(|i| i.eval(holds)),
+            Expr::All(items) => items.iter().all(|i| i.eval(holds)),
+        }
+    }
+}
+
+/// `(a` → `(`, `a`; `b))` → `b`, `)`, `)`.
+fn split_parens(word: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    if old.requirement() != new.requirement() {
-        out.push(format!("requirement `{}` → `{}`", old.requirement(), new.requirement()));
+    let mut rest = word;
+    while let Some(tail) = rest.strip_prefix('(') {
+        out.push("(");
+        rest = tail;
+    }
+    let closing = rest.len() - rest.trim_end_matches(')').len();
+    let core = &rest[..rest.len() - closing];
+    if !core.is_empty() {
+        out.push(core);
+    }
+    out.extend(std::iter::repeat_n(")", closing));
+    out
+}
+
+fn field_changes(old: &Row, new: &Row, compared: Option<Relation>) -> Vec<String> {
+    let mut out = Vec::new();
+    if old.requirement() != new.requirement() && compared != Some(Relation::Same) {
+        let how = match compared {
+            Some(Relation::Wider) => " (met by more sets of permissions: wider)",
+            Some(Relation::Narrower) => " (met by fewer sets of permissions: narrower)",
+            Some(Relation::Different) => " (some sets of permissions gain it, others lose it)",
+            _ => "",
+        };
+        out.push(format!("requirement `{}` → `{}`{how}", old.requirement(), new.requirement()));
     }
     if old.deny_status != new.deny_status {
         let status = |s: Option<u16>| s.map_or_else(|| "none".to_owned(), |s| s.to_string());
@@ -309,4 +605,25 @@ fn field_changes(old: &Row, new: &Row) -> Vec<String> {
         out.push(format!("visibility {} → {}", named(&old.visibility), named(&new.visibility)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grants(text: &str, held: &[&str]) -> bool {
+        Expr::parse(text).unwrap_or_else(|| panic!("{text}")).eval(&|p| held.contains(&p))
+    }
+
+    #[test]
+    fn requirements_read_back_as_the_matrix_writes_them() {
+        assert!(grants("a:x AND (b:x OR c:x)", &["a:x", "c:x"]));
+        assert!(!grants("a:x AND (b:x OR c:x)", &["b:x", "c:x"]));
+        assert!(grants("(a:x OR b:x) in team {team_id}", &["b:x"]));
+        assert!(grants("a:x OR (b:x AND (c:x OR d:x))", &["b:x", "d:x"]));
+        assert!(grants("authenticated", &[]));
+        for broken in ["a:x OR", "(a:x", "a:x OR b:x AND c:x", "a:x)", ""] {
+            assert_eq!(Expr::parse(broken), None, "{broken}");
+        }
+    }
 }

@@ -94,7 +94,7 @@ fn a_role_gaining_and_a_role_losing_are_reported() {
     );
     assert!(
         lines.contains(
-            &"changed: GET /reports/export: requirement `project:read` → `user:admin`".to_owned()
+            &"changed: GET /reports/export: requirement `project:read` → `user:admin` (some sets of permissions gain it, others lose it)".to_owned()
         ),
         "{diff}"
     );
@@ -156,7 +156,13 @@ fn the_projects_binary_exits_1_when_access_widened() {
         .unwrap_or_else(|e| panic!("{e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stdout.trim(), "member: + GET /projects (authenticated)");
+    assert_eq!(
+        stdout.trim(),
+        "member: + GET /projects (authenticated)\n\
+         endpoint GET /projects: widened\n\
+         role member: widened\n\
+         unchanged roles: anyone, admin, editor, support"
+    );
 
     // Against the committed file itself: nothing, exit 0.
     let same = std::process::Command::new(env!("CARGO"))
@@ -233,4 +239,118 @@ fn scoping_changes_are_reported() {
     let back = scoped.diff_from_json(&global.to_json()).unwrap_or_else(|e| panic!("{e}"));
     assert!(back.to_string().contains("editor (held in a scope): - DELETE"), "{back}");
     assert!(!back.widened(), "{back}");
+}
+
+/// Delete reports: admins only, by holding all three.
+#[require_permission(all("project:delete", "user:admin", "project:write"))]
+#[delete("/archive/{id}")]
+async fn purge_v1() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// Delete reports: no single role but admin holds both, as before — but an actor holding editor
+/// and support now may.
+#[require_permission(all("project:write", "user:admin"))]
+#[delete("/archive/{id}")]
+async fn purge_v2() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// Delete a report, the requirement written the other way round.
+#[require_permission(any("project:write", "project:delete"))]
+#[delete("/reports/{id}")]
+async fn delete_report_v2_reordered() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// The requirements are compared as what they grant, not as text: a reordered `any` grants the
+/// same (unchanged, no role gains), and a requirement met by more sets of permissions is a
+/// widening even where no single role gains the endpoint.
+#[test]
+fn requirements_are_compared_by_what_they_grant() {
+    let before = authz_actix::routes::matrix(
+        |r| {
+            r.service(delete_report_v2).service(purge_v1);
+        },
+        Some(&CATALOG),
+    );
+    let reordered = authz_actix::routes::matrix(
+        |r| {
+            r.service(delete_report_v2_reordered).service(purge_v1);
+        },
+        Some(&CATALOG),
+    );
+    let diff = reordered.diff_from_json(&before.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!diff.widened(), "{diff}");
+    assert_eq!(diff.endpoint("DELETE /reports/{id}"), Some(authz_actix::diff::Effect::Unchanged));
+    assert!(diff.roles.iter().all(|(_, e)| *e == authz_actix::diff::Effect::Unchanged), "{diff}");
+    assert_eq!(
+        diff.to_string(),
+        "unchanged: DELETE /reports/{id}: requirement `project:delete OR project:write` rewritten as \
+         `project:write OR project:delete`, granting the same\n\
+         unchanged roles: anyone, admin, editor, support, member\n"
+    );
+
+    let loosened = authz_actix::routes::matrix(
+        |r| {
+            r.service(delete_report_v2).service(purge_v2);
+        },
+        Some(&CATALOG),
+    );
+    let diff = loosened.diff_from_json(&before.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    // No role alone gains it: admin had it; editor and support each still lack one permission.
+    assert!(!diff.changes.iter().any(|c| matches!(c, Change::Gained { .. })), "{diff}");
+    assert!(diff.widened(), "an actor holding editor and support gains it: {diff}");
+    assert_eq!(diff.endpoint("DELETE /archive/{id}"), Some(authz_actix::diff::Effect::Widened));
+    assert!(diff.to_string().contains(
+        "changed: DELETE /archive/{id}: requirement `project:delete AND user:admin AND project:write` \
+         → `project:write AND user:admin` (met by more sets of permissions: wider)\n\
+         endpoint DELETE /archive/{id}: widened\n"
+    ), "{diff}");
+    // And back: narrower.
+    let back = before.diff_from_json(&loosened.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!back.widened(), "{back}");
+    assert_eq!(back.endpoint("DELETE /archive/{id}"), Some(authz_actix::diff::Effect::Narrowed));
+}
+
+const READ: authz_actix::Permission = authz_actix::Permission::new("project:read");
+const WRITE: authz_actix::Permission = authz_actix::Permission::new("project:write");
+const DELETE: authz_actix::Permission = authz_actix::Permission::new("project:delete");
+const ADMIN: authz_actix::Permission = authz_actix::Permission::new("user:admin");
+const PERMISSIONS: &[authz_actix::PermissionDef] = &[
+    authz_actix::PermissionDef { permission: READ, description: "Read private projects" },
+    authz_actix::PermissionDef { permission: WRITE, description: "Create and edit projects" },
+    authz_actix::PermissionDef { permission: DELETE, description: "Delete projects" },
+    authz_actix::PermissionDef { permission: ADMIN, description: "Administer users" },
+];
+/// The test catalog with a new role, `auditor` (project:read), and editor's permissions listed
+/// again in another order with a duplicate.
+static WITH_AUDITOR: authz_actix::Catalog = authz_actix::Catalog::new(
+    PERMISSIONS,
+    &[
+        authz_actix::RoleDef { name: "admin", permissions: &[READ, WRITE, DELETE, ADMIN] },
+        authz_actix::RoleDef { name: "editor", permissions: &[WRITE, READ, WRITE] },
+        authz_actix::RoleDef { name: "support", permissions: &[READ, ADMIN] },
+        authz_actix::RoleDef { name: "member", permissions: &[] },
+        authz_actix::RoleDef { name: "auditor", permissions: &[READ] },
+    ],
+);
+
+/// A new role shows every endpoint it opens; a role whose permissions are rewritten to the same
+/// set is unchanged.
+#[test]
+fn a_new_role_shows_every_endpoint_it_opens() {
+    let routes = |r: &mut Routes<'_>| {
+        r.service(delete_report_v1).service(export_v1).service(read_v2);
+    };
+    let before = authz_actix::routes::matrix(routes, Some(&CATALOG));
+    let after = authz_actix::routes::matrix(routes, Some(&WITH_AUDITOR));
+    let diff = after.diff_from_json(&before.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    let text = diff.to_string();
+    assert!(text.contains("auditor: + GET /reports/export (project:read)\n"), "{text}");
+    assert!(text.contains("auditor: + GET /reports/{id} (authenticated)\n"), "{text}");
+    assert!(!text.contains("auditor: + DELETE"), "{text}");
+    assert_eq!(diff.role("auditor"), Some(authz_actix::diff::Effect::Widened));
+    assert_eq!(diff.role("editor"), Some(authz_actix::diff::Effect::Unchanged), "{text}");
+    assert!(diff.widened());
 }
