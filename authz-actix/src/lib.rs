@@ -120,8 +120,9 @@ pub mod test;
 
 pub use authz_core::{
     Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, DEFAULT_TTL, Decision, Deny,
-    GrantError, GrantStore, Grants, InvalidPermission, Permission, PermissionDef, PermissionSet,
-    Principal, RoleDef, RoleNames, Scope, ScopedCheck, Scopes, StoreFuture, UnknownRole, is_owner,
+    GrantError, GrantStore, Grants, Inclusion, InvalidPermission, Permission, PermissionDef,
+    PermissionSet, Principal, RoleDef, RoleNames, Scope, ScopedCheck, Scopes, StoreFuture,
+    UnknownRole, is_owner,
 };
 pub use authz_core::{condition, diff, escalation, matrix};
 pub use declared::Declared;
@@ -377,7 +378,7 @@ pub mod __private {
     pub use std::vec::Vec;
 
     pub use authz_core::{
-        Access, Catalog, Deny, Permission, PermissionDef, PolicyMeta, PolicyRef, Requirement,
-        RoleDef, RouteMeta, RoutePolicy, ScopeRef,
+        Access, Catalog, Deny, Inclusion, Permission, PermissionDef, PolicyMeta, PolicyRef,
+        Requirement, RoleDef, RouteMeta, RoutePolicy, ScopeRef,
     };
 }

@@ -49,6 +49,25 @@ pub enum CatalogError {
     /// More roles than an actor's role mask can hold.
     #[error("a catalog holds at most {} roles", Catalog::MAX_ROLES)]
     TooManyRoles,
+    /// A role includes a role the catalog does not declare, or lacks one of its permissions
+    /// (an including role's permissions are the included roles' too).
+    #[error("role `{role}` includes `{included}`, which is not a role whose permissions it has")]
+    BadInclusion {
+        /// The including role.
+        role: &'static str,
+        /// The role it names.
+        included: &'static str,
+    },
+}
+
+/// A role that includes others (`editor = { includes = ["member"], ... }` in `authz.toml`): its
+/// permissions already hold theirs; this says where they came from, for the matrix.
+#[derive(Debug, Clone, Copy)]
+pub struct Inclusion {
+    /// The including role.
+    pub role: &'static str,
+    /// The roles it includes, as written.
+    pub includes: &'static [&'static str],
 }
 
 /// A role name that the catalog does not declare (for example one read from a database).
@@ -98,6 +117,7 @@ pub struct UnknownRole(pub String);
 pub struct Catalog {
     permissions: &'static [PermissionDef],
     roles: &'static [RoleDef],
+    inclusions: &'static [Inclusion],
     role_bits: OnceLock<Box<[Bits]>>,
 }
 
@@ -113,6 +133,29 @@ impl Catalog {
     ///
     /// On any [`CatalogError`]; in a `static` initializer that is a compile error.
     pub const fn new(permissions: &'static [PermissionDef], roles: &'static [RoleDef]) -> Self {
+        Self::with_inclusions(permissions, roles, &[])
+    }
+
+    /// Builds a catalog whose roles include others (`catalog!()` writes this for `includes` in
+    /// `authz.toml`), checking it: each role's permissions must already hold those of the roles it
+    /// includes.
+    ///
+    /// # Panics
+    ///
+    /// On any [`CatalogError`]; in a `static` initializer that is a compile error.
+    pub const fn with_inclusions(
+        permissions: &'static [PermissionDef],
+        roles: &'static [RoleDef],
+        inclusions: &'static [Inclusion],
+    ) -> Self {
+        if let Err(e) = Self::check_inclusions(roles, inclusions) {
+            match e {
+                CatalogError::BadInclusion { .. } => {
+                    panic!("catalog: a role includes an unknown role or lacks its permissions")
+                }
+                _ => panic!("catalog: bad inclusion"),
+            }
+        }
         if let Err(e) = Self::check(permissions, roles) {
             // `const` panics cannot format; name the rule, the runtime `check` names the entry.
             match e {
@@ -128,9 +171,56 @@ impl Catalog {
                 }
                 CatalogError::TooManyPermissions => panic!("catalog: too many permissions"),
                 CatalogError::TooManyRoles => panic!("catalog: too many roles"),
+                CatalogError::BadInclusion { .. } => panic!("catalog: bad inclusion"),
             }
         }
-        Catalog { permissions, roles, role_bits: OnceLock::new() }
+        Catalog { permissions, roles, inclusions, role_bits: OnceLock::new() }
+    }
+
+    /// Checks that every inclusion names declared roles and that each including role holds the
+    /// permissions of the roles it includes.
+    pub const fn check_inclusions(
+        roles: &'static [RoleDef],
+        inclusions: &'static [Inclusion],
+    ) -> Result<(), CatalogError> {
+        let mut i = 0;
+        while i < inclusions.len() {
+            let inclusion = inclusions[i];
+            let Some(role) = const_role(roles, inclusion.role) else {
+                return Err(CatalogError::BadInclusion {
+                    role: inclusion.role,
+                    included: inclusion.role,
+                });
+            };
+            let mut j = 0;
+            while j < inclusion.includes.len() {
+                let name = inclusion.includes[j];
+                let bad = CatalogError::BadInclusion { role: inclusion.role, included: name };
+                let Some(included) = const_role(roles, name) else { return Err(bad) };
+                let mut p = 0;
+                while p < included.permissions.len() {
+                    let mut held = false;
+                    let mut q = 0;
+                    while q < role.permissions.len() {
+                        held |=
+                            str_eq(role.permissions[q].as_str(), included.permissions[p].as_str());
+                        q += 1;
+                    }
+                    if !held {
+                        return Err(bad);
+                    }
+                    p += 1;
+                }
+                j += 1;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// The roles `role` includes, as written in `authz.toml` (empty for most roles).
+    pub fn includes(&self, role: &str) -> &'static [&'static str] {
+        self.inclusions.iter().find(|i| i.role == role).map_or(&[], |i| i.includes)
     }
 
     /// Checks declarations without building, naming the offending entry.
@@ -270,6 +360,17 @@ fn same_name(a: &str, b: &str) -> bool {
     (core::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
 }
 
+const fn const_role(roles: &'static [RoleDef], name: &str) -> Option<RoleDef> {
+    let mut i = 0;
+    while i < roles.len() {
+        if str_eq(roles[i].name, name) {
+            return Some(roles[i]);
+        }
+        i += 1;
+    }
+    None
+}
+
 const fn const_index_of(permissions: &[PermissionDef], name: &str) -> Option<usize> {
     let mut i = 0;
     while i < permissions.len() {
@@ -300,6 +401,37 @@ const fn valid_role_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_including_role_must_hold_what_it_includes() {
+        const R: Permission = Permission::new("doc:read");
+        const W: Permission = Permission::new("doc:write");
+        static ROLES: &[RoleDef] = &[
+            RoleDef { name: "reader", permissions: &[R] },
+            RoleDef { name: "writer", permissions: &[W, R] },
+            RoleDef { name: "stale", permissions: &[W] },
+        ];
+        let ok: &'static [Inclusion] = &[Inclusion { role: "writer", includes: &["reader"] }];
+        assert_eq!(Catalog::check_inclusions(ROLES, ok), Ok(()));
+        let lacking: &'static [Inclusion] = &[Inclusion { role: "stale", includes: &["reader"] }];
+        assert_eq!(
+            Catalog::check_inclusions(ROLES, lacking),
+            Err(CatalogError::BadInclusion { role: "stale", included: "reader" })
+        );
+        let unknown: &'static [Inclusion] = &[Inclusion { role: "writer", includes: &["nobody"] }];
+        assert!(Catalog::check_inclusions(ROLES, unknown).is_err());
+        static PERMISSIONS: &[PermissionDef] = &[
+            PermissionDef { permission: R, description: "Read" },
+            PermissionDef { permission: W, description: "Write" },
+        ];
+        static CATALOG: Catalog = Catalog::with_inclusions(
+            PERMISSIONS,
+            ROLES,
+            &[Inclusion { role: "writer", includes: &["reader"] }],
+        );
+        assert_eq!(CATALOG.includes("writer"), ["reader"]);
+        assert!(CATALOG.includes("reader").is_empty());
+    }
 
     const R: Permission = Permission::new("project:read");
     const W: Permission = Permission::new("project:write");

@@ -78,7 +78,7 @@ mod store;
 
 pub use access::{Expectation, WhoCan};
 pub use actor::{Actor, ActorId, Principal, RoleNames, is_owner};
-pub use catalog::{Catalog, CatalogError, PermissionDef, RoleDef, UnknownRole};
+pub use catalog::{Catalog, CatalogError, Inclusion, PermissionDef, RoleDef, UnknownRole};
 pub use compiled::CompiledRequirement;
 pub use decision::{Authorizer, AuthzError, Decision, Deny};
 pub use grants::{DEFAULT_CAPACITY, DEFAULT_TTL, Grants, ScopedCheck};

@@ -162,7 +162,24 @@ impl Matrix {
         if let Some(catalog) = self.catalog {
             let roles = catalog.roles();
             if !roles.is_empty() {
-                out.push_str("\n## Roles\n\n| Endpoint | Method |");
+                out.push_str("\n## Roles\n\n");
+                let included: Vec<String> = roles
+                    .iter()
+                    .filter(|r| !catalog.includes(r.name).is_empty())
+                    .map(|r| {
+                        let names: Vec<String> =
+                            catalog.includes(r.name).iter().map(|n| format!("`{n}`")).collect();
+                        format!("`{}` includes {}", r.name, names.join(", "))
+                    })
+                    .collect();
+                if !included.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "A role holds the permissions of the roles it includes: {}.\n",
+                        included.join("; ")
+                    );
+                }
+                out.push_str("| Endpoint | Method |");
                 for role in roles {
                     let _ = write!(out, " {} |", md(role.name));
                 }
@@ -250,6 +267,7 @@ impl Matrix {
                 .iter()
                 .map(|r| json::Role {
                     name: r.name,
+                    includes: self.catalog.map(|c| c.includes(r.name)).unwrap_or_default(),
                     permissions: r.permissions.iter().map(Permission::as_str).collect(),
                 })
                 .collect(),
@@ -429,6 +447,7 @@ mod json {
     #[derive(Serialize)]
     pub(super) struct Role {
         pub(super) name: &'static str,
+        pub(super) includes: &'static [&'static str],
         pub(super) permissions: Vec<&'static str>,
     }
 

@@ -5,8 +5,13 @@
 //! "project:read" = "Read private projects"
 //!
 //! [roles]
-//! admin = ["project:read"]
+//! member = ["project:read"]
+//! admin = { includes = ["member"], permissions = ["user:admin"] }
 //! ```
+//!
+//! A role includes other roles' permissions with `includes`: checked here (every included role
+//! declared, no role including itself through others), flattened into the role's permissions in
+//! `CATALOG`, and kept for the matrix's role table.
 //!
 //! The file is read from the root of the crate being compiled (`CARGO_MANIFEST_DIR`). Every
 //! expansion that consults it emits `include_bytes!` of it, so cargo rebuilds the crate when the
@@ -36,7 +41,10 @@ pub struct Catalog {
     /// How messages name the file: relative to the crate root when inside it.
     pub display: String,
     pub permissions: Vec<(String, String)>,
+    /// Each role with every permission it grants, its included roles' too.
     pub roles: Vec<(String, Vec<String>)>,
+    /// Each role that includes others, with the roles it names in `includes`.
+    pub includes: Vec<(String, Vec<String>)>,
     /// `[scopes]`: kind → description.
     pub scopes: Vec<(String, String)>,
 }
@@ -167,6 +175,7 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
     let mut errors = Vec::new();
     let mut permissions: Vec<(String, String)> = Vec::new();
     let mut roles: Vec<(String, Vec<String>)> = Vec::new();
+    let mut includes: Vec<(String, Vec<String>)> = Vec::new();
     let mut scopes: Vec<(String, String)> = Vec::new();
     let mut saw_permissions = false;
 
@@ -204,12 +213,30 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
                     if !valid_role_name(&role) {
                         errors.push(format!("{place}: role name `{role}` must match `[a-z][a-z0-9_-]*`"));
                     }
-                    let DeValue::Array(items) = granted.get_ref() else {
-                        errors.push(format!("{place}: role `{role}` must list permissions: `{role} = [\"resource:action\", ...]`"));
-                        continue;
+                    let usage = format!("`{role} = [\"resource:action\", ...]` or `{role} = {{ includes = [\"role\", ...], permissions = [...] }}`");
+                    let (items, included) = match granted.get_ref() {
+                        DeValue::Array(items) => (Some(items), None),
+                        DeValue::Table(table) => {
+                            let mut items = None;
+                            let mut included = None;
+                            for (key, value) in table {
+                                let place = at(key.span().start);
+                                match (key.get_ref().as_ref(), value.get_ref()) {
+                                    ("permissions", DeValue::Array(list)) => items = Some(list),
+                                    ("includes", DeValue::Array(list)) => included = Some(list),
+                                    ("permissions" | "includes", _) => errors.push(format!("{place}: `{}` of role `{role}` must be a list: {usage}", key.get_ref())),
+                                    (other, _) => errors.push(format!("{place}: role `{role}` has `includes` and `permissions`, not `{other}`{}", suggest(other, &["includes", "permissions"]))),
+                                }
+                            }
+                            (items, Some(included))
+                        }
+                        _ => {
+                            errors.push(format!("{place}: role `{role}` must list permissions: {usage}"));
+                            continue;
+                        }
                     };
                     let mut list: Vec<String> = Vec::new();
-                    for item in items.iter() {
+                    for item in items.into_iter().flat_map(|items| items.iter()) {
                         let place = at(item.span().start);
                         match item.get_ref() {
                             DeValue::String(p) if list.iter().any(|q| q == p.as_ref()) => {
@@ -217,6 +244,22 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
                             }
                             DeValue::String(p) => list.push(p.to_string()),
                             _ => errors.push(format!("{place}: role `{role}` must list permission names as strings")),
+                        }
+                    }
+                    if let Some(included) = included.flatten() {
+                        let mut names: Vec<String> = Vec::new();
+                        for item in included.iter() {
+                            let place = at(item.span().start);
+                            match item.get_ref() {
+                                DeValue::String(r) if names.iter().any(|q| q == r.as_ref()) => {
+                                    errors.push(format!("{place}: role `{role}` includes `{r}` twice"));
+                                }
+                                DeValue::String(r) => names.push(r.to_string()),
+                                _ => errors.push(format!("{place}: role `{role}` must name included roles as strings")),
+                            }
+                        }
+                        if !names.is_empty() {
+                            includes.push((role.clone(), names));
                         }
                     }
                     roles.push((role, list));
@@ -267,6 +310,35 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
             }
         }
     }
+    // Included roles must be declared, and no role may include itself through others.
+    let names: Vec<&str> = roles.iter().map(|(r, _)| r.as_str()).collect();
+    for (role, included) in &includes {
+        for other in included {
+            if !names.contains(&other.as_str()) {
+                let place = find(text, role, other).map_or_else(|| shown.to_owned(), at);
+                errors.push(format!(
+                    "{place}: role `{role}` includes `{other}`, which is not a role of `[roles]`{}",
+                    suggest(other, &names)
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        if let Some(cycle) = inclusion_cycle(&includes) {
+            let place = find(text, &cycle[0], &cycle[1]).map_or_else(|| shown.to_owned(), at);
+            errors.push(format!(
+                "{place}: roles include each other in a circle: {}",
+                cycle.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(" includes ")
+            ));
+        } else {
+            roles = flatten(&roles, &includes);
+            // In the order `[permissions]` declares them, whichever role they came from.
+            let order = |p: &String| permissions.iter().position(|(q, _)| q == p);
+            for (_, granted) in &mut roles {
+                granted.sort_by_key(order);
+            }
+        }
+    }
     if permissions.len() > authz_core::Catalog::MAX_PERMISSIONS {
         errors.push(format!(
             "{}: at most {} permissions",
@@ -293,13 +365,85 @@ fn parse(path: &Path, shown: &str, text: &str) -> Result<Catalog, String> {
         }
     }
     if errors.is_empty() {
-        Ok(Catalog { path: path.to_owned(), display: shown.to_owned(), permissions, roles, scopes })
+        Ok(Catalog {
+            path: path.to_owned(),
+            display: shown.to_owned(),
+            permissions,
+            roles,
+            includes,
+            scopes,
+        })
     } else {
         Err(errors.join("\n"))
     }
 }
 
 /// Byte offset of `"permission"` in the line that declares `role`, for error positions.
+/// A circle of inclusions, if there is one: `[a, b, a]` for `a` including `b` including `a`.
+fn inclusion_cycle(includes: &[(String, Vec<String>)]) -> Option<Vec<String>> {
+    fn visit(
+        role: &str,
+        includes: &[(String, Vec<String>)],
+        path: &mut Vec<String>,
+        done: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|r| r == role) {
+            let mut cycle = path[start..].to_vec();
+            cycle.push(role.to_owned());
+            return Some(cycle);
+        }
+        if done.iter().any(|r| r == role) {
+            return None;
+        }
+        path.push(role.to_owned());
+        let next = includes.iter().find(|(r, _)| r == role).map(|(_, n)| n.as_slice());
+        for other in next.unwrap_or_default() {
+            if let Some(cycle) = visit(other, includes, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.push(role.to_owned());
+        None
+    }
+    let mut done = Vec::new();
+    includes.iter().find_map(|(role, _)| visit(role, includes, &mut Vec::new(), &mut done))
+}
+
+/// Each role's own permissions, then those of the roles it includes (transitively), each once.
+/// Only called without a circle.
+fn flatten(
+    roles: &[(String, Vec<String>)],
+    includes: &[(String, Vec<String>)],
+) -> Vec<(String, Vec<String>)> {
+    fn gather(
+        role: &str,
+        roles: &[(String, Vec<String>)],
+        includes: &[(String, Vec<String>)],
+        out: &mut Vec<String>,
+    ) {
+        for p in
+            roles.iter().find(|(r, _)| r == role).map(|(_, p)| p.as_slice()).unwrap_or_default()
+        {
+            if !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+        let next = includes.iter().find(|(r, _)| r == role).map(|(_, n)| n.as_slice());
+        for other in next.unwrap_or_default() {
+            gather(other, roles, includes, out);
+        }
+    }
+    roles
+        .iter()
+        .map(|(role, _)| {
+            let mut out = Vec::new();
+            gather(role, roles, includes, &mut out);
+            (role.clone(), out)
+        })
+        .collect()
+}
+
 fn find(text: &str, role: &str, permission: &str) -> Option<usize> {
     let quoted = format!("\"{permission}\"");
     let mut offset = 0;
@@ -509,8 +653,87 @@ pub fn broken_error(message: &str, span: Span) -> syn::Error {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)] // Tests say what failed by panicking.
 mod tests {
     use super::invokes_catalog_on_crate_file as invokes;
+
+    fn parse(roles: &str) -> Result<super::Catalog, String> {
+        let text = format!(
+            "[permissions]\n\"doc:read\" = \"Read\"\n\"doc:write\" = \"Write\"\n\"doc:admin\" = \"Admin\"\n\n[roles]\n{roles}"
+        );
+        super::parse(std::path::Path::new("authz.toml"), "authz.toml", &text)
+    }
+
+    #[test]
+    fn a_role_holds_the_permissions_of_the_roles_it_includes() {
+        let catalog = parse(
+            "admin = { includes = [\"editor\"], permissions = [\"doc:admin\"] }\n\
+             editor = { includes = [\"reader\"], permissions = [\"doc:write\"] }\n\
+             reader = [\"doc:read\"]\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let granted = |role: &str| {
+            catalog
+                .roles
+                .iter()
+                .find(|(r, _)| r == role)
+                .map(|(_, p)| p.clone())
+                .unwrap_or_default()
+        };
+        // In declaration order: read, write, admin.
+        assert_eq!(granted("admin"), ["doc:read", "doc:write", "doc:admin"]);
+        assert_eq!(granted("editor"), ["doc:read", "doc:write"]);
+        assert_eq!(
+            catalog.includes,
+            [
+                ("admin".to_owned(), vec!["editor".to_owned()]),
+                ("editor".to_owned(), vec!["reader".to_owned()])
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_included_role_is_named_with_the_closest_one() {
+        let error = parse("admin = { includes = [\"editr\"] }\neditor = [\"doc:write\"]\n")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            error.contains("authz.toml:7:")
+                && error
+                    .contains("role `admin` includes `editr`, which is not a role of `[roles]`")
+                && error.contains("editor"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn roles_including_each_other_in_a_circle_are_refused() {
+        let error = parse(
+            "a = { includes = [\"b\"] }\nb = { includes = [\"c\"] }\nc = { includes = [\"a\"] }\n",
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(
+            error.contains(
+                "roles include each other in a circle: `a` includes `b` includes `c` includes `a`"
+            ),
+            "{error}"
+        );
+        let error = parse("a = { includes = [\"a\"] }\n").err().unwrap_or_default();
+        assert!(error.contains("`a` includes `a`"), "{error}");
+    }
+
+    #[test]
+    fn a_role_table_has_includes_and_permissions_only() {
+        let error = parse("a = { include = [\"b\"] }\nb = []\n").err().unwrap_or_default();
+        assert!(
+            error.contains("role `a` has `includes` and `permissions`, not `include`")
+                && error.contains("includes"),
+            "{error}"
+        );
+        let error = parse("a = { permissions = \"doc:read\" }\n").err().unwrap_or_default();
+        assert!(error.contains("`permissions` of role `a` must be a list"), "{error}");
+    }
 
     #[test]
     fn only_code_that_invokes_catalog_on_the_crate_file_counts() {

@@ -55,12 +55,15 @@ pub fn expand_catalog(args: CatalogArgs) -> syn::Result<TokenStream> {
         let granted = granted.iter().map(|p| syn::Ident::new(&catalog::constant_name(p), span));
         quote!(#private::RoleDef { name: #role, permissions: &[#(#granted),*] })
     });
+    let inclusions = found.includes.iter().map(
+        |(role, included)| quote!(#private::Inclusion { role: #role, includes: &[#(#included),*] }),
+    );
     let doc = format!("The permissions and roles declared in `{}`.", found.display);
     let track = found.track();
     Ok(quote! {
         #(#constants)*
         #[doc = #doc]
-        pub static CATALOG: #private::Catalog = #private::Catalog::new(&[#(#defs),*], &[#(#roles),*]);
+        pub static CATALOG: #private::Catalog = #private::Catalog::with_inclusions(&[#(#defs),*], &[#(#roles),*], &[#(#inclusions),*]);
         #track
     })
 }
