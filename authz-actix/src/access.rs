@@ -22,6 +22,8 @@ use std::path::Path;
 
 use authz_core::matrix::{Endpoint, Matrix};
 use authz_core::{Expectation, WhoCan};
+
+pub use authz_core::Lint;
 use toml::de::{DeTable, DeValue};
 
 /// The endpoint `method` `path` names: a path as the matrix writes it (`/projects/{id}`), or one

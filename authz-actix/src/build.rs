@@ -140,7 +140,7 @@ pub fn assert_fresh(path: impl AsRef<Path>, matrix: &Matrix, regenerate: &str) {
     }
 }
 
-const USAGE: &str = "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json] [--expect FILE]";
+const USAGE: &str = "usage: matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json] [--expect FILE] [--lint]";
 
 /// What the `matrix` subcommand was asked, parsed: for apps that parse their command line
 /// themselves (clap, say) and hand the flags over as they are.
@@ -156,6 +156,8 @@ pub struct MatrixCommand {
     pub diff: Option<PathBuf>,
     /// Check the access expectations in this TOML file ([`access`](crate::access)).
     pub expect: Option<PathBuf>,
+    /// Report the declarations' lints ([`Matrix::lints`]); exit 1 when there are any.
+    pub lint: bool,
 }
 
 /// The `matrix` subcommand: parses `args` (what follows `matrix`), then prints, writes or checks.
@@ -175,6 +177,10 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
+            }
+            "--lint" => {
+                command.lint = true;
+                continue;
             }
             other => return usage(&format!("unexpected argument `{other}`")),
         };
@@ -197,13 +203,22 @@ pub fn run(args: impl IntoIterator<Item = String>, matrix: &Matrix, regenerate: 
 impl MatrixCommand {
     /// Prints, writes or checks `matrix`, as [`run`] does once it has parsed its arguments.
     pub fn execute(&self, matrix: &Matrix, regenerate: &str) -> ExitCode {
-        if [self.out.is_some(), self.check.is_some(), self.diff.is_some(), self.expect.is_some()]
-            .iter()
-            .filter(|x| **x)
-            .count()
+        if [
+            self.out.is_some(),
+            self.check.is_some(),
+            self.diff.is_some(),
+            self.expect.is_some(),
+            self.lint,
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count()
             > 1
         {
-            return usage("--out, --check, --diff and --expect cannot be combined");
+            return usage("--out, --check, --diff, --expect and --lint cannot be combined");
+        }
+        if self.lint {
+            return lint(matrix);
         }
         if let Some(file) = &self.expect {
             return expect(file, matrix);
@@ -217,6 +232,21 @@ impl MatrixCommand {
         let rendered = format.render(matrix, regenerate);
         let summary = format!("{} endpoints", matrix.endpoints().len());
         emit(&rendered, self.out.as_deref(), self.check.as_deref(), regenerate, &summary)
+    }
+}
+
+/// `--lint`: 0 without lints, 1 naming each.
+fn lint(matrix: &Matrix) -> ExitCode {
+    let lints = matrix.lints();
+    for lint in &lints {
+        eprintln!("lint: {lint}");
+    }
+    if lints.is_empty() {
+        eprintln!("no lints in {} endpoints", matrix.endpoints().len());
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{} lints", lints.len());
+        ExitCode::from(1)
     }
 }
 

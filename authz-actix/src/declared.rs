@@ -140,7 +140,7 @@ pub static FALLBACK_ROUTE: RouteMeta = RouteMeta {
     line: 0,
     methods: &[],
     path: "",
-    access: Access::Public { reason: "declaration with errors" },
+    access: Access::Public { reason: "declaration with errors", writes: None },
     policy: None,
     visibility: None,
     operation: "",

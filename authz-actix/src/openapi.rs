@@ -140,7 +140,7 @@ fn x_authz(route: &RouteMeta) -> Value {
         json!({ "name": r.name(), "use": if p.filters() { "filter" } else { "enforce" }, "summary": r.meta.summary, "rule": r.meta.rule })
     };
     match &route.access {
-        Access::Public { reason } => {
+        Access::Public { reason, .. } => {
             json!({ "access": "public", "public_reason": reason, "operation": route.operation })
         }
         Access::Gated { requirement, deny, scope } => json!({

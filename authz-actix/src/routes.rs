@@ -237,7 +237,7 @@ impl<'a> Routes<'a> {
             line: here.line(),
             methods: &[],
             path: prefix,
-            access: Access::Public { reason },
+            access: Access::Public { reason, writes: None },
             policy: None,
             visibility: None,
             operation: reason,

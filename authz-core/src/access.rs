@@ -110,6 +110,128 @@ pub struct Expectation {
     pub in_scope: bool,
 }
 
+/// A declaration that is probably a mistake, found by [`Matrix::lints`]: each says which route,
+/// permission or role, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lint {
+    /// A `#[public]` route accepts `POST`, `PUT`, `PATCH` or `DELETE` without saying why anyone
+    /// may write (`writes = "..."`).
+    PublicWrite {
+        /// `METHOD /path`.
+        endpoint: String,
+        /// The handler.
+        handler: &'static str,
+    },
+    /// A permission of the catalog that no route requires and no policy a route applies names.
+    UnusedPermission {
+        /// The permission.
+        permission: &'static str,
+    },
+    /// A role whose permissions no route requires and no policy a route applies names (a role
+    /// with no permissions at all is an identity, not a mistake, and is not reported).
+    RoleGrantsNothingNeeded {
+        /// The role.
+        role: &'static str,
+    },
+    /// A gated route whose requirement no role meets, not even every role held together.
+    Unreachable {
+        /// `METHOD /path`.
+        endpoint: String,
+        /// What it requires.
+        requirement: String,
+    },
+}
+
+impl std::fmt::Display for Lint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Lint::PublicWrite { endpoint, handler } => write!(
+                f,
+                "{endpoint} (`{handler}`) is public and accepts writes without saying why: add \
+                 `writes = \"...\"` to its `#[public]`, or require a permission"
+            ),
+            Lint::UnusedPermission { permission } => write!(
+                f,
+                "permission `{permission}` is in the catalog, but no route requires it and no \
+                 policy a route applies names it"
+            ),
+            Lint::RoleGrantsNothingNeeded { role } => write!(
+                f,
+                "role `{role}` grants nothing any route needs: none of its permissions is required \
+                 by a route or named by a policy a route applies"
+            ),
+            Lint::Unreachable { endpoint, requirement } => write!(
+                f,
+                "{endpoint} requires {requirement}, which no role meets, not even every role held \
+                 together"
+            ),
+        }
+    }
+}
+
+impl Matrix {
+    /// The lints of these declarations: public routes that accept writes without saying why,
+    /// permissions nothing uses, roles that grant nothing any route needs, and routes no role can
+    /// reach (the last three need the catalog). A permission counts as used when a route
+    /// requires it, or a policy a route applies names it in its body (as `#[policy]` read it) or
+    /// its `rule`.
+    pub fn lints(&self) -> Vec<Lint> {
+        let mut lints = Vec::new();
+        for e in self.endpoints() {
+            if let crate::route::Access::Public { writes: None, .. } = e.route.access
+                && matches!(e.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE")
+            {
+                lints.push(Lint::PublicWrite {
+                    endpoint: format!("{} {}", e.method, e.path),
+                    handler: e.route.handler,
+                });
+            }
+        }
+        let Some(catalog) = self.catalog() else { return lints };
+        let mut used: Vec<&str> = Vec::new();
+        for e in self.endpoints() {
+            if let Some(requirement) = e.route.requirement() {
+                used.extend(requirement.permissions().iter().map(|p| p.as_str()));
+            }
+            let policies = e.route.policy.map(|p| p.policy()).into_iter().chain(e.route.visibility);
+            for policy in policies {
+                used.extend(policy.meta.permissions.iter().copied());
+                let rule = policy.meta.rule.unwrap_or_default();
+                used.extend(
+                    rule.split(|c: char| c.is_whitespace() || "()".contains(c))
+                        .filter(|word| crate::permission::validate(word).is_ok()),
+                );
+            }
+        }
+        for def in catalog.permissions() {
+            if !used.contains(&def.permission.as_str()) {
+                lints.push(Lint::UnusedPermission { permission: def.permission.as_str() });
+            }
+        }
+        for role in catalog.roles() {
+            if !role.permissions.is_empty()
+                && !role.permissions.iter().any(|p| used.contains(&p.as_str()))
+            {
+                lints.push(Lint::RoleGrantsNothingNeeded { role: role.name });
+            }
+        }
+        let everyone = catalog.roles().iter().map(|r| r.name);
+        if let Ok((all, _)) = catalog.permissions_for_roles(everyone) {
+            for e in self.endpoints() {
+                if let Some(requirement) = e.route.requirement()
+                    && !requirement.is_satisfied_by_set(&all)
+                {
+                    lints.push(Lint::Unreachable {
+                        endpoint: format!("{} {}", e.method, e.path),
+                        requirement: e.route.requirement_text().unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        lints
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +288,7 @@ mod tests {
                     "/teams/{team_id}/docs",
                     Access::Gated { requirement: R, deny: Deny::NotFound, scope: Some(team) },
                 ),
-                endpoint("GET", "/health", Access::Public { reason: "probes" }),
+                endpoint("GET", "/health", Access::Public { reason: "probes", writes: None }),
             ],
             Some(&CATALOG),
         )

@@ -76,7 +76,7 @@ mod scope;
 mod set;
 mod store;
 
-pub use access::{Expectation, WhoCan};
+pub use access::{Expectation, Lint, WhoCan};
 pub use actor::{Actor, ActorId, Principal, RoleNames, is_owner};
 pub use catalog::{Catalog, CatalogError, Inclusion, PermissionDef, RoleDef, UnknownRole};
 pub use compiled::CompiledRequirement;

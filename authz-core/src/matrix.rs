@@ -350,7 +350,10 @@ fn outcome(view: &RoleView, route: &RouteMeta) -> RoleOutcome {
 /// only requires authentication and defers to a policy.
 fn required_text(route: &RouteMeta) -> String {
     match &route.access {
-        Access::Public { reason } => format!("none (public: {reason})"),
+        Access::Public { reason, writes: None } => format!("none (public: {reason})"),
+        Access::Public { reason, writes: Some(writes) } => {
+            format!("none (public: {reason}; writes: {writes})")
+        }
         Access::Gated { requirement, .. } => {
             if let crate::Requirement::Authenticated = requirement
                 && let Some(RoutePolicy::Enforce(policy)) = route.policy
@@ -513,7 +516,7 @@ mod json {
         pub(super) fn new(e: &'a Row, views: &[(&'a str, RoleView)]) -> Self {
             let r = &e.route;
             let (access, public_reason, requirement, permissions, deny_status) = match &r.access {
-                Access::Public { reason } => ("public", Some(*reason), None, Vec::new(), None),
+                Access::Public { reason, .. } => ("public", Some(*reason), None, Vec::new(), None),
                 Access::Gated { requirement, deny, .. } => (
                     "gated",
                     None,

@@ -40,6 +40,9 @@ pub enum Access {
     Public {
         /// Why the route is open, as written in the marker; shown in the matrix.
         reason: &'static str,
+        /// Why anyone may write through it (`writes = "..."`), for a route that accepts `POST`,
+        /// `PUT`, `PATCH` or `DELETE`: the matrix's lints ask for it.
+        writes: Option<&'static str>,
     },
     /// Callers meeting `requirement` (`#[require_permission(...)]`).
     Gated {
@@ -214,6 +217,9 @@ pub struct PolicyMeta {
     /// The rule in the matrix's words, from `#[policy(rule = "...")]`, e.g.
     /// `project:write OR owner`; shown as the requirement of routes that defer to this policy.
     pub rule: Option<&'static str>,
+    /// The permissions its body names (literals, or the catalog's constants), as `#[policy]`
+    /// read them: what the matrix's lints count as used.
+    pub permissions: &'static [&'static str],
     /// Source file of the declaration.
     pub file: &'static str,
     /// Source line of the declaration.
@@ -225,8 +231,15 @@ mod tests {
     use super::*;
     use crate::permission::Permission;
 
-    static VIEW: PolicyMeta =
-        PolicyMeta { name: "can_view", module: "m", summary: "", rule: None, file: "f", line: 1 };
+    static VIEW: PolicyMeta = PolicyMeta {
+        name: "can_view",
+        module: "m",
+        summary: "",
+        rule: None,
+        permissions: &[],
+        file: "f",
+        line: 1,
+    };
 
     fn route(
         requirement: Requirement,
@@ -281,7 +294,7 @@ mod tests {
         };
         assert_eq!(hidden.refusals(), Refusals::Hidden);
         let public = RouteMeta {
-            access: Access::Public { reason: "probes" },
+            access: Access::Public { reason: "probes", writes: None },
             ..route(read, Deny::Forbidden, None, None)
         };
         assert_eq!(public.refusals().statuses(), [0u16; 0]);

@@ -25,7 +25,7 @@ pub struct Args {
 
 pub enum AccessArgs {
     Gated { requirement: ReqExpr, deny: DenyKind, scope: Option<ScopeArgs> },
-    Public { reason: LitStr },
+    Public { reason: LitStr, writes: Option<LitStr> },
 }
 
 /// The parsed arguments of `catalog!`.
@@ -259,10 +259,11 @@ impl Args {
         })
     }
 
-    /// `#[public("reason", operation = "...", crate = path)]`.
+    /// `#[public("reason", writes = "...", operation = "...", crate = path)]`.
     pub fn parse_public(tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
-        const PUBLIC_KEYS: &[&str] = &["operation", "crate"];
+        const PUBLIC_KEYS: &[&str] = &["writes", "operation", "crate"];
         let mut reason: Option<LitStr> = None;
+        let mut writes = None;
         let mut operation = None;
         let mut krate = None;
         let mut errors = parse_args(
@@ -285,6 +286,12 @@ impl Args {
             }
             },
             |errors, key, value| match key.to_string().as_str() {
+                "writes" => set(
+                    errors,
+                    &mut writes,
+                    key,
+                    parse_string(value, "writes", "writes = \"anyone may sign up\""),
+                ),
                 "operation" => set(errors, &mut operation, key, parse_operation(value)),
                 "crate" => set(errors, &mut krate, key, parse_crate(value)),
                 _ => false,
@@ -301,6 +308,7 @@ impl Args {
             access: AccessArgs::Public {
                 reason: reason
                     .ok_or_else(|| syn::Error::new(Span::call_site(), "missing reason"))?,
+                writes,
             },
             policy: None,
             filter: None,

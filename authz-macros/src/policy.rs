@@ -17,6 +17,7 @@ pub fn expand_policy(args: PolicyArgs, func: syn::ItemFn) -> TokenStream {
         Some(rule) => quote!(::core::option::Option::Some(#rule)),
         None => quote!(::core::option::Option::None),
     };
+    let (mentioned, track) = mentioned_permissions(&func);
     let ident = &func.sig.ident;
     let vis = &func.vis;
     // The policy's record, named like the function in the type namespace, so a route's
@@ -40,11 +41,61 @@ pub fn expand_policy(args: PolicyArgs, func: syn::ItemFn) -> TokenStream {
                 file: ::core::file!(),
                 line: ::core::line!(),
                 rule: #rule,
+                permissions: &[#(#mentioned),*],
             };
 
             impl #private::PolicyRecord for #ident {
                 const META: &'static #private::PolicyMeta = &__AUTHZ_POLICY;
             }
+
+            #track
         };
+    }
+}
+
+/// The permissions the policy's body names — a string literal in the permission grammar, or
+/// (with a catalog) a constant `catalog!()` makes (`PROJECT_WRITE`, `perms::PROJECT_WRITE`) — in
+/// order of appearance, each once; and what tracks the catalog they were read against. What the
+/// matrix's lints count as used.
+fn mentioned_permissions(func: &syn::ItemFn) -> (Vec<String>, TokenStream) {
+    let (catalog, track) = match crate::catalog::for_crate() {
+        crate::catalog::Lookup::Present(catalog) => {
+            let track = catalog.track();
+            (Some(catalog), track)
+        }
+        _ => (None, TokenStream::new()),
+    };
+    let mut found = Vec::new();
+    walk(func.block.to_token_stream(), catalog.as_deref(), &mut found);
+    (found, track)
+}
+
+fn walk(tokens: TokenStream, catalog: Option<&crate::catalog::Catalog>, found: &mut Vec<String>) {
+    for tree in tokens {
+        let named = match tree {
+            proc_macro2::TokenTree::Group(group) => {
+                walk(group.stream(), catalog, found);
+                continue;
+            }
+            proc_macro2::TokenTree::Literal(lit) => {
+                syn::parse2::<syn::LitStr>(lit.into_token_stream())
+                    .ok()
+                    .map(|lit| lit.value())
+                    .filter(|value| authz_core::permission::validate(value).is_ok())
+            }
+            proc_macro2::TokenTree::Ident(ident) => catalog.and_then(|c| {
+                let ident = ident.to_string();
+                c.permissions
+                    .iter()
+                    .find(|(p, _)| crate::catalog::constant_name(p) == ident)
+                    .map(|(p, _)| p.clone())
+            }),
+            proc_macro2::TokenTree::Punct(_) => None,
+        };
+        if let Some(name) = named
+            && !found.contains(&name)
+        {
+            found.push(name);
+        }
     }
 }

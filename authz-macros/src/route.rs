@@ -57,7 +57,13 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
             let deny = deny_tokens(deny);
             quote!(#private::Access::Gated { requirement: #requirement, deny: #deny, scope: #scope })
         }
-        AccessArgs::Public { reason } => quote!(#private::Access::Public { reason: #reason }),
+        AccessArgs::Public { reason, writes } => {
+            let writes = match writes {
+                Some(why) => quote!(::core::option::Option::Some(#why)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(#private::Access::Public { reason: #reason, writes: #writes })
+        }
     };
     // The record `#[policy]` emits beside the function: a braced struct of the function's name,
     // in the type namespace, reached by importing the path as written into an inner block. An

@@ -23,7 +23,7 @@ pub(crate) fn authorization_docs(
         String::new(),
     ];
     match &args.access {
-        AccessArgs::Public { reason } => {
+        AccessArgs::Public { reason, .. } => {
             lines.push(format!("**Public**: {}. No actor is required.", reason.value()))
         }
         AccessArgs::Gated { requirement, deny, scope } => {

@@ -52,6 +52,7 @@ static CAN_EDIT: PolicyMeta = PolicyMeta {
     module: "bench::policies",
     summary: "Owners and editors edit items",
     rule: Some("item:write OR owner"),
+    permissions: &["item:write"],
     file: "benches/src/lib.rs",
     line: 1,
 };
@@ -115,7 +116,7 @@ static TEMPLATES: [RouteMeta; 6] = [
         None,
         "Replace an item",
     ),
-    route(&["GET"], Access::Public { reason: "status pages" }, None, "Read status"),
+    route(&["GET"], Access::Public { reason: "status pages", writes: None }, None, "Read status"),
 ];
 
 /// `n` endpoints over `n / 6` distinct paths, in scrambled order so sorting does real work.

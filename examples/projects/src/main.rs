@@ -6,7 +6,7 @@
 //! projects users token USER                issues another token
 //! projects users revoke USER               revokes every token of USER (none: still exit 0)
 //! projects users list
-//! projects matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json] [--expect FILE]
+//! projects matrix [--format md|json|csv] [--out FILE] [--check FILE] [--diff OLD.json] [--expect FILE] [--lint]
 //! projects who-can METHOD PATH             the roles that may call it, globally and in a team
 //! projects openapi [--out FILE] [--check FILE]
 //! projects teams add NAME                  prints {"id":N,"name":"NAME"}
@@ -102,6 +102,10 @@ enum Command {
         /// one violated.
         #[arg(long, value_name = "FILE")]
         expect: Option<PathBuf>,
+        /// Report probable mistakes in the declarations (public writes without a reason, unused
+        /// permissions, roles nothing needs, unreachable routes); exit 1 when there are any.
+        #[arg(long)]
+        lint: bool,
     },
     /// Print who may call METHOD PATH: the roles (held globally), the roles held inside a team,
     /// then any policy that still decides per resource. PATH as the matrix writes it
@@ -217,8 +221,8 @@ fn main() -> ExitCode {
             }
         };
     }
-    if let Command::Matrix { format, out, check, diff, expect } = cli.command {
-        let command = MatrixCommand { format, out, check, diff, expect };
+    if let Command::Matrix { format, out, check, diff, expect, lint } = cli.command {
+        let command = MatrixCommand { format, out, check, diff, expect, lint };
         return command.execute(
             &authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)),
             REGENERATE,
