@@ -51,8 +51,9 @@ impl std::fmt::Display for Resource<'_> {
 /// reports that on a closed stderr) loses the event, not the request: the refusal is still
 /// answered.
 macro_rules! audit {
-    // `missing = ...`: for a refusal for permissions the actor lacks, which ones.
-    ($level:ident, $req:expr, $route:expr, $actor:expr, ($outcome:expr, $reason:expr), $text:expr, $status:expr, $metered:expr $(, missing = $missing:expr)?) => {{
+    // More fields, displayed: `missing = ...` (for a refusal for permissions the actor lacks,
+    // which ones), `policy_reason = ...` (a service policy's logged reason).
+    ($level:ident, $req:expr, $route:expr, $actor:expr, ($outcome:expr, $reason:expr), $text:expr, $status:expr, $metered:expr $(, $key:ident = $value:expr)*) => {{
         let outcome: $crate::telemetry::Outcome = $outcome;
         let (meter, started): (&$crate::telemetry::Meter, $crate::telemetry::Started) = $metered;
         let http = $crate::telemetry::http(&$req);
@@ -71,7 +72,7 @@ macro_rules! audit {
             requirement = %$route.requirement_text().unwrap_or_else(|| "public".to_owned()),
             decision = outcome.decision(),
             reason = $text,
-            $(missing = %$missing,)?
+            $($key = %$value,)*
             status = $status,
             decision_id = %id,
             matrix = %$crate::audit::digest(http),
@@ -121,6 +122,7 @@ pub(crate) fn audit_outcome<B>(
     res: &ServiceResponse<B>,
     route: &'static RouteMeta,
     resolution: &Resolution,
+    in_scope: bool,
     meter: &Meter,
 ) -> Option<problem::Refusal> {
     let req = res.request();
@@ -131,6 +133,7 @@ pub(crate) fn audit_outcome<B>(
     let refusal = matches!(res.status().as_u16(), 401 | 403 | 404)
         .then(|| res.response().extensions().get::<problem::Mark>().copied())
         .flatten();
+    let policy_reason = PolicyReason(refusal.map_or("", |mark| mark.refused().reason));
     match refusal.map(problem::Mark::error) {
         // Answered as a hidden one, logged as what it is.
         Some(AuthzError::Missing) => audit!(
@@ -151,7 +154,8 @@ pub(crate) fn audit_outcome<B>(
             (Outcome::Deny, Reason::Policy),
             "hidden by a service-level policy",
             404,
-            metered
+            metered,
+            policy_reason = policy_reason
         ),
         Some(err) => audit!(
             info,
@@ -168,7 +172,8 @@ pub(crate) fn audit_outcome<B>(
             ),
             "refused by a service-level policy",
             err.status(),
-            metered
+            metered,
+            policy_reason = policy_reason
         ),
         None => audit!(
             debug,
@@ -176,12 +181,27 @@ pub(crate) fn audit_outcome<B>(
             route,
             actor_label(resolution),
             (Outcome::Allow, Reason::Requirement),
-            "requirement met",
+            // What satisfied it: the actor's global permissions, or its roles in the scope the
+            // path names (the event's `resource`).
+            if in_scope { "requirement met in the scope" } else { "requirement met" },
             res.status().as_u16(),
             metered
         ),
     }
     refusal.map(problem::Mark::refusal)
+}
+
+/// A service policy's logged reason (`Decision::deny("...")`), escaped as the resource is; `-`
+/// for a bare `AuthzError`.
+struct PolicyReason(&'static str);
+
+impl std::fmt::Display for PolicyReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("-");
+        }
+        write!(f, "\"{}\"", self.0.escape_debug())
+    }
 }
 
 pub(crate) fn actor_label(resolution: &Resolution) -> String {

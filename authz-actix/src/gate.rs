@@ -180,7 +180,8 @@ where
     ) -> State<S::Future> {
         let judge = self.judge(started);
         match catch_unwind(AssertUnwindSafe(|| judge.decide(&req, &resolution))) {
-            Ok(Ok(Verdict::Allow)) => self.call(req, resolution, started),
+            Ok(Ok(Verdict::Allow)) => self.call(req, resolution, started, false),
+            Ok(Ok(Verdict::AllowInScope)) => self.call(req, resolution, started, true),
             Ok(Ok(Verdict::InScope(scope))) => self.ask_store(req, resolution, scope, started),
             Ok(Err(refusal)) => self.refuse(req, refusal),
             Err(_) => {
@@ -206,10 +207,11 @@ where
         req: ServiceRequest,
         resolution: Resolution,
         started: Started,
+        in_scope: bool,
     ) -> State<S::Future> {
         self.meter.decided(req.request(), Outcome::Allow, started);
         let request = (!self.exclusive).then(|| req.request().clone());
-        State::Calling { fut: self.service.call(req), request, resolution }
+        State::Calling { fut: self.service.call(req), request, resolution, in_scope }
     }
 
     /// Global permissions did not suffice: the actor's roles in `scope` decide, from the app's
@@ -260,7 +262,7 @@ where
         match answer {
             Ok((scoped, mask)) => {
                 match self.judge(started).in_scope(&req, &**actor, &scoped, mask) {
-                    Ok(_) => self.call(req, resolution, started),
+                    Ok(_) => self.call(req, resolution, started, true),
                     Err(refusal) => self.refuse(req, refusal),
                 }
             }
@@ -305,7 +307,7 @@ pin_project_lite::pin_project! {
         Scoping { fut: LocalBoxFuture<'static, (Result<(PermissionSet, u64), GrantError>, Started)>, req: Option<ServiceRequest>, resolution: Resolution, started: Started },
         // The handler, with the actor it is served for (for the audit) and, unless the route's
         // own middleware may need the request to itself, a handle for a panic's answer.
-        Calling { #[pin] fut: F, request: Option<actix_web::HttpRequest>, resolution: Resolution },
+        Calling { #[pin] fut: F, request: Option<actix_web::HttpRequest>, resolution: Resolution, in_scope: bool },
         // Boxed: an allowed request's future carries no room for a response.
         Refused { res: Option<Box<ServiceResponse>> },
     }
@@ -373,17 +375,26 @@ where
                         res.take().map(|res| *res).ok_or_else(polled_after_completion),
                     );
                 }
-                StateProj::Calling { fut, request, resolution } => {
+                StateProj::Calling { fut, request, resolution, in_scope } => {
                     let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
                     return match polled {
                         Ok(Poll::Pending) => Poll::Pending,
                         Ok(Poll::Ready(Ok(res))) => {
-                            let refusal = audit_outcome(&res, route, resolution, &this.inner.meter);
+                            let refusal = audit_outcome(
+                                &res,
+                                route,
+                                resolution,
+                                *in_scope,
+                                &this.inner.meter,
+                            );
                             let mut res = match refusal {
                                 Some(_) => problem::reshape(res, this.inner.responder)
                                     .unwrap_or_else(problem::boxed),
                                 None => problem::boxed(res),
                             };
+                            if this.inner.meter.explains() && refusal.is_some() {
+                                res = problem::explained_policy(res, this.inner.responder);
+                            }
                             if this.inner.meter.explains() {
                                 let (req, status) = (res.request().clone(), res.status());
                                 problem::stamp_decision_id(&req, status, res.headers_mut());
@@ -479,7 +490,10 @@ fn app_grants(req: &ServiceRequest) -> Option<&Grants> {
 
 /// What the gate does with a request once the actor is known.
 enum Verdict {
+    /// Met by the actor's global permissions.
     Allow,
+    /// Met by the roles the actor holds in the route's scope.
+    AllowInScope,
     /// Global permissions fall short; the actor's roles in this scope decide.
     InScope(Scope),
 }
@@ -519,7 +533,7 @@ impl Judge<'_> {
         let check = ScopedCheck { allowed, member: Some(mask != 0) };
         let id = actor.actor_id();
         match check.refusal(*deny, *outsiders) {
-            None => Ok(Verdict::Allow),
+            None => Ok(Verdict::AllowInScope),
             Some(denial) => {
                 if check.member == Some(true) {
                     let missing =

@@ -121,7 +121,7 @@ pub mod test;
 pub use authz_core::{
     Actor, ActorId, Authorizer, AuthzError, Catalog, CatalogError, DEFAULT_TTL, Decision, Deny,
     GrantError, GrantStore, Grants, Inclusion, InvalidPermission, Permission, PermissionDef,
-    PermissionSet, Principal, RoleDef, RoleNames, Scope, ScopedCheck, Scopes, StoreFuture,
+    PermissionSet, Principal, Refused, RoleDef, RoleNames, Scope, ScopedCheck, Scopes, StoreFuture,
     UnknownRole, is_owner,
 };
 pub use authz_core::{condition, diff, escalation, matrix};

@@ -33,7 +33,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
-use authz_core::AuthzError;
+use authz_core::{AuthzError, Refused};
 
 /// The media type of every denial body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -60,15 +60,20 @@ fn problem_with(status: StatusCode, body: &'static str) -> HttpResponse {
 /// Marks a response as an authorization refusal, so the gate audits it as the denial (and
 /// reshapes it with the app's responder).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Mark(AuthzError);
+pub(crate) struct Mark(Refused);
 
 impl Mark {
     pub(crate) fn error(self) -> AuthzError {
+        self.0.error
+    }
+
+    /// The policy's reasons, when a service refused with a `Decision`'s.
+    pub(crate) fn refused(self) -> Refused {
         self.0
     }
 
     pub(crate) fn refusal(self) -> Refusal {
-        Refusal::from(self.0)
+        Refusal::from(self.0.error)
     }
 }
 
@@ -132,10 +137,17 @@ pub(crate) struct AppResponder(pub(crate) Rc<ShapeFn>);
 /// What shapes a refusal for a request.
 pub(crate) type ShapeFn = dyn Fn(&HttpRequest, Refusal) -> HttpResponse;
 
-/// The response for `err`, generic. A 401 carries `WWW-Authenticate: Bearer`.
-pub fn response(err: AuthzError) -> HttpResponse {
-    let mut res = bare_response(err);
-    res.extensions_mut().insert(Mark(err));
+/// The response for `err` (an [`AuthzError`], or a policy's [`Refused`] with its reasons),
+/// generic. A 401 carries `WWW-Authenticate: Bearer`.
+pub fn response(err: impl Into<Refused>) -> HttpResponse {
+    refused_response(err.into())
+}
+
+/// The generic response for a policy's refusal, its reasons kept for the audit event and, when
+/// the app explains refusals, a `403`'s body.
+fn refused_response(refused: Refused) -> HttpResponse {
+    let mut res = bare_response(refused.error);
+    res.extensions_mut().insert(Mark(refused));
     res
 }
 
@@ -148,10 +160,10 @@ pub fn respond(req: &HttpRequest, refusal: Refusal) -> HttpResponse {
 
 /// The answer to `req` for a resource that does not exist: byte for byte what a hidden one gets
 /// ([`respond`] with [`Refusal::NotFound`]; a responder cannot tell the two apart), audited as
-/// not found rather than as a denial — `Denied(AuthzError::Missing)` for code that has a request.
+/// not found rather than as a denial — `Denied::from(AuthzError::Missing)` for code that has a request.
 pub fn missing(req: &HttpRequest) -> HttpResponse {
     let mut res = respond(req, Refusal::NotFound);
-    res.extensions_mut().insert(Mark(AuthzError::Missing));
+    res.extensions_mut().insert(Mark(Refused::from(AuthzError::Missing)));
     res
 }
 
@@ -186,7 +198,7 @@ pub(crate) fn shaped(
         res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     if let Some(err) = refusal.error() {
-        res.extensions_mut().insert(Mark(err));
+        res.extensions_mut().insert(Mark(Refused::from(err)));
     }
     res.extensions_mut().insert(refusal);
     res
@@ -416,12 +428,29 @@ pub(crate) fn has_body(req: &actix_web::dev::ServiceRequest) -> bool {
 ///     Ok(HttpResponse::Ok().finish())
 /// }
 /// ```
+///
+/// A `Denied` from [`Authorizer::require`](crate::Authorizer::require) keeps the policy's
+/// reasons: the audit event logs the one for the log (`policy_reason`), and an app that explains
+/// refusals ([`Explain`]) shows the one the policy marked safe to show in a `403`'s body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Denied(pub AuthzError);
+pub struct Denied(pub Refused);
+
+impl Denied {
+    /// How the refusal is answered.
+    pub fn error(&self) -> AuthzError {
+        self.0.error
+    }
+}
 
 impl From<AuthzError> for Denied {
     fn from(err: AuthzError) -> Self {
-        Denied(err)
+        Denied(Refused::from(err))
+    }
+}
+
+impl From<Refused> for Denied {
+    fn from(refused: Refused) -> Self {
+        Denied(refused)
     }
 }
 
@@ -435,13 +464,13 @@ impl std::error::Error for Denied {}
 
 impl ResponseError for Denied {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.0.error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// The generic body; behind a gate, the app's responder reshapes it (a `Denied` knows no
     /// request).
     fn error_response(&self) -> HttpResponse {
-        response(self.0)
+        refused_response(self.0)
     }
 }
 
@@ -483,6 +512,38 @@ pub(crate) fn explain(
     if deny == authz_core::Deny::Forbidden && req.app_data::<Explain>().is_some() {
         actix_web::HttpMessage::extensions_mut(req).insert(Lacked(missing));
     }
+}
+
+/// A service policy's `403`, when the app explains refusals: the generic body with the reason
+/// the policy marked safe to show (`Decision::show`) as the RFC 9457 extension member `reason`.
+/// Anything else — another status, no shown reason, a body a responder shaped — is unchanged.
+pub(crate) fn explained_policy(
+    res: actix_web::dev::ServiceResponse,
+    route: Option<RouteResponder>,
+) -> actix_web::dev::ServiceResponse {
+    if res.status() != StatusCode::FORBIDDEN || custom(res.request(), route) {
+        return res;
+    }
+    let Some(shown) = res.response().extensions().get::<Mark>().and_then(|mark| mark.0.shown)
+    else {
+        return res;
+    };
+    let mut body = FORBIDDEN.trim_end_matches('}').to_owned();
+    body.push_str(",\"reason\":\"");
+    for c in shown.chars() {
+        match c {
+            '"' => body.push_str("\\\""),
+            '\\' => body.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => body.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => body.push(c),
+        }
+    }
+    body.push_str("\"}");
+    res.map_body(|head, _| {
+        // The length is the new body's.
+        head.headers.remove(header::CONTENT_LENGTH);
+        BoxBody::new(body)
+    })
 }
 
 /// The header carrying a decision's id when the app explains refusals ([`Explain`]).

@@ -4,15 +4,17 @@ use core::fmt;
 
 /// The outcome of a policy: allowed or not, and why.
 ///
-/// Policies may return `bool`; returning a `Decision` adds a reason for audit logs (never shown to
-/// the client).
+/// Policies may return `bool`; returning a `Decision` adds a reason for the audit log, and
+/// optionally ([`show`](Self::show)) a reason that is safe to show the client, which an app that
+/// explains refusals puts in a `403`'s body (never a `404`'s).
 ///
 /// ```
 /// use authz_core::Decision;
 ///
-/// let d = Decision::deny("project is archived");
+/// let d = Decision::deny("project 7 archived by job 42 on 2026-11-30").show("archived");
 /// assert!(!d.is_allowed());
-/// assert_eq!(d.reason(), "project is archived");
+/// assert_eq!(d.reason(), "project 7 archived by job 42 on 2026-11-30");
+/// assert_eq!(d.shown(), Some("archived"));
 /// assert!(Decision::from(true).is_allowed());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,17 +22,29 @@ use core::fmt;
 pub struct Decision {
     allowed: bool,
     reason: &'static str,
+    shown: Option<&'static str>,
 }
 
 impl Decision {
     /// Allowed, for `reason`.
     pub const fn allow(reason: &'static str) -> Self {
-        Decision { allowed: true, reason }
+        Decision { allowed: true, reason, shown: None }
     }
 
-    /// Refused, for `reason`.
+    /// Refused, for `reason` (logged, never shown).
     pub const fn deny(reason: &'static str) -> Self {
-        Decision { allowed: false, reason }
+        Decision { allowed: false, reason, shown: None }
+    }
+
+    /// The same decision with `text` as the reason the client may be shown: a word or a phrase
+    /// that names no permission, policy or other resource (`"archived"`, `"locked"`).
+    pub const fn show(self, text: &'static str) -> Self {
+        Decision { shown: Some(text), ..self }
+    }
+
+    /// The reason the client may be shown, if the policy gave one.
+    pub const fn shown(&self) -> Option<&'static str> {
+        self.shown
     }
 
     /// Whether the action may proceed.
@@ -116,6 +130,45 @@ impl From<Deny> for AuthzError {
     }
 }
 
+/// A policy's refusal: the error it answers with, and the decision's reasons — the one logged
+/// (in the audit event, as `policy_reason`), and the one that may be shown. Converts into the
+/// bare [`AuthzError`] (`?` in a function returning `Result<_, AuthzError>`), losing the reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Refused {
+    /// How the refusal is answered.
+    pub error: AuthzError,
+    /// Why, for the log; empty when the refusal came from a bare `AuthzError`.
+    pub reason: &'static str,
+    /// Why, for the client (`Decision::show`).
+    pub shown: Option<&'static str>,
+}
+
+impl From<AuthzError> for Refused {
+    fn from(error: AuthzError) -> Self {
+        Refused { error, reason: "", shown: None }
+    }
+}
+
+impl From<Refused> for AuthzError {
+    fn from(refused: Refused) -> Self {
+        refused.error
+    }
+}
+
+impl PartialEq<AuthzError> for Refused {
+    fn eq(&self, other: &AuthzError) -> bool {
+        self.error == *other
+    }
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// Turns policy decisions into errors, so services read "load, authorize, then mutate":
 ///
 /// ```
@@ -125,18 +178,24 @@ impl From<Deny> for AuthzError {
 /// fn can_view(p: &Project) -> bool { p.is_public }
 ///
 /// let private = Project { is_public: false };
-/// assert_eq!(Authorizer::require(can_view(&private), Deny::NotFound), Err(AuthzError::NotFound));
+/// let refused = Authorizer::require(can_view(&private), Deny::NotFound).unwrap_err();
+/// assert_eq!(refused.error, AuthzError::NotFound);
 /// assert_eq!(Authorizer::require(true, Deny::Forbidden), Ok(()));
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Authorizer;
 
 impl Authorizer {
-    /// `Ok(())` when `decision` allows; otherwise the error `deny` names.
-    pub fn require(decision: impl Into<Decision>, deny: Deny) -> Result<(), AuthzError> {
+    /// `Ok(())` when `decision` allows; otherwise the error `deny` names, with the decision's
+    /// reasons.
+    pub fn require(decision: impl Into<Decision>, deny: Deny) -> Result<(), Refused> {
         let decision = decision.into();
         // Not logged here: the HTTP layer audits the refusal with its route; other callers (jobs,
         // CLIs) know their context and log it themselves.
-        if decision.is_allowed() { Ok(()) } else { Err(deny.into()) }
+        if decision.is_allowed() {
+            Ok(())
+        } else {
+            Err(Refused { error: deny.into(), reason: decision.reason, shown: decision.shown })
+        }
     }
 }

@@ -48,7 +48,7 @@
 //! let bob = CATALOG.actor(2, ["member"]).unwrap();
 //! let theirs = Project { owner_id: 3, is_archived: false, allow_owner_edits: true };
 //! let his = Project { owner_id: 2, ..theirs };
-//! assert_eq!(Authorizer::require(can_edit_project(&bob, &theirs), Deny::Forbidden), Err(AuthzError::Forbidden));
+//! assert_eq!(Authorizer::require(can_edit_project(&bob, &theirs), Deny::Forbidden).map_err(|r| r.error), Err(AuthzError::Forbidden));
 //! assert_eq!(Authorizer::require(can_edit_project(&bob, &his), Deny::Forbidden), Ok(()));
 //! ```
 //!
@@ -80,7 +80,7 @@ pub use access::{Expectation, Lint, WhoCan};
 pub use actor::{Actor, ActorId, Principal, RoleNames, is_owner};
 pub use catalog::{Catalog, CatalogError, Inclusion, PermissionDef, RoleDef, UnknownRole};
 pub use compiled::CompiledRequirement;
-pub use decision::{Authorizer, AuthzError, Decision, Deny};
+pub use decision::{Authorizer, AuthzError, Decision, Deny, Refused};
 pub use grants::{DEFAULT_CAPACITY, DEFAULT_TTL, Grants, ScopedCheck};
 pub use permission::{InvalidPermission, Permission};
 pub use requirement::Requirement;

@@ -152,7 +152,7 @@ async fn whoami(actor: authz_actix::CurrentActor) -> HttpResponse {
 #[require_permission("project:read")]
 #[actix_web::post("/denied")]
 async fn denied() -> Result<HttpResponse, authz_actix::Denied> {
-    Err(authz_actix::Denied(authz_actix::AuthzError::Forbidden))
+    Err(authz_actix::Denied::from(authz_actix::AuthzError::Forbidden))
 }
 
 /// Panics before the body is read.

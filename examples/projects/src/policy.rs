@@ -57,7 +57,7 @@ pub fn can_view_project(viewer: &Viewer<'_>, project: &Project) -> bool {
 #[policy(rule = "not archived, and project:write OR (owner AND allow_owner_edits)")]
 pub fn can_edit_project(actor: &Actor, project: &Project, patch: &ProjectPatch) -> Decision {
     if project.is_archived {
-        return Decision::deny("project is archived");
+        return Decision::deny("project is archived").show("archived");
     }
     if actor.has(PROJECT_WRITE) {
         return Decision::allow("project:write");
@@ -78,7 +78,7 @@ pub fn can_delete_project(actor: &Actor, project: &Project) -> Decision {
         return Decision::deny("no project:delete");
     }
     if project.is_locked {
-        return Decision::deny("project is locked");
+        return Decision::deny("project is locked").show("locked");
     }
     Decision::allow("project:delete")
 }

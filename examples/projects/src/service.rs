@@ -2,7 +2,9 @@
 //! between the check and the write. HTTP handlers, CLI commands and the background job all come
 //! through here with an `Actor`, so they share one set of rules.
 
-use authz_actix::{Actor, ActorId, Authorizer, AuthzError, Deny, GrantError, Grants, Scope};
+use authz_actix::{
+    Actor, ActorId, Authorizer, AuthzError, Deny, GrantError, Grants, Refused, Scope,
+};
 
 use crate::db::{Backend, Db, now};
 use crate::model::{Member, NewProject, NewTeamProject, Project, ProjectPatch, check_name};
@@ -19,9 +21,9 @@ pub const TEAM: &str = "team";
 /// Why a service call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    /// Refused by a policy, or hidden.
+    /// Refused by a policy (with its reasons), or hidden.
     #[error(transparent)]
-    Denied(#[from] AuthzError),
+    Denied(#[from] Refused),
     /// The request is well-formed but says something impossible.
     #[error("{0}")]
     Invalid(&'static str),
@@ -35,6 +37,12 @@ pub enum ServiceError {
     /// The grant store failed: refused (fails closed), details logged.
     #[error("grant store error")]
     Grants(#[from] GrantError),
+}
+
+impl From<AuthzError> for ServiceError {
+    fn from(error: AuthzError) -> Self {
+        ServiceError::Denied(error.into())
+    }
 }
 
 /// Projects, with every rule applied.
@@ -207,7 +215,7 @@ impl ProjectService {
             .bind(team)
             .fetch_optional(&self.db.pool)
             .await?;
-        exists.map(drop).ok_or(ServiceError::Denied(AuthzError::Missing))
+        exists.map(drop).ok_or(ServiceError::from(AuthzError::Missing))
     }
 
     /// The projects of `team`, for an actor reading there (the route's gate asked the same
@@ -305,7 +313,7 @@ impl ProjectService {
             .await?;
         drop(conn);
         // The path names no user: what a missing resource gets.
-        exists.ok_or(ServiceError::Denied(AuthzError::Missing))?;
+        exists.ok_or(ServiceError::from(AuthzError::Missing))?;
         let (who, scope) = (ActorId::Int(user), Scope::new(TEAM, team));
         let replaced = self.roles_in(&who, scope).await?;
         let replaced: Vec<&str> = replaced.iter().map(String::as_str).collect();
@@ -330,13 +338,13 @@ impl ProjectService {
         let (who, scope) = (ActorId::Int(user), Scope::new(TEAM, team));
         let held = self.roles_in(&who, scope).await?;
         if held.is_empty() {
-            return Err(ServiceError::Denied(AuthzError::Missing));
+            return Err(ServiceError::from(AuthzError::Missing));
         }
         let held: Vec<&str> = held.iter().map(String::as_str).collect();
         let granter = self.standing(actor, Some(team)).await?;
         Authorizer::require(can_change_role(&granter, None, &held), Deny::Forbidden)?;
         match self.db.grants.revoke(&who, scope, None).await? {
-            0 => Err(ServiceError::Denied(AuthzError::Missing)),
+            0 => Err(ServiceError::from(AuthzError::Missing)),
             _ => {
                 tracing::info!(actor = %actor.id(), team, user, "team roles revoked");
                 Ok(())
@@ -425,7 +433,7 @@ impl ProjectService {
             match self.update(actor, id, patch).await {
                 Ok(_) => archived.push(id),
                 Err(ServiceError::Denied(e)) => {
-                    tracing::warn!(actor = %actor.id(), project = id, error = %e, "not archived: refused")
+                    tracing::warn!(actor = %actor.id(), project = id, error = %e, reason = e.reason, "not archived: refused")
                 }
                 Err(e) => return Err(e),
             }

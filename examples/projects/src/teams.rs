@@ -113,7 +113,9 @@ impl Teams {
         let (found, id) = self.team_and_user(team, user).await?;
         match ProjectService::new(self.db.clone()).remove_member(&cli_actor(), found.id, id).await {
             Ok(()) => Ok(true),
-            Err(ServiceError::Denied(authz_actix::AuthzError::Missing)) => Ok(false),
+            Err(ServiceError::Denied(refused)) if refused == authz_actix::AuthzError::Missing => {
+                Ok(false)
+            }
             Err(e) => Err(e.into()),
         }
     }

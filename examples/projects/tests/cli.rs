@@ -417,3 +417,50 @@ fn metrics_are_served_on_their_own_listener() {
     assert_eq!(http(metrics, "GET", "/projects", &[]).expect("metrics port").status, 404);
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A policy's reasons, on a real server: the audit event logs the one for the log
+/// (`policy_reason`) with or without `--explain`; with it, the 403 shows only the one the policy
+/// marked safe to show (`"reason":"archived"`).
+#[test]
+fn a_policy_shows_only_the_reason_it_marked_safe() {
+    for explain in [false, true] {
+        let (dir, url) = temp_db(if explain { "reason-on" } else { "reason-off" });
+        let addr = free_port();
+        let flags: &[&str] = if explain { &["--explain"] } else { &[] };
+        let (server, lines, logs) = serve_with(&url, addr, true, flags);
+        let auth = format!("Bearer {}", token(&lines, "alice"));
+        let send = |method: &str, path: &str, body: &[u8]| {
+            authz_tests::http_bytes(
+                addr,
+                method,
+                path.as_bytes(),
+                &[("authorization", auth.as_bytes()), ("content-type", b"application/json")],
+                body,
+            )
+            .expect("response")
+        };
+        let created = send("POST", "/projects", br#"{"name":"old"}"#);
+        assert_eq!(created.status, 201);
+        let id: serde_json::Value = serde_json::from_slice(&created.body).expect("JSON");
+        let path = format!("/projects/{}", id["id"]);
+        assert_eq!(send("PATCH", &path, br#"{"is_archived":true}"#).status, 200);
+        let refused = send("PATCH", &path, br#"{"name":"new"}"#);
+        assert_eq!(refused.status, 403);
+        let body: serde_json::Value = serde_json::from_slice(&refused.body).expect("problem JSON");
+        if explain {
+            assert_eq!(body["reason"], "archived", "{body}");
+        } else {
+            assert_eq!(body.get("reason"), None, "off by default: {body}");
+        }
+        assert_eq!(body.get("missing"), None, "{body}");
+        drop(server);
+        let logged: Vec<String> = logs.try_iter().collect();
+        assert!(
+            logged.iter().any(|l| l.contains("reason=\"refused by a service-level policy\"")
+                && l.contains("policy_reason=\"project is archived\"")),
+            "the logged reason, with or without --explain: {logged:?}"
+        );
+        assert!(!String::from_utf8_lossy(&refused.body).contains("project is archived"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

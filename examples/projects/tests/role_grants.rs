@@ -57,8 +57,11 @@ fn expected(
 fn status<T>(result: &Result<T, ServiceError>) -> u16 {
     match result {
         Ok(_) => 0,
-        Err(ServiceError::Denied(AuthzError::Forbidden)) => 403,
-        Err(ServiceError::Denied(AuthzError::NotFound | AuthzError::Missing)) => 404,
+        Err(ServiceError::Denied(refused)) => match refused.error {
+            AuthzError::Forbidden => 403,
+            AuthzError::NotFound | AuthzError::Missing => 404,
+            AuthzError::Unauthenticated => 401,
+        },
         Err(ServiceError::Invalid(_)) => 422,
         Err(ServiceError::Conflict(_)) => 409,
         Err(e) => panic!("unexpected error: {e}"),
