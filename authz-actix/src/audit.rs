@@ -58,9 +58,10 @@ macro_rules! audit {
         let (meter, started): (&$crate::telemetry::Meter, $crate::telemetry::Started) = $metered;
         let http = $crate::telemetry::http(&$req);
         meter.count(http, outcome, $reason, started);
-        let id = $crate::audit::DecisionId::next();
+        // Drawn only when the event is written or the answer carries it.
+        let id = ::std::cell::OnceCell::new();
         if meter.explains() {
-            $crate::problem::keep_decision_id(http, id);
+            $crate::problem::keep_decision_id(http, *id.get_or_init($crate::audit::DecisionId::next));
         }
         ::std::mem::drop(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| tracing::$level!(
             target: "authz",
@@ -74,7 +75,7 @@ macro_rules! audit {
             reason = $text,
             $($key = %$value,)*
             status = $status,
-            decision_id = %id,
+            decision_id = %$crate::audit::LazyId(&id),
             matrix = %$crate::audit::digest(http),
             "authorization decision"
         ))));
@@ -107,6 +108,15 @@ impl DecisionId {
 impl std::fmt::Display for DecisionId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:016x}", self.0)
+    }
+}
+
+/// A decision id drawn when first shown.
+pub(crate) struct LazyId<'a>(pub(crate) &'a std::cell::OnceCell<DecisionId>);
+
+impl std::fmt::Display for LazyId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.get_or_init(DecisionId::next).fmt(f)
     }
 }
 

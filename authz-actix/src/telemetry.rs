@@ -408,19 +408,27 @@ impl On {
         });
     }
 
+    #[inline]
     fn count(&self, method: &Method, outcome: Outcome, reason: Reason, started: Started) {
         let slot = self.method_slot(method);
-        self.decisions
-            [(slot * Outcome::ALL.len() + outcome as usize) * Reason::COUNT + reason.index()]
-        .get_or_init(|| {
-            metrics::counter!(
-                DECISIONS,
-                self.labels(slot, &[("outcome", outcome.label()), ("reason", reason.label())])
-            )
-        })
-        .increment(1);
+        let index = (slot * Outcome::ALL.len() + outcome as usize) * Reason::COUNT + reason.index();
+        match self.decisions.get(index).and_then(OnceCell::get) {
+            Some(counter) => counter.increment(1),
+            None => self.first_count(index, slot, outcome, reason),
+        }
         if let Started(Some(start)) = started {
             self.decided(method, outcome, start);
+        }
+    }
+
+    /// The first decision of its kind at this gate: the counter registered, then counted. Out of
+    /// line, so the counting path stays a lookup and an increment.
+    #[cold]
+    #[inline(never)]
+    fn first_count(&self, index: usize, slot: usize, outcome: Outcome, reason: Reason) {
+        let labels = self.labels(slot, &[("outcome", outcome.label()), ("reason", reason.label())]);
+        if let Some(cell) = self.decisions.get(index) {
+            cell.get_or_init(|| metrics::counter!(DECISIONS, labels)).increment(1);
         }
     }
 
