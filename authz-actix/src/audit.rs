@@ -165,6 +165,7 @@ pub(crate) fn audit_outcome<B>(
             "hidden by a service-level policy",
             404,
             metered,
+            policy = PolicyName(route),
             policy_reason = policy_reason
         ),
         Some(err) => audit!(
@@ -183,6 +184,7 @@ pub(crate) fn audit_outcome<B>(
             "refused by a service-level policy",
             err.status(),
             metered,
+            policy = PolicyName(route),
             policy_reason = policy_reason
         ),
         None => audit!(
@@ -199,6 +201,47 @@ pub(crate) fn audit_outcome<B>(
         ),
     }
     refusal.map(problem::Mark::refusal)
+}
+
+/// The scope a scoped route's path names (`team 7`), as actix decoded its id; `-` if none.
+pub(crate) struct ScopeOf<'a>(
+    pub(crate) &'static RouteMeta,
+    pub(crate) &'a actix_web::dev::Path<actix_web::dev::Url>,
+);
+
+impl std::fmt::Display for ScopeOf<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scope = self.0.scope().and_then(|scope| {
+            let id = self.1.get(scope.param).and_then(authz_core::Scope::parse_id)?;
+            Some(authz_core::Scope::new(scope.kind, id))
+        });
+        match scope {
+            Some(scope) => write!(f, "\"{scope}\""),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+/// The policies a route applies (`policy`/`filter`, then `visibility`), as declared; `-` when it
+/// declares none (the service's code refused on its own).
+struct PolicyName(&'static RouteMeta);
+
+impl std::fmt::Display for PolicyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let route = self.0;
+        let mut names = route
+            .policy
+            .map(|p| p.policy().name())
+            .into_iter()
+            .chain(route.visibility.map(|v| v.name()));
+        match names.next() {
+            None => f.write_str("-"),
+            Some(first) => {
+                f.write_str(first)?;
+                names.try_for_each(|name| write!(f, ",{name}"))
+            }
+        }
+    }
 }
 
 /// A service policy's logged reason (`Decision::deny("...")`), escaped as the resource is; `-`

@@ -547,7 +547,8 @@ impl Judge<'_> {
                         "requirement not met in the scope",
                         denial.status(),
                         (self.meter, self.started),
-                        missing = problem::Missing(&missing)
+                        missing = problem::Missing(&missing),
+                        scope = crate::audit::ScopeOf(route, req.match_info())
                     );
                     problem::explain(req, denial, missing);
                 } else {
@@ -559,7 +560,8 @@ impl Judge<'_> {
                         (Outcome::Deny, Reason::NoRoleInScope),
                         "no role in the scope",
                         denial.status(),
-                        (self.meter, self.started)
+                        (self.meter, self.started),
+                        scope = crate::audit::ScopeOf(route, req.match_info())
                     );
                 }
                 Err(Refusal::from(AuthzError::from(denial)))

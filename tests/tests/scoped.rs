@@ -226,3 +226,23 @@ fn the_matrix_says_where_the_permission_holds() {
     assert_eq!(post["requirement"], "project:write in team {team_id}");
     assert_eq!(post["roles"]["editor"], "scoped");
 }
+
+/// A refusal in a scope names it: the team the path named, as actix decoded the id.
+#[actix_rt::test]
+async fn a_refusal_in_a_scope_names_the_scope() {
+    let (logs, _guard) = authz_tests::capture_logs();
+    let store = MemoryGrants::new(ROWS);
+    let app = app(&store, true).await;
+    // Actor 9 is a member of team 1 without project:write; no role at all in team 3.
+    for (uri, reason, scope) in [
+        ("/teams/1/projects", "requirement not met in the scope", "scope=\"team 1\""),
+        ("/teams/3/projects", "no role in the scope", "scope=\"team 3\""),
+    ] {
+        call(&app, "POST", uri, "member-9").await;
+        let lines = logs.take();
+        assert!(
+            lines.iter().any(|l| l.contains(&format!("reason=\"{reason}\"")) && l.contains(scope)),
+            "{uri}: {lines:#?}"
+        );
+    }
+}

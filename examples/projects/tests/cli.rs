@@ -457,6 +457,7 @@ fn a_policy_shows_only_the_reason_it_marked_safe() {
         let logged: Vec<String> = logs.try_iter().collect();
         assert!(
             logged.iter().any(|l| l.contains("reason=\"refused by a service-level policy\"")
+                && l.contains("policy=can_edit_project")
                 && l.contains("policy_reason=\"project is archived\"")),
             "the logged reason, with or without --explain: {logged:?}"
         );
