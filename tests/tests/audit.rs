@@ -159,5 +159,12 @@ async fn events_name_their_decision_and_the_matrix_in_force() {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), ids.len(), "ids repeat: {ids:?}");
+        // Consecutive decisions' ids say nothing of how many decisions lie between them.
+        let numbers: Vec<u64> =
+            ids.iter().map(|id| u64::from_str_radix(id, 16).expect("hex")).collect();
+        assert!(
+            numbers.windows(2).all(|w| w[1].wrapping_sub(w[0]) > 1_000_000),
+            "ids count up: {ids:?}"
+        );
     }
 }
