@@ -66,7 +66,8 @@
 //!   worker keeps serving.
 //!
 //! Every request to a gated route emits one `tracing` event with target `authz` (actor id, route
-//! pattern, the resource its path names, method, requirement, decision, reason, status): allows at
+//! pattern, the resource its path names, method, requirement, decision, reason, status, decision id,
+//! matrix digest; `docs/operating.md` lists them all): allows at
 //! DEBUG, denials — by the gate or by a service policy whose `AuthzError` the handler returned — at
 //! INFO, failures at ERROR. A service's `AuthzError::Missing` is answered as a hidden resource is
 //! and logged as `decision="not_found"`, so the log tells missing from hidden and the client cannot.
