@@ -50,7 +50,7 @@ pub trait GrantStore: Send + Sync + 'static {
 
     /// How long a cached answer may be trusted right now, when the store knows better than the
     /// cache's own setting: long while an invalidation feed is connected, short while it is down.
-    /// `None` leaves it to [`Grants`]' time to live.
+    /// `None` leaves it to [`Grants`](crate::Grants)' time to live.
     fn ttl(&self) -> Option<Duration> {
         None
     }

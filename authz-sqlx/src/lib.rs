@@ -1,7 +1,7 @@
 //! A shared grant store for [authz]: scoped role assignments in one SQL table, on SQLite or
 //! PostgreSQL through sqlx's `Any` driver.
 //!
-//! - [`SqlGrants`] implements [`GrantStore`]: one indexed query per (actor, scope) the cache
+//! - [`SqlGrants`] implements [`GrantStore`](authz_core::GrantStore): one indexed query per (actor, scope) the cache
 //!   does not hold, and one per (actor, kind, permission) for lists.
 //! - [`migration`] is the table (and, on PostgreSQL, the trigger that announces every change with
 //!   `NOTIFY authz_grants`), as statements an app's migration runner applies.
@@ -11,7 +11,7 @@
 //!   for [`FALLBACK_TTL`] only. On a SQLite file it polls `PRAGMA data_version` (another
 //!   connection committed) every [`SQLITE_POLL`]; answers also expire with the cache's own time
 //!   to live.
-//! - [`where_clause`] renders a [`Condition`] (a policy's list form) as a `WHERE` clause.
+//! - [`where_clause`] renders a [`Condition`](authz_core::condition::Condition) (a policy's list form) as a `WHERE` clause.
 //!
 //! # Setup
 //!

@@ -3,10 +3,10 @@
 /// Which SQL dialect the pool speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
-    /// SQLite: no `NOTIFY`; on a database file, [`SqlGrants::listen`] polls `PRAGMA data_version`
+    /// SQLite: no `NOTIFY`; on a database file, [`SqlGrants::listen`](crate::SqlGrants::listen) polls `PRAGMA data_version`
     /// every 100 ms to see other processes' changes, and cached answers also expire by time.
     Sqlite,
-    /// PostgreSQL: `LISTEN`/`NOTIFY` invalidation with [`SqlGrants::listen`].
+    /// PostgreSQL: `LISTEN`/`NOTIFY` invalidation with [`SqlGrants::listen`](crate::SqlGrants::listen).
     Postgres,
 }
 

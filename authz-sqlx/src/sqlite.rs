@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::feed::Feed;
 
-/// How often [`SqlGrants::listen`] asks SQLite whether another connection committed.
+/// How often [`SqlGrants::listen`](crate::SqlGrants::listen) asks SQLite whether another connection committed.
 pub const SQLITE_POLL: Duration = Duration::from_millis(100);
 
 /// Polls `data_version` on a connection of its own until `stop`; a change means another

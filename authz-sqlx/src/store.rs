@@ -140,7 +140,7 @@ impl SqlGrants {
     /// - PostgreSQL: `LISTEN authz_grants`, reconnecting with backoff. Every notification, and
     ///   every (re)connect (notifications may have been missed meanwhile), moves the epoch. Until
     ///   it is connected, and whenever it is not, cached answers live [`FALLBACK_TTL`].
-    /// - SQLite, a file: `PRAGMA data_version` every [`SQLITE_POLL`]; it changes when another
+    /// - SQLite, a file: `PRAGMA data_version` every [`SQLITE_POLL`](crate::SQLITE_POLL); it changes when another
     ///   connection — another process, such as a CLI — commits to the file, and the epoch moves
     ///   with it. Cached answers still expire after the cache's time to live, the bound if the
     ///   poll fails. An in-memory database has no other writer: nothing to watch.
