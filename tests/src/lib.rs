@@ -165,16 +165,58 @@ impl Captured {
     }
 }
 
+thread_local! {
+    static CAPTURING: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Captures every `tracing` event (DEBUG and up) on this thread while the guard lives.
-pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+///
+/// One subscriber for the whole test binary, installed by the first call, writes each event to
+/// the buffer of the thread that emitted it (nowhere on threads that capture nothing). A
+/// subscriber per thread (`set_default`) would race with tests on other threads that emit with
+/// none: tracing caches a call site's interest for all threads, and a site first reached while
+/// no subscriber listens may be cached as never enabled, losing a capturing test's events.
+pub fn capture_logs() -> (Captured, CaptureGuard) {
+    static GLOBAL: std::sync::Once = std::sync::Once::new();
+    GLOBAL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(|| ThisThread)
+            .finish();
+        // A binary that set one already keeps it; its tests capture nothing through this.
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
     let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+    CAPTURING.with(|c| *c.borrow_mut() = Some(logs.clone()));
+    (logs, CaptureGuard(()))
+}
+
+/// Stops this thread's capture when dropped.
+#[derive(Debug)]
+pub struct CaptureGuard(());
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        let _ = CAPTURING.try_with(|c| c.borrow_mut().take());
+    }
+}
+
+/// Writes to the capturing buffer of the calling thread, if it has one.
+struct ThisThread;
+
+impl Write for ThisThread {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = CAPTURING.try_with(|c| {
+            if let Some(logs) = c.borrow().as_ref() {
+                logs.0.lock().expect("log buffer").extend_from_slice(buf);
+            }
+        });
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Grants held in memory, `(actor id, team id, role)`: a real [`GrantStore`](authz_actix::GrantStore) for tests, counting
