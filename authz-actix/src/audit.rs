@@ -1,9 +1,6 @@
 //! The audit trail: one `tracing` event, target `authz`, per decision on a gated route.
 
 use actix_web::dev::ServiceResponse;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use authz_core::RouteMeta;
 
 use crate::problem;
@@ -61,7 +58,7 @@ macro_rules! audit {
         // Drawn only when the event is written or the answer carries it.
         let id = ::std::cell::OnceCell::new();
         if meter.explains() {
-            $crate::problem::keep_decision_id(http, *id.get_or_init($crate::audit::DecisionId::next));
+            $crate::problem::keep_decision_id(http, *id.get_or_init($crate::ids::DecisionId::next));
         }
         ::std::mem::drop(::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| tracing::$level!(
             target: "authz",
@@ -75,57 +72,14 @@ macro_rules! audit {
             reason = $text,
             $($key = %$value,)*
             status = $status,
-            decision_id = %$crate::audit::LazyId(&id),
-            matrix = %$crate::audit::digest(http),
+            decision_id = %$crate::ids::LazyId(&id),
+            matrix = %$crate::ids::digest(http),
             "authorization decision"
         ))));
     }};
 }
 
 pub(crate) use audit;
-
-/// One decision's id: 16 hex digits, in the audit event as `decision_id=` and, when the app
-/// explains refusals, in the response's `authz-decision-id` header (never on a 404: a hidden
-/// resource's answer must not differ from a missing one's).
-///
-/// The process counts its decisions and shows each count through SipHash under keys drawn from
-/// the OS's randomness at start: a client that sees two ids learns nothing of how many decisions
-/// lie between them (a plain counter would tell it the server's traffic), and ids repeat with the
-/// odds of a 64-bit collision (one in ~3,700 over 10^8 decisions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DecisionId(u64);
-
-impl DecisionId {
-    #[inline]
-    pub(crate) fn next() -> Self {
-        use std::hash::BuildHasher;
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        static KEYS: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
-        let keys = KEYS.get_or_init(std::collections::hash_map::RandomState::new);
-        DecisionId(keys.hash_one(NEXT.fetch_add(1, Ordering::Relaxed)))
-    }
-}
-
-impl std::fmt::Display for DecisionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:016x}", self.0)
-    }
-}
-
-/// A decision id drawn when first shown.
-pub(crate) struct LazyId<'a>(pub(crate) &'a std::cell::OnceCell<DecisionId>);
-
-impl std::fmt::Display for LazyId<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.get_or_init(DecisionId::next).fmt(f)
-    }
-}
-
-/// The digest of the matrix the app serves ([`Matrix::digest`](authz_core::matrix::Matrix::digest)),
-/// which `mount` computed; `-` for a request outside any mount.
-pub(crate) fn digest(req: &actix_web::HttpRequest) -> &str {
-    req.app_data::<crate::routes::MatrixDigest>().map_or("-", |d| d.0.as_str())
-}
 
 /// The audit event for a request the gate let through: a service-level refusal (a response
 /// built from an `AuthzError`) is the denial, and is returned; anything else is the allow.

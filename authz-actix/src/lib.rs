@@ -97,6 +97,7 @@ mod audit;
 mod declared;
 mod extract;
 mod gate;
+mod ids;
 mod methods;
 mod middleware;
 mod note;

@@ -550,7 +550,7 @@ pub(crate) fn explained_policy(
 pub const DECISION_ID: &str = "authz-decision-id";
 
 /// Keeps `id` for the answer to `req`: the app explains refusals.
-pub(crate) fn keep_decision_id(req: &HttpRequest, id: crate::audit::DecisionId) {
+pub(crate) fn keep_decision_id(req: &HttpRequest, id: crate::ids::DecisionId) {
     actix_web::HttpMessage::extensions_mut(req).insert(id);
 }
 
@@ -561,7 +561,7 @@ pub(crate) fn stamp_decision_id(
     status: StatusCode,
     headers: &mut actix_web::http::header::HeaderMap,
 ) {
-    let Some(id) = actix_web::HttpMessage::extensions_mut(req).remove::<crate::audit::DecisionId>()
+    let Some(id) = actix_web::HttpMessage::extensions_mut(req).remove::<crate::ids::DecisionId>()
     else {
         return;
     };

@@ -450,16 +450,15 @@ where
         cfg.service(AtRoot);
         cfg.default_service(layout.default.clone());
         let endpoints = layout.rows.iter().flat_map(Row::endpoints).collect();
-        cfg.app_data(MatrixDigest(authz_core::matrix::Matrix::new(endpoints, None).digest()));
+        cfg.app_data(crate::ids::MatrixDigest(
+            authz_core::matrix::Matrix::new(endpoints, None).digest(),
+        ));
         cfg.app_data(crate::resolver::ResolverSlot::new(layout.mount.id()));
         if let Some(responder) = layout.responder {
             cfg.app_data(responder);
         }
     }
 }
-
-/// The digest of the matrix `mount` registered, for the audit events.
-pub(crate) struct MatrixDigest(pub(crate) String);
 
 /// Registers nothing; refuses, as the app is built, a `mount` configured inside a scope
 /// (`web::scope("/v3").configure(mount(routes))`): the matrix would show paths without the
