@@ -372,10 +372,11 @@ pub mod __private {
     pub use crate::__authz_register_route as register_route;
     pub use crate::declared::{Declared, FALLBACK_ROUTE, Parts, fallback_parts, register_outside};
     pub use crate::problem::RouteResponder;
-    pub use crate::sealed::{PolicyRecord, Sealed};
+    pub use crate::sealed::Sealed;
     pub use actix_web::Route;
     pub use actix_web::dev::{AppService, HttpServiceFactory};
     pub use actix_web::guard::{Guard, fn_guard};
+    pub use authz_core::__private::PolicyRecord;
     pub use std::boxed::Box;
     pub use std::vec::Vec;
 

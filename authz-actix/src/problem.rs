@@ -36,13 +36,9 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use authz_core::{AuthzError, Refused};
 
 /// The media type of every denial body.
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub const PROBLEM_JSON: &str = authz_core::problem::PROBLEM_JSON;
 
-const UNAUTHORIZED: &str = r#"{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Authentication is required to access this resource."}"#;
-const FORBIDDEN: &str = r#"{"type":"about:blank","title":"Forbidden","status":403,"detail":"You do not have permission to perform this action."}"#;
-const NOT_FOUND: &str = r#"{"type":"about:blank","title":"Not Found","status":404,"detail":"The requested resource was not found."}"#;
-const INTERNAL: &str = r#"{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"The request could not be processed."}"#;
-const METHOD_NOT_ALLOWED: &str = r#"{"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"The method is not allowed for the requested resource."}"#;
+use authz_core::problem::{FORBIDDEN, INTERNAL, METHOD_NOT_ALLOWED, NOT_FOUND, UNAUTHORIZED};
 
 fn problem(err: AuthzError, body: &'static str) -> HttpResponse {
     problem_with(
@@ -195,7 +191,10 @@ pub(crate) fn shaped(
     };
     if refusal == Refusal::Unauthenticated && !res.headers().contains_key(header::WWW_AUTHENTICATE)
     {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(authz_core::problem::CHALLENGE),
+        );
     }
     if let Some(err) = refusal.error() {
         res.extensions_mut().insert(Mark(Refused::from(err)));
@@ -321,7 +320,10 @@ fn bare_response(err: AuthzError) -> HttpResponse {
     match err {
         AuthzError::Unauthenticated => {
             let mut res = problem(err, UNAUTHORIZED);
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(authz_core::problem::CHALLENGE),
+            );
             res
         }
         AuthzError::Forbidden => problem(err, FORBIDDEN),

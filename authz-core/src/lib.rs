@@ -70,6 +70,7 @@ pub mod escalation;
 mod grants;
 pub mod matrix;
 pub mod permission;
+pub mod problem;
 mod requirement;
 mod route;
 mod scope;
@@ -88,3 +89,25 @@ pub use route::{Access, PolicyMeta, PolicyRef, Refusals, RouteMeta, RoutePolicy}
 pub use scope::{Scope, ScopeRef, Scopes};
 pub use set::PermissionSet;
 pub use store::{GrantError, GrantStore, StoreFuture};
+
+// Not public API. Used by the code authz's macros generate, through each front end's
+// `__private`; may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    use crate::PolicyMeta;
+
+    /// The record of a function marked `#[policy]`, implemented on the braced struct the marker
+    /// emits under the function's name. A route naming a function that is not marked reaches a
+    /// stand-in of the same name instead, which does not implement it: hence the message. It
+    /// lives here, not in a front end, so that one policy serves the routes of every front end
+    /// (an app may serve both actix and axum from one set of policies).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not marked `#[policy]`",
+        label = "mark `{Self}` with `#[policy]`",
+        note = "a route's `policy`, `filter` and `visibility` name functions marked `#[policy]`, whose records the matrix shows"
+    )]
+    pub trait PolicyRecord {
+        /// The record.
+        const META: &'static PolicyMeta;
+    }
+}

@@ -107,7 +107,11 @@ fn route_attribute_above() -> Option<String> {
 impl Handler {
     /// Reads the function and its route attribute, or says precisely what is missing. `macro_name`
     /// is the declaring attribute, for messages.
-    pub fn parse(item: proc_macro2::TokenStream, macro_name: &str) -> syn::Result<Handler> {
+    pub fn parse(
+        item: proc_macro2::TokenStream,
+        macro_name: &str,
+        framework: crate::Framework,
+    ) -> syn::Result<Handler> {
         let item: syn::Item = syn::parse2(item)?;
         let func = match item {
             syn::Item::Fn(func) => func,
@@ -168,13 +172,20 @@ impl Handler {
                 "a handler has one route attribute; for several methods: `#[route(\"/path\", method = \"GET\", method = \"POST\")]`",
             ));
         }
-        let route = RouteAttr::parse(kind, attr)?;
+        let route = RouteAttr::parse(kind, attr, framework)?;
+        if framework == crate::Framework::Axum {
+            crate::axum::check_handler(&func, &route)?;
+        }
         Ok(Handler { func, route_index, route })
     }
 }
 
 impl RouteAttr {
-    fn parse(kind: String, attr: &Attribute) -> syn::Result<RouteAttr> {
+    fn parse(
+        kind: String,
+        attr: &Attribute,
+        framework: crate::Framework,
+    ) -> syn::Result<RouteAttr> {
         let Meta::List(list) = &attr.meta else {
             return Err(syn::Error::new_spanned(
                 attr,
@@ -218,6 +229,19 @@ impl RouteAttr {
                         &option.path,
                         format!(
                             "`#[{kind}]` has its method; for several methods use `#[route(\"/path\", method = \"GET\", method = \"POST\")]`"
+                        ),
+                    ));
+                }
+                "name" | "guard" | "wrap" if framework == crate::Framework::Axum => {
+                    return Err(syn::Error::new_spanned(
+                        &option.path,
+                        format!(
+                            "`{key}` is an actix-web route option; an axum route takes {}",
+                            if kind == "route" {
+                                "only `method = \"...\"`"
+                            } else {
+                                "only its path"
+                            }
                         ),
                     ));
                 }

@@ -1,15 +1,15 @@
 //! `catalog!()`: a constant per permission of `authz.toml`, and the `CATALOG` with its roles.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::quote;
 use syn::LitStr;
 
 use crate::attr::CatalogArgs;
 use crate::catalog;
 
 /// `catalog!`: a constant per permission of `authz.toml`, and the `CATALOG` with its roles.
-pub fn expand_catalog(args: CatalogArgs) -> syn::Result<TokenStream> {
-    let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());
+pub fn expand_catalog(args: CatalogArgs, framework: crate::Framework) -> syn::Result<TokenStream> {
+    let krate = framework.facade(args.krate.as_ref());
     let private = quote!(#krate::__private);
     let span = args.path.as_ref().map_or_else(proc_macro2::Span::call_site, LitStr::span);
     let path = match &args.path {

@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 /// `#[require_permission]`, so the user sees our message alone (not actix's, nor a second one of
 /// ours, on top) and IDEs still see the item. The route macro stays named, so its import does not
 /// turn into an unused-import warning.
-pub fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
+pub fn fallback(item: TokenStream, error: syn::Error, framework: crate::Framework) -> TokenStream {
     let error = error.to_compile_error();
     let Ok(mut item) = syn::parse2::<syn::Item>(item.clone()) else {
         return quote!(#item #error);
@@ -20,7 +20,10 @@ pub fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
     if let syn::Item::Fn(func) = &mut item
         && func.attrs.iter().any(crate::ast::is_route_attr)
     {
-        return fallback_handler(func, error);
+        return match framework {
+            crate::Framework::Actix => fallback_handler(func, error),
+            crate::Framework::Axum => crate::axum::fallback_handler(func, error),
+        };
     }
     let Some(attrs) = item_attrs(&mut item) else {
         return quote!(#item #error);
@@ -28,7 +31,8 @@ pub fn fallback(item: TokenStream, error: syn::Error) -> TokenStream {
     let mut keep_used = TokenStream::new();
     attrs.retain(|a| {
         let stripped = crate::ast::is_route_attr(a) || crate::ast::is_declaration(a);
-        if stripped {
+        // An axum route attribute names no macro (the declaration reads it), so nothing to keep used.
+        if stripped && (framework == crate::Framework::Actix || crate::ast::is_declaration(a)) {
             let path = a.path();
             keep_used
                 .extend(quote_spanned!(path.span()=> #[allow(unused_imports)] use #path as _;));

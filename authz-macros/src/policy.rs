@@ -8,8 +8,12 @@ use crate::attr::PolicyArgs;
 use crate::rustdoc::doc_first_line;
 
 /// `#[policy]`: the function unchanged, plus its record for the matrix.
-pub fn expand_policy(args: PolicyArgs, func: syn::ItemFn) -> TokenStream {
-    let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());
+pub fn expand_policy(
+    args: PolicyArgs,
+    func: syn::ItemFn,
+    framework: crate::Framework,
+) -> TokenStream {
+    let krate = framework.facade(args.krate.as_ref());
     let private = quote!(#krate::__private);
     let name = func.sig.ident.to_string();
     let summary = doc_first_line(&func.attrs).unwrap_or_default();

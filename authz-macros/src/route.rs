@@ -2,13 +2,13 @@
 //! registration and its record.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::LitStr;
 use syn::spanned::Spanned;
 
 use std::rc::Rc;
 
-use crate::ast::Handler;
+use crate::ast::{Handler, RouteAttr};
 use crate::attr::{AccessArgs, Args, DenyKind, ReqExpr};
 use crate::catalog::Catalog;
 use crate::openapi::openapi_path;
@@ -28,19 +28,122 @@ use crate::rustdoc::{authorization_docs, doc_first_line, path_text};
 ///   options and the function.
 pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> TokenStream {
     let Handler { mut func, route_index, route } = handler;
-    let krate = args.krate.clone().map_or_else(|| quote!(::authz_actix), |p| p.into_token_stream());
+    let krate = crate::Framework::Actix.facade(args.krate.as_ref());
     let private = quote!(#krate::__private);
 
     let attr_span = func.attrs[route_index].span();
     let ident = func.sig.ident.clone();
     let handler_name = ident.to_string();
+    let meta = route_meta(&args, catalog.as_deref(), &func, &route, &private);
+
+    // A function of another signature is an error at the user's path.
+    let responder = match &args.responder {
+        Some(path) => {
+            let typed = quote_spanned!(path.span()=> { let __authz_responder: #private::RouteResponder = #path; __authz_responder });
+            quote!(::core::option::Option::Some(#typed))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
+    let guards = &route.guards;
+    let guard_list = if guards.is_empty() {
+        quote!(#private::Vec::new())
+    } else {
+        quote!(#private::Vec::from([#(#private::Box::new(#private::fn_guard(#guards)) as #private::Box<dyn #private::Guard>),*]))
+    };
+    let wrappers = &route.wrappers;
+    func.attrs.remove(route_index);
+    let openapi = openapi_path(&mut func, &route);
+    let docs: Vec<&syn::Attribute> =
+        func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let authorization = authorization_docs(&args, &route, catalog.as_deref());
+    let vis = &func.vis;
+    // A unit struct named like the handler, as actix's route macros generate. authz builds its
+    // resource from the record (path, methods — `HEAD` with `GET` — and the gate); the handler
+    // gives only its own guards, middleware and body. The function is emitted here, outside the
+    // block that holds the record, so its body cannot name the record.
+    let service = quote_spanned! {attr_span=>
+        #(#docs)*
+        #(#[doc = #authorization])*
+        #[allow(non_camel_case_types)]
+        #vis struct #ident;
+
+        impl #private::HttpServiceFactory for #ident {
+            fn register(self, __authz_config: &mut #private::AppService) {
+                #private::register_outside::<Self>(__authz_config);
+            }
+        }
+
+        impl #ident {
+            #[doc(hidden)]
+            fn __authz_service() -> #private::Route {
+                #func
+                #private::Route::new().to(#ident) #(.wrap(#wrappers))*
+            }
+        }
+    };
+    let guarded = !guards.is_empty();
+    let wrapped = !wrappers.is_empty();
+    // Call-site spans: `line!()` in the record is the line of the declaration.
+    let record = quote! {
+        #private::register_route! {
+            #meta
+
+            impl #private::Sealed for #ident {}
+
+            impl #private::Declared for #ident {
+                const __AUTHZ_GUARDED: bool = #guarded;
+
+                fn route() -> &'static #private::RouteMeta {
+                    &__AUTHZ_ROUTE
+                }
+
+                fn __authz_parts() -> #private::Parts {
+                    #private::Parts {
+                        name: #resource_name,
+                        guards: #guard_list,
+                        handler: #ident::__authz_service(),
+                        responder: #responder,
+                        wrapped: #wrapped,
+                    }
+                }
+            }
+        }
+    };
+
+    // The user's route macro (`get`, `actix_web::post`, ...) is read, not run; naming it here
+    // keeps the user's import used, so the rewrite causes no warning.
+    let user_route_macro = route.macro_path.clone();
+    let mut checks = TokenStream::new();
+    if let Some(catalog) = &catalog {
+        checks.extend(catalog.track());
+    }
+    checks.extend(record);
+    checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));
+    quote! {
+        #service
+        #openapi
+        const _: () = { #checks };
+    }
+}
+
+/// The `static __AUTHZ_ROUTE: RouteMeta` every framework's declaration emits: what the matrix
+/// shows and the gate enforces, from the arguments and the route attribute.
+pub fn route_meta(
+    args: &Args,
+    catalog: Option<&Catalog>,
+    func: &syn::ItemFn,
+    route: &RouteAttr,
+    private: &TokenStream,
+) -> TokenStream {
+    let handler_name = func.sig.ident.to_string();
     let operation =
-        args.operation.as_ref().map_or_else(|| operation_from_docs(&func), LitStr::value);
+        args.operation.as_ref().map_or_else(|| operation_from_docs(func), LitStr::value);
     let methods = &route.methods;
     let path = &route.path;
     let access = match &args.access {
         AccessArgs::Gated { requirement, deny, scope } => {
-            let requirement = requirement_tokens(requirement, &private, catalog.as_deref());
+            let requirement = requirement_tokens(requirement, private, catalog);
             let deny_tokens = |deny: &DenyKind| match deny {
                 DenyKind::Forbidden => quote!(#private::Deny::Forbidden),
                 DenyKind::NotFound => quote!(#private::Deny::NotFound),
@@ -107,105 +210,19 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     });
     let visibility = some(args.visibility.as_ref().map(policy_ref));
 
-    // A function of another signature is an error at the user's path.
-    let responder = match &args.responder {
-        Some(path) => {
-            let typed = quote_spanned!(path.span()=> { let __authz_responder: #private::RouteResponder = #path; __authz_responder });
-            quote!(::core::option::Option::Some(#typed))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let resource_name = route.name.as_ref().map_or_else(|| handler_name.clone(), LitStr::value);
-    let guards = &route.guards;
-    let guard_list = if guards.is_empty() {
-        quote!(#private::Vec::new())
-    } else {
-        quote!(#private::Vec::from([#(#private::Box::new(#private::fn_guard(#guards)) as #private::Box<dyn #private::Guard>),*]))
-    };
-    let wrappers = &route.wrappers;
-    func.attrs.remove(route_index);
-    let openapi = openapi_path(&mut func, &route);
-    let docs: Vec<&syn::Attribute> =
-        func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
-    let authorization = authorization_docs(&args, &route, catalog.as_deref());
-    let vis = &func.vis;
-    // A unit struct named like the handler, as actix's route macros generate. authz builds its
-    // resource from the record (path, methods — `HEAD` with `GET` — and the gate); the handler
-    // gives only its own guards, middleware and body. The function is emitted here, outside the
-    // block that holds the record, so its body cannot name the record.
-    let service = quote_spanned! {attr_span=>
-        #(#docs)*
-        #(#[doc = #authorization])*
-        #[allow(non_camel_case_types)]
-        #vis struct #ident;
-
-        impl #private::HttpServiceFactory for #ident {
-            fn register(self, __authz_config: &mut #private::AppService) {
-                #private::register_outside::<Self>(__authz_config);
-            }
-        }
-
-        impl #ident {
-            #[doc(hidden)]
-            fn __authz_service() -> #private::Route {
-                #func
-                #private::Route::new().to(#ident) #(.wrap(#wrappers))*
-            }
-        }
-    };
-    let guarded = !guards.is_empty();
-    let wrapped = !wrappers.is_empty();
-    // Call-site spans: `line!()` in the record is the line of the declaration.
-    let record = quote! {
-        #private::register_route! {
-            static __AUTHZ_ROUTE: #private::RouteMeta = #private::RouteMeta {
-                handler: #handler_name,
-                module: ::core::module_path!(),
-                file: ::core::file!(),
-                line: ::core::line!(),
-                methods: &[#(#methods),*],
-                path: #path,
-                access: #access,
-                policy: #policy,
-                visibility: #visibility,
-                operation: #operation,
-            };
-
-            impl #private::Sealed for #ident {}
-
-            impl #private::Declared for #ident {
-                const __AUTHZ_GUARDED: bool = #guarded;
-
-                fn route() -> &'static #private::RouteMeta {
-                    &__AUTHZ_ROUTE
-                }
-
-                fn __authz_parts() -> #private::Parts {
-                    #private::Parts {
-                        name: #resource_name,
-                        guards: #guard_list,
-                        handler: #ident::__authz_service(),
-                        responder: #responder,
-                        wrapped: #wrapped,
-                    }
-                }
-            }
-        }
-    };
-
-    // The user's route macro (`get`, `actix_web::post`, ...) is read, not run; naming it here
-    // keeps the user's import used, so the rewrite causes no warning.
-    let user_route_macro = route.macro_path.clone();
-    let mut checks = TokenStream::new();
-    if let Some(catalog) = &catalog {
-        checks.extend(catalog.track());
-    }
-    checks.extend(record);
-    checks.extend(quote_spanned!(user_route_macro.span()=> #[allow(unused_imports)] use #user_route_macro as _;));
     quote! {
-        #service
-        #openapi
-        const _: () = { #checks };
+        static __AUTHZ_ROUTE: #private::RouteMeta = #private::RouteMeta {
+            handler: #handler_name,
+            module: ::core::module_path!(),
+            file: ::core::file!(),
+            line: ::core::line!(),
+            methods: &[#(#methods),*],
+            path: #path,
+            access: #access,
+            policy: #policy,
+            visibility: #visibility,
+            operation: #operation,
+        };
     }
 }
 
@@ -257,7 +274,7 @@ mod tests {
 
     /// The `#[doc]` strings of the unit struct a declaration expands to, in order.
     fn docs_of(args: Args, item: proc_macro2::TokenStream) -> syn::Result<Vec<String>> {
-        let handler = Handler::parse(item, "require_permission")?;
+        let handler = Handler::parse(item, "require_permission", crate::Framework::Actix)?;
         let file: syn::File = syn::parse2(super::expand(args, None, handler))?;
         let Some(syn::Item::Struct(service)) = file.items.first() else {
             return Err(syn::Error::new(
