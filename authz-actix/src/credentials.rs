@@ -32,42 +32,23 @@ use base64::Engine;
 /// for another scheme, for more than one space after it, or when the token is not RFC 9110's
 /// `token68` (letters, digits and `-._~+/`, then any `=`).
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
-    let token = credential(req, "bearer")?;
-    is_token68(token).then_some(token)
+    authz_core::credentials::bearer(headers(req))
 }
 
 /// The user id and password of `Authorization: Basic <base64>` (RFC 7617), the scheme in any
 /// case: `None` under the same conditions as [`bearer`], or when the credential is not base64 of
 /// UTF-8 `user:password`.
 pub fn basic(req: &HttpRequest) -> Option<(String, String)> {
-    let encoded = credential(req, "basic")?;
+    let encoded = authz_core::credentials::credential(headers(req), "basic")?;
     let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))
 }
 
-/// The credential after `scheme` in the request's one `Authorization` header.
-fn credential<'r>(req: &'r HttpRequest, scheme: &str) -> Option<&'r str> {
-    let mut headers = req.headers().get_all(AUTHORIZATION);
-    let header = headers.next()?;
-    if headers.next().is_some() {
-        return None;
-    }
-    let value = header.to_str().ok()?;
-    let (given, rest) = value.split_once(' ')?;
-    if !given.eq_ignore_ascii_case(scheme) {
-        return None;
-    }
-    // Exactly one space between scheme and credential, where RFC 9110 allows `1*SP`: one
-    // accepted spelling leaves nothing for a proxy in front and this server to read differently.
-    (!rest.is_empty() && !rest.starts_with(' ')).then_some(rest)
-}
-
-/// RFC 9110 §11.2 `token68`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-fn is_token68(text: &str) -> bool {
-    let body = text.trim_end_matches('=');
-    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+/// The request's `Authorization` headers, as bytes.
+fn headers(req: &HttpRequest) -> impl Iterator<Item = &[u8]> {
+    req.headers().get_all(AUTHORIZATION).map(|value| value.as_bytes())
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ impl Cache {
     pub(crate) async fn get_or_fetch<F>(
         &self,
         key: KeyRef<'_>,
-        epoch: &dyn Fn() -> u64,
+        epoch: &(dyn Fn() -> u64 + Sync),
         ttl: Duration,
         keep: impl Fn(&Value) -> bool,
         fetch: F,

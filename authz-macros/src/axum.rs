@@ -328,8 +328,8 @@ mod tests {
             ("/p/{1x}", "not a parameter name"),
             ("/p/{id", "does not close"),
         ] {
-            let error = axum_path(bad).expect_err(bad);
-            assert!(error.contains(says), "{bad}: {error}");
+            let error = axum_path(bad).err().unwrap_or_default();
+            assert!(error.contains(says), "{bad}: {error:?}");
         }
     }
 }

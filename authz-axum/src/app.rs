@@ -1,0 +1,230 @@
+//! [`App`]: the one way an axum app built with authz serves, and where deny by default is
+//! observed.
+//!
+//! axum routes inside the router's future, so a middleware cannot see before routing which
+//! endpoint a request will reach, as actix lets `ResolveActor` see. What it can see is who
+//! answered: every declared handler marks its response (the gate's refusals too), and so do the
+//! not-found and method-not-allowed fallbacks `App` installs. `App` wraps the whole router, so
+//! every response passes it, and it refuses — 500, logged — any success nobody marked: a route,
+//! fallback or layer that answered on its own. On the documented path nothing undeclared can
+//! be added at all: `App` has no `route`, `merge`, `nest_service` or `fallback`; its routes come
+//! from [`Routes`](crate::Routes), which accepts only declared handlers.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use http::{Method, Uri};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::problem::{self, Served};
+use crate::resolver::{ErasedResolver, Resolver};
+use crate::routes::{Layout, Routes};
+use authz_core::Grants;
+
+/// What every gate of an app reads: the resolver, the grant store, the matrix digest. One per
+/// app, shared by reference count; each request carries a handle in its extensions.
+pub(crate) struct Shared {
+    pub(crate) resolver: Box<dyn ErasedResolver>,
+    pub(crate) grants: Option<Grants>,
+    pub(crate) digest: String,
+}
+
+/// The handle a request carries, inserted by [`App`] before routing.
+#[derive(Clone)]
+pub(crate) struct AppHandle(pub(crate) Arc<Shared>);
+
+/// An axum app whose every route is declared, and which refuses whatever else answers.
+///
+/// ```
+/// use authz_axum::{App, Actor, Routes, public, require_permission};
+///
+/// /// Health check.
+/// #[public("load balancer probes")]
+/// #[get("/health")]
+/// async fn health() -> &'static str { "ok" }
+///
+/// /// List users.
+/// #[require_permission("user:admin")]
+/// #[get("/users")]
+/// async fn list_users() -> &'static str { "[]" }
+///
+/// fn routes(r: &mut Routes<'_, ()>) {
+///     r.service(health);
+///     r.scope("/admin", |r| {
+///         r.service(list_users); // served, and documented, as /admin/users
+///     });
+/// }
+///
+/// async fn nobody(_: &http::request::Parts) -> Result<Option<Actor>, std::convert::Infallible> {
+///     Ok(None)
+/// }
+///
+/// let app = App::new(routes, nobody);
+/// // axum::serve(listener, app.into_make_service()).await
+/// # let _ = app;
+/// ```
+pub struct App<S = ()> {
+    router: Router<S>,
+    shared: Arc<Shared>,
+}
+
+impl<S> fmt::Debug for App<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App").field("matrix", &self.shared.digest).finish_non_exhaustive()
+    }
+}
+
+impl<S> Clone for App<S> {
+    fn clone(&self) -> Self {
+        App { router: self.router.clone(), shared: self.shared.clone() }
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> App<S> {
+    /// The app serving `routes`, with `resolver` finding each request's actor.
+    ///
+    /// # Panics
+    ///
+    /// When the routes are inconsistent (see [`routes::check`](crate::routes::check)): the app
+    /// would not serve what the matrix says.
+    pub fn new<F, R>(routes: F, resolver: R) -> Self
+    where
+        F: FnOnce(&mut Routes<'_, S>),
+        R: Resolver,
+    {
+        let layout = Layout::build(routes);
+        let digest = layout.matrix(None).digest();
+        let router = layout
+            .into_router()
+            .fallback(problem::not_found_fallback)
+            .method_not_allowed_fallback(problem::method_not_allowed_fallback);
+        let shared = Arc::new(Shared { resolver: Box::new(resolver), grants: None, digest });
+        App { router, shared }
+    }
+
+    /// The grant store scoped routes ask for an actor's roles in the scope the path names.
+    /// Without it, a scoped route refuses (500, logged) whoever its global permissions do not
+    /// admit.
+    pub fn grants(mut self, grants: Grants) -> Self {
+        let shared = Arc::get_mut(&mut self.shared).map(|shared| shared.grants = Some(grants));
+        debug_assert!(shared.is_some(), "grants are set before the app is cloned");
+        self
+    }
+
+    /// Applies a tower layer to every route and fallback, after routing (axum's
+    /// [`Router::layer`]). A layer that answers a request with a success without calling the
+    /// route is refused like any undeclared endpoint; its refusals (an authentication layer's
+    /// 401) pass.
+    pub fn layer<L>(self, layer: L) -> Self
+    where
+        L: Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: axum::response::IntoResponse + 'static,
+        <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        App { router: self.router.layer(layer), shared: self.shared }
+    }
+
+    /// Provides the state the handlers extract with `State`.
+    pub fn with_state<S2>(self, state: S) -> App<S2> {
+        App { router: self.router.with_state(state), shared: self.shared }
+    }
+
+    /// The digest of the matrix this app serves
+    /// ([`Matrix::digest`](authz_core::matrix::Matrix::digest)), as its audit events name it.
+    pub fn matrix_digest(&self) -> &str {
+        &self.shared.digest
+    }
+}
+
+impl App<()> {
+    /// The app as axum's `serve` takes it: `axum::serve(listener, app.into_make_service())`.
+    pub fn into_make_service(self) -> axum::routing::IntoMakeService<Self> {
+        axum::ServiceExt::<Request>::into_make_service(self)
+    }
+}
+
+impl<B> Service<http::Request<B>> for App<()>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Observed;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Observed {
+        let mut req = req.map(Body::new);
+        req.extensions_mut().insert(AppHandle(self.shared.clone()));
+        let method = req.method().clone();
+        let uri = req.uri().clone();
+        let fut = Service::<Request>::call(&mut self.router, req);
+        Observed { fut: Box::pin(fut), method, uri }
+    }
+}
+
+/// A request in the router: its answer, checked for the mark of a declared endpoint.
+pub struct Observed {
+    fut: Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>,
+    method: Method,
+    uri: Uri,
+}
+
+impl fmt::Debug for Observed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Observed").field("method", &self.method).finish_non_exhaustive()
+    }
+}
+
+impl Future for Observed {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let polled = catch_unwind(AssertUnwindSafe(|| self.fut.as_mut().poll(cx)));
+        let response = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(Ok(response))) => response,
+            Err(_) => {
+                tracing::error!(
+                    target: "authz",
+                    method = %self.method,
+                    path = %crate::audit::Escaped(self.uri.path()),
+                    "a handler panicked; answered 500"
+                );
+                return Poll::Ready(Ok(problem::closing(problem::internal_error())));
+            }
+        };
+        if response.extensions().get::<Served>().is_some() || !serves(response.status()) {
+            return Poll::Ready(Ok(response));
+        }
+        tracing::error!(
+            target: "authz",
+            method = %self.method,
+            path = %crate::audit::Escaped(self.uri.path()),
+            status = response.status().as_u16(),
+            "refused: answered by no declared endpoint (a route, fallback or layer added outside `Routes`)"
+        );
+        Poll::Ready(Ok(problem::internal_error()))
+    }
+}
+
+/// An answer only a declared endpoint may give: anything below 400. A refusal — an
+/// authentication layer's 401, a rate limiter's 429 — serves nothing, and passes.
+fn serves(status: http::StatusCode) -> bool {
+    status.as_u16() < 400
+}

@@ -1,0 +1,312 @@
+//! The gate every declared axum handler runs first: after routing, before any extractor reads
+//! the request.
+//!
+//! The handler's generated `Handler::call` splits the request, awaits [`gate`] with the head,
+//! and only then runs the extractors and the function; the answer goes back through
+//! [`Admitted::answer`], which writes the allow's audit event (or a service's refusal's) and
+//! marks the response as a declared endpoint's. There is no middleware between the two and no
+//! state outside the request: the gate owns the request while it decides.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use axum::response::Response;
+use http::request::Parts;
+
+use crate::app::AppHandle;
+use crate::audit::{ANONYMOUS, Head, audit};
+use crate::problem::{self, ServiceRefusal};
+use crate::resolver::{self, Resolution, SharedPrincipal};
+use authz_core::{
+    Access, AuthzError, Permission, Principal, Requirement, RouteMeta, Scope, ScopedCheck,
+};
+
+/// A request the gate let through, on its way to the handler.
+pub struct Admitted {
+    route: &'static RouteMeta,
+    // For a gated route: who was admitted, and how (for the allow's audit event).
+    gated: Option<Gated>,
+}
+
+struct Gated {
+    actor: SharedPrincipal,
+    in_scope: bool,
+    // Read when the gate admitted the request, if its event can be written.
+    head: Option<Head>,
+}
+
+impl fmt::Debug for Admitted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Admitted").field("handler", &self.route.handler).finish_non_exhaustive()
+    }
+}
+
+impl Admitted {
+    fn allow(
+        route: &'static RouteMeta,
+        actor: SharedPrincipal,
+        in_scope: bool,
+        parts: &mut Parts,
+    ) -> Admitted {
+        // The request goes to the handler: what the event will say of it is read now, and only
+        // when the event can be written (an allow at DEBUG, a service's refusal at INFO).
+        let head =
+            tracing::enabled!(target: "authz", tracing::Level::INFO).then(|| Head::of(parts));
+        Admitted { route, gated: Some(Gated { actor, in_scope, head }) }
+    }
+
+    /// The handler's answer, audited — a service's refusal (`Denied`) is the route's denial,
+    /// anything else the allow — and marked as a declared endpoint's.
+    pub fn answer(self, response: Response) -> Response {
+        if let Some(Gated { actor, in_scope, head: Some(head) }) = &self.gated {
+            let route = self.route;
+            let actor = actor.actor_id();
+            match response.extensions().get::<ServiceRefusal>().map(|r| r.0) {
+                Some(refused) if refused.error == AuthzError::Missing => {
+                    audit!(INFO, head, route, actor, "not_found", "no such resource", 404)
+                }
+                Some(refused) => audit!(
+                    INFO,
+                    head,
+                    route,
+                    actor,
+                    if refused.error == AuthzError::NotFound { "not_found" } else { "deny" },
+                    if refused.error == AuthzError::NotFound {
+                        "hidden by a service-level policy"
+                    } else {
+                        "refused by a service-level policy"
+                    },
+                    refused.error.status(),
+                    policy = PolicyName(route),
+                    policy_reason = PolicyReason(refused.reason)
+                ),
+                None => audit!(
+                    DEBUG,
+                    head,
+                    route,
+                    actor,
+                    "allow",
+                    if *in_scope { "requirement met in the scope" } else { "requirement met" },
+                    response.status().as_u16()
+                ),
+            }
+        }
+        problem::served(response)
+    }
+}
+
+/// Decides the request whose head is `parts` for `route`: `Ok` to call the handler, `Err` with
+/// the refusal to answer instead.
+///
+/// Every refusal is audited here and answered before anything reads the body (which is then
+/// never read: the connection closes after the answer).
+pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitted, Response> {
+    let Some(app) = parts.extensions.get::<AppHandle>().cloned() else {
+        // A declared handler in a router that is not an `App`: nothing observes what else that
+        // router serves, so nothing it serves is trusted.
+        tracing::error!(
+            target: "authz",
+            handler = route.handler,
+            "a declared handler was reached outside `authz_axum::App`, which nothing then \
+             observes: refused (500). Serve the app `App::new` builds"
+        );
+        return Err(problem::internal(parts));
+    };
+    let Access::Gated { requirement, deny, scope } = &route.access else {
+        return Ok(Admitted { route, gated: None });
+    };
+    let actor = match resolver::resolve(parts, &app.0).await {
+        Resolution::Actor(actor) => actor,
+        Resolution::Anonymous => {
+            audit!(INFO, Head::of(parts), route, ANONYMOUS, "deny", "no authenticated actor", 401);
+            return Err(problem::refusal(AuthzError::Unauthenticated, parts));
+        }
+        Resolution::Failed => {
+            audit!(
+                ERROR,
+                Head::of(parts),
+                route,
+                ANONYMOUS,
+                "deny",
+                "actor resolution failed",
+                500
+            );
+            return Err(problem::internal(parts));
+        }
+    };
+    let Ok(allowed) = catch_unwind(AssertUnwindSafe(|| satisfied(requirement, &*actor))) else {
+        audit!(
+            ERROR,
+            Head::of(parts),
+            route,
+            actor.actor_id(),
+            "deny",
+            "the actor's permission check panicked",
+            500
+        );
+        return Err(problem::internal(parts));
+    };
+    if allowed {
+        return Ok(Admitted::allow(route, actor, false, parts));
+    }
+    let Some(scope) = scope else {
+        let missing = requirement.missing(&|p| actor.has_permission(p));
+        audit!(
+            INFO,
+            Head::of(parts),
+            route,
+            actor.actor_id(),
+            "deny",
+            "requirement not met",
+            deny.status(),
+            missing = Missing(&missing)
+        );
+        return Err(problem::refusal(AuthzError::from(*deny), parts));
+    };
+    // The id as axum decoded it, in its one canonical spelling; anything else names no scope
+    // and is answered as a missing one, before any store is asked.
+    let named = crate::audit::params(parts).and_then(|params| {
+        params.iter().find(|(name, _)| *name == scope.param).and_then(|(_, v)| Scope::parse_id(v))
+    });
+    let Some(id) = named else {
+        audit!(
+            INFO,
+            Head::of(parts),
+            route,
+            actor.actor_id(),
+            "not_found",
+            "the path names no scope",
+            404
+        );
+        return Err(problem::refusal(AuthzError::NotFound, parts));
+    };
+    let in_scope = Scope::new(scope.kind, id);
+    let Some(grants) = app.0.grants.as_ref() else {
+        audit!(
+            ERROR,
+            Head::of(parts),
+            route,
+            actor.actor_id(),
+            "deny",
+            "scoped route but no `Grants` given to the app",
+            500
+        );
+        return Err(problem::internal(parts));
+    };
+    let known = match grants.cached(actor.actor_id(), in_scope) {
+        Some(known) => Ok(known),
+        None => grants.in_scope(actor.actor_id(), in_scope).await,
+    };
+    let (scoped, mask) = match known {
+        Ok(known) => known,
+        Err(e) => {
+            tracing::error!(target: "authz", error = %e, "grant store failed");
+            audit!(
+                ERROR,
+                Head::of(parts),
+                route,
+                actor.actor_id(),
+                "deny",
+                "grant store failed",
+                500
+            );
+            return Err(problem::internal(parts));
+        }
+    };
+    let has = |p: Permission| scoped.contains(p) || actor.has_permission(p);
+    let allowed = match actor.permission_set() {
+        Some(global) => requirement.is_satisfied_by_set(&global.union(&scoped)),
+        None => requirement.is_met_by(&has),
+    };
+    let check = ScopedCheck { allowed, member: Some(mask != 0) };
+    let Some(denial) = check.refusal(*deny, scope.outsiders) else {
+        return Ok(Admitted::allow(route, actor, true, parts));
+    };
+    if mask != 0 {
+        let missing = requirement.missing(&has);
+        audit!(
+            INFO,
+            Head::of(parts),
+            route,
+            actor.actor_id(),
+            "deny",
+            "requirement not met in the scope",
+            denial.status(),
+            missing = Missing(&missing),
+            scope = format_args!("\"{in_scope}\"")
+        );
+    } else {
+        audit!(
+            INFO,
+            Head::of(parts),
+            route,
+            actor.actor_id(),
+            "deny",
+            "no role in the scope",
+            denial.status(),
+            scope = format_args!("\"{in_scope}\"")
+        );
+    }
+    Err(problem::refusal(AuthzError::from(denial), parts))
+}
+
+/// The requirement check: the catalog bitset when the actor has one, otherwise permission by
+/// permission.
+fn satisfied(requirement: &Requirement, actor: &(dyn Principal + Send + Sync)) -> bool {
+    match actor.permission_set() {
+        Some(set) => requirement.is_satisfied_by_set(set),
+        None => requirement.is_satisfied_by(actor),
+    }
+}
+
+/// The permissions a refusal lacked, for a log field: `a,b`, or `-` when none.
+struct Missing<'a>(&'a [Permission]);
+
+impl fmt::Display for Missing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("-");
+        }
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(p.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// The policies a route applies (`policy`/`filter`, then `visibility`), as declared; `-` when it
+/// declares none.
+struct PolicyName(&'static RouteMeta);
+
+impl fmt::Display for PolicyName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let route = self.0;
+        let mut names = route
+            .policy
+            .map(|p| p.policy().name())
+            .into_iter()
+            .chain(route.visibility.map(|v| v.name()));
+        match names.next() {
+            None => f.write_str("-"),
+            Some(first) => {
+                f.write_str(first)?;
+                names.try_for_each(|name| write!(f, ",{name}"))
+            }
+        }
+    }
+}
+
+/// A service policy's logged reason, escaped; `-` for a bare `AuthzError`.
+struct PolicyReason(&'static str);
+
+impl fmt::Display for PolicyReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("-");
+        }
+        write!(f, "\"{}\"", self.0.escape_debug())
+    }
+}

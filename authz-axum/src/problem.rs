@@ -1,0 +1,143 @@
+//! Refusals as axum responses: authz-core's `application/problem+json` bodies, byte for byte
+//! what the actix front end sends, and the mark that tells [`App`](crate::App) a declared
+//! endpoint answered.
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use http::header::{self, HeaderValue};
+
+use authz_core::problem::CHALLENGE;
+pub use authz_core::problem::{
+    FORBIDDEN, INTERNAL, METHOD_NOT_ALLOWED, NOT_FOUND, PROBLEM_JSON, UNAUTHORIZED,
+};
+use authz_core::{AuthzError, Refused};
+
+/// The mark on a response that a declared endpoint (or authz's own fallback) gave it.
+#[derive(Clone, Copy)]
+pub(crate) struct Served;
+
+/// The mark on a refusal a service made (`Denied`): what the audit event says of it.
+#[derive(Clone, Copy)]
+pub(crate) struct ServiceRefusal(pub(crate) Refused);
+
+fn problem(status: StatusCode, body: &'static str) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
+/// The generic answer to `err`: 401 (with its `WWW-Authenticate` challenge), 403 or 404.
+pub fn response(err: AuthzError) -> Response {
+    match err {
+        AuthzError::Unauthenticated => {
+            let mut res = problem(StatusCode::UNAUTHORIZED, UNAUTHORIZED);
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+            res
+        }
+        AuthzError::Forbidden => problem(StatusCode::FORBIDDEN, FORBIDDEN),
+        AuthzError::NotFound | AuthzError::Missing => problem(StatusCode::NOT_FOUND, NOT_FOUND),
+    }
+}
+
+/// The generic 500 used when authorization cannot be decided (resolver failure, an undeclared
+/// endpoint): the request is refused, never served.
+pub fn internal_error() -> Response {
+    problem(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
+}
+
+/// `response`, marked as a declared endpoint's.
+pub(crate) fn served(mut response: Response) -> Response {
+    response.extensions_mut().insert(Served);
+    response
+}
+
+/// `response` with `Connection: close`: the request's body, if any, is not read.
+pub(crate) fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// A refusal at the gate: marked, and closing the connection when the request has a body
+/// nobody read.
+pub(crate) fn refusal(err: AuthzError, parts: &http::request::Parts) -> Response {
+    unread(served(response(err)), parts)
+}
+
+/// A 500 at the gate.
+pub(crate) fn internal(parts: &http::request::Parts) -> Response {
+    unread(served(internal_error()), parts)
+}
+
+/// Closes the connection after `response` when the request announced a body: it is refused
+/// before anything read it, and it is never read.
+fn unread(response: Response, parts: &http::request::Parts) -> Response {
+    let has_body = parts.headers.contains_key(header::TRANSFER_ENCODING)
+        || parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0");
+    if has_body { closing(response) } else { response }
+}
+
+/// What a request no declared route matches gets: exactly what a hidden resource gets.
+pub(crate) async fn not_found_fallback() -> Response {
+    served(response(AuthzError::NotFound))
+}
+
+/// What a request for a declared path in a method none of its routes takes gets (axum adds
+/// the `Allow` header).
+pub(crate) async fn method_not_allowed_fallback() -> Response {
+    served(problem(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED))
+}
+
+/// A refusal a service returns from a gated handler: `Err(Denied(...))` through `?`, answered
+/// with the generic body for its error and audited as the route's denial.
+///
+/// ```
+/// use authz_axum::{Authorizer, Decision, Deny, Denied};
+///
+/// async fn archive(archived: bool) -> Result<&'static str, Denied> {
+///     let decision = if archived { Decision::deny("archived") } else { Decision::allow("editor") };
+///     Authorizer::require(decision, Deny::Forbidden)?;
+///     Ok("archived")
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Denied(pub Refused);
+
+impl Denied {
+    /// The refusal's kind.
+    pub fn error(&self) -> AuthzError {
+        self.0.error
+    }
+}
+
+impl From<AuthzError> for Denied {
+    fn from(err: AuthzError) -> Self {
+        Denied(Refused::from(err))
+    }
+}
+
+impl From<Refused> for Denied {
+    fn from(refused: Refused) -> Self {
+        Denied(refused)
+    }
+}
+
+impl std::fmt::Display for Denied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Denied {}
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        let mut res = response(self.0.error);
+        res.extensions_mut().insert(ServiceRefusal(self.0));
+        res
+    }
+}

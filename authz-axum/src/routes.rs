@@ -1,0 +1,289 @@
+//! Route registration that knows full paths: [`Routes`].
+//!
+//! An axum handler does not know where it is mounted, and a `Router` cannot be asked what it
+//! serves. So routes are registered through [`Routes`], which joins each scope prefix on the
+//! way down (as `Router::nest` would) and adds every handler to one router at its full path:
+//! what the matrix shows is the path axum matches, character for character.
+//!
+//! Only declared handlers — `#[require_permission]` or `#[public]` — can be registered:
+//! anything else is a compile error (`Declared` is not implemented). [`App`](crate::App) serves
+//! the router `Routes` built, and nothing else.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::routing::{MethodFilter, on};
+
+use crate::declared::Declared;
+use authz_core::matrix::{Endpoint, Matrix};
+use authz_core::{Catalog, RouteMeta};
+
+/// One registered route: its full path as served, and its declaration.
+struct Row {
+    path: String,
+    route: RouteMeta,
+}
+
+/// What registration built: the router, and the routes for the matrix.
+pub(crate) struct Layout<S> {
+    router: Router<S>,
+    rows: Vec<Row>,
+    problems: Vec<String>,
+}
+
+impl<S: Clone + Send + Sync + 'static> Layout<S> {
+    fn record<F>(routes: F) -> Self
+    where
+        F: FnOnce(&mut Routes<'_, S>),
+    {
+        let mut layout = Layout { router: Router::new(), rows: Vec::new(), problems: Vec::new() };
+        routes(&mut Routes { prefix: String::new(), layout: &mut layout });
+        layout
+    }
+
+    /// The layout of `routes`.
+    ///
+    /// # Panics
+    ///
+    /// When the routes are inconsistent.
+    pub(crate) fn build<F>(routes: F) -> Self
+    where
+        F: FnOnce(&mut Routes<'_, S>),
+    {
+        let layout = Layout::record(routes);
+        if let Err(error) = layout.check() {
+            panic!("{error}");
+        }
+        layout
+    }
+
+    fn check(&self) -> Result<(), RoutesError> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(RoutesError { problems: self.problems.clone() })
+        }
+    }
+
+    fn endpoints(&self) -> Vec<Endpoint> {
+        self.rows
+            .iter()
+            .flat_map(|row| {
+                row.route.methods.iter().map(|m| Endpoint {
+                    path: row.path.clone(),
+                    method: (*m).to_owned(),
+                    route: row.route,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) fn matrix(&self, catalog: Option<&'static Catalog>) -> Matrix {
+        Matrix::new(self.endpoints(), catalog)
+    }
+
+    pub(crate) fn into_router(self) -> Router<S> {
+        self.router
+    }
+}
+
+/// Registers declared routes while recording their full paths. See the [module docs](self).
+pub struct Routes<'a, S = ()> {
+    prefix: String,
+    layout: &'a mut Layout<S>,
+}
+
+impl<S> fmt::Debug for Routes<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Routes").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+/// `prefix` and `path` joined as one path, as `Router::nest` joins them.
+fn join(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() {
+        path.to_owned()
+    } else if path == "/" {
+        prefix.to_owned()
+    } else {
+        format!("{prefix}{path}")
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> Routes<'_, S> {
+    /// Registers a declared handler here, at its path under every enclosing scope.
+    pub fn service<H, T>(&mut self, handler: H) -> &mut Self
+    where
+        H: Declared + Handler<T, S>,
+        T: 'static,
+    {
+        let route = *H::route();
+        if route.handler == crate::declared::FALLBACK_ROUTE.handler {
+            // A declaration with errors: the build fails on its error; nothing to serve.
+            return self;
+        }
+        let path = join(&self.prefix, route.path);
+        let names = param_names(&path);
+        if let Some(twice) =
+            names.iter().enumerate().find_map(|(i, n)| names[..i].contains(n).then_some(n))
+        {
+            self.layout.problems.push(format!(
+                "`{path}` ({}) names the path parameter `{twice}` twice: a scope prefix and the route must use different names",
+                origin(&route)
+            ));
+            return self;
+        }
+        for earlier in &self.layout.rows {
+            if earlier.path == path
+                && let Some(method) =
+                    route.methods.iter().find(|m| earlier.route.methods.contains(m))
+            {
+                self.layout.problems.push(format!(
+                    "`{method} {path}` is declared twice: {} and {}",
+                    origin(&earlier.route),
+                    origin(&route)
+                ));
+                return self;
+            }
+        }
+        let filter = route
+            .methods
+            .iter()
+            .filter_map(|m| method_filter(m))
+            .fold(None, |all: Option<MethodFilter>, m| Some(all.map_or(m, |all| all.or(m))));
+        let Some(filter) = filter else {
+            self.layout.problems.push(format!("`{path}` ({}) declares no method", origin(&route)));
+            return self;
+        };
+        // axum's own router decides what overlaps (`/{a}` against `/{b}`): its refusal is
+        // reported like ours.
+        let router = std::mem::take(&mut self.layout.router);
+        match catch_unwind(AssertUnwindSafe(|| router.route(&path, on(filter, handler)))) {
+            Ok(router) => self.layout.router = router,
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("axum refused the route");
+                self.layout.problems.push(format!("`{path}` ({}): {why}", origin(&route)));
+                return self;
+            }
+        }
+        self.layout.rows.push(Row { path, route });
+        self
+    }
+
+    /// Registers `f`'s routes under `prefix`, as `Router::nest(prefix, ...)` would.
+    pub fn scope(&mut self, prefix: &str, f: impl FnOnce(&mut Routes<'_, S>)) -> &mut Self {
+        if !prefix.starts_with('/') || prefix.ends_with('/') || prefix.contains("{*") {
+            self.layout.problems.push(format!(
+                "scope prefix `{prefix}`: a prefix starts with `/`, does not end with one, and has no catch-all"
+            ));
+            return self;
+        }
+        let full = join(&self.prefix, prefix);
+        f(&mut Routes { prefix: full, layout: self.layout });
+        self
+    }
+
+    /// Registers the routes `f` registers, here: a way to split one app's routes across
+    /// modules.
+    pub fn configure(&mut self, f: impl FnOnce(&mut Routes<'_, S>)) -> &mut Self {
+        f(self);
+        self
+    }
+}
+
+/// Where a route was declared, for messages.
+fn origin(route: &RouteMeta) -> String {
+    format!("`{}` at {}:{}", route.handler, route.file, route.line)
+}
+
+/// The method filter axum routes `method` by (the macro accepts no other method).
+fn method_filter(method: &str) -> Option<MethodFilter> {
+    Some(match method {
+        "GET" => MethodFilter::GET,
+        "POST" => MethodFilter::POST,
+        "PUT" => MethodFilter::PUT,
+        "PATCH" => MethodFilter::PATCH,
+        "DELETE" => MethodFilter::DELETE,
+        "HEAD" => MethodFilter::HEAD,
+        "OPTIONS" => MethodFilter::OPTIONS,
+        "TRACE" => MethodFilter::TRACE,
+        "CONNECT" => MethodFilter::CONNECT,
+        _ => return None,
+    })
+}
+
+/// The parameter names of an axum path (`{id}`, `{*rest}`), in order.
+fn param_names(path: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(literal) = after.strip_prefix('{') {
+            rest = literal;
+            continue;
+        }
+        let Some(close) = after.find('}') else { break };
+        names.push(after[..close].trim_start_matches('*'));
+        rest = &after[close + 1..];
+    }
+    names
+}
+
+/// The endpoints `routes` registers — full path, method, declaration — in registration order,
+/// without building an app.
+pub fn collect<S, F>(routes: F) -> Vec<Endpoint>
+where
+    S: Clone + Send + Sync + 'static,
+    F: FnOnce(&mut Routes<'_, S>),
+{
+    Layout::record(routes).endpoints()
+}
+
+/// Checks that the app serves what the matrix of `routes` says: no two declarations for one
+/// path and method, no parameter named twice in one full path, and nothing axum's router
+/// refuses (two patterns that would match the same paths, like `/{a}` and `/{b}`).
+pub fn check<S, F>(routes: F) -> Result<(), RoutesError>
+where
+    S: Clone + Send + Sync + 'static,
+    F: FnOnce(&mut Routes<'_, S>),
+{
+    Layout::record(routes).check()
+}
+
+/// The matrix of the routes `routes` registers.
+///
+/// # Panics
+///
+/// When the routes are inconsistent (see [`check`]).
+pub fn matrix<S, F>(routes: F, catalog: Option<&'static Catalog>) -> Matrix
+where
+    S: Clone + Send + Sync + 'static,
+    F: FnOnce(&mut Routes<'_, S>),
+{
+    Layout::build(routes).matrix(catalog)
+}
+
+/// Routes whose matrix rows would not say what the app serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutesError {
+    /// One line per problem.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for RoutesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "authz: the routes are inconsistent:")?;
+        for problem in &self.problems {
+            writeln!(f, "- {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RoutesError {}

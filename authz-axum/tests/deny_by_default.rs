@@ -1,0 +1,161 @@
+//! Deny by default on axum: whatever answers that authz did not declare is refused, observed
+//! from who answered, never predicted from the path.
+
+mod support;
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
+use authz_axum::{
+    Actor, App, Catalog, Permission, PermissionDef, RoleDef, Routes, public, require_permission,
+};
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use support::{get, serve};
+
+static HANDLED: AtomicUsize = AtomicUsize::new(0);
+
+/// Read the report.
+#[require_permission("report:read")]
+#[get("/reports/{id}")]
+async fn report(axum::extract::Path(id): axum::extract::Path<u32>) -> String {
+    HANDLED.fetch_add(1, Ordering::SeqCst);
+    format!("report {id}")
+}
+
+/// Health check.
+#[public("load balancer probes")]
+#[get("/health")]
+async fn health() -> &'static str {
+    "ok"
+}
+
+fn routes(r: &mut Routes<'_>) {
+    r.service(report).service(health);
+}
+
+const REPORT_READ: Permission = Permission::new("report:read");
+static CATALOG: Catalog = Catalog::new(
+    &[PermissionDef { permission: REPORT_READ, description: "Read reports" }],
+    &[RoleDef { name: "reader", permissions: &[REPORT_READ] }],
+);
+
+async fn anyone_is_a_reader(_: &Parts) -> Result<Option<Actor>, authz_axum::UnknownRole> {
+    CATALOG.actor(1, ["reader"]).map(Some)
+}
+
+/// A layer that answers `/metrics` itself, as exporters do, and a 401 for `/private`.
+#[derive(Clone)]
+struct Answering;
+
+impl<S> tower_layer::Layer<S> for Answering {
+    type Service = AnsweringService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AnsweringService(inner)
+    }
+}
+
+#[derive(Clone)]
+struct AnsweringService<S>(S);
+
+impl<S> tower_service::Service<Request> for AnsweringService<S>
+where
+    S: tower_service::Service<Request, Response = Response, Error = Infallible> + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        match req.uri().path() {
+            "/metrics" => Box::pin(async { Ok("secret_metric 1".into_response()) }),
+            "/private" => {
+                Box::pin(async { Ok((http::StatusCode::UNAUTHORIZED, "sign in").into_response()) })
+            }
+            _ => Box::pin(self.0.call(req)),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_layer_that_answers_with_a_success_is_refused_and_its_refusals_pass() {
+    let addr = serve(App::new(routes, anyone_is_a_reader).layer(Answering)).await;
+    let metrics = get(addr, "/metrics", None).await;
+    assert_eq!(metrics.status, 500, "{metrics:?}");
+    assert!(!metrics.body.contains("secret_metric"), "{metrics:?}");
+    assert_eq!(metrics.body, authz_axum::problem::INTERNAL);
+    let private = get(addr, "/private", None).await;
+    assert_eq!((private.status, private.body.as_str()), (401, "sign in"));
+    // Declared routes pass through the layer.
+    let served = get(addr, "/reports/3", None).await;
+    assert_eq!((served.status, served.body.as_str()), (200, "report 3"));
+}
+
+#[tokio::test]
+async fn a_declared_handler_in_a_router_that_is_not_an_app_refuses_everyone() {
+    // The macros' handlers are axum handlers: nothing stops an app from routing one itself. That
+    // router is not observed, so the handler serves nobody.
+    let before = HANDLED.load(Ordering::SeqCst);
+    let router: axum::Router =
+        axum::Router::new().route("/reports/{id}", axum::routing::get(report));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("server") });
+    let answer = get(addr, "/reports/3", None).await;
+    assert_eq!(answer.status, 500, "{answer:?}");
+    assert_eq!(HANDLED.load(Ordering::SeqCst), before);
+}
+
+/// List a team's projects.
+#[require_permission("report:read")]
+#[get("/teams/{team_id}/projects")]
+async fn team_projects() -> &'static str {
+    "[]"
+}
+
+/// Another report route, with a parameter of another name.
+#[require_permission("report:read")]
+#[get("/reports/{name}")]
+async fn report_by_name() -> &'static str {
+    "by name"
+}
+
+/// The same path and method as `report`.
+#[public("a second declaration")]
+#[get("/reports/{id}")]
+async fn report_again() -> &'static str {
+    "again"
+}
+
+#[test]
+fn full_paths_are_checked_as_a_whole() {
+    let twice = authz_axum::routes::check(|r: &mut Routes<'_>| {
+        r.scope("/orgs/{team_id}", |r| {
+            r.service(team_projects);
+        });
+    })
+    .expect_err("a parameter named twice across a scope and its route");
+    assert!(twice.problems[0].contains("names the path parameter `team_id` twice"), "{twice}");
+
+    let overlap = authz_axum::routes::check(|r: &mut Routes<'_>| {
+        r.service(report).service(report_by_name);
+    })
+    .expect_err("two patterns that match the same paths");
+    assert!(overlap.problems[0].contains("/reports/{name}"), "{overlap}");
+
+    let duplicate = authz_axum::routes::check(|r: &mut Routes<'_>| {
+        r.service(report).service(report_again);
+    })
+    .expect_err("two declarations of one method and path");
+    assert!(duplicate.problems[0].contains("`GET /reports/{id}` is declared twice"), "{duplicate}");
+
+    assert_eq!(authz_axum::routes::check(routes), Ok(()));
+}
