@@ -530,17 +530,7 @@ pub(crate) fn explained_policy(
     else {
         return res;
     };
-    let mut body = FORBIDDEN.trim_end_matches('}').to_owned();
-    body.push_str(",\"reason\":\"");
-    for c in shown.chars() {
-        match c {
-            '"' => body.push_str("\\\""),
-            '\\' => body.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => body.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => body.push(c),
-        }
-    }
-    body.push_str("\"}");
+    let body = authz_core::problem::forbidden_reason(shown);
     res.map_body(|head, _| {
         // The length is the new body's.
         head.headers.remove(header::CONTENT_LENGTH);
@@ -549,7 +539,7 @@ pub(crate) fn explained_policy(
 }
 
 /// The header carrying a decision's id when the app explains refusals ([`Explain`]).
-pub const DECISION_ID: &str = "authz-decision-id";
+pub const DECISION_ID: &str = authz_core::problem::DECISION_ID;
 
 /// Keeps `id` for the answer to `req`: the app explains refusals.
 pub(crate) fn keep_decision_id(req: &HttpRequest, id: crate::ids::DecisionId) {
@@ -586,10 +576,7 @@ pub(crate) fn explained(req: &HttpRequest, response: HttpResponse, shaped: bool)
     else {
         return response;
     };
-    // Permission names are `[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*`: nothing to escape.
-    let names: Vec<String> = missing.iter().map(|p| format!("\"{}\"", p.as_str())).collect();
-    let body = FORBIDDEN.trim_end_matches('}').to_owned()
-        + &format!(",\"missing\":[{}]}}", names.join(","));
+    let body = authz_core::problem::forbidden_missing(&missing);
     let mut res = problem_with(StatusCode::FORBIDDEN, "");
     res = res.set_body(actix_web::body::BoxBody::new(body));
     if let Some(mark) = response.extensions().get::<Mark>().copied() {

@@ -33,10 +33,15 @@ use authz_core::Grants;
 
 /// What every gate of an app reads: the resolver, the grant store, the matrix digest. One per
 /// app, shared by reference count; each request carries a handle in its extensions.
+#[derive(Clone)]
 pub(crate) struct Shared {
-    pub(crate) resolver: Box<dyn ErasedResolver>,
+    pub(crate) resolver: Arc<dyn ErasedResolver>,
     pub(crate) grants: Option<Grants>,
     pub(crate) digest: String,
+    /// `App::explain`.
+    pub(crate) explain: bool,
+    /// Per full pattern, the methods declared there, for a `405`'s `Allow`.
+    pub(crate) methods: crate::routes::PathMethods,
 }
 
 /// The handle a request carries, inserted by [`App`] before routing.
@@ -104,11 +109,18 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     {
         let layout = Layout::build(routes);
         let digest = layout.matrix(None).digest();
+        let methods = layout.path_methods();
         let router = layout
             .into_router()
             .fallback(problem::not_found_fallback)
             .method_not_allowed_fallback(problem::method_not_allowed_fallback);
-        let shared = Arc::new(Shared { resolver: Box::new(resolver), grants: None, digest });
+        let shared = Arc::new(Shared {
+            resolver: Arc::new(resolver),
+            grants: None,
+            digest,
+            explain: false,
+            methods,
+        });
         App { router, shared }
     }
 
@@ -116,8 +128,17 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// Without it, a scoped route refuses (500, logged) whoever its global permissions do not
     /// admit.
     pub fn grants(mut self, grants: Grants) -> Self {
-        let shared = Arc::get_mut(&mut self.shared).map(|shared| shared.grants = Some(grants));
-        debug_assert!(shared.is_some(), "grants are set before the app is cloned");
+        Arc::make_mut(&mut self.shared).grants = Some(grants);
+        self
+    }
+
+    /// Explains refusals, for development and support: a 403 the gate answers names the
+    /// permissions the actor lacked (the RFC 9457 extension member `missing`), a service
+    /// policy's 403 the reason it marked safe to show (`reason`), and every answer of a gated
+    /// route but a 404 carries its decision's id in the `authz-decision-id` header, as in the
+    /// audit event. 401 and 404 bodies never change.
+    pub fn explain(mut self) -> Self {
+        Arc::make_mut(&mut self.shared).explain = true;
         self
     }
 
@@ -209,7 +230,14 @@ impl Future for Observed {
                 return Poll::Ready(Ok(problem::closing(problem::internal_error())));
             }
         };
-        if response.extensions().get::<Served>().is_some() || !serves(response.status()) {
+        if response.extensions().get::<Served>().is_some() {
+            let mut response = response;
+            if response.extensions().get::<problem::WithoutAllow>().is_some() {
+                response.headers_mut().remove(http::header::ALLOW);
+            }
+            return Poll::Ready(Ok(response));
+        }
+        if !serves(response.status()) {
             return Poll::Ready(Ok(response));
         }
         tracing::error!(

@@ -14,7 +14,11 @@ use authz_core::RouteMeta;
 /// misconfiguration or resolver failure at ERROR. What the event says of the request is read
 /// only when the event is enabled. No token or header is ever recorded.
 macro_rules! audit {
-    ($level:ident, $head:expr, $route:expr, $actor:expr, $decision:expr, $text:expr, $status:expr $(, $key:ident = $value:expr)*) => {{
+    ($level:ident, $app:expr, $head:expr, $route:expr, $actor:expr, $decision:expr, $text:expr, $status:expr $(, $key:ident = $value:expr)*) => {{
+        let app: &$crate::app::Shared = $app;
+        // Drawn now when the answer carries it (the app explains refusals), else only if the
+        // event is written.
+        let id = app.explain.then(::authz_core::DecisionId::next);
         if ::tracing::enabled!(target: "authz", ::tracing::Level::$level) {
             let head: &$crate::audit::Head = &$head;
             let route: &'static ::authz_core::RouteMeta = $route;
@@ -31,11 +35,12 @@ macro_rules! audit {
                 reason = $text,
                 $($key = %$value,)*
                 status = $status,
-                decision_id = %::authz_core::DecisionId::next(),
-                matrix = %head.digest(),
+                decision_id = %id.unwrap_or_else(::authz_core::DecisionId::next),
+                matrix = %app.digest,
                 "authorization decision"
             ))));
         }
+        id
     }};
 }
 
@@ -47,7 +52,6 @@ pub(crate) struct Head {
     pub(crate) method: http::Method,
     matched: Option<MatchedPath>,
     params: Option<RawPathParams>,
-    app: Option<crate::app::AppHandle>,
 }
 
 impl Head {
@@ -56,7 +60,6 @@ impl Head {
             method: parts.method.clone(),
             matched: parts.extensions.get::<MatchedPath>().cloned(),
             params: params(parts),
-            app: parts.extensions.get::<crate::app::AppHandle>().cloned(),
         }
     }
 
@@ -70,11 +73,6 @@ impl Head {
     /// line; `-` for a route without parameters.
     pub(crate) fn resource(&self) -> Resource<'_> {
         Resource(self.params.as_ref())
-    }
-
-    /// The digest of the matrix the app serves; `-` outside an [`App`](crate::App).
-    pub(crate) fn digest(&self) -> &str {
-        self.app.as_ref().map_or("-", |app| app.0.digest.as_str())
     }
 }
 

@@ -10,15 +10,19 @@
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use std::sync::Arc;
+
 use axum::response::Response;
+use http::StatusCode;
 use http::request::Parts;
 
-use crate::app::AppHandle;
+use crate::app::{AppHandle, Shared};
 use crate::audit::{ANONYMOUS, Head, audit};
 use crate::problem::{self, ServiceRefusal};
 use crate::resolver::{self, Resolution, SharedPrincipal};
 use authz_core::{
-    Access, AuthzError, Permission, Principal, Requirement, RouteMeta, Scope, ScopedCheck,
+    Access, AuthzError, DecisionId, Permission, Principal, Requirement, RouteMeta, Scope,
+    ScopedCheck,
 };
 
 /// A request the gate let through, on its way to the handler.
@@ -29,6 +33,7 @@ pub struct Admitted {
 }
 
 struct Gated {
+    app: Arc<Shared>,
     actor: SharedPrincipal,
     in_scope: bool,
     // Read when the gate admitted the request, if its event can be written.
@@ -44,6 +49,7 @@ impl fmt::Debug for Admitted {
 impl Admitted {
     fn allow(
         route: &'static RouteMeta,
+        app: Arc<Shared>,
         actor: SharedPrincipal,
         in_scope: bool,
         parts: &mut Parts,
@@ -52,47 +58,89 @@ impl Admitted {
         // when the event can be written (an allow at DEBUG, a service's refusal at INFO).
         let head =
             tracing::enabled!(target: "authz", tracing::Level::INFO).then(|| Head::of(parts));
-        Admitted { route, gated: Some(Gated { actor, in_scope, head }) }
+        Admitted { route, gated: Some(Gated { app, actor, in_scope, head }) }
     }
 
     /// The handler's answer, audited — a service's refusal (`Denied`) is the route's denial,
     /// anything else the allow — and marked as a declared endpoint's.
     pub fn answer(self, response: Response) -> Response {
-        if let Some(Gated { actor, in_scope, head: Some(head) }) = &self.gated {
-            let route = self.route;
-            let actor = actor.actor_id();
-            match response.extensions().get::<ServiceRefusal>().map(|r| r.0) {
-                Some(refused) if refused.error == AuthzError::Missing => {
-                    audit!(INFO, head, route, actor, "not_found", "no such resource", 404)
-                }
-                Some(refused) => audit!(
-                    INFO,
-                    head,
-                    route,
-                    actor,
-                    if refused.error == AuthzError::NotFound { "not_found" } else { "deny" },
-                    if refused.error == AuthzError::NotFound {
-                        "hidden by a service-level policy"
-                    } else {
-                        "refused by a service-level policy"
-                    },
-                    refused.error.status(),
-                    policy = PolicyName(route),
-                    policy_reason = PolicyReason(refused.reason)
-                ),
-                None => audit!(
-                    DEBUG,
-                    head,
-                    route,
-                    actor,
-                    "allow",
-                    if *in_scope { "requirement met in the scope" } else { "requirement met" },
-                    response.status().as_u16()
-                ),
+        let Some(Gated { app, actor, in_scope, head }) = &self.gated else {
+            return problem::served(response);
+        };
+        let route = self.route;
+        let actor = actor.actor_id();
+        let head = head.as_ref();
+        // Without a head the event is not written: the macro reads it only when it is.
+        let head = || head.unwrap_or_else(|| unreachable!("read whenever INFO is enabled"));
+        let refused = response.extensions().get::<ServiceRefusal>().map(|r| r.0);
+        let id = match refused {
+            Some(refused) if refused.error == AuthzError::Missing => {
+                audit!(INFO, app, *head(), route, actor, "not_found", "no such resource", 404)
             }
+            Some(refused) => audit!(
+                INFO,
+                app,
+                *head(),
+                route,
+                actor,
+                if refused.error == AuthzError::NotFound { "not_found" } else { "deny" },
+                if refused.error == AuthzError::NotFound {
+                    "hidden by a service-level policy"
+                } else {
+                    "refused by a service-level policy"
+                },
+                refused.error.status(),
+                policy = PolicyName(route),
+                policy_reason = PolicyReason(refused.reason)
+            ),
+            None => audit!(
+                DEBUG,
+                app,
+                *head(),
+                route,
+                actor,
+                "allow",
+                if *in_scope { "requirement met in the scope" } else { "requirement met" },
+                response.status().as_u16()
+            ),
+        };
+        let mut response = problem::served(response);
+        if app.explain {
+            if let Some(shown) = refused.and_then(|r| r.shown)
+                && response.status() == StatusCode::FORBIDDEN
+            {
+                response = problem::reason_shown(response, shown);
+            }
+            problem::stamp(&mut response, id);
         }
-        problem::served(response)
+        response
     }
+}
+
+/// A refusal at the gate, with what an app that explains refusals adds: the permissions a
+/// 403 lacked, and the decision's id (never on a 404).
+fn refuse(
+    app: &Shared,
+    parts: &Parts,
+    err: AuthzError,
+    missing: Option<&[Permission]>,
+    id: Option<DecisionId>,
+) -> Response {
+    let mut response = match missing {
+        Some(missing) if app.explain && err == AuthzError::Forbidden => {
+            problem::forbidden_missing(missing, parts)
+        }
+        _ => problem::refusal(err, parts),
+    };
+    problem::stamp(&mut response, id);
+    response
+}
+
+/// A 500 at the gate.
+fn fail(parts: &Parts, id: Option<DecisionId>) -> Response {
+    let mut response = problem::internal(parts);
+    problem::stamp(&mut response, id);
+    response
 }
 
 /// Decides the request whose head is `parts` for `route`: `Ok` to call the handler, `Err` with
@@ -101,7 +149,7 @@ impl Admitted {
 /// Every refusal is audited here and answered before anything reads the body (which is then
 /// never read: the connection closes after the answer).
 pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitted, Response> {
-    let Some(app) = parts.extensions.get::<AppHandle>().cloned() else {
+    let Some(AppHandle(app)) = parts.extensions.get::<AppHandle>().cloned() else {
         // A declared handler in a router that is not an `App`: nothing observes what else that
         // router serves, so nothing it serves is trusted.
         tracing::error!(
@@ -115,15 +163,26 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
     let Access::Gated { requirement, deny, scope } = &route.access else {
         return Ok(Admitted { route, gated: None });
     };
-    let actor = match resolver::resolve(parts, &app.0).await {
+    let app_ref = &*app;
+    let actor = match resolver::resolve(parts, app_ref).await {
         Resolution::Actor(actor) => actor,
         Resolution::Anonymous => {
-            audit!(INFO, Head::of(parts), route, ANONYMOUS, "deny", "no authenticated actor", 401);
-            return Err(problem::refusal(AuthzError::Unauthenticated, parts));
+            let id = audit!(
+                INFO,
+                app_ref,
+                Head::of(parts),
+                route,
+                ANONYMOUS,
+                "deny",
+                "no authenticated actor",
+                401
+            );
+            return Err(refuse(app_ref, parts, AuthzError::Unauthenticated, None, id));
         }
         Resolution::Failed => {
-            audit!(
+            let id = audit!(
                 ERROR,
+                app_ref,
                 Head::of(parts),
                 route,
                 ANONYMOUS,
@@ -131,12 +190,13 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
                 "actor resolution failed",
                 500
             );
-            return Err(problem::internal(parts));
+            return Err(fail(parts, id));
         }
     };
     let Ok(allowed) = catch_unwind(AssertUnwindSafe(|| satisfied(requirement, &*actor))) else {
-        audit!(
+        let id = audit!(
             ERROR,
+            app_ref,
             Head::of(parts),
             route,
             actor.actor_id(),
@@ -144,15 +204,16 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             "the actor's permission check panicked",
             500
         );
-        return Err(problem::internal(parts));
+        return Err(fail(parts, id));
     };
     if allowed {
-        return Ok(Admitted::allow(route, actor, false, parts));
+        return Ok(Admitted::allow(route, app.clone(), actor, false, parts));
     }
     let Some(scope) = scope else {
         let missing = requirement.missing(&|p| actor.has_permission(p));
-        audit!(
+        let id = audit!(
             INFO,
+            app_ref,
             Head::of(parts),
             route,
             actor.actor_id(),
@@ -161,7 +222,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             deny.status(),
             missing = Missing(&missing)
         );
-        return Err(problem::refusal(AuthzError::from(*deny), parts));
+        return Err(refuse(app_ref, parts, AuthzError::from(*deny), Some(&missing), id));
     };
     // The id as axum decoded it, in its one canonical spelling; anything else names no scope
     // and is answered as a missing one, before any store is asked.
@@ -169,8 +230,9 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
         params.iter().find(|(name, _)| *name == scope.param).and_then(|(_, v)| Scope::parse_id(v))
     });
     let Some(id) = named else {
-        audit!(
+        let id = audit!(
             INFO,
+            app_ref,
             Head::of(parts),
             route,
             actor.actor_id(),
@@ -178,12 +240,13 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             "the path names no scope",
             404
         );
-        return Err(problem::refusal(AuthzError::NotFound, parts));
+        return Err(refuse(app_ref, parts, AuthzError::NotFound, None, id));
     };
     let in_scope = Scope::new(scope.kind, id);
-    let Some(grants) = app.0.grants.as_ref() else {
-        audit!(
+    let Some(grants) = app.grants.as_ref() else {
+        let id = audit!(
             ERROR,
+            app_ref,
             Head::of(parts),
             route,
             actor.actor_id(),
@@ -191,7 +254,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             "scoped route but no `Grants` given to the app",
             500
         );
-        return Err(problem::internal(parts));
+        return Err(fail(parts, id));
     };
     let known = match grants.cached(actor.actor_id(), in_scope) {
         Some(known) => Ok(known),
@@ -201,8 +264,9 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
         Ok(known) => known,
         Err(e) => {
             tracing::error!(target: "authz", error = %e, "grant store failed");
-            audit!(
+            let id = audit!(
                 ERROR,
+                app_ref,
                 Head::of(parts),
                 route,
                 actor.actor_id(),
@@ -210,7 +274,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
                 "grant store failed",
                 500
             );
-            return Err(problem::internal(parts));
+            return Err(fail(parts, id));
         }
     };
     let has = |p: Permission| scoped.contains(p) || actor.has_permission(p);
@@ -220,12 +284,14 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
     };
     let check = ScopedCheck { allowed, member: Some(mask != 0) };
     let Some(denial) = check.refusal(*deny, scope.outsiders) else {
-        return Ok(Admitted::allow(route, actor, true, parts));
+        return Ok(Admitted::allow(route, app.clone(), actor, true, parts));
     };
+    let err = AuthzError::from(denial);
     if mask != 0 {
         let missing = requirement.missing(&has);
-        audit!(
+        let id = audit!(
             INFO,
+            app_ref,
             Head::of(parts),
             route,
             actor.actor_id(),
@@ -235,9 +301,11 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             missing = Missing(&missing),
             scope = format_args!("\"{in_scope}\"")
         );
+        Err(refuse(app_ref, parts, err, Some(&missing), id))
     } else {
-        audit!(
+        let id = audit!(
             INFO,
+            app_ref,
             Head::of(parts),
             route,
             actor.actor_id(),
@@ -246,8 +314,8 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             denial.status(),
             scope = format_args!("\"{in_scope}\"")
         );
+        Err(refuse(app_ref, parts, err, None, id))
     }
-    Err(problem::refusal(AuthzError::from(denial), parts))
 }
 
 /// The requirement check: the catalog bitset when the actor has one, otherwise permission by

@@ -59,6 +59,39 @@ pub(crate) fn closing(mut response: Response) -> Response {
     response
 }
 
+/// The explained 403 for permissions the actor lacked (the app explains refusals).
+pub(crate) fn forbidden_missing(
+    missing: &[authz_core::Permission],
+    parts: &http::request::Parts,
+) -> Response {
+    let mut response = Response::new(Body::from(authz_core::problem::forbidden_missing(missing)));
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    unread(served(response), parts)
+}
+
+/// A service policy's 403 with the reason it marked safe to show (the app explains refusals).
+pub(crate) fn reason_shown(response: Response, shown: &str) -> Response {
+    let (mut head, _) = response.into_parts();
+    head.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(head, Body::from(authz_core::problem::forbidden_reason(shown)))
+}
+
+/// The header carrying a decision's id when the app explains refusals (see `App::explain`).
+pub const DECISION_ID: &str = authz_core::problem::DECISION_ID;
+
+/// Adds the decision's id to `response`, unless it is a 404: a hidden resource's answer must
+/// not differ from a missing one's.
+pub(crate) fn stamp(response: &mut Response, id: Option<authz_core::DecisionId>) {
+    let Some(id) = id else { return };
+    if response.status() == StatusCode::NOT_FOUND {
+        return;
+    }
+    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert(header::HeaderName::from_static(DECISION_ID), value);
+    }
+}
+
 /// A refusal at the gate: marked, and closing the connection when the request has a body
 /// nobody read.
 pub(crate) fn refusal(err: AuthzError, parts: &http::request::Parts) -> Response {
@@ -82,14 +115,39 @@ fn unread(response: Response, parts: &http::request::Parts) -> Response {
 }
 
 /// What a request no declared route matches gets: exactly what a hidden resource gets.
-pub(crate) async fn not_found_fallback() -> Response {
-    served(response(AuthzError::NotFound))
+pub(crate) async fn not_found_fallback(parts: http::request::Parts) -> Response {
+    unread(served(response(AuthzError::NotFound)), &parts)
 }
 
-/// What a request for a declared path in a method none of its routes takes gets (axum adds
-/// the `Allow` header).
-pub(crate) async fn method_not_allowed_fallback() -> Response {
-    served(problem(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED))
+/// The mark on a 404 answered for a method a hidden route does not take: axum would add its
+/// `Allow` to it, and a hidden route's 404 must be a missing one's, byte for byte.
+#[derive(Clone, Copy)]
+pub(crate) struct WithoutAllow;
+
+/// What a request for a declared path in a method none of its routes takes gets: 405 with
+/// `Allow` listing the methods declared at the pattern axum matched — or the plain 404 when a
+/// route there hides that it exists.
+pub(crate) async fn method_not_allowed_fallback(parts: http::request::Parts) -> Response {
+    let declared = parts.extensions.get::<axum::extract::MatchedPath>().and_then(|matched| {
+        let app = parts.extensions.get::<crate::app::AppHandle>()?;
+        app.0.methods.at(matched.as_str()).map(|methods| (methods.hides, methods.allow()))
+    });
+    let mut response = match declared {
+        Some((false, allow)) => {
+            let mut response = problem(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED);
+            if let Ok(allow) = HeaderValue::from_str(&allow) {
+                response.headers_mut().insert(header::ALLOW, allow);
+            }
+            response
+        }
+        _ => {
+            let mut response = response(AuthzError::NotFound);
+            response.extensions_mut().insert(WithoutAllow);
+            response
+        }
+    };
+    response = unread(served(response), &parts);
+    response
 }
 
 /// A refusal a service returns from a gated handler: `Err(Denied(...))` through `?`, answered
@@ -139,5 +197,40 @@ impl IntoResponse for Denied {
         let mut res = response(self.0.error);
         res.extensions_mut().insert(ServiceRefusal(self.0));
         res
+    }
+}
+
+/// A public service's answers, marked as a declared endpoint's.
+#[derive(Clone)]
+pub(crate) struct MarkServed<T>(pub(crate) T);
+
+impl<T> tower_service::Service<axum::extract::Request> for MarkServed<T>
+where
+    T: tower_service::Service<axum::extract::Request, Error = std::convert::Infallible>,
+    T::Response: IntoResponse,
+    T::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Response, std::convert::Infallible>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), std::convert::Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+        let fut = self.0.call(req);
+        Box::pin(async move {
+            let response = match fut.await {
+                Ok(response) => response.into_response(),
+                Err(never) => match never {},
+            };
+            Ok(served(response))
+        })
     }
 }

@@ -16,9 +16,40 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::declared::Declared;
 use authz_core::matrix::{Endpoint, Matrix};
-use authz_core::{Catalog, RouteMeta};
+use authz_core::{Access, Catalog, Deny, RouteMeta};
+
+/// The methods declared at each full pattern, for the `405` axum's router decides on.
+#[derive(Clone, Default)]
+pub(crate) struct PathMethods(Arc<HashMap<String, Methods>>);
+
+#[derive(Default)]
+pub(crate) struct Methods {
+    names: Vec<&'static str>,
+    pub(crate) hides: bool,
+}
+
+/// The standard methods in the order `Allow` lists them (the actix front end's order).
+const ORDER: [&str; 9] =
+    ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"];
+
+impl PathMethods {
+    pub(crate) fn at(&self, pattern: &str) -> Option<&Methods> {
+        self.0.get(pattern)
+    }
+}
+
+impl Methods {
+    /// The `Allow` header's value: `HEAD` with `GET`, in a fixed order.
+    pub(crate) fn allow(&self) -> String {
+        let has = |m: &str| self.names.contains(&m) || (m == "HEAD" && self.names.contains(&"GET"));
+        ORDER.iter().copied().filter(|m| has(m)).collect::<Vec<_>>().join(", ")
+    }
+}
 
 /// One registered route: its full path as served, and its declaration.
 struct Row {
@@ -71,7 +102,10 @@ impl<S: Clone + Send + Sync + 'static> Layout<S> {
         self.rows
             .iter()
             .flat_map(|row| {
-                row.route.methods.iter().map(|m| Endpoint {
+                // `*` for a public service, which answers any method.
+                let declared: &[&str] =
+                    if row.route.methods.is_empty() { &["*"] } else { row.route.methods };
+                declared.iter().map(|m| Endpoint {
                     path: row.path.clone(),
                     method: (*m).to_owned(),
                     route: row.route,
@@ -82,6 +116,20 @@ impl<S: Clone + Send + Sync + 'static> Layout<S> {
 
     pub(crate) fn matrix(&self, catalog: Option<&'static Catalog>) -> Matrix {
         Matrix::new(self.endpoints(), catalog)
+    }
+
+    /// Per full pattern, the methods declared there and whether a route there hides that it
+    /// exists (`deny = not_found` on a path naming no resource: another method there is
+    /// answered 404, as everything else of it is — the actix front end's rule).
+    pub(crate) fn path_methods(&self) -> PathMethods {
+        let mut map: HashMap<String, Methods> = HashMap::new();
+        for row in &self.rows {
+            let entry = map.entry(row.path.clone()).or_default();
+            entry.names.extend(row.route.methods.iter().copied());
+            entry.hides |= matches!(row.route.access, Access::Gated { deny: Deny::NotFound, .. })
+                && !row.route.path.contains('{');
+        }
+        PathMethods(Arc::new(map))
     }
 
     pub(crate) fn into_router(self) -> Router<S> {
@@ -173,6 +221,62 @@ impl<S: Clone + Send + Sync + 'static> Routes<'_, S> {
             }
         }
         self.layout.rows.push(Row { path, route });
+        self
+    }
+
+    /// Registers a service that is not a declared handler — a page, a third-party service — as
+    /// public, for the stated `reason`, at exactly `path` (relative to the current scope), for
+    /// every method (`*` in the matrix): axum's `Router::route_service`. Its answers are the
+    /// app's, marked as a declared endpoint's; paths under `path` are not its.
+    #[track_caller]
+    pub fn public_service<T>(
+        &mut self,
+        path: &'static str,
+        reason: &'static str,
+        service: T,
+    ) -> &mut Self
+    where
+        T: tower_service::Service<axum::extract::Request, Error = std::convert::Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        T::Response: axum::response::IntoResponse,
+        T::Future: Send + 'static,
+    {
+        let here = std::panic::Location::caller();
+        let route = RouteMeta {
+            handler: std::any::type_name::<T>(),
+            module: "",
+            file: here.file(),
+            line: here.line(),
+            methods: &[],
+            path,
+            access: Access::Public { reason, writes: None },
+            policy: None,
+            visibility: None,
+            operation: reason,
+        };
+        let full = join(&self.prefix, path);
+        if self.layout.rows.iter().any(|row| row.path == full) {
+            self.layout.problems.push(format!(
+                "`{full}` ({}): a public service takes every method of its path, which another route declares",
+                origin(&route)
+            ));
+            return self;
+        }
+        let router = std::mem::take(&mut self.layout.router);
+        let service = crate::problem::MarkServed(service);
+        match catch_unwind(AssertUnwindSafe(|| router.route_service(&full, service))) {
+            Ok(router) => self.layout.router = router,
+            Err(_) => {
+                self.layout
+                    .problems
+                    .push(format!("`{full}` ({}): axum refused the path", origin(&route)));
+                return self;
+            }
+        }
+        self.layout.rows.push(Row { path: full, route });
         self
     }
 

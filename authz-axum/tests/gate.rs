@@ -69,6 +69,13 @@ async fn edit_project(_counted: Counted, body: String) -> String {
     body
 }
 
+/// Rebuild the index.
+#[require_permission("project:write", deny = not_found)]
+#[post("/reindex")]
+async fn reindex() -> &'static str {
+    "reindexed"
+}
+
 /// Health check.
 #[public("load balancer probes")]
 #[get("/health")]
@@ -91,7 +98,7 @@ async fn boom() -> &'static str {
 }
 
 fn routes(r: &mut Routes<'_>) {
-    r.service(health).service(me).service(boom).service(read_twice);
+    r.service(health).service(me).service(boom).service(read_twice).service(reindex);
     r.scope("/v1", |r| {
         r.service(read_project).service(edit_project);
     });
@@ -165,8 +172,19 @@ async fn a_declared_path_in_another_method_is_405_with_allow() {
     let addr = server().await;
     let answer = send(addr, "DELETE", "/v1/projects/7", &[]).await;
     assert_eq!(answer.status, 405, "{answer:?}");
-    assert_eq!(answer.header("allow"), Some("GET,HEAD,PUT"));
+    assert_eq!(
+        answer.header("allow"),
+        Some("GET, HEAD, PUT"),
+        "the actix front end's order and spelling"
+    );
     assert_eq!(answer.header("content-type"), Some("application/problem+json"));
+    // A route that hides that it exists hides its path in every method.
+    let hidden = send(addr, "GET", "/reindex", &[]).await;
+    let missing = send(addr, "GET", "/nothing", &[]).await;
+    assert_eq!(
+        (hidden.status, &hidden.headers, &hidden.body),
+        (404, &missing.headers, &missing.body)
+    );
     let odd = send(addr, "get", "/health", &[]).await;
     assert_eq!(odd.status, 405, "methods are case-sensitive: {odd:?}");
 }

@@ -18,3 +18,31 @@ pub const INTERNAL: &str = r#"{"type":"about:blank","title":"Internal Server Err
 
 /// The `WWW-Authenticate` challenge a `401` carries.
 pub const CHALLENGE: &str = "Bearer";
+
+/// The `403` an app that explains refusals answers for permissions the actor lacked: the
+/// generic body with the RFC 9457 extension member `missing` (`["project:write"]`).
+pub fn forbidden_missing(missing: &[crate::Permission]) -> String {
+    // Permission names are `[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*`: nothing to escape.
+    let names: Vec<String> = missing.iter().map(|p| format!("\"{}\"", p.as_str())).collect();
+    FORBIDDEN.trim_end_matches('}').to_owned() + &format!(",\"missing\":[{}]}}", names.join(","))
+}
+
+/// A service policy's `403` when the app explains refusals: the generic body with the reason
+/// the policy marked safe to show (`Decision::show`) as the extension member `reason`.
+pub fn forbidden_reason(shown: &str) -> String {
+    let mut body = FORBIDDEN.trim_end_matches('}').to_owned();
+    body.push_str(",\"reason\":\"");
+    for c in shown.chars() {
+        match c {
+            '"' => body.push_str("\\\""),
+            '\\' => body.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => body.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => body.push(c),
+        }
+    }
+    body.push_str("\"}");
+    body
+}
+
+/// The header carrying a decision's id when the app explains refusals.
+pub const DECISION_ID: &str = "authz-decision-id";
