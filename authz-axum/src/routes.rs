@@ -173,6 +173,13 @@ impl<S: Clone + Send + Sync + 'static> Routes<'_, S> {
             return self;
         }
         let path = join(&self.prefix, route.path);
+        if !path.starts_with('/') {
+            self.layout.problems.push(format!(
+                "`{path}` ({}): a path outside any scope starts with `/`",
+                origin(&route)
+            ));
+            return self;
+        }
         let names = param_names(&path);
         if let Some(twice) =
             names.iter().enumerate().find_map(|(i, n)| names[..i].contains(n).then_some(n))

@@ -197,9 +197,9 @@ impl Grants {
 
     /// Whether `actor` meets `requirement` in `scope`: its global permissions first (no store
     /// query when they suffice), then its roles in the scope.
-    pub async fn check(
+    pub async fn check<P: Principal + ?Sized>(
         &self,
-        actor: &dyn Principal,
+        actor: &P,
         scope: Scope,
         requirement: &Requirement,
     ) -> Result<ScopedCheck, GrantError> {
@@ -213,9 +213,9 @@ impl Grants {
     /// As [`check`](Self::check) for one permission, turned into a refusal: `outsiders` when the
     /// actor holds no role in `scope`, `deny` when it does but not `permission`. For services,
     /// CLIs and jobs.
-    pub async fn require(
+    pub async fn require<P: Principal + ?Sized>(
         &self,
-        actor: &dyn Principal,
+        actor: &P,
         scope: Scope,
         permission: Permission,
         deny: Deny,
@@ -227,9 +227,9 @@ impl Grants {
 
     /// The scopes of `kind` where `actor` holds `permission`: [`Scopes::All`] when it holds it
     /// globally (no store query), else the ids the store reports for the roles that grant it.
-    pub async fn scopes_with(
+    pub async fn scopes_with<P: Principal + ?Sized>(
         &self,
-        actor: &dyn Principal,
+        actor: &P,
         kind: &'static str,
         permission: Permission,
     ) -> Result<Scopes, GrantError> {
@@ -275,7 +275,11 @@ impl Grants {
 
 /// Whether `actor`'s global permissions plus `scoped` meet `requirement`: one union of bitsets
 /// when the actor has one over the same catalog, else permission by permission.
-fn meets(requirement: &Requirement, actor: &dyn Principal, scoped: &PermissionSet) -> bool {
+fn meets<P: Principal + ?Sized>(
+    requirement: &Requirement,
+    actor: &P,
+    scoped: &PermissionSet,
+) -> bool {
     match actor.permission_set() {
         Some(global) if std::ptr::eq(global.catalog(), scoped.catalog()) => {
             requirement.is_satisfied_by_set(&global.union(scoped))

@@ -68,6 +68,10 @@ pub fn check_handler(func: &syn::ItemFn, route: &RouteAttr) -> syn::Result<()> {
 
 /// Checks a path as axum 0.8 reads it; `Err` says what to write instead.
 fn axum_path(path: &str) -> Result<(), String> {
+    // `""`: the enclosing scope's own path (`r.scope("/projects", ...)`), as on actix.
+    if path.is_empty() {
+        return Ok(());
+    }
     if !path.starts_with('/') {
         return Err(format!("an axum path starts with `/`: `/{path}`"));
     }

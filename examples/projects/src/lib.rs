@@ -5,10 +5,12 @@
 //! - `policy`: `can_view_project`, `can_edit_project`, `can_delete_project`.
 //! - `service`: `ProjectService` — load, authorize, then mutate, in one transaction.
 //! - `http`: the routes, all declared; `routes` feeds both the server and the matrix.
+//! - `http_axum`: the same routes and answers on axum (`serve --framework axum`).
 //! - `telemetry`: the `--metrics` listener (Prometheus text of authz's decision metrics).
 
 pub mod db;
 pub mod http;
+pub mod http_axum;
 pub mod model;
 pub mod policy;
 pub mod service;

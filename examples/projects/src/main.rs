@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! projects serve [--bind 127.0.0.1:8080] [--database URL] [--demo] [--explain] [--metrics ADDR]
+//!                [--framework actix|axum]
 //! projects users add NAME --role ROLE      prints the new user's token
 //! projects users token USER                issues another token
 //! projects users revoke USER               revokes every token of USER (none: still exit 0)
@@ -41,6 +42,13 @@ struct Cli {
     command: Command,
 }
 
+/// The front end `serve` runs.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Framework {
+    Actix,
+    Axum,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the HTTP API.
@@ -62,6 +70,9 @@ enum Command {
         /// listener of its own.
         #[arg(long, value_name = "ADDR")]
         metrics: Option<String>,
+        /// The web framework that serves the same routes: actix-web, or axum.
+        #[arg(long, value_enum, default_value_t = Framework::Actix)]
+        framework: Framework,
     },
     /// Manage users and their tokens.
     Users {
@@ -238,7 +249,18 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .log_internal_errors(false)
         .init();
-    match actix_web::rt::System::new().block_on(run(cli.command)) {
+    // axum serves on tokio's multi-threaded runtime; everything else runs on actix's.
+    let ran = match cli.command {
+        Command::Serve { framework: Framework::Axum, .. } => {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(Into::into)
+                .and_then(|runtime| runtime.block_on(run(cli.command)))
+        }
+        command => actix_web::rt::System::new().block_on(run(command)),
+    };
+    match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -249,7 +271,7 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
-        Command::Serve { bind, database, demo: with_demo, explain, metrics } => {
+        Command::Serve { bind, database, demo: with_demo, explain, metrics, framework } => {
             let db = Db::connect(&database).await?;
             if with_demo {
                 for (user, token) in demo(&Users::new(db.clone())).await? {
@@ -270,6 +292,22 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             // drops, cached grants live one second); on a SQLite file by polling its
             // `data_version` every 100 ms. Stops with the server.
             let _feed = db.grants.listen(&database)?;
+            if framework == Framework::Axum {
+                if metrics.is_some() {
+                    return Err("`--metrics` is served by the actix front end only, for now: \
+                                drop `--framework axum` or `--metrics`"
+                        .into());
+                }
+                let listener = tokio::net::TcpListener::bind(&bind).await?;
+                tracing::info!(%bind, %database, framework = "axum", "listening");
+                let app = projects::http_axum::app(db, explain);
+                axum::serve(listener, app.into_make_service())
+                    .with_graceful_shutdown(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await?;
+                return Ok(());
+            }
             // The recorder first: gates register their metrics with the one installed then.
             let exporter = metrics
                 .as_deref()

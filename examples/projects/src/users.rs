@@ -76,7 +76,17 @@ fn new_token() -> Result<String, UserError> {
 /// scheme in any case, RFC 9110 §11); anything else — no header, two headers, another scheme, a
 /// token of another shape — means no credentials.
 pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
-    let token = authz_actix::credentials::bearer(req)?;
+    authz_actix::credentials::bearer(req).and_then(well_formed)
+}
+
+/// [`bearer_token`] for the axum front end: the same header rules (both front ends read it with
+/// authz-core's code), the same token format.
+pub fn bearer_token_of(parts: &http::request::Parts) -> Option<&str> {
+    authz_axum::credentials::bearer(parts).and_then(well_formed)
+}
+
+/// `token`, when it has this service's token format.
+fn well_formed(token: &str) -> Option<&str> {
     let well_formed = token.len() == TOKEN_LEN
         && token.starts_with(PREFIX)
         && token[PREFIX.len()..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
