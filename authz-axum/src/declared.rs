@@ -52,3 +52,13 @@ pub static FALLBACK_ROUTE: RouteMeta = RouteMeta {
 pub fn fallback_future() -> HandlerFuture {
     Box::pin(std::future::ready(crate::problem::internal_error()))
 }
+
+/// A declared handler's call, boxed (a function rather than `Box::pin` in generated code, so
+/// that a wrong `crate = path` is one unresolved path, not one more with a suggestion).
+#[doc(hidden)]
+pub fn boxed<F>(fut: F) -> HandlerFuture
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    Box::pin(fut)
+}

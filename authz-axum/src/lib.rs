@@ -167,14 +167,13 @@ pub use authz_macros::catalog_axum as catalog;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::declared::{
-        Declared, FALLBACK_ROUTE, HandlerFuture, Marker, Sealed, fallback_future,
+        Declared, FALLBACK_ROUTE, HandlerFuture, Marker, Sealed, boxed, fallback_future,
     };
     pub use crate::gate::{Admitted, gate};
     pub use authz_core::__private::PolicyRecord;
     pub use axum::extract::{FromRequest, FromRequestParts, Request};
     pub use axum::handler::Handler;
     pub use axum::response::{IntoResponse, Response};
-    pub use std::boxed::Box;
 
     pub use authz_core::{
         Access, Catalog, Deny, Inclusion, Permission, PermissionDef, PolicyMeta, PolicyRef,

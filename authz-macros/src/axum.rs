@@ -137,6 +137,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let private = quote!(#krate::__private);
     let attr_span = func.attrs[route_index].span();
     func.attrs.remove(route_index);
+    let openapi = crate::openapi::openapi_path(&mut func, &route);
     let meta = crate::route::route_meta(&args, catalog.as_deref(), &func, &route, &private);
 
     let ident = func.sig.ident.clone();
@@ -161,11 +162,13 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let vars: Vec<syn::Ident> = (0..types.len())
         .map(|i| format_ident!("__authz_arg{}", i, span = Span::mixed_site()))
         .collect();
-    let output = match &func.sig.output {
-        syn::ReturnType::Default => quote!(()),
-        syn::ReturnType::Type(_, ty) => quote!(#ty),
+    // The return type is checked where the answer is made, at the user's type (as a bound of
+    // the `Handler` implementation it would take the implementation away, and be reported again
+    // at registration).
+    let output_span = match &func.sig.output {
+        syn::ReturnType::Default => func.sig.ident.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
     };
-    let output_span = func.sig.output.span();
 
     // Every argument but the last is read from the request's head; the last may take the body.
     let (head_types, last) = match types.split_last() {
@@ -187,7 +190,6 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     if let Some(ty) = last {
         bounds.push(quote_spanned!(ty.span()=> #ty: #private::FromRequest<#state, #via> + ::core::marker::Send,));
     }
-    bounds.push(quote_spanned!(output_span=> #output: #private::IntoResponse,));
 
     let head_reads = head_types.iter().zip(&vars).map(|(ty, var)| {
         quote! {
@@ -211,6 +213,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
             };
         }
     });
+    let answer = quote_spanned!(output_span=> #private::IntoResponse::into_response(#ident(#(#vars),*).await));
     let keep_body = last.is_none().then(|| quote!(::core::mem::drop(__authz_body);));
 
     let service = quote_spanned! {attr_span=>
@@ -229,7 +232,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
 
             fn call(self, __authz_req: #private::Request, __authz_state: #state) -> Self::Future {
                 #func
-                #private::Box::pin(async move {
+                #private::boxed(async move {
                     let (mut #parts, __authz_body) = __authz_req.into_parts();
                     let #admitted = match #private::gate(<Self as #private::Declared>::route(), &mut #parts).await {
                         ::core::result::Result::Ok(admitted) => admitted,
@@ -238,7 +241,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                     #keep_body
                     #(#head_reads)*
                     #last_read
-                    let __authz_response = #private::IntoResponse::into_response(#ident(#(#vars),*).await);
+                    let __authz_response = #answer;
                     #admitted.answer(__authz_response)
                 })
             }
@@ -251,6 +254,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     }
     quote! {
         #service
+        #openapi
         const _: () = {
             #checks
             #meta
@@ -270,7 +274,17 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
 /// good declaration's is (registering it adds no error of its own), the function kept inside for
 /// IDEs and for the errors of its own body.
 pub fn fallback_handler(func: &mut syn::ItemFn, error: TokenStream) -> TokenStream {
-    func.attrs.retain(|a| !crate::ast::is_route_attr(a) && !crate::ast::is_declaration(a));
+    // A further declaration's macro stays named, so its import is not reported unused (the
+    // route attribute names no macro on axum).
+    let mut keep_used = TokenStream::new();
+    func.attrs.retain(|a| {
+        if crate::ast::is_declaration(a) {
+            let path = a.path();
+            keep_used
+                .extend(quote_spanned!(path.span()=> #[allow(unused_imports)] use #path as _;));
+        }
+        !crate::ast::is_route_attr(a) && !crate::ast::is_declaration(a)
+    });
     let (ident, vis) = (&func.sig.ident, &func.vis);
     let docs: Vec<&syn::Attribute> =
         func.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
@@ -307,6 +321,7 @@ pub fn fallback_handler(func: &mut syn::ItemFn, error: TokenStream) -> TokenStre
             }
         }
 
+        const _: () = { #keep_used };
         #error
     }
 }

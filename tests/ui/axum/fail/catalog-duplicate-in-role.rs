@@ -1,0 +1,5 @@
+mod perms {
+    authz_axum::catalog!(path = "../../catalogs/duplicate-in-role.toml");
+}
+
+fn main() {}

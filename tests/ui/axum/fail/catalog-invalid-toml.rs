@@ -1,0 +1,5 @@
+mod perms {
+    authz_axum::catalog!(path = "../../catalogs/invalid-toml.toml");
+}
+
+fn main() {}

@@ -1,0 +1,3 @@
+authz_axum::catalog!(file = "authz.toml");
+
+fn main() {}

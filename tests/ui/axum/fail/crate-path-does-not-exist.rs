@@ -1,0 +1,10 @@
+use axum::response::Response as HttpResponse;
+use authz_axum::require_permission;
+
+#[require_permission("project:read", crate = ::authz_acitx)]
+#[get("/x")]
+async fn handler() -> HttpResponse {
+    HttpResponse::default()
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use axum::response::Response as HttpResponse;
+use authz_axum::require_permission;
+
+#[require_permission("project:read")]
+#[require_permission("project:write")]
+#[get("/x")]
+async fn handler() -> HttpResponse {
+    HttpResponse::default()
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use authz_axum::policy;
+
+#[policy]
+pub struct CanEdit;
+
+fn main() {}

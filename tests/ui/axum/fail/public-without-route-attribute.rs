@@ -1,0 +1,9 @@
+use axum::response::Response as HttpResponse;
+use authz_axum::public;
+
+#[public("probes")]
+async fn health() -> HttpResponse {
+    HttpResponse::default()
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use axum::response::Response as HttpResponse;
+use authz_axum::require_permission;
+
+#[require_permission("project:write", scope = team(path = "team_id"))]
+#[post("/projects")]
+async fn handler() -> HttpResponse {
+    HttpResponse::default()
+}
+
+fn main() {}
