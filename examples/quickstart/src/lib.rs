@@ -15,6 +15,8 @@ pub mod perms {
 
 pub use perms::CATALOG;
 
+pub mod on_axum;
+
 /// The command that regenerates the committed matrix.
 pub const REGENERATE: &str =
     "cargo run -p quickstart -- matrix --out examples/quickstart/authorization.md";
