@@ -74,9 +74,13 @@ mod extract;
 mod gate;
 mod resolver;
 
+pub mod conformance;
 pub mod credentials;
 pub mod problem;
 pub mod routes;
+#[cfg(feature = "test-kit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-kit")))]
+pub mod test;
 
 pub use app::{App, Observed};
 pub use authz_core::{

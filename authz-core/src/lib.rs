@@ -64,6 +64,7 @@ mod cache;
 mod catalog;
 mod compiled;
 pub mod condition;
+pub mod conformance;
 pub mod credentials;
 mod decision;
 pub mod diff;

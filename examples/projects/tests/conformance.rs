@@ -1,11 +1,12 @@
-//! The projects service against its own matrix, with `authz_actix::conformance`: every route ×
+//! The projects service against its own matrix, with `authz_actix::conformance` (and, on the
+//! axum front end, `authz_axum::conformance`): every route ×
 //! method × actor on a fresh database, compared with the matrix — and, for policy rows, with an
 //! oracle written from the DESIGN table. Team routes run three times: on a team where some actors
 //! hold roles (apollo), on one where others do (zephyr), and on a team that does not exist.
 //! Prints the figures.
 
 use actix_web::test;
-use authz_actix::conformance::{Caller, Credentials, Expected, Suite};
+use authz_actix::conformance::{Caller, Credentials, Expected, Run, Suite};
 use projects::db::Db;
 use projects::model::NewProject;
 use projects::perms::{CATALOG, PROJECT_WRITE};
@@ -24,14 +25,7 @@ const IVY: i64 = 7;
 
 /// A fresh database: the demo users and teams, a revoked user, and project 1 — private, owned by
 /// bob, owner edits allowed.
-async fn fixture() -> (
-    impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-    >,
-    Credentials,
-) {
+async fn seed() -> (Db, Credentials) {
     let db = Db::connect("sqlite::memory:").await.expect("database");
     let users = Users::new(db.clone());
     let mut credentials = Credentials::new();
@@ -77,7 +71,26 @@ async fn fixture() -> (
         )
         .await
         .expect("project");
+    (db, credentials)
+}
+
+/// The actix app over a fresh [`seed`].
+async fn fixture() -> (
+    impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+    Credentials,
+) {
+    let (db, credentials) = seed().await;
     (test::init_service(projects::http::app(db)).await, credentials)
+}
+
+/// The axum app over a fresh [`seed`].
+async fn axum_fixture() -> (authz_axum::App, Credentials) {
+    let (db, credentials) = seed().await;
+    (projects::http_axum::app(db, false), credentials)
 }
 
 /// The team-route answer for `actor` on team `team`, from the DESIGN table: reads need
@@ -126,8 +139,23 @@ fn member_route(method: &str, actor: &str, team: i64) -> Expected {
     }
 }
 
+/// Which front end serves the suite.
+#[derive(Clone, Copy)]
+enum Front {
+    Actix,
+    Axum,
+}
+
 async fn run(team: i64) -> authz_actix::conformance::Report {
-    Suite::new(authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)))
+    run_on(Front::Actix, team).await
+}
+
+async fn run_on(front: Front, team: i64) -> authz_actix::conformance::Report {
+    let matrix = match front {
+        Front::Actix => authz_actix::routes::matrix(projects::http::routes, Some(&CATALOG)),
+        Front::Axum => authz_axum::routes::matrix(projects::http_axum::routes, Some(&CATALOG)),
+    };
+    let suite = Suite::new(matrix)
         .actor(Caller::anonymous("anonymous"))
         .actor(Caller::invalid("malformed token"))
         .actor(Caller::invalid("revoked admin token"))
@@ -167,9 +195,11 @@ async fn run(team: i64) -> authz_actix::conformance::Report {
                 ("DELETE", _) => Expected::Success,
                 _ => Expected::Skip,
             }
-        })
-        .run(fixture)
-        .await
+        });
+    match front {
+        Front::Actix => Run::run(&suite, fixture).await,
+        Front::Axum => authz_axum::conformance::Run::run(&suite, axum_fixture).await,
+    }
 }
 
 #[actix_rt::test]
@@ -179,6 +209,20 @@ async fn every_route_method_and_actor_matches_the_matrix() {
         println!("projects conformance (team {team}): {report}");
         report.assert_clean();
         assert_eq!(report.unchecked, 0, "the oracle covers every policy row");
+    }
+}
+
+#[actix_rt::test]
+async fn on_axum_every_route_method_and_actor_matches_the_matrix() {
+    for team in [APOLLO, ZEPHYR, NO_TEAM] {
+        let (actix, axum) = (run(team).await, run_on(Front::Axum, team).await);
+        println!("projects conformance on axum (team {team}): {axum}");
+        assert!(axum.mismatches.is_empty() && axum.unchecked == 0, "{axum}");
+        assert_eq!(
+            (axum.cells, axum.checked, axum.refused, &axum.without_positive_control),
+            (actix.cells, actix.checked, actix.refused, &actix.without_positive_control),
+            "the same cells, checked and refused alike on both front ends"
+        );
     }
 }
 
