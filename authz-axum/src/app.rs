@@ -42,6 +42,11 @@ pub(crate) struct Shared {
     pub(crate) explain: bool,
     /// Per full pattern, the methods declared there, for a `405`'s `Allow`.
     pub(crate) methods: crate::routes::PathMethods,
+    /// `App::telemetry`.
+    pub(crate) telemetry: Option<crate::telemetry::Telemetry>,
+    /// Each declared route's decisions so far (by its record's address), for telemetry's
+    /// one-in-n timing.
+    pub(crate) seen: Arc<std::collections::HashMap<usize, std::sync::atomic::AtomicU32>>,
 }
 
 /// The handle a request carries, inserted by [`App`] before routing.
@@ -110,6 +115,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         let layout = Layout::build(routes);
         let digest = layout.matrix(None).digest();
         let methods = layout.path_methods();
+        let seen = Arc::new(layout.records().map(|at| (at, Default::default())).collect());
         let router = layout
             .into_router()
             .fallback(problem::not_found_fallback)
@@ -120,6 +126,8 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
             digest,
             explain: false,
             methods,
+            telemetry: None,
+            seen,
         });
         App { router, shared }
     }
@@ -139,6 +147,13 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// audit event. 401 and 404 bodies never change.
     pub fn explain(mut self) -> Self {
         Arc::make_mut(&mut self.shared).explain = true;
+        self
+    }
+
+    /// Counts and times the app's decisions through the `metrics` facade (see
+    /// [`telemetry`](crate::telemetry)); install the recorder first.
+    pub fn telemetry(mut self, telemetry: crate::telemetry::Telemetry) -> Self {
+        Arc::make_mut(&mut self.shared).telemetry = Some(telemetry);
         self
     }
 
@@ -195,7 +210,7 @@ where
         let method = req.method().clone();
         let uri = req.uri().clone();
         let fut = Service::<Request>::call(&mut self.router, req);
-        Observed { fut: Box::pin(fut), method, uri }
+        Observed { fut: Box::pin(fut), method, uri, telemetry: self.shared.telemetry.clone() }
     }
 }
 
@@ -204,6 +219,7 @@ pub struct Observed {
     fut: Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>,
     method: Method,
     uri: Uri,
+    telemetry: Option<crate::telemetry::Telemetry>,
 }
 
 impl fmt::Debug for Observed {
@@ -239,6 +255,9 @@ impl Future for Observed {
         }
         if !serves(response.status()) {
             return Poll::Ready(Ok(response));
+        }
+        if let Some(telemetry) = &self.telemetry {
+            telemetry.undeclared(&self.method);
         }
         tracing::error!(
             target: "authz",

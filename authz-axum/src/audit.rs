@@ -14,8 +14,14 @@ use authz_core::RouteMeta;
 /// misconfiguration or resolver failure at ERROR. What the event says of the request is read
 /// only when the event is enabled. No token or header is ever recorded.
 macro_rules! audit {
-    ($level:ident, $app:expr, $head:expr, $route:expr, $actor:expr, $decision:expr, $text:expr, $status:expr $(, $key:ident = $value:expr)*) => {{
+    ($level:ident, $app:expr, $head:expr, $labels:expr, $route:expr, $actor:expr, ($outcome:expr, $reason:expr), $text:expr, $status:expr $(, $key:ident = $value:expr)*) => {{
         let app: &$crate::app::Shared = $app;
+        let outcome: ::authz_core::telemetry::Outcome = $outcome;
+        if let ::core::option::Option::Some(telemetry) = &app.telemetry {
+            let (route, method, started): (&str, &::http::Method, ::core::option::Option<::std::time::Instant>) = $labels;
+            telemetry.count(route, method, outcome, $reason);
+            telemetry.decided(route, method, outcome, started);
+        }
         // Drawn now when the answer carries it (the app explains refusals), else only if the
         // event is written.
         let id = app.explain.then(::authz_core::DecisionId::next);
@@ -31,7 +37,7 @@ macro_rules! audit {
                 method = %head.method,
                 handler = route.handler,
                 requirement = %route.requirement_text().unwrap_or_else(|| "public".to_owned()),
-                decision = $decision,
+                decision = outcome.decision(),
                 reason = $text,
                 $($key = %$value,)*
                 status = $status,
@@ -42,6 +48,17 @@ macro_rules! audit {
         }
         id
     }};
+}
+
+/// The labels a decision is counted under — the pattern axum matched (the route's own path if
+/// none) and the method — and when the gate started on it, if the decision is timed.
+pub(crate) fn labels<'a>(
+    parts: &'a Parts,
+    route: &'static RouteMeta,
+    started: Option<std::time::Instant>,
+) -> (&'a str, &'a http::Method, Option<std::time::Instant>) {
+    let pattern = parts.extensions.get::<MatchedPath>().map_or(route.path, MatchedPath::as_str);
+    (pattern, &parts.method, started)
 }
 
 pub(crate) use audit;

@@ -17,9 +17,15 @@ use http::StatusCode;
 use http::request::Parts;
 
 use crate::app::{AppHandle, Shared};
-use crate::audit::{ANONYMOUS, Head, audit};
+use std::time::Instant;
+
+use axum::extract::MatchedPath;
+use http::Method;
+
+use crate::audit::{ANONYMOUS, Head, audit, labels};
 use crate::problem::{self, ServiceRefusal};
 use crate::resolver::{self, Resolution, SharedPrincipal};
+use crate::telemetry::{Outcome, Reason};
 use authz_core::{
     Access, AuthzError, DecisionId, Permission, Principal, Requirement, RouteMeta, Scope,
     ScopedCheck,
@@ -36,6 +42,8 @@ struct Gated {
     app: Arc<Shared>,
     actor: SharedPrincipal,
     in_scope: bool,
+    // What the allow is counted under, when the app counts decisions.
+    counted: Option<(Option<MatchedPath>, Method)>,
     // Read when the gate admitted the request, if its event can be written.
     head: Option<Head>,
 }
@@ -53,18 +61,25 @@ impl Admitted {
         actor: SharedPrincipal,
         in_scope: bool,
         parts: &mut Parts,
+        started: Option<Instant>,
     ) -> Admitted {
+        let counted = app.telemetry.as_ref().map(|telemetry| {
+            // Timed as the gate's allow; counted when the handler answers (a service may refuse).
+            let (pattern, method, _) = labels(parts, route, None);
+            telemetry.decided(pattern, method, Outcome::Allow, started);
+            (parts.extensions.get::<MatchedPath>().cloned(), parts.method.clone())
+        });
         // The request goes to the handler: what the event will say of it is read now, and only
         // when the event can be written (an allow at DEBUG, a service's refusal at INFO).
         let head =
             tracing::enabled!(target: "authz", tracing::Level::INFO).then(|| Head::of(parts));
-        Admitted { route, gated: Some(Gated { app, actor, in_scope, head }) }
+        Admitted { route, gated: Some(Gated { app, actor, in_scope, counted, head }) }
     }
 
     /// The handler's answer, audited — a service's refusal (`Denied`) is the route's denial,
     /// anything else the allow — and marked as a declared endpoint's.
     pub fn answer(self, response: Response) -> Response {
-        let Some(Gated { app, actor, in_scope, head }) = &self.gated else {
+        let Some(Gated { app, actor, in_scope, counted, head }) = &self.gated else {
             return problem::served(response);
         };
         let route = self.route;
@@ -72,18 +87,42 @@ impl Admitted {
         let head = head.as_ref();
         // Without a head the event is not written: the macro reads it only when it is.
         let head = || head.unwrap_or_else(|| unreachable!("read whenever INFO is enabled"));
+        let counted = || match counted {
+            Some((pattern, method)) => {
+                (pattern.as_ref().map_or(route.path, MatchedPath::as_str), method, None)
+            }
+            None => ("", &Method::GET, None),
+        };
         let refused = response.extensions().get::<ServiceRefusal>().map(|r| r.0);
         let id = match refused {
             Some(refused) if refused.error == AuthzError::Missing => {
-                audit!(INFO, app, *head(), route, actor, "not_found", "no such resource", 404)
+                audit!(
+                    INFO,
+                    app,
+                    *head(),
+                    counted(),
+                    route,
+                    actor,
+                    (Outcome::NotFound, Reason::Missing),
+                    "no such resource",
+                    404
+                )
             }
             Some(refused) => audit!(
                 INFO,
                 app,
                 *head(),
+                counted(),
                 route,
                 actor,
-                if refused.error == AuthzError::NotFound { "not_found" } else { "deny" },
+                (
+                    if refused.error == AuthzError::Unauthenticated {
+                        Outcome::Unauthenticated
+                    } else {
+                        Outcome::Deny
+                    },
+                    Reason::Policy
+                ),
                 if refused.error == AuthzError::NotFound {
                     "hidden by a service-level policy"
                 } else {
@@ -97,9 +136,10 @@ impl Admitted {
                 DEBUG,
                 app,
                 *head(),
+                counted(),
                 route,
                 actor,
-                "allow",
+                (Outcome::Allow, Reason::Requirement),
                 if *in_scope { "requirement met in the scope" } else { "requirement met" },
                 response.status().as_u16()
             ),
@@ -164,16 +204,25 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
         return Ok(Admitted { route, gated: None });
     };
     let app_ref = &*app;
-    let actor = match resolver::resolve(parts, app_ref).await {
+    let started = app
+        .telemetry
+        .as_ref()
+        .and_then(|telemetry| telemetry.start(app.seen.get(&(std::ptr::from_ref(route) as usize))));
+    let resolution = resolver::resolve(parts, app_ref).await;
+    if let Some(telemetry) = &app.telemetry {
+        telemetry.resolved(started, &resolution);
+    }
+    let actor = match resolution {
         Resolution::Actor(actor) => actor,
         Resolution::Anonymous => {
             let id = audit!(
                 INFO,
                 app_ref,
                 Head::of(parts),
+                labels(parts, route, started),
                 route,
                 ANONYMOUS,
-                "deny",
+                (Outcome::Unauthenticated, Reason::NoActor),
                 "no authenticated actor",
                 401
             );
@@ -184,9 +233,10 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
                 ERROR,
                 app_ref,
                 Head::of(parts),
+                labels(parts, route, started),
                 route,
                 ANONYMOUS,
-                "deny",
+                (Outcome::Error, Reason::Resolver),
                 "actor resolution failed",
                 500
             );
@@ -198,16 +248,17 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             ERROR,
             app_ref,
             Head::of(parts),
+            labels(parts, route, started),
             route,
             actor.actor_id(),
-            "deny",
+            (Outcome::Error, Reason::Misconfigured),
             "the actor's permission check panicked",
             500
         );
         return Err(fail(parts, id));
     };
     if allowed {
-        return Ok(Admitted::allow(route, app.clone(), actor, false, parts));
+        return Ok(Admitted::allow(route, app.clone(), actor, false, parts, started));
     }
     let Some(scope) = scope else {
         let missing = requirement.missing(&|p| actor.has_permission(p));
@@ -215,9 +266,10 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             INFO,
             app_ref,
             Head::of(parts),
+            labels(parts, route, started),
             route,
             actor.actor_id(),
-            "deny",
+            (Outcome::Deny, Reason::Requirement),
             "requirement not met",
             deny.status(),
             missing = Missing(&missing)
@@ -234,9 +286,10 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             INFO,
             app_ref,
             Head::of(parts),
+            labels(parts, route, started),
             route,
             actor.actor_id(),
-            "not_found",
+            (Outcome::NotFound, Reason::NoSuchScope),
             "the path names no scope",
             404
         );
@@ -248,9 +301,10 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             ERROR,
             app_ref,
             Head::of(parts),
+            labels(parts, route, started),
             route,
             actor.actor_id(),
-            "deny",
+            (Outcome::Error, Reason::Misconfigured),
             "scoped route but no `Grants` given to the app",
             500
         );
@@ -258,7 +312,14 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
     };
     let known = match grants.cached(actor.actor_id(), in_scope) {
         Some(known) => Ok(known),
-        None => grants.in_scope(actor.actor_id(), in_scope).await,
+        None => {
+            let asked = Instant::now();
+            let answer = grants.in_scope(actor.actor_id(), in_scope).await;
+            if let Some(telemetry) = &app.telemetry {
+                telemetry.stored(asked, answer.is_ok());
+            }
+            answer
+        }
     };
     let (scoped, mask) = match known {
         Ok(known) => known,
@@ -268,9 +329,10 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
                 ERROR,
                 app_ref,
                 Head::of(parts),
+                labels(parts, route, started),
                 route,
                 actor.actor_id(),
-                "deny",
+                (Outcome::Error, Reason::GrantStore),
                 "grant store failed",
                 500
             );
@@ -284,7 +346,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
     };
     let check = ScopedCheck { allowed, member: Some(mask != 0) };
     let Some(denial) = check.refusal(*deny, scope.outsiders) else {
-        return Ok(Admitted::allow(route, app.clone(), actor, true, parts));
+        return Ok(Admitted::allow(route, app.clone(), actor, true, parts, started));
     };
     let err = AuthzError::from(denial);
     if mask != 0 {
@@ -293,9 +355,10 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             INFO,
             app_ref,
             Head::of(parts),
+            labels(parts, route, started),
             route,
             actor.actor_id(),
-            "deny",
+            (Outcome::Deny, Reason::Requirement),
             "requirement not met in the scope",
             denial.status(),
             missing = Missing(&missing),
@@ -307,9 +370,10 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             INFO,
             app_ref,
             Head::of(parts),
+            labels(parts, route, started),
             route,
             actor.actor_id(),
-            "deny",
+            (Outcome::Deny, Reason::NoRoleInScope),
             "no role in the scope",
             denial.status(),
             scope = format_args!("\"{in_scope}\"")

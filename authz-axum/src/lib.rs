@@ -78,6 +78,7 @@ pub mod conformance;
 pub mod credentials;
 pub mod problem;
 pub mod routes;
+pub mod telemetry;
 #[cfg(feature = "test-kit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-kit")))]
 pub mod test;
@@ -95,6 +96,7 @@ pub use extract::CurrentActor;
 pub use problem::Denied;
 pub use resolver::Resolver;
 pub use routes::Routes;
+pub use telemetry::Telemetry;
 
 /// Gates an axum handler on a permission requirement, and records it for the matrix.
 ///

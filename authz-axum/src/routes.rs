@@ -55,6 +55,8 @@ impl Methods {
 struct Row {
     path: String,
     route: RouteMeta,
+    /// The address of the handler's record, as its gate names it.
+    record: usize,
 }
 
 /// What registration built: the router, and the routes for the matrix.
@@ -132,6 +134,11 @@ impl<S: Clone + Send + Sync + 'static> Layout<S> {
         PathMethods(Arc::new(map))
     }
 
+    /// The addresses of the declared handlers' records.
+    pub(crate) fn records(&self) -> impl Iterator<Item = usize> + '_ {
+        self.rows.iter().map(|row| row.record).filter(|at| *at != 0)
+    }
+
     pub(crate) fn into_router(self) -> Router<S> {
         self.router
     }
@@ -167,6 +174,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<'_, S> {
         H: Declared + Handler<T, S>,
         T: 'static,
     {
+        let record = std::ptr::from_ref(H::route()) as usize;
         let route = *H::route();
         if route.handler == crate::declared::FALLBACK_ROUTE.handler {
             // A declaration with errors: the build fails on its error; nothing to serve.
@@ -227,7 +235,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<'_, S> {
                 return self;
             }
         }
-        self.layout.rows.push(Row { path, route });
+        self.layout.rows.push(Row { path, route, record });
         self
     }
 
@@ -283,7 +291,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<'_, S> {
                 return self;
             }
         }
-        self.layout.rows.push(Row { path: full, route });
+        self.layout.rows.push(Row { path: full, route, record: 0 });
         self
     }
 

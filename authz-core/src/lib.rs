@@ -79,6 +79,7 @@ mod route;
 mod scope;
 mod set;
 mod store;
+pub mod telemetry;
 
 pub use access::{Expectation, Lint, WhoCan};
 pub use actor::{Actor, ActorId, Principal, RoleNames, is_owner};

@@ -293,14 +293,16 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             // `data_version` every 100 ms. Stops with the server.
             let _feed = db.grants.listen(&database)?;
             if framework == Framework::Axum {
-                if metrics.is_some() {
-                    return Err("`--metrics` is served by the actix front end only, for now: \
-                                drop `--framework axum` or `--metrics`"
-                        .into());
-                }
                 let listener = tokio::net::TcpListener::bind(&bind).await?;
+                let mut app = projects::http_axum::app(db, explain);
+                if let Some(addr) = &metrics {
+                    // The recorder first: the gates record with the one installed then.
+                    let handle = projects::telemetry::install()?;
+                    app = app.telemetry(authz_axum::Telemetry::new());
+                    projects::telemetry::serve_axum(handle, addr).await?;
+                    tracing::info!(metrics = %addr, "metrics listening");
+                }
                 tracing::info!(%bind, %database, framework = "axum", "listening");
-                let app = projects::http_axum::app(db, explain);
                 axum::serve(listener, app.into_make_service())
                     .with_graceful_shutdown(async {
                         let _ = tokio::signal::ctrl_c().await;

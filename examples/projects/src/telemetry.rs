@@ -53,3 +53,36 @@ pub fn serve(handle: PrometheusHandle, addr: &str) -> std::io::Result<Server> {
     .run();
     Ok(server)
 }
+
+/// [`serve`] for the axum front end: the same listener, on tokio, served by a plain axum router
+/// (it is the exporter's, not the API's, so authz does not gate it). Runs until the process ends.
+pub async fn serve_axum(handle: PrometheusHandle, addr: &str) -> std::io::Result<()> {
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            upkeep.run_upkeep();
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let router = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let text = handle.render();
+            async move {
+                let mut response = axum::response::Response::new(axum::body::Body::from(text));
+                response.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+                );
+                response
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "metrics listener failed");
+        }
+    });
+    Ok(())
+}

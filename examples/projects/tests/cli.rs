@@ -360,10 +360,22 @@ fn explained_refusals_name_what_was_missing_and_nothing_else_changes() {
 /// not serve them, and no id a client sent becomes a label.
 #[test]
 fn metrics_are_served_on_their_own_listener() {
-    let (dir, url) = temp_db("metrics");
+    metrics_on(&[], "metrics");
+}
+
+#[test]
+fn metrics_are_served_on_their_own_listener_on_axum() {
+    metrics_on(&["--framework", "axum"], "metrics-axum");
+}
+
+/// `serve --metrics` with `flags`: the same series, labels and buckets on either front end.
+fn metrics_on(flags: &[&str], name: &str) {
+    let (dir, url) = temp_db(name);
     let (addr, metrics) = (free_port(), free_port());
     let metrics_addr = metrics.to_string();
-    let (_server, lines, _logs) = serve_with(&url, addr, true, &["--metrics", &metrics_addr]);
+    let mut flags = flags.to_vec();
+    flags.extend(["--metrics", &metrics_addr]);
+    let (_server, lines, _logs) = serve_with(&url, addr, true, &flags);
     let bob = token(&lines, "bob");
     assert_eq!(get(addr, "/projects", &bob), 200);
     assert_eq!(get(addr, "/projects", &bob), 200);
