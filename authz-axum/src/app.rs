@@ -49,9 +49,16 @@ pub(crate) struct Shared {
     pub(crate) seen: Arc<std::collections::HashMap<usize, std::sync::atomic::AtomicU32>>,
 }
 
-/// The handle a request carries, inserted by [`App`] before routing.
+/// What a request carries, inserted by [`App`] before routing: the app, and the request's
+/// resolution once the gate (or the first `CurrentActor`) established it. One entry, not two:
+/// axum adds two of its own while routing (the matched path and the parameters), and a fourth
+/// entry would make the request's map grow (a rehash, ~300 instructions a request, measured with
+/// `benches/axum-instructions.sh`).
 #[derive(Clone)]
-pub(crate) struct AppHandle(pub(crate) Arc<Shared>);
+pub(crate) struct AppHandle {
+    pub(crate) app: Arc<Shared>,
+    pub(crate) resolution: Option<crate::resolver::Resolution>,
+}
 
 /// An axum app whose every route is declared, and which refuses whatever else answers.
 ///
@@ -206,20 +213,28 @@ where
 
     fn call(&mut self, req: http::Request<B>) -> Observed {
         let mut req = req.map(Body::new);
-        req.extensions_mut().insert(AppHandle(self.shared.clone()));
+        // The test kit's injected actor, if any (a production build has no way to put one).
+        #[cfg(feature = "test-kit")]
+        let resolution = req.extensions_mut().remove::<crate::test::Injected>().map(|i| i.0);
+        #[cfg(not(feature = "test-kit"))]
+        let resolution = None;
+        req.extensions_mut().insert(AppHandle { app: self.shared.clone(), resolution });
         let method = req.method().clone();
         let uri = req.uri().clone();
         let fut = Service::<Request>::call(&mut self.router, req);
-        Observed { fut: Box::pin(fut), method, uri, telemetry: self.shared.telemetry.clone() }
+        Observed { fut, method, uri, telemetry: self.shared.telemetry.clone() }
     }
 }
 
-/// A request in the router: its answer, checked for the mark of a declared endpoint.
-pub struct Observed {
-    fut: Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>,
-    method: Method,
-    uri: Uri,
-    telemetry: Option<crate::telemetry::Telemetry>,
+pin_project_lite::pin_project! {
+    /// A request in the router: its answer, checked for the mark of a declared endpoint.
+    pub struct Observed {
+        #[pin]
+        fut: axum::routing::future::RouteFuture<Infallible>,
+        method: Method,
+        uri: Uri,
+        telemetry: Option<crate::telemetry::Telemetry>,
+    }
 }
 
 impl fmt::Debug for Observed {
@@ -231,23 +246,25 @@ impl fmt::Debug for Observed {
 impl Future for Observed {
     type Output = Result<Response, Infallible>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let polled = catch_unwind(AssertUnwindSafe(|| self.fut.as_mut().poll(cx)));
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let fut = this.fut;
+        let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
         let response = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(Ok(response))) => response,
             Err(_) => {
                 tracing::error!(
                     target: "authz",
-                    method = %self.method,
-                    path = %crate::audit::Escaped(self.uri.path()),
+                    method = %this.method,
+                    path = %crate::audit::Escaped(this.uri.path()),
                     "a handler panicked; answered 500"
                 );
                 return Poll::Ready(Ok(problem::closing(problem::internal_error())));
             }
         };
+        let mut response = response;
         if response.extensions().get::<Served>().is_some() {
-            let mut response = response;
             if response.extensions().get::<problem::WithoutAllow>().is_some() {
                 response.headers_mut().remove(http::header::ALLOW);
             }
@@ -256,13 +273,13 @@ impl Future for Observed {
         if !serves(response.status()) {
             return Poll::Ready(Ok(response));
         }
-        if let Some(telemetry) = &self.telemetry {
-            telemetry.undeclared(&self.method);
+        if let Some(telemetry) = &this.telemetry {
+            telemetry.undeclared(this.method);
         }
         tracing::error!(
             target: "authz",
-            method = %self.method,
-            path = %crate::audit::Escaped(self.uri.path()),
+            method = %this.method,
+            path = %crate::audit::Escaped(this.uri.path()),
             status = response.status().as_u16(),
             "refused: answered by no declared endpoint (a route, fallback or layer added outside `Routes`)"
         );

@@ -49,11 +49,11 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
-        let Some(app) = parts.extensions.get::<AppHandle>().cloned() else {
+        let Some(app) = parts.extensions.get::<AppHandle>().map(|handle| handle.app.clone()) else {
             tracing::error!(target: "authz", "`CurrentActor` outside `authz_axum::App`: refused (500)");
-            return Err(problem::internal(parts));
+            return Err(problem::internal_error());
         };
-        match resolver::resolve(parts, &app.0).await {
+        match resolver::resolve(parts, &app).await {
             Resolution::Actor(actor) => match Resolution::downcast::<A>(&actor) {
                 Some(actor) => Ok(CurrentActor(actor)),
                 None => {

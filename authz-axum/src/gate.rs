@@ -189,7 +189,7 @@ fn fail(parts: &Parts, id: Option<DecisionId>) -> Response {
 /// Every refusal is audited here and answered before anything reads the body (which is then
 /// never read: the connection closes after the answer).
 pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitted, Response> {
-    let Some(AppHandle(app)) = parts.extensions.get::<AppHandle>().cloned() else {
+    let Some(app) = parts.extensions.get::<AppHandle>().map(|handle| handle.app.clone()) else {
         // A declared handler in a router that is not an `App`: nothing observes what else that
         // router serves, so nothing it serves is trusted.
         tracing::error!(
@@ -198,7 +198,8 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             "a declared handler was reached outside `authz_axum::App`, which nothing then \
              observes: refused (500). Serve the app `App::new` builds"
         );
-        return Err(problem::internal(parts));
+        // Unmarked: no `App` is there to take the mark off.
+        return Err(problem::internal_error());
     };
     let Access::Gated { requirement, deny, scope } = &route.access else {
         return Ok(Admitted { route, gated: None });

@@ -48,12 +48,17 @@ pub fn with_actor<B, A: Principal + Send + Sync>(
     mut req: http::Request<B>,
     actor: A,
 ) -> http::Request<B> {
-    req.extensions_mut().insert(Resolution::Actor(Arc::new(actor)));
+    req.extensions_mut().insert(Injected(Resolution::Actor(Arc::new(actor))));
     req
 }
 
 /// `req` as sent by nobody: gated routes answer 401.
 pub fn anonymous<B>(mut req: http::Request<B>) -> http::Request<B> {
-    req.extensions_mut().insert(Resolution::Anonymous);
+    req.extensions_mut().insert(Injected(Resolution::Anonymous));
     req
 }
+
+/// An injected resolution, which [`App`](crate::App) keeps with the request in place of its
+/// resolver's.
+#[derive(Clone)]
+pub(crate) struct Injected(pub(crate) Resolution);

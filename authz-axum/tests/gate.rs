@@ -145,6 +145,10 @@ async fn callers_get_what_the_declaration_says_and_nothing_runs_before_the_gate(
 
     let editor = get(addr, "/v1/projects/7", Some("erin")).await;
     assert_eq!((editor.status, editor.body.as_str()), (200, "project 7 for 2"), "{editor:?}");
+    // The mark a declared endpoint's answer carries inside the app never leaves it.
+    for answer in [&editor, &anonymous, &member] {
+        assert!(answer.headers.iter().all(|(n, _)| !n.starts_with("authz")), "{answer:?}");
+    }
     // axum decodes the path before it matches a parameter: `%37` is `7`.
     let encoded = get(addr, "/v1/projects/%37", Some("erin")).await;
     assert_eq!((encoded.status, encoded.body.as_str()), (200, "project 7 for 2"));
