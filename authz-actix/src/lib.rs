@@ -107,7 +107,6 @@ mod sealed;
 mod select;
 
 pub mod access;
-pub mod build;
 pub mod conformance;
 pub mod credentials;
 #[cfg(feature = "utoipa")]
@@ -126,7 +125,7 @@ pub use authz_core::{
     PermissionSet, Principal, Refused, RoleDef, RoleNames, Scope, ScopedCheck, Scopes, StoreFuture,
     UnknownRole, is_owner,
 };
-pub use authz_core::{condition, diff, escalation, matrix};
+pub use authz_core::{build, condition, diff, escalation, matrix};
 pub use declared::Declared;
 pub use extract::CurrentActor;
 pub use middleware::ResolveActor;

@@ -67,6 +67,7 @@
 // checked where they are used, by the tests.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod access;
 mod app;
 mod audit;
 mod declared;
@@ -90,7 +91,7 @@ pub use authz_core::{
     PermissionSet, Principal, Refused, RoleDef, RoleNames, Scope, ScopedCheck, Scopes, StoreFuture,
     UnknownRole, is_owner,
 };
-pub use authz_core::{condition, diff, escalation, matrix};
+pub use authz_core::{build, condition, diff, escalation, matrix};
 pub use declared::Declared;
 pub use extract::CurrentActor;
 pub use problem::Denied;

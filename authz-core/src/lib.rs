@@ -60,6 +60,7 @@
 
 mod access;
 mod actor;
+pub mod build;
 mod cache;
 mod catalog;
 mod compiled;
@@ -69,6 +70,7 @@ pub mod credentials;
 mod decision;
 pub mod diff;
 pub mod escalation;
+pub mod expectations;
 mod grants;
 mod ids;
 pub mod matrix;

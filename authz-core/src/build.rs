@@ -1,15 +1,18 @@
 //! The matrix build step: a `matrix` subcommand any app exposes in a few lines, and a test helper
 //! that keeps the committed matrix equal to the code.
 //!
+//! Framework-free: each front end re-exports it (`authz_actix::build`, `authz_axum::build`) and
+//! renders the matrix from its own routes (`authz_actix::routes::matrix`,
+//! `authz_axum::routes::matrix`).
+//!
 //! ```no_run
-//! # fn routes(_: &mut authz_actix::Routes<'_>) {}
-//! # static CATALOG: authz_actix::Catalog = authz_actix::Catalog::new(&[], &[]);
+//! # fn matrix() -> authz_core::matrix::Matrix { authz_core::matrix::Matrix::new(Vec::new(), None) }
 //! fn main() -> std::process::ExitCode {
 //!     let mut args = std::env::args().skip(1);
 //!     match args.next().as_deref() {
-//!         Some("matrix") => authz_actix::build::run(
+//!         Some("matrix") => authz_core::build::run(
 //!             args,
-//!             &authz_actix::routes::matrix(routes, Some(&CATALOG)),
+//!             &matrix(), // authz_actix::routes::matrix(routes, Some(&CATALOG)), or authz_axum's
 //!             "cargo run -p my-app -- matrix --out docs/authorization.md",
 //!         ),
 //!         _ => { /* serve */ std::process::ExitCode::SUCCESS }
@@ -26,7 +29,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use authz_core::matrix::Matrix;
+use crate::matrix::Matrix;
 
 /// Environment variable: set to `overwrite` to let [`assert_fresh`] rewrite stale files.
 pub const OVERWRITE_ENV: &str = "AUTHZ_MATRIX";
@@ -154,7 +157,7 @@ pub struct MatrixCommand {
     pub check: Option<PathBuf>,
     /// Print the access changes since this JSON matrix.
     pub diff: Option<PathBuf>,
-    /// Check the access expectations in this TOML file ([`access`](crate::access)).
+    /// Check the access expectations in this TOML file ([`expectations`](crate::expectations)).
     pub expect: Option<PathBuf>,
     /// Report the declarations' lints ([`Matrix::lints`]); exit 1 when there are any.
     pub lint: bool,
@@ -253,7 +256,7 @@ fn lint(matrix: &Matrix) -> ExitCode {
 /// `--expect FILE`: 0 when every expectation holds, 1 naming each that does not, 2 when the file
 /// cannot be read.
 fn expect(file: &Path, matrix: &Matrix) -> ExitCode {
-    let expected = match crate::access::read_expectations(file) {
+    let expected = match crate::expectations::read(file) {
         Ok(expected) => expected,
         Err(e) => {
             eprintln!("error: {e}");
