@@ -7,6 +7,7 @@ use crate::problem;
 use crate::resolver::Resolution;
 use crate::telemetry::{Meter, Outcome, Reason, Started};
 use authz_core::AuthzError;
+use authz_core::audit::{PolicyName, PolicyReason};
 
 /// The resource a request names: its path parameters as actix decoded them (`id=7`), each value
 /// cut to 64 characters and escaped, so a crafted path cannot forge or flood a log line; `-` for
@@ -174,41 +175,6 @@ impl std::fmt::Display for ScopeOf<'_> {
             Some(scope) => write!(f, "\"{scope}\""),
             None => f.write_str("-"),
         }
-    }
-}
-
-/// The policies a route applies (`policy`/`filter`, then `visibility`), as declared; `-` when it
-/// declares none (the service's code refused on its own).
-struct PolicyName(&'static RouteMeta);
-
-impl std::fmt::Display for PolicyName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let route = self.0;
-        let mut names = route
-            .policy
-            .map(|p| p.policy().name())
-            .into_iter()
-            .chain(route.visibility.map(|v| v.name()));
-        match names.next() {
-            None => f.write_str("-"),
-            Some(first) => {
-                f.write_str(first)?;
-                names.try_for_each(|name| write!(f, ",{name}"))
-            }
-        }
-    }
-}
-
-/// A service policy's logged reason (`Decision::deny("...")`), escaped as the resource is; `-`
-/// for a bare `AuthzError`.
-struct PolicyReason(&'static str);
-
-impl std::fmt::Display for PolicyReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("-");
-        }
-        write!(f, "\"{}\"", self.0.escape_debug())
     }
 }
 

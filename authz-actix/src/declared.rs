@@ -129,22 +129,8 @@ pub fn register_outside<F: Declared>(config: &mut AppService) {
     register::<F>(config, Mount::OUTSIDE);
 }
 
-/// What a declaration with errors stands on: the macro reports the error and still emits the
-/// handler's type implementing [`Declared`], so that `r.service(handler)` adds no second
-/// error. The build fails on the first one; nothing here is ever served.
 #[doc(hidden)]
-pub static FALLBACK_ROUTE: RouteMeta = RouteMeta {
-    handler: "(declaration with errors)",
-    module: "",
-    file: "",
-    line: 0,
-    methods: &[],
-    path: "",
-    access: Access::Public { reason: "declaration with errors", writes: None },
-    policy: None,
-    visibility: None,
-    operation: "",
-};
+pub use authz_core::__private::FALLBACK_ROUTE;
 
 /// The parts of [`FALLBACK_ROUTE`]'s handler.
 #[doc(hidden)]

@@ -484,23 +484,7 @@ impl ResponseError for Denied {
 #[derive(Debug, Clone, Copy)]
 pub struct Explain;
 
-/// The permissions a refusal lacked, for a log field: `a,b`, or `-` when none.
-pub(crate) struct Missing<'a>(pub(crate) &'a [authz_core::Permission]);
-
-impl std::fmt::Display for Missing<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("-");
-        }
-        for (i, p) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            f.write_str(p.as_str())?;
-        }
-        Ok(())
-    }
-}
+pub(crate) use authz_core::audit::Missing;
 
 /// What a request's explained 403 will carry, kept with the request when the app opted in.
 struct Lacked(Vec<authz_core::Permission>);

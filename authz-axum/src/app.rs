@@ -26,39 +26,11 @@ use http::{Method, Uri};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::context::{AppHandle, Shared};
 use crate::problem::{self, Served};
-use crate::resolver::{ErasedResolver, Resolver};
+use crate::resolver::Resolver;
 use crate::routes::{Layout, Routes};
-use authz_core::Grants;
-
-/// What every gate of an app reads: the resolver, the grant store, the matrix digest. One per
-/// app, shared by reference count; each request carries a handle in its extensions.
-#[derive(Clone)]
-pub(crate) struct Shared {
-    pub(crate) resolver: Arc<dyn ErasedResolver>,
-    pub(crate) grants: Option<Grants>,
-    pub(crate) digest: String,
-    /// `App::explain`.
-    pub(crate) explain: bool,
-    /// Per full pattern, the methods declared there, for a `405`'s `Allow`.
-    pub(crate) methods: crate::routes::PathMethods,
-    /// `App::telemetry`.
-    pub(crate) telemetry: Option<crate::telemetry::Telemetry>,
-    /// Each declared route's decisions so far (by its record's address), for telemetry's
-    /// one-in-n timing.
-    pub(crate) seen: Arc<std::collections::HashMap<usize, std::sync::atomic::AtomicU32>>,
-}
-
-/// What a request carries, inserted by [`App`] before routing: the app, and the request's
-/// resolution once the gate (or the first `CurrentActor`) established it. One entry, not two:
-/// axum adds two of its own while routing (the matched path and the parameters), and a fourth
-/// entry would make the request's map grow (a rehash, ~300 instructions a request, measured with
-/// `benches/axum-instructions.sh`).
-#[derive(Clone)]
-pub(crate) struct AppHandle {
-    pub(crate) app: Arc<Shared>,
-    pub(crate) resolution: Option<crate::resolver::Resolution>,
-}
+use authz_core::{AuthzError, Grants};
 
 /// An axum app whose every route is declared, and which refuses whatever else answers.
 ///
@@ -125,8 +97,8 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         let seen = Arc::new(layout.records().map(|at| (at, Default::default())).collect());
         let router = layout
             .into_router()
-            .fallback(problem::not_found_fallback)
-            .method_not_allowed_fallback(problem::method_not_allowed_fallback);
+            .fallback(not_found_fallback)
+            .method_not_allowed_fallback(method_not_allowed_fallback);
         let shared = Arc::new(Shared {
             resolver: Arc::new(resolver),
             grants: None,
@@ -291,4 +263,35 @@ impl Future for Observed {
 /// authentication layer's 401, a rate limiter's 429 — serves nothing, and passes.
 fn serves(status: http::StatusCode) -> bool {
     status.as_u16() < 400
+}
+
+/// What a request no declared route matches gets: exactly what a hidden resource gets.
+pub(crate) async fn not_found_fallback(parts: http::request::Parts) -> Response {
+    problem::unread(problem::served(problem::response(AuthzError::NotFound)), &parts)
+}
+
+/// What a request for a declared path in a method none of its routes takes gets: 405 with
+/// `Allow` listing the methods declared at the pattern axum matched — or the plain 404 when a
+/// route there hides that it exists.
+pub(crate) async fn method_not_allowed_fallback(parts: http::request::Parts) -> Response {
+    let declared = parts.extensions.get::<axum::extract::MatchedPath>().and_then(|matched| {
+        let app = parts.extensions.get::<AppHandle>()?;
+        app.app.methods.at(matched.as_str()).map(|methods| (methods.hides, methods.allow()))
+    });
+    let mut response = match declared {
+        Some((false, allow)) => {
+            let mut response = problem::method_not_allowed();
+            if let Ok(allow) = http::HeaderValue::from_str(&allow) {
+                response.headers_mut().insert(http::header::ALLOW, allow);
+            }
+            response
+        }
+        _ => {
+            let mut response = problem::response(AuthzError::NotFound);
+            response.extensions_mut().insert(problem::WithoutAllow);
+            response
+        }
+    };
+    response = problem::unread(problem::served(response), &parts);
+    response
 }

@@ -15,7 +15,7 @@ use authz_core::RouteMeta;
 /// only when the event is enabled. No token or header is ever recorded.
 macro_rules! audit {
     ($level:ident, $app:expr, $head:expr, $labels:expr, $route:expr, $actor:expr, ($outcome:expr, $reason:expr), $text:expr, $status:expr $(, $key:ident = $value:expr)*) => {{
-        let app: &$crate::app::Shared = $app;
+        let app: &$crate::context::Shared = $app;
         let outcome: ::authz_core::telemetry::Outcome = $outcome;
         if let ::core::option::Option::Some(telemetry) = &app.telemetry {
             let (route, method, started): (&str, &::http::Method, ::core::option::Option<::std::time::Instant>) = $labels;

@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use axum::response::Response;
 
-use authz_core::{Access, RouteMeta};
+use authz_core::RouteMeta;
 
 /// A handler declared with `#[require_permission]` or `#[public]`: the only kind
 /// [`Routes::service`](crate::Routes::service) accepts. Implemented by the macros alone.
@@ -31,21 +31,8 @@ pub struct Marker;
 /// The future of a declared handler's call: boxed, as axum's own handler functions' are.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
-/// The record of a declaration with errors: the build fails on the error; this only keeps the
-/// handler's type implementing [`Declared`], so that `r.service(handler)` adds no second error.
 #[doc(hidden)]
-pub static FALLBACK_ROUTE: RouteMeta = RouteMeta {
-    handler: "(declaration with errors)",
-    module: "",
-    file: "",
-    line: 0,
-    methods: &[],
-    path: "",
-    access: Access::Public { reason: "declaration with errors", writes: None },
-    policy: None,
-    visibility: None,
-    operation: "",
-};
+pub use authz_core::__private::FALLBACK_ROUTE;
 
 /// The call of a declaration with errors, which is never registered.
 #[doc(hidden)]

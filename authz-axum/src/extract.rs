@@ -8,9 +8,9 @@ use axum::extract::FromRequestParts;
 use axum::response::Response;
 use http::request::Parts;
 
-use crate::app::AppHandle;
+use crate::context::AppHandle;
 use crate::problem;
-use crate::resolver::{self, Resolution};
+use crate::resolver::Resolution;
 use authz_core::{Actor, AuthzError, Principal};
 
 /// The authenticated actor of the request: an extractor for handlers.
@@ -53,7 +53,7 @@ where
             tracing::error!(target: "authz", "`CurrentActor` outside `authz_axum::App`: refused (500)");
             return Err(problem::internal_error());
         };
-        match resolver::resolve(parts, &app).await {
+        match crate::context::resolve(parts, &app).await {
             Resolution::Actor(actor) => match Resolution::downcast::<A>(&actor) {
                 Some(actor) => Ok(CurrentActor(actor)),
                 None => {

@@ -16,7 +16,7 @@ use axum::response::Response;
 use http::StatusCode;
 use http::request::Parts;
 
-use crate::app::{AppHandle, Shared};
+use crate::context::{AppHandle, Shared};
 use std::time::Instant;
 
 use axum::extract::MatchedPath;
@@ -24,8 +24,9 @@ use http::Method;
 
 use crate::audit::{ANONYMOUS, Head, audit, labels};
 use crate::problem::{self, ServiceRefusal};
-use crate::resolver::{self, Resolution, SharedPrincipal};
+use crate::resolver::{Resolution, SharedPrincipal};
 use crate::telemetry::{Outcome, Reason};
+use authz_core::audit::{Missing, PolicyName, PolicyReason};
 use authz_core::{
     Access, AuthzError, DecisionId, Permission, Principal, Requirement, RouteMeta, Scope,
     ScopedCheck,
@@ -209,7 +210,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
         .telemetry
         .as_ref()
         .and_then(|telemetry| telemetry.start(app.seen.get(&(std::ptr::from_ref(route) as usize))));
-    let resolution = resolver::resolve(parts, app_ref).await;
+    let resolution = crate::context::resolve(parts, app_ref).await;
     if let Some(telemetry) = &app.telemetry {
         telemetry.resolved(started, &resolution);
     }
@@ -389,57 +390,5 @@ fn satisfied(requirement: &Requirement, actor: &(dyn Principal + Send + Sync)) -
     match actor.permission_set() {
         Some(set) => requirement.is_satisfied_by_set(set),
         None => requirement.is_satisfied_by(actor),
-    }
-}
-
-/// The permissions a refusal lacked, for a log field: `a,b`, or `-` when none.
-struct Missing<'a>(&'a [Permission]);
-
-impl fmt::Display for Missing<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("-");
-        }
-        for (i, p) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            f.write_str(p.as_str())?;
-        }
-        Ok(())
-    }
-}
-
-/// The policies a route applies (`policy`/`filter`, then `visibility`), as declared; `-` when it
-/// declares none.
-struct PolicyName(&'static RouteMeta);
-
-impl fmt::Display for PolicyName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let route = self.0;
-        let mut names = route
-            .policy
-            .map(|p| p.policy().name())
-            .into_iter()
-            .chain(route.visibility.map(|v| v.name()));
-        match names.next() {
-            None => f.write_str("-"),
-            Some(first) => {
-                f.write_str(first)?;
-                names.try_for_each(|name| write!(f, ",{name}"))
-            }
-        }
-    }
-}
-
-/// A service policy's logged reason, escaped; `-` for a bare `AuthzError`.
-struct PolicyReason(&'static str);
-
-impl fmt::Display for PolicyReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("-");
-        }
-        write!(f, "\"{}\"", self.0.escape_debug())
     }
 }

@@ -70,6 +70,7 @@
 pub mod access;
 mod app;
 mod audit;
+mod context;
 mod declared;
 mod extract;
 mod gate;

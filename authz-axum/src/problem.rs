@@ -108,7 +108,7 @@ pub(crate) fn internal(parts: &http::request::Parts) -> Response {
 
 /// Closes the connection after `response` when the request announced a body: it is refused
 /// before anything read it, and it is never read.
-fn unread(response: Response, parts: &http::request::Parts) -> Response {
+pub(crate) fn unread(response: Response, parts: &http::request::Parts) -> Response {
     let has_body = parts.headers.contains_key(header::TRANSFER_ENCODING)
         || parts
             .headers
@@ -117,40 +117,14 @@ fn unread(response: Response, parts: &http::request::Parts) -> Response {
     if has_body { closing(response) } else { response }
 }
 
-/// What a request no declared route matches gets: exactly what a hidden resource gets.
-pub(crate) async fn not_found_fallback(parts: http::request::Parts) -> Response {
-    unread(served(response(AuthzError::NotFound)), &parts)
-}
-
 /// The mark on a 404 answered for a method a hidden route does not take: axum would add its
 /// `Allow` to it, and a hidden route's 404 must be a missing one's, byte for byte.
 #[derive(Clone, Copy)]
 pub(crate) struct WithoutAllow;
 
-/// What a request for a declared path in a method none of its routes takes gets: 405 with
-/// `Allow` listing the methods declared at the pattern axum matched — or the plain 404 when a
-/// route there hides that it exists.
-pub(crate) async fn method_not_allowed_fallback(parts: http::request::Parts) -> Response {
-    let declared = parts.extensions.get::<axum::extract::MatchedPath>().and_then(|matched| {
-        let app = parts.extensions.get::<crate::app::AppHandle>()?;
-        app.app.methods.at(matched.as_str()).map(|methods| (methods.hides, methods.allow()))
-    });
-    let mut response = match declared {
-        Some((false, allow)) => {
-            let mut response = problem(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED);
-            if let Ok(allow) = HeaderValue::from_str(&allow) {
-                response.headers_mut().insert(header::ALLOW, allow);
-            }
-            response
-        }
-        _ => {
-            let mut response = response(AuthzError::NotFound);
-            response.extensions_mut().insert(WithoutAllow);
-            response
-        }
-    };
-    response = unread(served(response), &parts);
-    response
+/// The 405 for a declared path in a method none of its routes takes (the caller adds `Allow`).
+pub(crate) fn method_not_allowed() -> Response {
+    problem(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED)
 }
 
 /// A refusal a service returns from a gated handler: `Err(Denied(...))` through `?`, answered

@@ -170,18 +170,3 @@ where
         })
     }
 }
-
-/// The request's resolution: the one already kept with it, or the resolver's, kept with the
-/// request for every later reader.
-pub(crate) async fn resolve(parts: &mut Parts, app: &crate::app::Shared) -> Resolution {
-    if let Some(known) =
-        parts.extensions.get::<crate::app::AppHandle>().and_then(|h| h.resolution.clone())
-    {
-        return known;
-    }
-    let resolution = app.resolver.start(parts).await;
-    if let Some(handle) = parts.extensions.get_mut::<crate::app::AppHandle>() {
-        handle.resolution = Some(resolution.clone());
-    }
-    resolution
-}

@@ -60,6 +60,7 @@
 
 mod access;
 mod actor;
+pub mod audit;
 pub mod build;
 mod cache;
 mod catalog;
@@ -108,6 +109,22 @@ pub mod __private {
     /// stand-in of the same name instead, which does not implement it: hence the message. It
     /// lives here, not in a front end, so that one policy serves the routes of every front end
     /// (an app may serve both actix and axum from one set of policies).
+    /// The record of a declaration with errors: the build fails on the error; this only keeps
+    /// the handler's type implementing each front end's `Declared`, so that registering it adds
+    /// no second error.
+    pub static FALLBACK_ROUTE: crate::RouteMeta = crate::RouteMeta {
+        handler: "(declaration with errors)",
+        module: "",
+        file: "",
+        line: 0,
+        methods: &[],
+        path: "",
+        access: crate::Access::Public { reason: "declaration with errors", writes: None },
+        policy: None,
+        visibility: None,
+        operation: "",
+    };
+
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not marked `#[policy]`",
         label = "mark `{Self}` with `#[policy]`",

@@ -173,9 +173,6 @@ impl Handler {
             ));
         }
         let route = RouteAttr::parse(kind, attr, framework)?;
-        if framework == crate::Framework::Axum {
-            crate::axum::check_handler(&func, &route)?;
-        }
         Ok(Handler { func, route_index, route })
     }
 }

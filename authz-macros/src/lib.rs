@@ -158,7 +158,13 @@ fn declare(
     framework: Framework,
 ) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
-    let handler = ast::Handler::parse(item.clone(), macro_name, framework);
+    let handler = ast::Handler::parse(item.clone(), macro_name, framework).and_then(|handler| {
+        // What axum cannot serve as written (a generic handler, `impl Trait`, actix's path syntax).
+        if framework == Framework::Axum {
+            axum::check_handler(&handler.func, &handler.route)?;
+        }
+        Ok(handler)
+    });
     let args = args.and_then(|args| {
         let catalog = valid::check_catalog(&args)?;
         Ok((args, catalog))
