@@ -78,6 +78,14 @@ mod resolver;
 
 pub mod conformance;
 pub mod credentials;
+/// The declarations in an app's utoipa OpenAPI document (feature `utoipa`): authz-core's
+/// [`openapi`](authz_core::openapi), over the matrix of [`routes::matrix`]. A `#[utoipa::path]`
+/// written below a declaration is moved where `#[openapi(paths(...))]` finds it, as on actix.
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi {
+    pub use authz_core::openapi::*;
+}
 pub mod problem;
 pub mod routes;
 pub mod telemetry;

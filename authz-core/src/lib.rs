@@ -54,6 +54,7 @@
 //!
 //! [authz]: https://docs.rs/authz-actix
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // A dependency nothing uses is an error in CI (clippy -D warnings); dev-dependencies are
 // checked where they are used, by the tests.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
@@ -75,6 +76,9 @@ pub mod expectations;
 mod grants;
 mod ids;
 pub mod matrix;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 pub mod permission;
 pub mod problem;
 mod requirement;
