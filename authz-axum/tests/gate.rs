@@ -241,3 +241,27 @@ async fn a_panicking_handler_is_answered_500_not_dropped() {
     assert_eq!(answer.status, 500, "{answer:?}");
     assert_eq!(answer.header("content-type"), Some("application/problem+json"));
 }
+
+#[tokio::test]
+async fn pipelined_requests_are_each_decided_for_their_own_caller() {
+    let addr = server().await;
+    // Three requests in one write on one connection: a member, nobody, then an editor. Each
+    // answer must be its own caller's, in order.
+    let raw = b"GET /v1/projects/7 HTTP/1.1\r\nhost: t\r\nauthorization: Bearer bob\r\n\r\n\
+GET /v1/projects/8 HTTP/1.1\r\nhost: t\r\n\r\n\
+GET /v1/projects/9 HTTP/1.1\r\nhost: t\r\nauthorization: Bearer erin\r\nconnection: close\r\n\r\n";
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tokio::io::AsyncWriteExt::write_all(&mut stream, raw).await.expect("write");
+    let mut bytes = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut bytes),
+    )
+    .await;
+    assert!(read.is_ok(), "no answers within 5 s");
+    let text = String::from_utf8_lossy(&bytes);
+    let statuses: Vec<&str> =
+        text.match_indices("HTTP/1.1 ").map(|(i, _)| &text[i + 9..i + 12]).collect();
+    assert_eq!(statuses, ["403", "401", "200"], "{text}");
+    assert!(text.ends_with("project 9 for 2"), "{text}");
+}
