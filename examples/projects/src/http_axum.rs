@@ -3,9 +3,10 @@
 //! statuses, headers (but `Date`) and bodies as [`crate::http`] does on actix. A test compares
 //! the two matrices, and the conformance and attack suites run against both servers.
 //!
-//! What actix-web's configuration does in `http.rs` is written out here: the JSON body rules of
-//! `web::JsonConfig` (media type, 64 KiB, serde's message) in [`JsonBody`], and the 404 that
-//! `web::PathConfig` answers for an id in any other spelling in [`PathId`].
+//! What actix-web does for `http.rs` without being asked is written out here: the JSON body rules
+//! of `web::JsonConfig` (media type, 64 KiB, serde's message) in [`JsonBody`], the 404 that
+//! `web::PathConfig` answers for an id in any other spelling in [`PathId`], and the decoding of
+//! percent-encoded characters in the path before routing in [`ActixPaths`].
 
 use std::sync::Arc;
 
@@ -393,7 +394,7 @@ impl authz_axum::Resolver for TokenResolver {
     }
 }
 
-/// The whole app over `db`, on axum.
+/// The whole app over `db`, on axum (serve it behind [`ActixPaths`] for actix's path reading).
 pub fn app(db: Db, explain: bool) -> App {
     let users = Users::new(db.clone());
     // One grants cache for the process: axum's workers share the app.
@@ -406,4 +407,93 @@ pub fn app(db: Db, explain: bool) -> App {
     let app = App::new(routes, TokenResolver(users)).grants(grants);
     let app = if explain { app.explain() } else { app };
     app.with_state(state)
+}
+
+/// The app with its paths read as actix-web reads them: before routing, actix decodes every
+/// percent-encoded byte of the path but `%25`, `%2F` and `%2B` (actix-router's `Url`), so
+/// `/admin/%75sers` is `/admin/users` there. axum routes on the path as sent. This service
+/// decodes the same bytes — where the byte may stand in a path as it is (an unreserved or
+/// sub-delimiter character, `:` or `@`); anything else stays encoded for axum to decode in the
+/// parameter, as actix does — then hands the request to the [`App`], which routes and observes
+/// it.
+#[derive(Debug, Clone)]
+pub struct ActixPaths(pub App);
+
+impl ActixPaths {
+    /// As axum's `serve` takes it.
+    pub fn into_make_service(self) -> axum::routing::IntoMakeService<Self> {
+        axum::ServiceExt::<Request>::into_make_service(self)
+    }
+}
+
+impl tower_service::Service<Request> for ActixPaths {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = authz_axum::Observed;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), std::convert::Infallible>> {
+        tower_service::Service::<Request>::poll_ready(&mut self.0, cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        if let Some(decoded) = decode_path(req.uri()) {
+            *req.uri_mut() = decoded;
+        }
+        tower_service::Service::<Request>::call(&mut self.0, req)
+    }
+}
+
+/// `uri` with the percent-encoded bytes actix decodes before routing decoded; `None` when there
+/// are none.
+fn decode_path(uri: &http::Uri) -> Option<http::Uri> {
+    let path = uri.path();
+    if !path.contains('%') {
+        return None;
+    }
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < bytes.len() {
+        let decoded = (bytes[i] == b'%')
+            .then(|| path.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            .filter(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*,;=:@".contains(b));
+        match decoded {
+            Some(b) => {
+                out.push(char::from(b));
+                i += 3;
+                changed = true;
+            }
+            None => {
+                out.push(char::from(bytes[i]));
+                i += 1;
+            }
+        }
+    }
+    if !changed {
+        return None;
+    }
+    let mut parts = uri.clone().into_parts();
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    parts.path_and_query = format!("{out}{query}").parse().ok();
+    http::Uri::from_parts(parts).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_decode_as_actix_decodes_them() {
+        let decode = |p: &str| super::decode_path(&p.parse().expect("uri")).map(|u| u.to_string());
+        assert_eq!(decode("/admin/%75sers").as_deref(), Some("/admin/users"));
+        assert_eq!(decode("/admin%2Fusers"), None, "an encoded slash stays encoded");
+        assert_eq!(decode("/p/%25%2B"), None);
+        assert_eq!(decode("/p/%E2%82%AC"), None, "non-ASCII stays for the parameter");
+        assert_eq!(decode("/teams/%31/projects?x=%31").as_deref(), Some("/teams/1/projects?x=%31"));
+        assert_eq!(decode("/plain"), None);
+    }
 }

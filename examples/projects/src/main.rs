@@ -303,6 +303,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     tracing::info!(metrics = %addr, "metrics listening");
                 }
                 tracing::info!(%bind, %database, framework = "axum", "listening");
+                let app = projects::http_axum::ActixPaths(app);
                 axum::serve(listener, app.into_make_service())
                     .with_graceful_shutdown(async {
                         let _ = tokio::signal::ctrl_c().await;

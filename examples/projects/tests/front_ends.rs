@@ -90,6 +90,29 @@ fn script() -> Vec<Request> {
     ] {
         out.push(request(method, path, None));
     }
+    // Attack shapes: encodings, dot segments, doubled slashes, odd methods, credential tricks.
+    for path in [
+        "/admin/users%2F",
+        "/admin%2Fusers",
+        "/admin/%75sers",
+        "/projects/..%2Fadmin/users",
+        "/admin/./users",
+        "/admin//users",
+        "/admin/users;x=1",
+        "/admin/users?x=1",
+        "/projects/1%00",
+        "/projects/%E2%82%AC",
+        "/teams/1/projects%2F",
+        "/teams/%31/projects",
+        "/teams/-1/projects",
+        "/teams/9223372036854775808/projects",
+    ] {
+        out.push(request("GET", path, Some("bob")));
+        out.push(request("GET", path, Some("alice")));
+    }
+    for method in ["PROPFIND", "PATCH", "CONNECT", "TRACE"] {
+        out.push(request(method, "/admin/users", Some("alice")));
+    }
     for user in users {
         // Writes each user may or may not make: bodies valid and not.
         out.push(json("POST", "/projects", user, r#"{"name":"p","is_public":false}"#));
