@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use authz_tests::http_bytes;
-use support::process::{free_port, run, serve, temp_db, token};
+use support::process::{free_port, run, serve, serve_with, temp_db, token};
 
 fn status(addr: SocketAddr, method: &str, path: &str, token: &str) -> u16 {
     let auth = format!("Bearer {token}");
@@ -139,9 +139,20 @@ fn the_command_line_follows_one_rule_for_names_roles_and_revocations() {
 
 #[test]
 fn team_commands_change_access_within_the_sqlite_ttl() {
-    let (dir, url) = temp_db("teams");
+    team_commands_on(&[], "teams");
+}
+
+#[test]
+fn team_commands_change_access_within_the_sqlite_ttl_on_axum() {
+    team_commands_on(&["--framework", "axum"], "teams-axum");
+}
+
+/// The command line's grants and revocations reach a server started with `flags` within the
+/// cache's time to live.
+fn team_commands_on(flags: &[&str], name: &str) {
+    let (dir, url) = temp_db(name);
     let addr = free_port();
-    let (server, lines, _) = serve(&url, addr, true);
+    let (server, lines, _) = serve_with(&url, addr, true, flags);
     let dave = token(&lines, "dave");
     let erin = token(&lines, "erin");
 
@@ -242,8 +253,9 @@ fn a_revocation_reaches_both_postgres_instances_within_a_second() {
     let url = postgres_database("projects_teams")
         .expect("PROJECTS_TEST_POSTGRES_URL names the PostgreSQL server this test needs");
     let (a, b) = (free_port(), free_port());
+    // One instance of each front end: the revocation is the store's, whichever serves.
     let (server_a, lines, logs_a) = serve(&url, a, true);
-    let (server_b, _, logs_b) = serve(&url, b, false);
+    let (server_b, _, logs_b) = serve_with(&url, b, false, &["--framework", "axum"]);
     feed_connected(&logs_a);
     feed_connected(&logs_b);
     let dave = token(&lines, "dave");
@@ -304,7 +316,7 @@ fn a_revocation_reaches_both_postgres_instances_within_a_second() {
     // From A's answer to each instance's first refusal (its previous request may have been
     // served: the figure is within one request's time of the true one).
     println!(
-        "postgres, two instances: DELETE through A took {command:?}; A and B refused within {:?} and {:?} of its answer; racer on B: {} served, then {} refused",
+        "postgres, two instances (A actix, B axum): DELETE through A took {command:?}; A and B refused within {:?} and {:?} of its answer; racer on B: {} served, then {} refused",
         seen[0],
         seen[1],
         first_refusal,
