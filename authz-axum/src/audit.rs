@@ -80,6 +80,11 @@ impl Head {
         }
     }
 
+    /// A head of which only the method is known.
+    pub(crate) fn bare(method: http::Method) -> Head {
+        Head { method, matched: None, params: None }
+    }
+
     /// The route's full pattern as axum matched it (`/teams/{team_id}/projects`).
     pub(crate) fn pattern(&self, route: &'static RouteMeta) -> &str {
         self.matched.as_ref().map_or(route.path, MatchedPath::as_str)

@@ -35,6 +35,7 @@ use authz_core::{
 /// A request the gate let through, on its way to the handler.
 pub struct Admitted {
     route: &'static RouteMeta,
+    method: Method,
     // For a gated route: who was admitted, and how (for the allow's audit event).
     gated: Option<Gated>,
 }
@@ -74,7 +75,11 @@ impl Admitted {
         // when the event can be written (an allow at DEBUG, a service's refusal at INFO).
         let head =
             tracing::enabled!(target: "authz", tracing::Level::INFO).then(|| Head::of(parts));
-        Admitted { route, gated: Some(Gated { app, actor, in_scope, counted, head }) }
+        Admitted {
+            route,
+            method: parts.method.clone(),
+            gated: Some(Gated { app, actor, in_scope, counted, head }),
+        }
     }
 
     /// The handler's answer, audited — a service's refusal (`Denied`) is the route's denial,
@@ -85,9 +90,18 @@ impl Admitted {
         };
         let route = self.route;
         let actor = actor.actor_id();
-        let head = head.as_ref();
-        // Without a head the event is not written: the macro reads it only when it is.
-        let head = || head.unwrap_or_else(|| unreachable!("read whenever INFO is enabled"));
+        // The head read at admission, whenever INFO was enabled then; if the subscriber's filter
+        // changed since (a reloaded filter), the event says what is left: no pattern or
+        // parameters.
+        let bare;
+        let head = match head {
+            Some(head) => head,
+            None => {
+                bare = Head::bare(self.method.clone());
+                &bare
+            }
+        };
+        let head = || head;
         let counted = || match counted {
             Some((pattern, method)) => {
                 (pattern.as_ref().map_or(route.path, MatchedPath::as_str), method, None)
@@ -203,7 +217,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
         return Err(problem::internal_error());
     };
     let Access::Gated { requirement, deny, scope } = &route.access else {
-        return Ok(Admitted { route, gated: None });
+        return Ok(Admitted { route, method: parts.method.clone(), gated: None });
     };
     let app_ref = &*app;
     let started = app
