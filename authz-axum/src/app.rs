@@ -30,7 +30,7 @@ use crate::context::{AppHandle, Shared};
 use crate::problem::{self, Served};
 use crate::resolver::Resolver;
 use crate::routes::{Layout, Routes};
-use authz_core::{AuthzError, Grants};
+use authz_core::Grants;
 
 /// An axum app whose every route is declared, and which refuses whatever else answers.
 ///
@@ -106,6 +106,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
             explain: false,
             methods,
             telemetry: None,
+            responder: None,
             seen,
         });
         App { router, shared }
@@ -126,6 +127,20 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// audit event. 401 and 404 bodies never change.
     pub fn explain(mut self) -> Self {
         Arc::make_mut(&mut self.shared).explain = true;
+        self
+    }
+
+    /// Shapes every refusal of the app — the gate's, `CurrentActor`'s, a service's `Denied`, the
+    /// 404 of a path nothing matches and the 405 of a method nobody declared — in the app's own
+    /// body, so that a hidden resource still answers exactly as a missing one. A route's own
+    /// `responder = ...` takes precedence for its refusals. The answer must carry the refusal's
+    /// status (another one, or a panic, is logged and the generic body sent); a 401 gets the
+    /// `WWW-Authenticate` challenge if it has none, a 405 the `Allow` header.
+    pub fn responder<F>(mut self, responder: F) -> Self
+    where
+        F: Fn(&http::request::Parts, crate::problem::Refusal) -> Response + Send + Sync + 'static,
+    {
+        Arc::make_mut(&mut self.shared).responder = Some(Arc::new(responder));
         self
     }
 
@@ -267,27 +282,32 @@ fn serves(status: http::StatusCode) -> bool {
 
 /// What a request no declared route matches gets: exactly what a hidden resource gets.
 pub(crate) async fn not_found_fallback(parts: http::request::Parts) -> Response {
-    problem::unread(problem::served(problem::response(AuthzError::NotFound)), &parts)
+    let app = parts.extensions.get::<AppHandle>().map(|handle| handle.app.clone());
+    let responder = app.as_ref().and_then(|app| app.responder.as_ref());
+    problem::refusal(problem::Refusal::NotFound, &parts, None, responder)
 }
 
 /// What a request for a declared path in a method none of its routes takes gets: 405 with
 /// `Allow` listing the methods declared at the pattern axum matched — or the plain 404 when a
 /// route there hides that it exists.
 pub(crate) async fn method_not_allowed_fallback(parts: http::request::Parts) -> Response {
+    let app = parts.extensions.get::<AppHandle>().map(|handle| handle.app.clone());
+    let responder = app.as_ref().and_then(|app| app.responder.as_ref());
     let declared = parts.extensions.get::<axum::extract::MatchedPath>().and_then(|matched| {
         let app = parts.extensions.get::<AppHandle>()?;
         app.app.methods.at(matched.as_str()).map(|methods| (methods.hides, methods.allow()))
     });
     let mut response = match declared {
         Some((false, allow)) => {
-            let mut response = problem::method_not_allowed();
+            let mut response =
+                problem::shaped(&parts, problem::Refusal::MethodNotAllowed, None, responder);
             if let Ok(allow) = http::HeaderValue::from_str(&allow) {
                 response.headers_mut().insert(http::header::ALLOW, allow);
             }
             response
         }
         _ => {
-            let mut response = problem::response(AuthzError::NotFound);
+            let mut response = problem::shaped(&parts, problem::Refusal::NotFound, None, responder);
             response.extensions_mut().insert(problem::WithoutAllow);
             response
         }

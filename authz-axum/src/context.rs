@@ -20,6 +20,8 @@ pub(crate) struct Shared {
     pub(crate) explain: bool,
     /// Per full pattern, the methods declared there, for a `405`'s `Allow`.
     pub(crate) methods: crate::routes::PathMethods,
+    /// `App::responder`.
+    pub(crate) responder: Option<crate::problem::AppResponder>,
     /// `App::telemetry`.
     pub(crate) telemetry: Option<crate::telemetry::Telemetry>,
     /// Each declared route's decisions so far (by its record's address), for telemetry's

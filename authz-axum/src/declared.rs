@@ -18,6 +18,11 @@ pub trait Declared: Sealed + 'static {
     /// The handler's record: path, methods, access — what the matrix shows and the gate
     /// enforces.
     fn route() -> &'static RouteMeta;
+
+    /// The route's own responder (`responder = ...`), if it has one.
+    fn responder() -> Option<crate::problem::RouteResponder> {
+        None
+    }
 }
 
 /// The supertrait that keeps [`Declared`] to what the macros generate.

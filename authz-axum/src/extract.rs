@@ -9,9 +9,9 @@ use axum::response::Response;
 use http::request::Parts;
 
 use crate::context::AppHandle;
-use crate::problem;
+use crate::problem::{self, Refusal};
 use crate::resolver::Resolution;
-use authz_core::{Actor, AuthzError, Principal};
+use authz_core::{Actor, Principal};
 
 /// The authenticated actor of the request: an extractor for handlers.
 ///
@@ -62,11 +62,15 @@ where
                         expected = std::any::type_name::<A>(),
                         "`CurrentActor` asks for another actor type than the resolver's: refused (500)"
                     );
-                    Err(problem::internal(parts))
+                    Err(problem::refusal(Refusal::Internal, parts, None, app.responder.as_ref()))
                 }
             },
-            Resolution::Anonymous => Err(problem::refusal(AuthzError::Unauthenticated, parts)),
-            Resolution::Failed => Err(problem::internal(parts)),
+            Resolution::Anonymous => {
+                Err(problem::refusal(Refusal::Unauthenticated, parts, None, app.responder.as_ref()))
+            }
+            Resolution::Failed => {
+                Err(problem::refusal(Refusal::Internal, parts, None, app.responder.as_ref()))
+            }
         }
     }
 }

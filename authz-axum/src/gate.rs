@@ -23,7 +23,7 @@ use axum::extract::MatchedPath;
 use http::Method;
 
 use crate::audit::{ANONYMOUS, Head, audit, labels};
-use crate::problem::{self, ServiceRefusal};
+use crate::problem::{self, Refusal, RouteResponder, ServiceRefusal};
 use crate::resolver::{Resolution, SharedPrincipal};
 use crate::telemetry::{Outcome, Reason};
 use authz_core::audit::{Missing, PolicyName, PolicyReason};
@@ -35,13 +35,16 @@ use authz_core::{
 /// A request the gate let through, on its way to the handler.
 pub struct Admitted {
     route: &'static RouteMeta,
-    method: Method,
+    responder: Option<RouteResponder>,
+    app: Arc<Shared>,
+    // The request's head, kept for a responder to shape a service's refusal with (the handler
+    // takes the request); only when a responder is given.
+    shaping: Option<Box<Parts>>,
     // For a gated route: who was admitted, and how (for the allow's audit event).
     gated: Option<Gated>,
 }
 
 struct Gated {
-    app: Arc<Shared>,
     actor: SharedPrincipal,
     in_scope: bool,
     // What the allow is counted under, when the app counts decisions.
@@ -57,11 +60,23 @@ impl fmt::Debug for Admitted {
 }
 
 impl Admitted {
+    fn new(
+        route: &'static RouteMeta,
+        responder: Option<RouteResponder>,
+        app: Arc<Shared>,
+        parts: &Parts,
+        gated: Option<Gated>,
+    ) -> Admitted {
+        let custom = responder.is_some() || app.responder.is_some();
+        let shaping = custom.then(|| Box::new(parts.clone()));
+        Admitted { route, responder, app, shaping, gated }
+    }
+
     fn allow(
         route: &'static RouteMeta,
+        responder: Option<RouteResponder>,
         app: Arc<Shared>,
-        actor: SharedPrincipal,
-        in_scope: bool,
+        (actor, in_scope): (SharedPrincipal, bool),
         parts: &mut Parts,
         started: Option<Instant>,
     ) -> Admitted {
@@ -75,29 +90,57 @@ impl Admitted {
         // when the event can be written (an allow at DEBUG, a service's refusal at INFO).
         let head =
             tracing::enabled!(target: "authz", tracing::Level::INFO).then(|| Head::of(parts));
-        Admitted {
-            route,
-            method: parts.method.clone(),
-            gated: Some(Gated { app, actor, in_scope, counted, head }),
-        }
+        let gated = Gated { actor, in_scope, counted, head };
+        Admitted::new(route, responder, app, parts, Some(gated))
     }
 
     /// The handler's answer, audited — a service's refusal (`Denied`) is the route's denial,
-    /// anything else the allow — and marked as a declared endpoint's.
+    /// anything else the allow — shaped by the route's or the app's responder when it is a
+    /// service's refusal, and marked as a declared endpoint's.
     pub fn answer(self, response: Response) -> Response {
-        let Some(Gated { app, actor, in_scope, counted, head }) = &self.gated else {
-            return problem::served(response);
+        let refused = response.extensions().get::<ServiceRefusal>().map(|r| r.0);
+        let id = self.gated.as_ref().and_then(|gated| self.audit(gated, refused, &response));
+        let app = &self.app;
+        let mut response = match (refused, &self.shaping) {
+            // A service's refusal, in the route's or the app's shape.
+            (Some(refused), Some(parts)) => problem::shaped(
+                parts,
+                Refusal::from(refused.error),
+                self.responder,
+                app.responder.as_ref(),
+            ),
+            _ => response,
         };
-        let route = self.route;
+        response = problem::served(response);
+        if app.explain && self.gated.is_some() {
+            if let Some(shown) = refused.and_then(|r| r.shown)
+                && response.status() == StatusCode::FORBIDDEN
+                && self.shaping.is_none()
+            {
+                response = problem::reason_shown(response, shown);
+            }
+            problem::stamp(&mut response, id);
+        }
+        response
+    }
+
+    /// The audit event of a gated route's answer; the decision's id when the answer carries it.
+    fn audit(
+        &self,
+        gated: &Gated,
+        refused: Option<authz_core::Refused>,
+        response: &Response,
+    ) -> Option<DecisionId> {
+        let Gated { actor, in_scope, counted, head } = gated;
+        let (route, app) = (self.route, &*self.app);
         let actor = actor.actor_id();
         // The head read at admission, whenever INFO was enabled then; if the subscriber's filter
-        // changed since (a reloaded filter), the event says what is left: no pattern or
-        // parameters.
+        // changed since (a reloaded filter), the event says what is left: the method.
         let bare;
         let head = match head {
             Some(head) => head,
             None => {
-                bare = Head::bare(self.method.clone());
+                bare = Head::bare(counted.as_ref().map_or(Method::GET, |(_, m)| m.clone()));
                 &bare
             }
         };
@@ -108,21 +151,18 @@ impl Admitted {
             }
             None => ("", &Method::GET, None),
         };
-        let refused = response.extensions().get::<ServiceRefusal>().map(|r| r.0);
-        let id = match refused {
-            Some(refused) if refused.error == AuthzError::Missing => {
-                audit!(
-                    INFO,
-                    app,
-                    *head(),
-                    counted(),
-                    route,
-                    actor,
-                    (Outcome::NotFound, Reason::Missing),
-                    "no such resource",
-                    404
-                )
-            }
+        match refused {
+            Some(refused) if refused.error == AuthzError::Missing => audit!(
+                INFO,
+                app,
+                *head(),
+                counted(),
+                route,
+                actor,
+                (Outcome::NotFound, Reason::Missing),
+                "no such resource",
+                404
+            ),
             Some(refused) => audit!(
                 INFO,
                 app,
@@ -158,17 +198,7 @@ impl Admitted {
                 if *in_scope { "requirement met in the scope" } else { "requirement met" },
                 response.status().as_u16()
             ),
-        };
-        let mut response = problem::served(response);
-        if app.explain {
-            if let Some(shown) = refused.and_then(|r| r.shown)
-                && response.status() == StatusCode::FORBIDDEN
-            {
-                response = problem::reason_shown(response, shown);
-            }
-            problem::stamp(&mut response, id);
         }
-        response
     }
 }
 
@@ -176,24 +206,32 @@ impl Admitted {
 /// 403 lacked, and the decision's id (never on a 404).
 fn refuse(
     app: &Shared,
+    responder: Option<RouteResponder>,
     parts: &Parts,
     err: AuthzError,
     missing: Option<&[Permission]>,
     id: Option<DecisionId>,
 ) -> Response {
+    let custom = responder.is_some() || app.responder.is_some();
     let mut response = match missing {
-        Some(missing) if app.explain && err == AuthzError::Forbidden => {
+        Some(missing) if app.explain && !custom && err == AuthzError::Forbidden => {
             problem::forbidden_missing(missing, parts)
         }
-        _ => problem::refusal(err, parts),
+        _ => problem::refusal(Refusal::from(err), parts, responder, app.responder.as_ref()),
     };
     problem::stamp(&mut response, id);
     response
 }
 
 /// A 500 at the gate.
-fn fail(parts: &Parts, id: Option<DecisionId>) -> Response {
-    let mut response = problem::internal(parts);
+fn fail(
+    app: &Shared,
+    responder: Option<RouteResponder>,
+    parts: &Parts,
+    id: Option<DecisionId>,
+) -> Response {
+    let mut response =
+        problem::refusal(Refusal::Internal, parts, responder, app.responder.as_ref());
     problem::stamp(&mut response, id);
     response
 }
@@ -203,7 +241,11 @@ fn fail(parts: &Parts, id: Option<DecisionId>) -> Response {
 ///
 /// Every refusal is audited here and answered before anything reads the body (which is then
 /// never read: the connection closes after the answer).
-pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitted, Response> {
+pub async fn gate(
+    route: &'static RouteMeta,
+    responder: Option<RouteResponder>,
+    parts: &mut Parts,
+) -> Result<Admitted, Response> {
     let Some(app) = parts.extensions.get::<AppHandle>().map(|handle| handle.app.clone()) else {
         // A declared handler in a router that is not an `App`: nothing observes what else that
         // router serves, so nothing it serves is trusted.
@@ -217,7 +259,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
         return Err(problem::internal_error());
     };
     let Access::Gated { requirement, deny, scope } = &route.access else {
-        return Ok(Admitted { route, method: parts.method.clone(), gated: None });
+        return Ok(Admitted::new(route, responder, app, parts, None));
     };
     let app_ref = &*app;
     let started = app
@@ -242,7 +284,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
                 "no authenticated actor",
                 401
             );
-            return Err(refuse(app_ref, parts, AuthzError::Unauthenticated, None, id));
+            return Err(refuse(app_ref, responder, parts, AuthzError::Unauthenticated, None, id));
         }
         Resolution::Failed => {
             let id = audit!(
@@ -256,7 +298,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
                 "actor resolution failed",
                 500
             );
-            return Err(fail(parts, id));
+            return Err(fail(app_ref, responder, parts, id));
         }
     };
     let Ok(allowed) = catch_unwind(AssertUnwindSafe(|| satisfied(requirement, &*actor))) else {
@@ -271,10 +313,10 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             "the actor's permission check panicked",
             500
         );
-        return Err(fail(parts, id));
+        return Err(fail(app_ref, responder, parts, id));
     };
     if allowed {
-        return Ok(Admitted::allow(route, app.clone(), actor, false, parts, started));
+        return Ok(Admitted::allow(route, responder, app.clone(), (actor, false), parts, started));
     }
     let Some(scope) = scope else {
         let missing = requirement.missing(&|p| actor.has_permission(p));
@@ -290,7 +332,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             deny.status(),
             missing = Missing(&missing)
         );
-        return Err(refuse(app_ref, parts, AuthzError::from(*deny), Some(&missing), id));
+        return Err(refuse(app_ref, responder, parts, AuthzError::from(*deny), Some(&missing), id));
     };
     // The id as axum decoded it, in its one canonical spelling; anything else names no scope
     // and is answered as a missing one, before any store is asked.
@@ -309,7 +351,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             "the path names no scope",
             404
         );
-        return Err(refuse(app_ref, parts, AuthzError::NotFound, None, id));
+        return Err(refuse(app_ref, responder, parts, AuthzError::NotFound, None, id));
     };
     let in_scope = Scope::new(scope.kind, id);
     let Some(grants) = app.grants.as_ref() else {
@@ -324,7 +366,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             "scoped route but no `Grants` given to the app",
             500
         );
-        return Err(fail(parts, id));
+        return Err(fail(app_ref, responder, parts, id));
     };
     let known = match grants.cached(actor.actor_id(), in_scope) {
         Some(known) => Ok(known),
@@ -352,7 +394,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
                 "grant store failed",
                 500
             );
-            return Err(fail(parts, id));
+            return Err(fail(app_ref, responder, parts, id));
         }
     };
     let has = |p: Permission| scoped.contains(p) || actor.has_permission(p);
@@ -362,7 +404,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
     };
     let check = ScopedCheck { allowed, member: Some(mask != 0) };
     let Some(denial) = check.refusal(*deny, scope.outsiders) else {
-        return Ok(Admitted::allow(route, app.clone(), actor, true, parts, started));
+        return Ok(Admitted::allow(route, responder, app.clone(), (actor, true), parts, started));
     };
     let err = AuthzError::from(denial);
     if mask != 0 {
@@ -380,7 +422,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             missing = Missing(&missing),
             scope = format_args!("\"{in_scope}\"")
         );
-        Err(refuse(app_ref, parts, err, Some(&missing), id))
+        Err(refuse(app_ref, responder, parts, err, Some(&missing), id))
     } else {
         let id = audit!(
             INFO,
@@ -394,7 +436,7 @@ pub async fn gate(route: &'static RouteMeta, parts: &mut Parts) -> Result<Admitt
             denial.status(),
             scope = format_args!("\"{in_scope}\"")
         );
-        Err(refuse(app_ref, parts, err, None, id))
+        Err(refuse(app_ref, responder, parts, err, None, id))
     }
 }
 

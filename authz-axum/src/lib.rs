@@ -186,6 +186,7 @@ pub mod __private {
         Declared, FALLBACK_ROUTE, HandlerFuture, Marker, Sealed, boxed, fallback_future,
     };
     pub use crate::gate::{Admitted, gate};
+    pub use crate::problem::RouteResponder;
     pub use authz_core::__private::PolicyRecord;
     pub use axum::extract::{FromRequest, FromRequestParts, Request};
     pub use axum::handler::Handler;

@@ -20,6 +20,99 @@ use authz_core::{AuthzError, Refused};
 #[derive(Clone, Copy)]
 pub(crate) struct Served;
 
+/// A refusal a [responder](crate::App::responder) shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// `401`: no actor could be established.
+    Unauthenticated,
+    /// `403`: the actor may not do this.
+    Forbidden,
+    /// `404`: missing, or hidden (the two must not differ).
+    NotFound,
+    /// `405`: declared routes match the path, none the method. authz adds the `Allow` header
+    /// after the responder.
+    MethodNotAllowed,
+    /// `500`: authorization could not be decided.
+    Internal,
+}
+
+impl Refusal {
+    /// The status every response to this refusal carries.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Refusal::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Refusal::Forbidden => StatusCode::FORBIDDEN,
+            Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<AuthzError> for Refusal {
+    fn from(err: AuthzError) -> Self {
+        match err {
+            AuthzError::Unauthenticated => Refusal::Unauthenticated,
+            AuthzError::Forbidden => Refusal::Forbidden,
+            AuthzError::NotFound | AuthzError::Missing => Refusal::NotFound,
+        }
+    }
+}
+
+/// A route's own responder, `#[require_permission(..., responder = path::to::fn)]`: it shapes the
+/// route's refusals in place of the app's.
+pub type RouteResponder = fn(&http::request::Parts, Refusal) -> Response;
+
+/// The app's responder ([`App::responder`](crate::App::responder)).
+pub(crate) type AppResponder =
+    std::sync::Arc<dyn Fn(&http::request::Parts, Refusal) -> Response + Send + Sync>;
+
+/// The generic answer to `refusal`.
+fn generic(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Unauthenticated => response(AuthzError::Unauthenticated),
+        Refusal::Forbidden => response(AuthzError::Forbidden),
+        Refusal::NotFound => response(AuthzError::NotFound),
+        Refusal::MethodNotAllowed => method_not_allowed(),
+        Refusal::Internal => internal_error(),
+    }
+}
+
+/// `refusal` as the route's responder, else the app's, shapes it — the generic body when
+/// neither is given, when the responder answers another status (logged) or panics (logged). A
+/// 401 always carries the `WWW-Authenticate` challenge.
+pub(crate) fn shaped(
+    parts: &http::request::Parts,
+    refusal: Refusal,
+    route: Option<RouteResponder>,
+    app: Option<&AppResponder>,
+) -> Response {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    let custom = match (route, app) {
+        (Some(f), _) => Some(catch_unwind(AssertUnwindSafe(|| f(parts, refusal)))),
+        (None, Some(f)) => Some(catch_unwind(AssertUnwindSafe(|| f(parts, refusal)))),
+        (None, None) => None,
+    };
+    let mut res = match custom {
+        None => generic(refusal),
+        Some(Ok(res)) if res.status() == refusal.status() => res,
+        Some(Ok(res)) => {
+            tracing::error!(target: "authz", expected = %refusal.status(), answered = %res.status(), "refusal responder answered another status; generic body sent");
+            generic(refusal)
+        }
+        Some(Err(_)) => {
+            tracing::error!(target: "authz", status = %refusal.status(), "refusal responder panicked; generic body sent");
+            generic(refusal)
+        }
+    };
+    if refusal == Refusal::Unauthenticated && !res.headers().contains_key(header::WWW_AUTHENTICATE)
+    {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+    }
+    res
+}
+
 /// The mark on a refusal a service made (`Denied`): what the audit event says of it.
 #[derive(Clone, Copy)]
 pub(crate) struct ServiceRefusal(pub(crate) Refused);
@@ -95,15 +188,15 @@ pub(crate) fn stamp(response: &mut Response, id: Option<authz_core::DecisionId>)
     }
 }
 
-/// A refusal at the gate: marked, and closing the connection when the request has a body
-/// nobody read.
-pub(crate) fn refusal(err: AuthzError, parts: &http::request::Parts) -> Response {
-    unread(served(response(err)), parts)
-}
-
-/// A 500 at the gate.
-pub(crate) fn internal(parts: &http::request::Parts) -> Response {
-    unread(served(internal_error()), parts)
+/// A refusal at the gate, shaped by the route's or the app's responder: marked, and closing the
+/// connection when the request has a body nobody read.
+pub(crate) fn refusal(
+    refusal: Refusal,
+    parts: &http::request::Parts,
+    route: Option<RouteResponder>,
+    app: Option<&AppResponder>,
+) -> Response {
+    unread(served(shaped(parts, refusal, route, app)), parts)
 }
 
 /// Closes the connection after `response` when the request announced a body: it is refused

@@ -234,7 +234,7 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                 #func
                 #private::boxed(async move {
                     let (mut #parts, __authz_body) = __authz_req.into_parts();
-                    let #admitted = match #private::gate(<Self as #private::Declared>::route(), &mut #parts).await {
+                    let #admitted = match #private::gate(<Self as #private::Declared>::route(), <Self as #private::Declared>::responder(), &mut #parts).await {
                         ::core::result::Result::Ok(admitted) => admitted,
                         ::core::result::Result::Err(refusal) => return refusal,
                     };
@@ -248,6 +248,14 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         }
     };
 
+    // A function of another signature is an error at the user's path.
+    let responder = match &args.responder {
+        Some(path) => {
+            let typed = quote_spanned!(path.span()=> { let __authz_responder: #private::RouteResponder = #path; __authz_responder });
+            quote!(::core::option::Option::Some(#typed))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let mut checks = TokenStream::new();
     if let Some(catalog) = &catalog {
         checks.extend(catalog.track());
@@ -264,6 +272,10 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
             impl #private::Declared for #ident {
                 fn route() -> &'static #private::RouteMeta {
                     &__AUTHZ_ROUTE
+                }
+
+                fn responder() -> ::core::option::Option<#private::RouteResponder> {
+                    #responder
                 }
             }
         };

@@ -166,15 +166,6 @@ fn declare(
         Ok(handler)
     });
     let args = args.and_then(|args| {
-        if framework == Framework::Axum
-            && let Some(responder) = &args.responder
-        {
-            // Not silently ignored: the route would answer authz's bodies, not the responder's.
-            return Err(syn::Error::new_spanned(
-                responder,
-                "`responder` is not supported by authz-axum yet: its refusals are authz's problem bodies",
-            ));
-        }
         let catalog = valid::check_catalog(&args)?;
         Ok((args, catalog))
     });
