@@ -57,8 +57,9 @@
 //!   request's head, after routing and before any extractor or the body. It resolves the actor
 //!   with the app's [`Resolver`] (once per request; the outcome is kept in the request for
 //!   [`CurrentActor`]), checks the requirement, asks the grant store for a scoped route, and
-//!   answers 401, 403 or 404 with authz's problem bodies — a hidden 404 byte-identical to the
-//!   router's own — or calls the extractors and the function.
+//!   answers 401, 403 or 404 with authz's problem bodies (or the app's, through
+//!   [`App::responder`]) — a hidden 404 byte-identical to the router's own — or calls the
+//!   extractors and the function.
 //! - Every decision is one audit event (target `authz`), with the fields the actix front end
 //!   writes.
 #![deny(missing_docs)]
