@@ -171,6 +171,12 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
         App { router: self.router.with_state(state), shared: self.shared }
     }
 
+    /// The full patterns of the app's routes.
+    #[cfg(feature = "test-kit")]
+    pub(crate) fn patterns(&self) -> impl Iterator<Item = &str> + '_ {
+        self.shared.methods.patterns()
+    }
+
     /// The digest of the matrix this app serves
     /// ([`Matrix::digest`](authz_core::matrix::Matrix::digest)), as its audit events name it.
     pub fn matrix_digest(&self) -> &str {
@@ -206,10 +212,14 @@ where
         #[cfg(not(feature = "test-kit"))]
         let resolution = None;
         req.extensions_mut().insert(AppHandle { app: self.shared.clone(), resolution });
+        #[cfg(feature = "test-kit")]
+        let probe = req.extensions().get::<crate::test::Probe>().is_some();
+        #[cfg(not(feature = "test-kit"))]
+        let probe = false;
         let method = req.method().clone();
         let uri = req.uri().clone();
         let fut = Service::<Request>::call(&mut self.router, req);
-        Observed { fut, method, uri, telemetry: self.shared.telemetry.clone() }
+        Observed { fut, method, uri, telemetry: self.shared.telemetry.clone(), probe }
     }
 }
 
@@ -221,8 +231,14 @@ pin_project_lite::pin_project! {
         method: Method,
         uri: Uri,
         telemetry: Option<crate::telemetry::Telemetry>,
+        // A test kit probe: an undeclared answer is reported, not logged.
+        probe: bool,
     }
 }
+
+/// The mark a probe's undeclared answer carries back to the test kit.
+#[derive(Clone, Copy)]
+pub(crate) struct Undeclared;
 
 impl fmt::Debug for Observed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -259,6 +275,11 @@ impl Future for Observed {
         }
         if !serves(response.status()) {
             return Poll::Ready(Ok(response));
+        }
+        if *this.probe {
+            let mut refused = problem::internal_error();
+            refused.extensions_mut().insert(Undeclared);
+            return Poll::Ready(Ok(refused));
         }
         if let Some(telemetry) = &this.telemetry {
             telemetry.undeclared(this.method);

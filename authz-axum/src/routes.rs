@@ -41,6 +41,12 @@ impl PathMethods {
     pub(crate) fn at(&self, pattern: &str) -> Option<&Methods> {
         self.0.get(pattern)
     }
+
+    /// Every full pattern of a declared route.
+    #[cfg(feature = "test-kit")]
+    pub(crate) fn patterns(&self) -> impl Iterator<Item = &str> + '_ {
+        self.0.keys().map(String::as_str)
+    }
 }
 
 impl Methods {

@@ -167,3 +167,30 @@ fn full_paths_are_checked_as_a_whole() {
 
     assert_eq!(authz_axum::routes::check(routes), Ok(()));
 }
+
+#[tokio::test]
+async fn the_test_kit_lists_what_a_layer_answers_and_runs_no_handler() {
+    // `export` counts its runs in UNOBSERVED, which no other test of this file runs it for.
+    let routes = |r: &mut Routes<'_>| {
+        r.service(export).service(health);
+    };
+    let clean = App::new(routes, anyone_is_a_reader);
+    assert_eq!(authz_axum::test::undeclared_routes(&clean, &["/metrics"]).await, []);
+    let layered = App::new(routes, anyone_is_a_reader).layer(Answering);
+    let listed = authz_axum::test::undeclared_routes(&layered, &["/metrics", "/private"]).await;
+    let shown: Vec<String> = listed.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "GET /metrics",
+            "HEAD /metrics",
+            "POST /metrics",
+            "PUT /metrics",
+            "PATCH /metrics",
+            "DELETE /metrics",
+            "OPTIONS /metrics"
+        ],
+        "the layer's 401 at /private serves nothing and is not listed"
+    );
+    assert_eq!(UNOBSERVED.load(Ordering::SeqCst), 0, "no probe ran a handler");
+}
