@@ -208,12 +208,12 @@ where
         let mut req = req.map(Body::new);
         // The test kit's injected actor, if any (a production build has no way to put one).
         #[cfg(feature = "test-kit")]
-        let resolution = req.extensions_mut().remove::<crate::test::Injected>().map(|i| i.0);
+        let resolution = req.extensions_mut().remove::<crate::marks::Injected>().map(|i| i.0);
         #[cfg(not(feature = "test-kit"))]
         let resolution = None;
         req.extensions_mut().insert(AppHandle { app: self.shared.clone(), resolution });
         #[cfg(feature = "test-kit")]
-        let probe = req.extensions().get::<crate::test::Probe>().is_some();
+        let probe = req.extensions().get::<crate::marks::Probe>().is_some();
         #[cfg(not(feature = "test-kit"))]
         let probe = false;
         let method = req.method().clone();

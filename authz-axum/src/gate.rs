@@ -260,7 +260,7 @@ pub async fn gate(
     };
     // A test kit probe: answered at once, no resolver, no handler.
     #[cfg(feature = "test-kit")]
-    if parts.extensions.get::<crate::test::Probe>().is_some() {
+    if parts.extensions.get::<crate::marks::Probe>().is_some() {
         let mut probed = Response::new(axum::body::Body::empty());
         *probed.status_mut() = StatusCode::NO_CONTENT;
         return Err(problem::served(probed));

@@ -75,6 +75,8 @@ mod context;
 mod declared;
 mod extract;
 mod gate;
+#[cfg(feature = "test-kit")]
+mod marks;
 mod resolver;
 
 pub mod conformance;

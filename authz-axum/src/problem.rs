@@ -296,7 +296,7 @@ where
     fn call(&mut self, req: axum::extract::Request) -> Self::Future {
         // A test kit probe: the service is declared; it is not run.
         #[cfg(feature = "test-kit")]
-        if req.extensions().get::<crate::test::Probe>().is_some() {
+        if req.extensions().get::<crate::marks::Probe>().is_some() {
             let mut probed = Response::new(Body::empty());
             *probed.status_mut() = StatusCode::NO_CONTENT;
             return Box::pin(std::future::ready(Ok(served(probed))));

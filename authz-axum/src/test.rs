@@ -40,6 +40,7 @@ use std::sync::Arc;
 
 use authz_core::Principal;
 
+use crate::marks::{Injected, Probe};
 use crate::resolver::Resolution;
 
 /// `req` as sent by `actor`: gates and [`CurrentActor`](crate::CurrentActor) take this actor
@@ -57,15 +58,6 @@ pub fn anonymous<B>(mut req: http::Request<B>) -> http::Request<B> {
     req.extensions_mut().insert(Injected(Resolution::Anonymous));
     req
 }
-
-/// An injected resolution, which [`App`](crate::App) keeps with the request in place of its
-/// resolver's.
-#[derive(Clone)]
-pub(crate) struct Injected(pub(crate) Resolution);
-
-/// The mark of a probe: the gate and public services answer it at once, running no handler.
-#[derive(Clone, Copy)]
-pub(crate) struct Probe;
 
 /// A path and method the app answers with a success no declared endpoint gave: refused at run
 /// time (500, logged).
