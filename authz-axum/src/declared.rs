@@ -23,7 +23,55 @@ pub trait Declared: Sealed + 'static {
     fn responder() -> Option<crate::problem::RouteResponder> {
         None
     }
+
+    /// Leaves the handler's `#[utoipa::path]` (written below its declaration) in `sink`, for
+    /// [`openapi::document`](crate::openapi::document) (feature `utoipa`).
+    #[doc(hidden)]
+    fn openapi(_sink: &mut OpenApiSink) {}
 }
+
+/// The schemas an operation refers to, as utoipa names them.
+#[cfg(feature = "utoipa")]
+pub(crate) type Schemas = Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>;
+
+/// Where a declared handler leaves its `#[utoipa::path]` operation, when it has one.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct OpenApiSink {
+    #[cfg(feature = "utoipa")]
+    pub(crate) found: Option<(utoipa::openapi::path::Operation, Schemas)>,
+}
+
+impl std::fmt::Debug for OpenApiSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenApiSink").finish_non_exhaustive()
+    }
+}
+
+/// Keeps the operation of utoipa's `__path_NAME` item `P`, its tags and the schemas it refers
+/// to — what utoipa-axum's `routes!` reads of it. Its path and methods are not read: the route's are the
+/// ones served.
+#[doc(hidden)]
+#[cfg(feature = "utoipa")]
+pub fn collect_openapi<P>(sink: &mut OpenApiSink)
+where
+    P: utoipa::Path + utoipa::__dev::SchemaReferences + for<'t> utoipa::__dev::Tags<'t>,
+{
+    let mut schemas = Vec::new();
+    P::schemas(&mut schemas);
+    let mut operation = P::operation();
+    // `tag = "..."` is kept apart from the operation, for the document to add.
+    let tags = P::tags();
+    if !tags.is_empty() {
+        operation.tags.get_or_insert_with(Vec::new).extend(tags.iter().map(ToString::to_string));
+    }
+    sink.found = Some((operation, schemas));
+}
+
+/// Without the `utoipa` feature there is no document to add the operation to.
+#[doc(hidden)]
+#[cfg(not(feature = "utoipa"))]
+pub fn collect_openapi<P>(_sink: &mut OpenApiSink) {}
 
 /// The supertrait that keeps [`Declared`] to what the macros generate.
 pub trait Sealed {}

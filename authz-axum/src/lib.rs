@@ -81,14 +81,9 @@ mod resolver;
 
 pub mod conformance;
 pub mod credentials;
-/// The declarations in an app's utoipa OpenAPI document (feature `utoipa`): authz-core's
-/// [`openapi`](authz_core::openapi), over the matrix of [`routes::matrix`]. A `#[utoipa::path]`
-/// written below a declaration is moved where `#[openapi(paths(...))]` finds it, as on actix.
 #[cfg(feature = "utoipa")]
 #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
-pub mod openapi {
-    pub use authz_core::openapi::*;
-}
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod telemetry;
@@ -186,7 +181,8 @@ pub use authz_macros::catalog_axum as catalog;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::declared::{
-        Declared, FALLBACK_ROUTE, HandlerFuture, Marker, Sealed, boxed, fallback_future,
+        Declared, FALLBACK_ROUTE, HandlerFuture, Marker, OpenApiSink, Sealed, boxed,
+        collect_openapi, fallback_future,
     };
     pub use crate::gate::{Admitted, gate};
     pub use crate::problem::RouteResponder;

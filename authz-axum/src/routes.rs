@@ -70,6 +70,18 @@ pub(crate) struct Layout<S> {
     router: Router<S>,
     rows: Vec<Row>,
     problems: Vec<String>,
+    /// The declared handlers' `#[utoipa::path]` operations, at the full paths served.
+    #[cfg(feature = "utoipa")]
+    pub(crate) operations: Vec<Collected>,
+}
+
+/// One handler's `#[utoipa::path]` operation, where `Routes` registered the handler.
+#[cfg(feature = "utoipa")]
+pub(crate) struct Collected {
+    pub(crate) path: String,
+    pub(crate) methods: &'static [&'static str],
+    pub(crate) operation: utoipa::openapi::path::Operation,
+    pub(crate) schemas: crate::declared::Schemas,
 }
 
 impl<S: Clone + Send + Sync + 'static> Layout<S> {
@@ -77,7 +89,13 @@ impl<S: Clone + Send + Sync + 'static> Layout<S> {
     where
         F: FnOnce(&mut Routes<'_, S>),
     {
-        let mut layout = Layout { router: Router::new(), rows: Vec::new(), problems: Vec::new() };
+        let mut layout = Layout {
+            router: Router::new(),
+            rows: Vec::new(),
+            problems: Vec::new(),
+            #[cfg(feature = "utoipa")]
+            operations: Vec::new(),
+        };
         routes(&mut Routes { prefix: String::new(), layout: &mut layout });
         layout
     }
@@ -239,6 +257,19 @@ impl<S: Clone + Send + Sync + 'static> Routes<'_, S> {
                     .unwrap_or("axum refused the route");
                 self.layout.problems.push(format!("`{path}` ({}): {why}", origin(&route)));
                 return self;
+            }
+        }
+        #[cfg(feature = "utoipa")]
+        {
+            let mut sink = crate::declared::OpenApiSink::default();
+            H::openapi(&mut sink);
+            if let Some((operation, schemas)) = sink.found {
+                self.layout.operations.push(Collected {
+                    path: path.clone(),
+                    methods: route.methods,
+                    operation,
+                    schemas,
+                });
             }
         }
         self.layout.rows.push(Row { path, route, record });

@@ -138,6 +138,15 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let attr_span = func.attrs[route_index].span();
     func.attrs.remove(route_index);
     let openapi = crate::openapi::openapi_path(&mut func, &route);
+    // The operation of a `#[utoipa::path]` written below, for `authz_axum::openapi::document`.
+    let openapi_hook = (!openapi.is_empty()).then(|| {
+        let shadow = format_ident!("__path_{}", func.sig.ident);
+        quote! {
+            fn openapi(__authz_sink: &mut #private::OpenApiSink) {
+                #private::collect_openapi::<#shadow>(__authz_sink)
+            }
+        }
+    });
     let meta = crate::route::route_meta(&args, catalog.as_deref(), &func, &route, &private);
 
     let ident = func.sig.ident.clone();
@@ -277,6 +286,8 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                 fn responder() -> ::core::option::Option<#private::RouteResponder> {
                     #responder
                 }
+
+                #openapi_hook
             }
         };
     }

@@ -247,7 +247,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// enum of `Membership.role`, and on every operation that takes a body, the statuses `app`'s
 /// JSON configuration answers for one it cannot read (`input_config`) — derived from the
 /// operations' own request bodies, so a new one cannot go undocumented.
-fn document_bodies(doc: &mut utoipa::openapi::OpenApi) {
+pub(crate) fn document_bodies(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::Schema;
     use utoipa::openapi::{RefOr, ResponseBuilder};
     if let Some(RefOr::T(Schema::Object(membership))) =

@@ -192,6 +192,7 @@ impl<S: Send + Sync, const N: usize> FromRequestParts<S> for PathId<N> {
 
 /// Health check.
 #[public("load balancer and uptime probes")]
+#[utoipa::path(tag = "service", responses((status = 200, description = "The service is up")))]
 #[get("/health")]
 async fn health() -> Response {
     json(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
@@ -199,6 +200,7 @@ async fn health() -> Response {
 
 /// List projects.
 #[require_permission(authenticated, filter = crate::policy::can_view_project)]
+#[utoipa::path(tag = "projects", responses((status = 200, description = "The projects the actor may see")))]
 #[get("")]
 async fn list_projects(
     actor: CurrentActor,
@@ -209,6 +211,7 @@ async fn list_projects(
 
 /// Create a project.
 #[require_permission(perms::PROJECT_WRITE)]
+#[utoipa::path(request_body = NewProject, tag = "projects", responses((status = 201, description = "The created project"), (status = 409, description = "`owner_id` names no user")))]
 #[post("")]
 async fn create_project(
     actor: CurrentActor,
@@ -220,6 +223,7 @@ async fn create_project(
 
 /// Read a project.
 #[require_permission(authenticated, policy = crate::policy::can_view_project, deny = not_found)]
+#[utoipa::path(tag = "projects", params(("id" = i64, Path)), responses((status = 200, description = "The project")))]
 #[get("/{id}")]
 async fn read_project(
     actor: CurrentActor,
@@ -231,6 +235,7 @@ async fn read_project(
 
 /// Update a project.
 #[require_permission(authenticated, policy = crate::policy::can_edit_project, visibility = crate::policy::can_view_project)]
+#[utoipa::path(request_body = ProjectPatch, tag = "projects", params(("id" = i64, Path)), responses((status = 200, description = "The updated project"), (status = 409, description = "`owner_id` names no user"), (status = 422, description = "The project changed teams during the request")))]
 #[patch("/{id}")]
 async fn update_project(
     actor: CurrentActor,
@@ -243,6 +248,7 @@ async fn update_project(
 
 /// Delete a project.
 #[require_permission(perms::PROJECT_DELETE, policy = crate::policy::can_delete_project, visibility = crate::policy::can_view_project)]
+#[utoipa::path(tag = "projects", params(("id" = i64, Path)), responses((status = 204, description = "Deleted")))]
 #[delete("/{id}")]
 async fn delete_project(
     actor: CurrentActor,
@@ -255,6 +261,7 @@ async fn delete_project(
 
 /// List a team's projects.
 #[require_permission(perms::PROJECT_READ, scope = team(path = "team_id"), deny = not_found)]
+#[utoipa::path(tag = "teams", params(("team_id" = i64, Path)), responses((status = 200, description = "The team's projects")))]
 #[get("/{team_id}/projects")]
 async fn list_team_projects(
     actor: CurrentActor,
@@ -266,6 +273,7 @@ async fn list_team_projects(
 
 /// Create a project in a team.
 #[require_permission(perms::PROJECT_WRITE, scope = team(path = "team_id", outsiders = not_found))]
+#[utoipa::path(request_body = NewTeamProject, tag = "teams", params(("team_id" = i64, Path)), responses((status = 201, description = "The created project, with its `team_id`")))]
 #[post("/{team_id}/projects")]
 async fn create_team_project(
     actor: CurrentActor,
@@ -278,6 +286,7 @@ async fn create_team_project(
 
 /// Set a user's role in a team.
 #[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found), policy = crate::policy::can_change_role)]
+#[utoipa::path(request_body = Membership, tag = "teams", params(("team_id" = i64, Path), ("user_id" = i64, Path)), responses((status = 200, description = "The member and their role")))]
 #[put("/{team_id}/members/{user_id}")]
 async fn put_team_member(
     actor: CurrentActor,
@@ -290,6 +299,7 @@ async fn put_team_member(
 
 /// Remove a user from a team.
 #[require_permission(perms::USER_ADMIN, scope = team(path = "team_id", outsiders = not_found), policy = crate::policy::can_change_role)]
+#[utoipa::path(tag = "teams", params(("team_id" = i64, Path), ("user_id" = i64, Path)), responses((status = 204, description = "Removed")))]
 #[delete("/{team_id}/members/{user_id}")]
 async fn delete_team_member(
     actor: CurrentActor,
@@ -302,6 +312,7 @@ async fn delete_team_member(
 
 /// List users.
 #[require_permission(perms::USER_ADMIN)]
+#[utoipa::path(tag = "admin", responses((status = 200, description = "Every user with their roles")))]
 #[get("/users")]
 async fn list_users(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(json(StatusCode::OK, &state.users.list().await?))
@@ -309,6 +320,7 @@ async fn list_users(State(state): State<AppState>) -> Result<Response, ApiError>
 
 /// The OpenAPI document.
 #[public("the API's own description, for client generators and API browsers")]
+#[utoipa::path(tag = "service", responses((status = 200, description = "This document")))]
 #[get("/openapi.json")]
 async fn openapi_json(State(state): State<AppState>) -> Response {
     let mut response = Response::new(Body::from(state.openapi.to_string()));
@@ -319,9 +331,10 @@ async fn openapi_json(State(state): State<AppState>) -> Response {
 }
 
 /// The API browser page at `/scalar`, as `http.rs` serves it: `GET` only, the page rendered
-/// once from the same document; any other method there is the 404 of a missing resource.
+/// once from the same document — at the first request, since the document is rendered from
+/// these routes; any other method there is the 404 of a missing resource.
 #[derive(Clone)]
-struct ApiBrowser(Arc<str>);
+struct ApiBrowser;
 
 impl tower_service::Service<Request> for ApiBrowser {
     type Response = Response;
@@ -337,7 +350,8 @@ impl tower_service::Service<Request> for ApiBrowser {
 
     fn call(&mut self, req: Request) -> Self::Future {
         let response = if req.method() == http::Method::GET {
-            let mut response = Response::new(Body::from(self.0.to_string()));
+            static PAGE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            let mut response = Response::new(Body::from(PAGE.get_or_init(scalar_page).clone()));
             response
                 .headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
@@ -352,19 +366,43 @@ impl tower_service::Service<Request> for ApiBrowser {
 /// The page `/scalar` serves.
 fn scalar_page() -> String {
     use utoipa_scalar::Servable as _;
-    utoipa_scalar::Scalar::with_url("", crate::http::openapi())
+    utoipa_scalar::Scalar::with_url("", openapi())
         .custom_html(include_str!("../res/scalar.html"))
         .to_html()
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(info(title = "projects", description = "The projects service: authz end to end."))]
+struct ApiDoc;
+
+/// The service's OpenAPI document, built from these routes: each handler's `#[utoipa::path]`
+/// at the full path it is served at, with what each requires added from the same declarations
+/// as the matrix (`authz_axum::openapi::document`). A test holds it equal to the actix front
+/// end's, which is committed as `docs/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let base = <ApiDoc as utoipa::OpenApi>::openapi();
+    let mut doc = authz_axum::openapi::document(routes, base, Some(&perms::CATALOG), "bearer");
+    crate::http::document_bodies(&mut doc);
+    doc
+}
+
+/// The document as served at `/openapi.json` on axum; rendered once per process.
+pub fn openapi_text() -> String {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let mut text = openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
+        text.push('\n');
+        text
+    })
+    .clone()
 }
 
 /// Every route of the service on axum, as [`crate::http::routes`] declares them on actix.
 pub fn routes(r: &mut Routes<'_, AppState>) {
     r.service(health).service(openapi_json);
-    r.public_service(
-        "/scalar",
-        "API browser page for /openapi.json",
-        ApiBrowser(Arc::from(scalar_page())),
-    );
+    r.public_service("/scalar", "API browser page for /openapi.json", ApiBrowser);
     r.scope("/projects", |r| {
         r.service(list_projects).service(create_project);
         r.service(read_project).service(update_project).service(delete_project);
@@ -402,7 +440,7 @@ pub fn app(db: Db, explain: bool) -> App {
     let state = AppState {
         svc: ProjectService::with_grants(db, grants.clone()),
         users: users.clone(),
-        openapi: Arc::from(crate::http::openapi_text()),
+        openapi: Arc::from(openapi_text()),
     };
     let app = App::new(routes, TokenResolver(users)).grants(grants);
     let app = if explain { app.explain() } else { app };

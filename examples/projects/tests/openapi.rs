@@ -115,6 +115,44 @@ fn the_committed_document_is_fresh() {
     );
 }
 
+/// The axum front end builds its document from its own routes (`authz_axum::openapi::document`:
+/// each handler's `#[utoipa::path]` at the full path `Routes` serves it at) and serves it; it is
+/// the actix front end's, committed, byte for byte.
+#[test]
+fn the_axum_front_end_documents_the_same_api() {
+    let committed = std::fs::read_to_string(COMMITTED).expect("docs/openapi.json");
+    let axum = projects::http_axum::openapi_text();
+    if axum != committed {
+        let (a, b): (Value, Value) = (
+            serde_json::from_str(&committed).expect("json"),
+            serde_json::from_str(&axum).expect("json"),
+        );
+        let mut differences = Vec::new();
+        compare("", &a, &b, &mut differences);
+        panic!("the axum document differs from docs/openapi.json:\n{}", differences.join("\n"));
+    }
+    let doc: OpenApi = serde_json::from_str(&axum).expect("document");
+    let matrix = authz_axum::routes::matrix(projects::http_axum::routes, Some(&CATALOG));
+    authz_axum::openapi::check(&doc, &matrix).expect("every declared operation, and no other");
+}
+
+/// Where `a` and `b` differ, as JSON pointers.
+fn compare(at: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let here = format!("{at}/{key}");
+                match (x.get(key), y.get(key)) {
+                    (Some(v), Some(w)) => compare(&here, v, w, out),
+                    (v, w) => out.push(format!("{here}: actix {v:?}, axum {w:?}")),
+                }
+            }
+        }
+        _ if a != b => out.push(format!("{at}: actix {a}, axum {b}")),
+        _ => {}
+    }
+}
+
 #[test]
 fn drift_is_reported_both_ways() {
     let mut doc = projects::http::openapi();
