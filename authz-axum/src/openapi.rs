@@ -1,7 +1,7 @@
 //! The declarations in an app's utoipa OpenAPI document (feature `utoipa`).
 //!
 //! [`document`] builds it the way utoipa-axum's `OpenApiRouter` does — from the routes as they
-//! are registered — but through [`Routes`](crate::Routes), which accepts declared handlers only:
+//! are registered — but through [`Routes`], which accepts declared handlers only:
 //! each handler's `#[utoipa::path]`, written below its declaration, gives its operation (and the
 //! schemas it refers to, as utoipa-axum's `routes!` reads them), added at the full path and
 //! methods `Routes` serves it at — scope prefixes included, whatever path the attribute names.
