@@ -307,14 +307,15 @@ pub(crate) fn document_bodies(doc: &mut utoipa::openapi::OpenApi) {
 /// once per process.
 pub fn openapi_text() -> String {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    TEXT.get_or_init(|| {
-        let mut text = openapi()
-            .to_pretty_json()
-            .unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
-        text.push('\n');
-        text
-    })
-    .clone()
+    TEXT.get_or_init(|| rendered(&openapi())).clone()
+}
+
+/// `doc` as the committed file holds it: pretty JSON and a final newline.
+pub(crate) fn rendered(doc: &utoipa::openapi::OpenApi) -> String {
+    let mut text =
+        doc.to_pretty_json().unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
+    text.push('\n');
+    text
 }
 
 /// The API browser page at `/scalar`, built when the app is: the document it shows is rendered

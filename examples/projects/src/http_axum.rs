@@ -389,14 +389,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The document as served at `/openapi.json` on axum; rendered once per process.
 pub fn openapi_text() -> String {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    TEXT.get_or_init(|| {
-        let mut text = openapi()
-            .to_pretty_json()
-            .unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
-        text.push('\n');
-        text
-    })
-    .clone()
+    TEXT.get_or_init(|| crate::http::rendered(&openapi())).clone()
 }
 
 /// Every route of the service on axum, as [`crate::http::routes`] declares them on actix.
