@@ -67,6 +67,17 @@ impl World {
     }
 }
 
+/// An actix-web server of two workers on `listener`, each with the app `$app` makes (a macro:
+/// the two apps' types differ, and `HttpServer::new`'s bounds would be longer than this).
+macro_rules! actix_server {
+    ($listener:expr, $app:expr) => {{
+        let server = HttpServer::new($app).workers(2).listen($listener).expect("listen").run();
+        let handle = server.handle();
+        actix_rt::spawn(server);
+        Server::Actix(handle)
+    }};
+}
+
 async fn world(front: Front) -> World {
     // Shown with a failing test's output: which front end the failure is on.
     println!("-- against {front:?}");
@@ -107,25 +118,9 @@ async fn world(front: Front) -> World {
     let addr = listener.local_addr().expect("addr");
     let server_db = db.clone();
     let server = match front {
-        Front::Actix => {
-            let server = HttpServer::new(move || projects::http::app(server_db.clone()))
-                .workers(2)
-                .listen(listener)
-                .expect("listen")
-                .run();
-            let handle = server.handle();
-            actix_rt::spawn(server);
-            Server::Actix(handle)
-        }
+        Front::Actix => actix_server!(listener, move || projects::http::app(server_db.clone())),
         Front::ActixNormalized => {
-            let server = HttpServer::new(move || projects::http::app_normalized(server_db.clone()))
-                .workers(2)
-                .listen(listener)
-                .expect("listen")
-                .run();
-            let handle = server.handle();
-            actix_rt::spawn(server);
-            Server::Actix(handle)
+            actix_server!(listener, move || projects::http::app_normalized(server_db.clone()))
         }
         Front::Axum => {
             // As `projects serve --framework axum` serves it: its own multi-threaded runtime.
