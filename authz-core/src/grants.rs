@@ -582,4 +582,26 @@ mod tests {
         let _ = now(grants.in_scope(erin.id(), Scope::new("team", 7))).unwrap();
         assert_eq!(table.0.queries.load(Ordering::SeqCst), 2);
     }
+
+    /// The cache's clock moves: an answer is reused within its time to live and asked again
+    /// once it has passed.
+    #[test]
+    fn an_answer_lives_for_its_ttl_on_the_cache_clock() {
+        let table = Shared::default();
+        *table.0.rows.lock().unwrap() = vec![(1, 7, "editor")];
+        let ttl = Duration::from_millis(200);
+        let grants = Grants::with_limits(table.clone(), &CATALOG, ttl, 10);
+        let erin = CATALOG.actor(1, ["member"]).unwrap();
+        let team = Scope::new("team", 7);
+        let fetched = std::time::Instant::now();
+        let _ = now(grants.in_scope(erin.id(), team)).unwrap();
+        let cached = grants.cached(erin.id(), team);
+        if fetched.elapsed() < ttl {
+            assert!(cached.is_some(), "an answer younger than its ttl is reused");
+        }
+        std::thread::sleep(ttl + Duration::from_millis(50));
+        assert!(grants.cached(erin.id(), team).is_none(), "an answer older than its ttl is not");
+        let _ = now(grants.in_scope(erin.id(), team)).unwrap();
+        assert_eq!(table.0.queries.load(Ordering::SeqCst), 2);
+    }
 }
