@@ -4,6 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use axum::response::Response;
+use axum::routing::{MethodFilter, MethodRouter};
 
 use authz_core::RouteMeta;
 
@@ -75,6 +76,25 @@ pub fn collect_openapi<P>(_sink: &mut OpenApiSink) {}
 
 /// The supertrait that keeps [`Declared`] to what the macros generate.
 pub trait Sealed {}
+
+/// How [`Routes::service`](crate::Routes::service) serves a declared handler on a router of
+/// state `S`: as the axum `Handler` the macro writes, through a trait only the macros implement,
+/// bounded on each argument's extractor. `M` is the last argument's axum marker (`()` without
+/// arguments).
+///
+/// Why not `Handler` itself: axum implements `Handler` for functions of every arity, so when an
+/// argument is not an extractor rustc weighs those implementations too, and reports only that
+/// `Handler<_, S>` is not implemented. With this trait's one implementation, it names the
+/// argument's type and points at it (`tests/ui/axum-only/fail/not-an-extractor.rs`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a declared handler",
+    label = "declare its access: `#[require_permission(\"...\")]` or `#[public(\"why\")]` above its route attribute",
+    note = "`Routes` registers only handlers whose access is declared, so that deny by default holds and the matrix lists every route"
+)]
+pub trait Serve<S, M>: Declared {
+    /// The handler as axum's `on(filter, handler)` routes it.
+    fn method_router(self, filter: MethodFilter) -> MethodRouter<S>;
+}
 
 /// The first element of the type a declared handler implements axum's `Handler` for, so that
 /// its implementation cannot coincide with one of axum's own.

@@ -127,6 +127,9 @@ pub use telemetry::Telemetry;
 /// The handler becomes a unit struct of the same name that is an axum `Handler`; register it with
 /// [`Routes::service`]. Its arguments are extractors, read in order after the gate: all but the
 /// last from the request's head (`FromRequestParts`), the last may take the body (`FromRequest`).
+/// An argument that is not an extractor for the router's state is reported where the handler is
+/// registered, naming the argument's type and pointing at it (a `State<T>` of another router's
+/// state included).
 ///
 /// # Examples
 ///
@@ -181,7 +184,7 @@ pub use authz_macros::catalog_axum as catalog;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::declared::{
-        Declared, FALLBACK_ROUTE, HandlerFuture, Marker, OpenApiSink, Sealed, boxed,
+        Declared, FALLBACK_ROUTE, HandlerFuture, Marker, OpenApiSink, Sealed, Serve, boxed,
         collect_openapi, fallback_future,
     };
     pub use crate::gate::{Admitted, gate};
@@ -190,6 +193,7 @@ pub mod __private {
     pub use axum::extract::{FromRequest, FromRequestParts, Request};
     pub use axum::handler::Handler;
     pub use axum::response::{IntoResponse, Response};
+    pub use axum::routing::{MethodFilter, MethodRouter, on};
 
     pub use authz_core::{
         Access, Catalog, Deny, Inclusion, Permission, PermissionDef, PolicyMeta, PolicyRef,

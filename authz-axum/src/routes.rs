@@ -13,13 +13,12 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use axum::Router;
-use axum::handler::Handler;
-use axum::routing::{MethodFilter, on};
+use axum::routing::MethodFilter;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::declared::Declared;
+use crate::declared::Serve;
 use authz_core::matrix::{Endpoint, Matrix};
 use authz_core::{Access, Catalog, Deny, RouteMeta};
 
@@ -193,10 +192,9 @@ fn join(prefix: &str, path: &str) -> String {
 
 impl<S: Clone + Send + Sync + 'static> Routes<'_, S> {
     /// Registers a declared handler here, at its path under every enclosing scope.
-    pub fn service<H, T>(&mut self, handler: H) -> &mut Self
+    pub fn service<H, M>(&mut self, handler: H) -> &mut Self
     where
-        H: Declared + Handler<T, S>,
-        T: 'static,
+        H: Serve<S, M>,
     {
         let record = std::ptr::from_ref(H::route()) as usize;
         let route = *H::route();
@@ -247,7 +245,8 @@ impl<S: Clone + Send + Sync + 'static> Routes<'_, S> {
         // axum's own router decides what overlaps (`/{a}` against `/{b}`): its refusal is
         // reported like ours.
         let router = std::mem::take(&mut self.layout.router);
-        match catch_unwind(AssertUnwindSafe(|| router.route(&path, on(filter, handler)))) {
+        match catch_unwind(AssertUnwindSafe(|| router.route(&path, handler.method_router(filter))))
+        {
             Ok(router) => self.layout.router = router,
             Err(panic) => {
                 let why = panic

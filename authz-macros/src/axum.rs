@@ -192,12 +192,27 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         Some(_) => quote!(<#state, #via>),
         None => quote!(<#state>),
     };
+    // The last argument's axum marker, as `Serve` names it; `'static` for axum's `on`.
+    let (serve_marker, via_static) = match last {
+        Some(_) => (quote!(#via), quote!(#via: 'static,)),
+        None => (quote!(()), TokenStream::new()),
+    };
+    // Each bound lies wholly at its argument's type — the facade's path and the generics'
+    // names too, with their own hygiene — so that rustc points an unmet bound at the argument.
     let mut bounds: Vec<TokenStream> = head_types
         .iter()
-        .map(|ty| quote_spanned!(ty.span()=> #ty: #private::FromRequestParts<#state> + ::core::marker::Send,))
+        .map(|ty| {
+            located_at(
+                quote!(#ty: #private::FromRequestParts<#state> + ::core::marker::Send,),
+                ty.span(),
+            )
+        })
         .collect();
     if let Some(ty) = last {
-        bounds.push(quote_spanned!(ty.span()=> #ty: #private::FromRequest<#state, #via> + ::core::marker::Send,));
+        bounds.push(located_at(
+            quote!(#ty: #private::FromRequest<#state, #via> + ::core::marker::Send,),
+            ty.span(),
+        ));
     }
 
     let head_reads = head_types.iter().zip(&vars).map(|(ty, var)| {
@@ -255,6 +270,18 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
                 })
             }
         }
+
+        // What `Routes::service` asks for: the same bounds, where a wrong argument is named.
+        impl #generics #private::Serve<#state, #serve_marker> for #ident
+        where
+            #state: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+            #via_static
+            #(#bounds)*
+        {
+            fn method_router(self, __authz_filter: #private::MethodFilter) -> #private::MethodRouter<#state> {
+                #private::on(__authz_filter, self)
+            }
+        }
     };
 
     // A function of another signature is an error at the user's path.
@@ -291,6 +318,24 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
             }
         };
     }
+}
+
+/// `tokens`, every one of them located at `span` (each keeps its own hygiene).
+fn located_at(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), located_at(group.stream(), span));
+                inner.set_span(group.span().located_at(span));
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(tree.span().located_at(span));
+            }
+            tree
+        })
+        .collect()
 }
 
 /// The fallback for an axum handler with errors: its unit struct, declared and a `Handler` as a
@@ -341,6 +386,15 @@ pub fn fallback_handler(func: &mut syn::ItemFn, error: TokenStream) -> TokenStre
 
             fn call(self, _: #private::Request, _: __authz_S) -> Self::Future {
                 #private::fallback_future()
+            }
+        }
+
+        impl<__authz_S> #private::Serve<__authz_S, ()> for #ident
+        where
+            __authz_S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            fn method_router(self, __authz_filter: #private::MethodFilter) -> #private::MethodRouter<__authz_S> {
+                #private::on(__authz_filter, self)
             }
         }
 
