@@ -197,22 +197,25 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         Some(_) => (quote!(#via), quote!(#via: 'static,)),
         None => (quote!(()), TokenStream::new()),
     };
-    // Each bound lies wholly at its argument's type — the facade's path and the generics'
-    // names too, with their own hygiene — so that rustc points an unmet bound at the argument.
+    // Each bound lies at its argument's type — the facade's path and the generics' names too,
+    // with their own hygiene; the type keeps its tokens' own places — so that rustc points an
+    // unmet bound at the argument.
     let mut bounds: Vec<TokenStream> = head_types
         .iter()
         .map(|ty| {
-            located_at(
-                quote!(#ty: #private::FromRequestParts<#state> + ::core::marker::Send,),
+            let bound = located_at(
+                quote!(: #private::FromRequestParts<#state> + ::core::marker::Send,),
                 ty.span(),
-            )
+            );
+            quote!(#ty #bound)
         })
         .collect();
     if let Some(ty) = last {
-        bounds.push(located_at(
-            quote!(#ty: #private::FromRequest<#state, #via> + ::core::marker::Send,),
+        let bound = located_at(
+            quote!(: #private::FromRequest<#state, #via> + ::core::marker::Send,),
             ty.span(),
-        ));
+        );
+        bounds.push(quote!(#ty #bound));
     }
 
     let head_reads = head_types.iter().zip(&vars).map(|(ty, var)| {
