@@ -3,7 +3,8 @@
 
 use authz_axum::{Actor, App, CurrentActor, Routes, public, require_permission};
 use axum::Json;
-use http::request::Parts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde_json::{Value, json};
 
 use crate::{CATALOG, Tokens, perms};
@@ -25,8 +26,8 @@ async fn read_reports(actor: CurrentActor) -> Json<Value> {
 /// Write a report.
 #[require_permission("report:write")]
 #[post("/reports")]
-async fn write_report() -> (http::StatusCode, Json<Value>) {
-    (http::StatusCode::CREATED, Json(json!({ "id": 3 })))
+async fn write_report() -> (StatusCode, Json<Value>) {
+    (StatusCode::CREATED, Json(json!({ "id": 3 })))
 }
 
 /// List users.
