@@ -3,6 +3,7 @@
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::FromRequestParts;
 use axum::response::Response;
@@ -50,7 +51,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
         let Some(app) = parts.extensions.get::<AppHandle>().map(|handle| handle.app.clone()) else {
-            tracing::error!(target: "authz", "`CurrentActor` outside `authz_axum::App`: refused (500)");
+            outside_app();
             return Err(problem::internal_error());
         };
         match crate::context::resolve(parts, &app).await {
@@ -72,5 +73,20 @@ where
                 Err(problem::refusal(Refusal::Internal, parts, None, app.responder.as_ref()))
             }
         }
+    }
+}
+
+/// `CurrentActor` asked for in a request no [`App`](crate::App) serves (a handler of a plain
+/// `Router` beside the app): said at ERROR on every such request, and once on standard error for
+/// a process that installed no `tracing` subscriber to hear it, as authz-actix says a missing
+/// `ResolveActor`.
+#[cold]
+fn outside_app() {
+    const WHY: &str = "request refused (500): `CurrentActor` outside `authz_axum::App`, which has no \
+                       resolver to ask; serve the handler as a declared one through `Routes` and `App::new`";
+    static SAID: AtomicBool = AtomicBool::new(false);
+    tracing::error!(target: "authz", "{WHY}");
+    if !tracing::dispatcher::has_been_set() && !SAID.swap(true, Ordering::Relaxed) {
+        eprintln!("authz: {WHY}");
     }
 }
