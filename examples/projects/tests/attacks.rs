@@ -26,12 +26,15 @@ enum Front {
     /// actix-web behind its `NormalizePath` (slashes merged, trailing slash trimmed).
     ActixNormalized,
     Axum,
+    /// axum behind tower-http's `NormalizePath` (trailing slash trimmed), outside the `App`.
+    AxumNormalized,
 }
 
 impl Front {
     /// The two front ends as `projects serve` runs them.
     const BOTH: [Front; 2] = [Front::Actix, Front::Axum];
-    const ALL: [Front; 3] = [Front::Actix, Front::ActixNormalized, Front::Axum];
+    const ALL: [Front; 4] =
+        [Front::Actix, Front::ActixNormalized, Front::Axum, Front::AxumNormalized];
 }
 
 /// The running server, to stop.
@@ -122,7 +125,7 @@ async fn world(front: Front) -> World {
         Front::ActixNormalized => {
             actix_server!(listener, move || projects::http::app_normalized(server_db.clone()))
         }
-        Front::Axum => {
+        Front::Axum | Front::AxumNormalized => {
             // As `projects serve --framework axum` serves it: its own multi-threaded runtime.
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -131,9 +134,16 @@ async fn world(front: Front) -> World {
                 .expect("runtime");
             listener.set_nonblocking(true).expect("nonblocking");
             let app = projects::http_axum::ActixPaths(projects::http_axum::app(server_db, false));
+            let normalized = front == Front::AxumNormalized;
             runtime.spawn(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                axum::serve(listener, app.into_make_service()).await
+                if normalized {
+                    let app = tower_http::normalize_path::NormalizePath::trim_trailing_slash(app);
+                    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
+                    axum::serve(listener, app).await
+                } else {
+                    axum::serve(listener, app.into_make_service()).await
+                }
             });
             Server::Axum(runtime)
         }
