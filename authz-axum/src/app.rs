@@ -154,7 +154,9 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// Applies a tower layer to every route and fallback, after routing (axum's
     /// [`Router::layer`]). A layer that answers a request with a success without calling the
     /// route is refused like any undeclared endpoint; its refusals (an authentication layer's
-    /// 401) pass.
+    /// 401) pass. A layer meant to answer some requests itself — CORS, whose preflights it
+    /// answers — wraps the app from outside instead (`Layer::layer(&cors, app)`), where what it
+    /// answers never reaches the app.
     pub fn layer<L>(self, layer: L) -> Self
     where
         L: Layer<axum::routing::Route> + Clone + Send + Sync + 'static,

@@ -100,6 +100,35 @@ async fn a_layer_that_answers_with_a_success_is_refused_and_its_refusals_pass() 
 }
 
 #[tokio::test]
+async fn a_cors_layer_goes_outside_the_app_where_its_preflight_answers_pass() {
+    let cors = || {
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(tower_http::cors::Any)
+            .allow_methods(tower_http::cors::Any)
+    };
+    let preflight = [("origin", "https://ui.example"), ("access-control-request-method", "GET")];
+    // Outside the app: the preflight never reaches it; every other request does, and is gated.
+    let outside = tower_layer::Layer::layer(&cors(), App::new(routes, anyone_is_a_reader));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let make = axum::ServiceExt::<Request>::into_make_service(outside);
+    tokio::spawn(async move { axum::serve(listener, make).await.expect("server") });
+    let answer = support::send(addr, "OPTIONS", "/reports/3", &preflight).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.header("access-control-allow-origin"), Some("*"), "{answer:?}");
+    let served = support::send(addr, "GET", "/reports/3", &preflight[..1]).await;
+    assert_eq!((served.status, served.body.as_str()), (200, "report 3"));
+    assert_eq!(served.header("access-control-allow-origin"), Some("*"), "{served:?}");
+    // Inside (`App::layer`, after routing) its preflight answer is a success no declared
+    // endpoint gave: refused like any layer's own.
+    let addr = serve(App::new(routes, anyone_is_a_reader).layer(cors())).await;
+    let answer = support::send(addr, "OPTIONS", "/reports/3", &preflight).await;
+    assert_eq!(answer.status, 500, "{answer:?}");
+    let served = support::send(addr, "GET", "/reports/3", &preflight[..1]).await;
+    assert_eq!((served.status, served.body.as_str()), (200, "report 3"));
+}
+
+#[tokio::test]
 async fn a_declared_handler_in_a_router_that_is_not_an_app_refuses_everyone() {
     // A declared handler is no axum `Handler` (`get(export)` does not compile:
     // tests/ui/axum-only/fail/declared-handler-in-a-plain-router.rs); only its hidden wrapper
