@@ -129,6 +129,24 @@ async fn a_cors_layer_goes_outside_the_app_where_its_preflight_answers_pass() {
 }
 
 #[tokio::test]
+async fn layers_that_wrap_the_answer_keep_a_declared_answer_served() {
+    // What axum apps put on every route: request tracing (which wraps the body) and a timeout.
+    let app = App::new(routes, anyone_is_a_reader)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(5),
+        ));
+    let addr = serve(app).await;
+    let served = get(addr, "/reports/3", None).await;
+    assert_eq!((served.status, served.body.as_str()), (200, "report 3"));
+    let probe = get(addr, "/health", None).await;
+    assert_eq!((probe.status, probe.body.as_str()), (200, "ok"));
+    let missing = get(addr, "/nowhere", None).await;
+    assert_eq!(missing.status, 404, "{missing:?}");
+}
+
+#[tokio::test]
 async fn a_declared_handler_in_a_router_that_is_not_an_app_refuses_everyone() {
     // A declared handler is no axum `Handler` (`get(export)` does not compile:
     // tests/ui/axum-only/fail/declared-handler-in-a-plain-router.rs); only its hidden wrapper
