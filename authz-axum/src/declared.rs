@@ -78,8 +78,8 @@ pub fn collect_openapi<P>(_sink: &mut OpenApiSink) {}
 pub trait Sealed {}
 
 /// How [`Routes::service`](crate::Routes::service) serves a declared handler on a router of
-/// state `S`: as the axum `Handler` the macro writes for [`Gated`], through a trait only the
-/// macros implement, bounded on each argument's extractor. `M` is the last argument's axum marker (`()` without
+/// state `S`: as the axum `Handler` the macro writes, through a trait only the macros implement,
+/// bounded on each argument's extractor. `M` is the last argument's axum marker (`()` without
 /// arguments).
 ///
 /// Why not `Handler` itself: axum implements `Handler` for functions of every arity, so when an
@@ -96,17 +96,22 @@ pub trait Serve<S, M>: Declared {
     fn method_router(self, filter: MethodFilter) -> MethodRouter<S>;
 }
 
-/// A declared handler as axum serves it: the `Handler` the macro writes is for this wrapper, not
-/// for the handler's unit struct, so only [`Serve`] (that is, [`Routes`](crate::Routes)) can
-/// hand one to axum — `Router::route("/x", get(handler))` does not compile.
+/// The first element of the type a declared handler implements axum's `Handler` for, so that
+/// its implementation cannot coincide with one of axum's own.
 #[derive(Debug, Clone, Copy)]
-pub struct Gated<H>(pub H);
+pub struct Marker;
 
 /// The future of a declared handler's call: boxed, as axum's own handler functions' are.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 #[doc(hidden)]
 pub use authz_core::__private::FALLBACK_ROUTE;
+
+/// The call of a declaration with errors, which is never registered.
+#[doc(hidden)]
+pub fn fallback_future() -> HandlerFuture {
+    Box::pin(std::future::ready(crate::problem::internal_error()))
+}
 
 /// A declared handler's call, boxed (a function rather than `Box::pin` in generated code, so
 /// that a wrong `crate = path` is one unresolved path, not one more with a suggestion).

@@ -53,12 +53,10 @@
 //!   it but tower layers. It marks nothing itself; it checks that whoever answered is a declared
 //!   endpoint (every declared handler marks its answer), and refuses — 500, logged — a success
 //!   nobody declared.
-//! - A declared handler is served as the axum `Handler` the macro writes, through [`Routes`]
-//!   only (a plain `Router` cannot route it: `get(handler)` does not compile). The gate runs
-//!   first, on the request's head, after routing and before any extractor or the body. It
-//!   resolves the actor with the app's [`Resolver`] (once per request; the outcome is kept in
-//!   the request for [`CurrentActor`]), checks the requirement, asks the grant store for a
-//!   scoped route, and
+//! - A declared handler is an axum `Handler` the macro writes: the gate runs first, on the
+//!   request's head, after routing and before any extractor or the body. It resolves the actor
+//!   with the app's [`Resolver`] (once per request; the outcome is kept in the request for
+//!   [`CurrentActor`]), checks the requirement, asks the grant store for a scoped route, and
 //!   answers 401, 403 or 404 with authz's problem bodies (or the app's, through
 //!   [`App::responder`]) — a hidden 404 byte-identical to the router's own — or calls the
 //!   extractors and the function.
@@ -126,8 +124,8 @@ pub use telemetry::Telemetry;
 /// async fn handler(extractors...) -> impl IntoResponse { ... }
 /// ```
 ///
-/// The handler becomes a unit struct of the same name, served as an axum `Handler` only through
-/// [`Routes::service`] (a plain `Router` cannot route it, so nothing serves it unobserved). Its arguments are extractors, read in order after the gate: all but the
+/// The handler becomes a unit struct of the same name that is an axum `Handler`; register it with
+/// [`Routes::service`]. Its arguments are extractors, read in order after the gate: all but the
 /// last from the request's head (`FromRequestParts`), the last may take the body (`FromRequest`).
 /// An argument that is not an extractor for the router's state is reported where the handler is
 /// registered, naming the argument's type and pointing at it (a `State<T>` of another router's
@@ -186,8 +184,8 @@ pub use authz_macros::catalog_axum as catalog;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::declared::{
-        Declared, FALLBACK_ROUTE, Gated, HandlerFuture, OpenApiSink, Sealed, Serve, boxed,
-        collect_openapi,
+        Declared, FALLBACK_ROUTE, HandlerFuture, Marker, OpenApiSink, Sealed, Serve, boxed,
+        collect_openapi, fallback_future,
     };
     pub use crate::gate::{Admitted, gate};
     pub use crate::problem::RouteResponder;

@@ -130,7 +130,7 @@ fn axum_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Emits the handler's unit struct, the `Handler` it is served as (`Gated`) and its record.
+/// Emits the handler's unit struct, its `Handler` implementation and its record.
 pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> TokenStream {
     let Handler { mut func, route_index, route } = handler;
     let krate = crate::Framework::Axum.facade(args.krate.as_ref());
@@ -183,6 +183,10 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let (head_types, last) = match types.split_last() {
         Some((last, head)) => (head.to_vec(), Some(*last)),
         None => (Vec::new(), None),
+    };
+    let marker = match last {
+        Some(_) => quote!((#private::Marker, #via, #(#types,)*)),
+        None => quote!((#private::Marker,)),
     };
     let generics = match last {
         Some(_) => quote!(<#state, #via>),
@@ -239,11 +243,6 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
     let answer = quote_spanned!(output_span=> #private::IntoResponse::into_response(#ident(#(#vars),*).await));
     let keep_body = last.is_none().then(|| quote!(::core::mem::drop(__authz_body);));
 
-    // The handler is served through `Gated`, never as itself: the unit struct is no axum
-    // `Handler`, so a plain `Router` cannot route it (a compile error at `get(handler)`), and
-    // `Routes::service` is the one way in. `__AuthzVia` is a local type, which lets this crate
-    // implement axum's trait for authz-axum's `Gated`.
-    let via_type = format_ident!("__AuthzVia", span = Span::mixed_site());
     let service = quote_spanned! {attr_span=>
         #(#docs)*
         #(#[doc = #authorization])*
@@ -251,46 +250,41 @@ pub fn expand(args: Args, catalog: Option<Rc<Catalog>>, handler: Handler) -> Tok
         #[derive(::core::clone::Clone, ::core::marker::Copy)]
         #vis struct #ident;
 
-        const _: () = {
-            struct #via_type<M>(::core::marker::PhantomData<M>);
+        impl #generics #private::Handler<#marker, #state> for #ident
+        where
+            #state: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+            #(#bounds)*
+        {
+            type Future = #private::HandlerFuture;
 
-            impl #generics #private::Handler<#via_type<#serve_marker>, #state> for #private::Gated<#ident>
-            where
-                #state: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
-                #via_static
-                #(#bounds)*
-            {
-                type Future = #private::HandlerFuture;
-
-                fn call(self, __authz_req: #private::Request, __authz_state: #state) -> Self::Future {
-                    #func
-                    #private::boxed(async move {
-                        let (mut #parts, __authz_body) = __authz_req.into_parts();
-                        let #admitted = match #private::gate(<#ident as #private::Declared>::route(), <#ident as #private::Declared>::responder(), &mut #parts).await {
-                            ::core::result::Result::Ok(admitted) => admitted,
-                            ::core::result::Result::Err(refusal) => return refusal,
-                        };
-                        #keep_body
-                        #(#head_reads)*
-                        #last_read
-                        let __authz_response = #answer;
-                        #admitted.answer(__authz_response)
-                    })
-                }
+            fn call(self, __authz_req: #private::Request, __authz_state: #state) -> Self::Future {
+                #func
+                #private::boxed(async move {
+                    let (mut #parts, __authz_body) = __authz_req.into_parts();
+                    let #admitted = match #private::gate(<Self as #private::Declared>::route(), <Self as #private::Declared>::responder(), &mut #parts).await {
+                        ::core::result::Result::Ok(admitted) => admitted,
+                        ::core::result::Result::Err(refusal) => return refusal,
+                    };
+                    #keep_body
+                    #(#head_reads)*
+                    #last_read
+                    let __authz_response = #answer;
+                    #admitted.answer(__authz_response)
+                })
             }
+        }
 
-            // What `Routes::service` asks for: the same bounds, where a wrong argument is named.
-            impl #generics #private::Serve<#state, #serve_marker> for #ident
-            where
-                #state: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
-                #via_static
-                #(#bounds)*
-            {
-                fn method_router(self, __authz_filter: #private::MethodFilter) -> #private::MethodRouter<#state> {
-                    #private::on(__authz_filter, #private::Gated(self))
-                }
+        // What `Routes::service` asks for: the same bounds, where a wrong argument is named.
+        impl #generics #private::Serve<#state, #serve_marker> for #ident
+        where
+            #state: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+            #via_static
+            #(#bounds)*
+        {
+            fn method_router(self, __authz_filter: #private::MethodFilter) -> #private::MethodRouter<#state> {
+                #private::on(__authz_filter, self)
             }
-        };
+        }
     };
 
     // A function of another signature is an error at the user's path.
@@ -347,9 +341,9 @@ fn located_at(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// The fallback for an axum handler with errors: its unit struct, declared and servable by
-/// `Routes` as a good declaration's is (registering it adds no error of its own), the function
-/// kept inside for IDEs and for the errors of its own body.
+/// The fallback for an axum handler with errors: its unit struct, declared and a `Handler` as a
+/// good declaration's is (registering it adds no error of its own), the function kept inside for
+/// IDEs and for the errors of its own body.
 pub fn fallback_handler(func: &mut syn::ItemFn, error: TokenStream) -> TokenStream {
     // A further declaration's macro stays named, so its import is not reported unused (the
     // route attribute names no macro on axum).
@@ -387,14 +381,23 @@ pub fn fallback_handler(func: &mut syn::ItemFn, error: TokenStream) -> TokenStre
             }
         }
 
-        // Never registered (`Routes::service` skips a declaration with errors), and, like a good
-        // declaration's, no axum `Handler`: registering it adds no error of its own.
+        impl<__authz_S> #private::Handler<(#private::Marker,), __authz_S> for #ident
+        where
+            __authz_S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            type Future = #private::HandlerFuture;
+
+            fn call(self, _: #private::Request, _: __authz_S) -> Self::Future {
+                #private::fallback_future()
+            }
+        }
+
         impl<__authz_S> #private::Serve<__authz_S, ()> for #ident
         where
             __authz_S: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static,
         {
-            fn method_router(self, _: #private::MethodFilter) -> #private::MethodRouter<__authz_S> {
-                #private::MethodRouter::new()
+            fn method_router(self, __authz_filter: #private::MethodFilter) -> #private::MethodRouter<__authz_S> {
+                #private::on(__authz_filter, self)
             }
         }
 
