@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams};
@@ -146,3 +147,15 @@ impl fmt::Display for Escaped<'_> {
 }
 
 pub(crate) const ANONYMOUS: &str = "anonymous";
+
+/// A refusal for a misassembled app: an ERROR event (target `authz`) on every such request, and,
+/// once per `said`, a line on standard error when the process installed no `tracing` subscriber
+/// to hear it — a new app, before it sets up logging, as authz-actix says a forgotten
+/// `ResolveActor`.
+#[cold]
+pub(crate) fn misassembled(said: &AtomicBool, why: &str) {
+    tracing::error!(target: "authz", "{why}");
+    if !tracing::dispatcher::has_been_set() && !said.swap(true, Ordering::Relaxed) {
+        eprintln!("authz: {why}");
+    }
+}

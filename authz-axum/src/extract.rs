@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use axum::extract::FromRequestParts;
 use axum::response::Response;
@@ -77,16 +77,13 @@ where
 }
 
 /// `CurrentActor` asked for in a request no [`App`](crate::App) serves (a handler of a plain
-/// `Router` beside the app): said at ERROR on every such request, and once on standard error for
-/// a process that installed no `tracing` subscriber to hear it, as authz-actix says a missing
-/// `ResolveActor`.
+/// `Router` beside the app).
 #[cold]
 fn outside_app() {
-    const WHY: &str = "request refused (500): `CurrentActor` outside `authz_axum::App`, which has no \
-                       resolver to ask; serve the handler as a declared one through `Routes` and `App::new`";
     static SAID: AtomicBool = AtomicBool::new(false);
-    tracing::error!(target: "authz", "{WHY}");
-    if !tracing::dispatcher::has_been_set() && !SAID.swap(true, Ordering::Relaxed) {
-        eprintln!("authz: {WHY}");
-    }
+    crate::audit::misassembled(
+        &SAID,
+        "request refused (500): `CurrentActor` outside `authz_axum::App`, which has no resolver to \
+         ask; serve the handler as a declared one through `Routes` and `App::new`",
+    );
 }

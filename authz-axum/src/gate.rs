@@ -249,11 +249,15 @@ pub async fn gate(
     let Some(app) = parts.extensions.get::<AppHandle>().map(|handle| handle.app.clone()) else {
         // A declared handler in a router that is not an `App`: nothing observes what else that
         // router serves, so nothing it serves is trusted.
-        tracing::error!(
-            target: "authz",
-            handler = route.handler,
-            "a declared handler was reached outside `authz_axum::App`, which nothing then \
-             observes: refused (500). Serve the app `App::new` builds"
+        static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        crate::audit::misassembled(
+            &SAID,
+            &format!(
+                "request refused (500): the declared handler `{}` was reached outside \
+                 `authz_axum::App`, which nothing then observes; register it with `Routes` and \
+                 serve the app `App::new` builds",
+                route.handler
+            ),
         );
         // Unmarked: no `App` is there to take the mark off.
         return Err(problem::internal_error());

@@ -17,8 +17,11 @@ fn a_misassembled_app_says_so_once_on_standard_error_without_a_subscriber() {
         child(&front);
         return;
     }
-    for (front, says) in [("actix", "nothing observes routing"), ("axum", "`CurrentActor` outside")]
-    {
+    for (front, says) in [
+        ("actix", "nothing observes routing"),
+        ("axum", "`CurrentActor` outside"),
+        ("axum-router", "declared handler `read_projects_on_axum` was reached outside"),
+    ] {
         let out = Command::new(std::env::current_exe().expect("test binary"))
             .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
             .env(CHILD, front)
@@ -37,6 +40,13 @@ fn a_misassembled_app_says_so_once_on_standard_error_without_a_subscriber() {
 #[get("/projects")]
 async fn read_projects() -> HttpResponse {
     HttpResponse::Ok().finish()
+}
+
+/// Read projects.
+#[authz_axum::require_permission("project:read")]
+#[get("/projects")]
+async fn read_projects_on_axum() -> &'static str {
+    "[]"
 }
 
 /// Two requests to a misassembled app; each must be refused with a 500.
@@ -68,6 +78,19 @@ fn child(front: &str) {
             for _ in 0..2 {
                 let req =
                     http::Request::get("/me").body(axum::body::Body::empty()).expect("request");
+                let mut service = router.clone();
+                let answer = tower_service::Service::call(&mut service, req).await.expect("answer");
+                assert_eq!(answer.status().as_u16(), 500);
+            }
+        }),
+        // A declared handler routed by a plain router instead of `Routes` and `App`.
+        "axum-router" => runtime.block_on(async {
+            let router: axum::Router =
+                axum::Router::new().route("/projects", axum::routing::get(read_projects_on_axum));
+            for _ in 0..2 {
+                let req = http::Request::get("/projects")
+                    .body(axum::body::Body::empty())
+                    .expect("request");
                 let mut service = router.clone();
                 let answer = tower_service::Service::call(&mut service, req).await.expect("answer");
                 assert_eq!(answer.status().as_u16(), 500);
