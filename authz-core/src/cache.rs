@@ -54,8 +54,8 @@ impl Hash for Key {
 /// The one hash of both key forms, in as few fixed-size words as the gate's key allows: a
 /// numeric actor's roles in a scope are two. A scope kind goes in by its length only —
 /// `equivalent` compares kinds in full, so equal keys still hash alike — which spares hashing
-/// its bytes on every lookup (the derived hash of the strings cost ~100 instructions a request
-/// more on a scoped route; `benches/http-instructions.sh`, `ROUTE=/teams/7/item CALLER=tess`).
+/// its bytes on every lookup (the derived hash cost 128 instructions a scoped request, this one
+/// ~105; `benches/http-instructions.sh`, `ROUTE=/teams/7/item CALLER=tess`, per function).
 #[inline]
 fn hash_key<H: Hasher>(
     state: &mut H,
@@ -122,8 +122,8 @@ struct Entry {
 ///
 /// Its entries' ages are read on quanta's clock (the CPU's time-stamp counter where it is
 /// reliable, else the OS's monotonic clock): a lookup reads the time once, and
-/// `std::time::Instant::elapsed` cost ~60 instructions more per scoped request than quanta's
-/// read (`benches/http-instructions.sh`, `ROUTE=/teams/7/item CALLER=tess`). quanta is already in
+/// `std::time::Instant::elapsed` cost ~89 instructions per scoped request against quanta's ~20
+/// (`benches/http-instructions.sh`, `ROUTE=/teams/7/item CALLER=tess`). quanta is already in
 /// the tree of every front end (authz-actix's telemetry times decisions with it).
 pub(crate) struct Cache {
     entries: quick_cache::sync::Cache<Key, Entry>,
